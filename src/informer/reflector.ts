@@ -1,0 +1,332 @@
+/**
+ * The reflector loop (client-go reflector.go): list (paged, or streamed with WatchList), then
+ * watch from the list's resourceVersion; re-watch without relisting after a clean close; relist
+ * after 410 and other failures; never give up: every failure goes to the error sink, then the
+ * loop waits (backoff with full jitter, or the server's Retry-After) and carries on.
+ */
+import type { RawObject, WatchEvent, WatchOptions } from "../kube/types.ts";
+import { Backoff } from "./backoff.ts";
+import {
+  httpStatus,
+  isExpiredError,
+  isStalled,
+  isTooLargeResourceVersionError,
+  isWatchRetriable,
+  retryAfterMs,
+} from "./classify.ts";
+import {
+  VeryShortWatchError,
+  WatchErrorEventError,
+  WatchExpiredError,
+  WatchListUnsupportedError,
+} from "./errors.ts";
+import type { WatchEndReason } from "./metrics.ts";
+import type { ResolvedOptions } from "./options.ts";
+import { sleep } from "./sleep.ts";
+import { objectKey } from "./store.ts";
+
+/** What the reflector feeds. Implemented by the informer. */
+export interface ReflectorTarget {
+  /** Replaces the whole cache with `items` (key → object) listed at `resourceVersion`. */
+  replace(items: Map<string, RawObject>, resourceVersion: string): void;
+  /** Applies one watch change. */
+  apply(type: "ADDED" | "MODIFIED" | "DELETED", key: string, obj: RawObject): void;
+  /** Prepares an arriving object (transform). */
+  prepare(obj: RawObject): RawObject;
+  /** The error sink. */
+  report(err: unknown, phase: string): void;
+}
+
+const VERY_SHORT_WATCH_MS = 1000;
+
+/** Internal: one reflector per informer. */
+export class Reflector {
+  readonly #o: ResolvedOptions;
+  readonly #target: ReflectorTarget;
+  readonly #backoff: Backoff;
+  readonly #resourceName: string;
+  #lastSyncRV = "";
+  #rvUnavailable = false;
+  #watchListUsable: boolean;
+  #streamSynced = false;
+
+  constructor(options: ResolvedOptions, target: ReflectorTarget, resourceName: string) {
+    this.#o = options;
+    this.#target = target;
+    this.#resourceName = resourceName;
+    this.#watchListUsable = options.watchList !== "off";
+    this.#backoff = new Backoff({
+      initialMs: options.backoffInitialMs,
+      maxMs: options.backoffMaxMs,
+      now: options.now,
+      random: options.random,
+    });
+  }
+
+  /** The resourceVersion of the last list or watch event applied ("" before the first sync). */
+  get lastSyncResourceVersion(): string {
+    return this.#lastSyncRV;
+  }
+
+  /** Runs until `signal` aborts. Never rejects. */
+  async run(signal: AbortSignal): Promise<void> {
+    let needList = true;
+    while (!signal.aborted) {
+      try {
+        if (needList) {
+          if (this.#watchListUsable) {
+            this.#streamSynced = false;
+            try {
+              // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
+              await this.#watch(signal, true);
+            } finally {
+              // Past the end bookmark, the stream was a normal watch: re-watch, no relist.
+              needList = !this.#streamSynced;
+            }
+          } else {
+            // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
+            await this.#list(signal);
+            needList = false;
+            // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
+            await this.#watch(signal, false);
+          }
+        } else {
+          // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
+          await this.#watch(signal, false);
+        }
+        continue;
+      } catch (err) {
+        if (signal.aborted) break;
+        let reason = "error";
+        let delay: number | undefined = retryAfterMs(err);
+        if (err instanceof WatchListUnsupportedError && this.#o.watchList === "auto") {
+          this.#watchListUsable = false;
+          needList = true;
+          reason = "watchlist-unsupported";
+          delay = 0;
+          this.#o.logger.info("streaming list unsupported; using paged LIST", {
+            resource: this.#resourceName,
+            error: err,
+          });
+        } else if (isExpiredError(err)) {
+          this.#o.metrics.expired?.(this.#resourceName);
+          needList = true;
+          reason = "expired";
+        } else if (isWatchRetriable(err) && !needList) {
+          reason = isStalled(err) ? "stalled" : httpStatus(err) === 429 ? "throttled" : "network";
+        } else {
+          needList = true;
+        }
+        if (!(err instanceof WatchListUnsupportedError)) this.#target.report(err, reason);
+        this.#o.metrics.restart?.({ resource: this.#resourceName, reason });
+        // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
+        await sleep(delay ?? this.#backoff.next(), signal, this.#o.timers);
+      }
+    }
+  }
+
+  /** client-go `relistResourceVersion`. */
+  #relistRV(): string {
+    if (this.#rvUnavailable) return "";
+    return this.#lastSyncRV === "" ? "0" : this.#lastSyncRV;
+  }
+
+  async #list(signal: AbortSignal): Promise<void> {
+    const o = this.#o;
+    const started = o.now();
+    let rv = this.#relistRV();
+    const items = new Map<string, RawObject>();
+    let pages = 0;
+    let listRV = "";
+    let restarts = 0;
+    for (;;) {
+      items.clear();
+      let cont: string | undefined;
+      try {
+        do {
+          // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
+          const page = await o.client.list(
+            o.resource,
+            {
+              namespace: o.namespace,
+              limit: o.pageSize,
+              stripManagedFields: o.stripManagedFields,
+              ...(o.labelSelector === undefined ? {} : { labelSelector: o.labelSelector }),
+              ...(o.fieldSelector === undefined ? {} : { fieldSelector: o.fieldSelector }),
+              ...(cont === undefined ? { resourceVersion: rv } : { continue: cont }),
+            },
+            signal,
+          );
+          pages++;
+          for (const raw of page.items) {
+            const obj = this.#target.prepare(raw);
+            items.set(objectKey(obj.namespace, obj.name), obj);
+          }
+          listRV = page.resourceVersion;
+          cont = page.continue === "" ? undefined : page.continue;
+        } while (cont !== undefined);
+        break;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        const expired = isExpiredError(err);
+        const retryAtEmpty =
+          (expired || isTooLargeResourceVersionError(err)) && (rv !== "" || cont !== undefined);
+        if (retryAtEmpty && restarts < 2) {
+          // Expired/TooLarge at the first page: relist at "" (consistent read). Expired continue
+          // token on a later page: restart the whole list at "".
+          if (expired) o.metrics.expired?.(this.#resourceName);
+          this.#rvUnavailable = true;
+          rv = "";
+          restarts++;
+          continue;
+        }
+        o.metrics.listRequest?.({
+          resource: this.#resourceName,
+          pages,
+          items: items.size,
+          durationMs: o.now() - started,
+          error: err,
+        });
+        throw err;
+      }
+    }
+    o.metrics.listRequest?.({
+      resource: this.#resourceName,
+      pages,
+      items: items.size,
+      durationMs: o.now() - started,
+    });
+    this.#rvUnavailable = false;
+    this.#lastSyncRV = listRV;
+    this.#target.replace(items, listRV);
+  }
+
+  #watchOptions(streaming: boolean, resourceVersion: string): WatchOptions {
+    const o = this.#o;
+    const [min, max] = o.watchTimeoutSeconds;
+    return {
+      namespace: o.namespace,
+      resourceVersion,
+      allowWatchBookmarks: true,
+      timeoutSeconds: min + Math.floor(o.random() * (max - min + 1)),
+      stripManagedFields: o.stripManagedFields,
+      ...(o.stallTimeoutMs > 0 ? { stallTimeoutMs: o.stallTimeoutMs } : {}),
+      ...(o.labelSelector === undefined ? {} : { labelSelector: o.labelSelector }),
+      ...(o.fieldSelector === undefined ? {} : { fieldSelector: o.fieldSelector }),
+      ...(streaming ? { sendInitialEvents: true, resourceVersionMatch: "NotOlderThan" } : {}),
+    };
+  }
+
+  /**
+   * One watch stream. With `streaming`, the stream first fills a temporary store that replaces
+   * the cache at the initial-events-end bookmark, then goes on as a normal watch. Resolves on a
+   * clean close (re-watch); rejects on anything that needs a backoff or a relist.
+   */
+  async #watch(signal: AbortSignal, streaming: boolean): Promise<void> {
+    const o = this.#o;
+    const resource = this.#resourceName;
+    const startRV = streaming ? (this.#rvUnavailable ? "" : this.#lastSyncRV) : this.#lastSyncRV;
+    const options = this.#watchOptions(streaming, startRV);
+    const started = o.now();
+    let events = 0;
+    let endReason: WatchEndReason = "error";
+    // Synthetic ADDEDs of a watch from ""/"0" are not in RV order: do not record their RV.
+    let rvSettled = startRV !== "" && startRV !== "0";
+    let initial: Map<string, RawObject> | undefined = streaming ? new Map() : undefined;
+    o.metrics.watchStarted?.(resource);
+    try {
+      for await (const ev of o.client.watch(o.resource, options, signal)) {
+        events++;
+        o.metrics.event?.({ resource, type: ev.type });
+        if (o.metrics.lastEventTime !== undefined) {
+          o.metrics.lastEventTime({ resource, time: o.now() });
+        }
+        if (initial !== undefined) {
+          if (this.#streamInitial(ev, initial)) {
+            this.#rvUnavailable = false;
+            this.#streamSynced = true;
+            initial = undefined;
+          }
+          continue;
+        }
+        this.#handleEvent(ev, rvSettled);
+        if (ev.type !== "ADDED") rvSettled = true;
+      }
+      if (signal.aborted) {
+        endReason = "aborted";
+        return;
+      }
+      const durationMs = o.now() - started;
+      if (initial !== undefined) {
+        throw new WatchListUnsupportedError("stream ended without the initial-events-end bookmark");
+      }
+      endReason = durationMs >= options.timeoutSeconds! * 1000 - 1000 ? "timeout" : "closed";
+      if (durationMs < VERY_SHORT_WATCH_MS && events === 0) {
+        throw new VeryShortWatchError(durationMs);
+      }
+    } catch (err) {
+      if (signal.aborted) {
+        endReason = "aborted";
+        throw err;
+      }
+      if (isExpiredError(err)) endReason = "expired";
+      else if (isStalled(err)) endReason = "stalled";
+      if (streaming && initial !== undefined && o.watchList === "auto") {
+        const status = httpStatus(err) ?? (err instanceof WatchErrorEventError ? err.status : 0);
+        if (status >= 400 && status < 500 && status !== 410 && status !== 429) {
+          throw new WatchListUnsupportedError(`streaming list refused (${status})`, err);
+        }
+      }
+      throw err;
+    } finally {
+      o.metrics.watchEnded?.({ resource, reason: endReason, events });
+    }
+  }
+
+  /** Handles one event of the initial stream; true at the end bookmark (cache replaced). */
+  #streamInitial(ev: WatchEvent, initial: Map<string, RawObject>): boolean {
+    if (ev.type === "ADDED" || ev.type === "MODIFIED") {
+      const obj = this.#target.prepare(ev.object);
+      initial.set(objectKey(obj.namespace, obj.name), obj);
+    } else if (ev.type === "DELETED") {
+      initial.delete(objectKey(ev.object.namespace, ev.object.name));
+    } else if (ev.type === "ERROR") {
+      throw errorEventError(ev.status, this.#lastSyncRV);
+    } else if (ev.type === "BOOKMARK" && ev.initialEventsEnd) {
+      this.#lastSyncRV = ev.resourceVersion;
+      this.#target.replace(initial, ev.resourceVersion);
+      return true;
+    } else if (this.#o.watchList === "auto") {
+      throw new WatchListUnsupportedError("bookmark before the initial-events-end bookmark");
+    }
+    return false;
+  }
+
+  #handleEvent(ev: WatchEvent, rvSettled: boolean): void {
+    switch (ev.type) {
+      case "ADDED":
+      case "MODIFIED":
+      case "DELETED": {
+        const obj = this.#target.prepare(ev.object);
+        this.#target.apply(ev.type, objectKey(obj.namespace, obj.name), obj);
+        if (rvSettled || ev.type !== "ADDED") this.#lastSyncRV = obj.resourceVersion;
+        return;
+      }
+      case "BOOKMARK":
+        this.#lastSyncRV = ev.resourceVersion;
+        return;
+      case "ERROR":
+        throw errorEventError(ev.status, this.#lastSyncRV);
+    }
+  }
+}
+
+function errorEventError(
+  status: { code: number; reason?: string; message?: string },
+  rv: string,
+): Error {
+  if (status.code === 410 || status.reason === "Expired" || status.reason === "Gone") {
+    return new WatchExpiredError(rv, status.message);
+  }
+  return new WatchErrorEventError(status.code, status.reason, status.message);
+}
