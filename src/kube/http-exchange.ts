@@ -1,0 +1,103 @@
+/**
+ * One HTTP GET and its lifecycle: the abort signal and the stall timer both end it by
+ * destroying the request (and so the socket) at once, and remember why, so that whatever the
+ * stream reports next can be replaced by that reason.
+ */
+import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { WatchStalledError } from "./errors.ts";
+
+export class HttpExchange {
+  readonly req: ClientRequest;
+  /** Resolves with the response once its headers arrive; rejects with the failure reason. */
+  readonly response: Promise<IncomingMessage>;
+  #reason: unknown = undefined;
+  #failed = false;
+  #res: IncomingMessage | undefined;
+  #signal: AbortSignal | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #armed = false;
+  #closed = false;
+
+  constructor(
+    options: RequestOptions,
+    secure: boolean,
+    signal: AbortSignal | undefined,
+    stallTimeoutMs: number | undefined,
+  ) {
+    this.req = secure ? httpsRequest(options) : httpRequest(options);
+    this.#signal = signal;
+    this.response = new Promise((resolve, reject) => {
+      this.req.on("response", (res) => {
+        this.#res = res;
+        // Errors after the hand-off reach whoever reads the stream; this keeps a destroyed,
+        // unread response from raising an unhandled 'error'.
+        res.on("error", () => {});
+        resolve(res);
+      });
+      this.req.on("error", (err) => reject(this.#failed ? this.#reason : err));
+    });
+    // The caller awaits `response`; a rejection after a failure must not go unhandled.
+    this.response.catch(() => {});
+    if (stallTimeoutMs !== undefined) {
+      this.#timer = setTimeout(() => {
+        if (this.#armed) this.fail(new WatchStalledError(stallTimeoutMs));
+      }, stallTimeoutMs);
+      this.#timer.unref();
+      this.#armed = true;
+    }
+    signal?.addEventListener("abort", this.#onAbort);
+    this.req.end();
+  }
+
+  #onAbort = (): void => {
+    this.fail(this.#signal?.reason);
+  };
+
+  /** The response once its headers arrived. */
+  get res(): IncomingMessage | undefined {
+    return this.#res;
+  }
+
+  /** Whether {@link fail} was called (abort or stall). */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  /** The reason given to the first {@link fail}. */
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  /** Ends the exchange now with `reason` (first reason wins). */
+  fail(reason: unknown): void {
+    if (!this.#failed) {
+      this.#failed = true;
+      this.#reason = reason;
+    }
+    this.req.destroy();
+  }
+
+  /** Starts (or restarts) the stall clock: call right before waiting for bytes. */
+  arm(): void {
+    if (this.#timer === undefined) return;
+    this.#armed = true;
+    this.#timer.refresh();
+  }
+
+  /** Stops the stall clock while the consumer, not the server, is the one we wait for. */
+  disarm(): void {
+    this.#armed = false;
+  }
+
+  /** Releases the timer and the abort listener; destroys the socket unless the body was read. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#armed = false;
+    clearTimeout(this.#timer);
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    if (this.#res?.complete !== true) this.req.destroy();
+  }
+}

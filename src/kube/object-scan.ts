@@ -1,0 +1,183 @@
+/**
+ * The targeted scan of one Kubernetes object's JSON bytes: walks the object's top-level members,
+ * reads `metadata.{name,namespace,uid,resourceVersion,labels}` and locates the
+ * `metadata.managedFields` member (with one separating comma) so it can be cut out. Every other
+ * value is skipped structurally, so look-alike keys nested in `spec`, `ownerReferences` etc. are
+ * never read. Key order and whitespace are free; escaped keys and values are decoded.
+ *
+ * Duplicate keys: the last occurrence of a scalar wins (as with JSON.parse).
+ */
+import {
+  BYTES,
+  decodeString,
+  expectByte,
+  fail,
+  hasEscape,
+  keyIs,
+  plainKey,
+  skipString,
+  skipValue,
+  skipWs,
+} from "./json-bytes.ts";
+
+/** What {@link scanObject} found. Positions are byte offsets into the scanned buffer. */
+export interface ObjectScan {
+  /** Index just after the object's closing brace. */
+  end: number;
+  name: string;
+  namespace: string;
+  uid: string;
+  resourceVersion: string;
+  labels: Record<string, string> | undefined;
+  /** Byte range to remove to drop `metadata.managedFields`; `cutStart === -1` when none. */
+  cutStart: number;
+  cutEnd: number;
+}
+
+/**
+ * Scans the object whose `{` is at the first non-whitespace byte from `start`. Throws a
+ * `KubeBadResponseError` (`LOOKOUT_KUBE_BAD_RESPONSE`) on broken structure.
+ */
+export function scanObject(b: Buffer, start: number, end: number): ObjectScan {
+  const out: ObjectScan = {
+    end: 0,
+    name: "",
+    namespace: "",
+    uid: "",
+    resourceVersion: "",
+    labels: undefined,
+    cutStart: -1,
+    cutEnd: -1,
+  };
+  let i = expectByte(b, start, end, BYTES.OPEN_BRACE, "'{'");
+  i = skipWs(b, i, end);
+  if (b[i] === BYTES.CLOSE_BRACE) {
+    out.end = i + 1;
+    return out;
+  }
+  for (;;) {
+    if (b[i] !== BYTES.QUOTE) fail("expected a key", i);
+    const ks = i;
+    const ke = skipString(b, i, end);
+    i = skipWs(b, expectByte(b, ke, end, BYTES.COLON, "':'"), end);
+    if (b[i] === BYTES.OPEN_BRACE && isKey(b, ks, ke, "metadata")) i = scanMetadata(b, i, end, out);
+    else i = skipValue(b, i, end);
+    i = skipWs(b, i, end);
+    const c = b[i];
+    if (c === BYTES.COMMA) {
+      i = skipWs(b, i + 1, end);
+      continue;
+    }
+    if (c === BYTES.CLOSE_BRACE) {
+      out.end = i + 1;
+      return out;
+    }
+    fail("expected ',' or '}'", i);
+  }
+}
+
+function isKey(b: Buffer, ks: number, ke: number, word: string): boolean {
+  if (keyIs(b, ks, ke, word)) return true;
+  if (!hasEscape(b, ks, ke)) return false;
+  const [k, s, e] = plainKey(b, ks, ke);
+  return keyIs(k, s, e, word);
+}
+
+const META_KEYS = ["name", "namespace", "uid", "resourceVersion", "labels", "managedFields"];
+
+function metaKey(b: Buffer, ks: number, ke: number): number {
+  const len = ke - ks - 2;
+  // Fast path on length, then an exact byte compare; escaped keys take the slow path.
+  for (let k = 0; k < META_KEYS.length; k++) {
+    const word = META_KEYS[k]!;
+    if (word.length === len && keyIs(b, ks, ke, word)) return k;
+  }
+  if (!hasEscape(b, ks, ke)) return -1;
+  const [kb, s, e] = plainKey(b, ks, ke);
+  for (let k = 0; k < META_KEYS.length; k++) if (keyIs(kb, s, e, META_KEYS[k]!)) return k;
+  return -1;
+}
+
+function scanMetadata(b: Buffer, start: number, end: number, out: ObjectScan): number {
+  let i = skipWs(b, start + 1, end);
+  if (b[i] === BYTES.CLOSE_BRACE) return i + 1;
+  // Index just after the previous member's value, -1 for the first member.
+  let prevEnd = -1;
+  for (;;) {
+    if (b[i] !== BYTES.QUOTE) fail("expected a key", i);
+    const ks = i;
+    const ke = skipString(b, i, end);
+    i = skipWs(b, expectByte(b, ke, end, BYTES.COLON, "':'"), end);
+    const vs = i;
+    const k = metaKey(b, ks, ke);
+    if (k === 4 && b[i] === BYTES.OPEN_BRACE) {
+      i = scanLabels(b, i, end, out);
+    } else {
+      i = skipValue(b, i, end);
+      if (k >= 0 && k <= 3 && b[vs] === BYTES.QUOTE) {
+        const value = decodeString(b, vs, i);
+        if (k === 0) out.name = value;
+        else if (k === 1) out.namespace = value;
+        else if (k === 2) out.uid = value;
+        else out.resourceVersion = value;
+      } else if (k === 4) {
+        out.labels = undefined;
+      } else if (k === 5) {
+        if (prevEnd >= 0) {
+          out.cutStart = prevEnd;
+          out.cutEnd = i;
+        } else {
+          // First member: cut the key, the value and the comma after it, if any.
+          const after = skipWs(b, i, end);
+          out.cutStart = ks;
+          out.cutEnd = b[after] === BYTES.COMMA ? skipWs(b, after + 1, end) : i;
+        }
+      }
+    }
+    prevEnd = i;
+    i = skipWs(b, i, end);
+    const c = b[i];
+    if (c === BYTES.COMMA) {
+      i = skipWs(b, i + 1, end);
+      continue;
+    }
+    if (c === BYTES.CLOSE_BRACE) return i + 1;
+    fail("expected ',' or '}'", i);
+  }
+}
+
+function scanLabels(b: Buffer, start: number, end: number, out: ObjectScan): number {
+  const labels: Record<string, string> = {};
+  out.labels = labels;
+  let i = skipWs(b, start + 1, end);
+  if (b[i] === BYTES.CLOSE_BRACE) return i + 1;
+  for (;;) {
+    if (b[i] !== BYTES.QUOTE) fail("expected a key", i);
+    const ks = i;
+    const ke = skipString(b, i, end);
+    i = skipWs(b, expectByte(b, ke, end, BYTES.COLON, "':'"), end);
+    const vs = i;
+    i = skipValue(b, i, end);
+    if (b[vs] === BYTES.QUOTE) {
+      const key = decodeString(b, ks, ke);
+      const value = decodeString(b, vs, i);
+      // An own "__proto__" property, as JSON.parse makes it, not a prototype change.
+      if (key === "__proto__") {
+        Object.defineProperty(labels, key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else labels[key] = value;
+    }
+    i = skipWs(b, i, end);
+    const c = b[i];
+    if (c === BYTES.COMMA) {
+      i = skipWs(b, i + 1, end);
+      continue;
+    }
+    if (c === BYTES.CLOSE_BRACE) return i + 1;
+    fail("expected ',' or '}'", i);
+  }
+}
