@@ -1,0 +1,47 @@
+/**
+ * Injected request failures: rules that fail the next N matching requests with a status
+ * (429 with Retry-After, 500, ...).
+ */
+import type { ResourceDefinition } from "../kube/resource.ts";
+import type { SimError } from "./errors.ts";
+import { injected } from "./status.ts";
+
+/** The verbs a request-failure rule can match. */
+export type SimVerb = "list" | "watch" | "get" | "create" | "update" | "patch" | "delete";
+
+interface Rule {
+  readonly status: number;
+  readonly retryAfterSeconds: number | undefined;
+  remaining: number;
+  readonly verb: SimVerb | undefined;
+  readonly def: ResourceDefinition | undefined;
+}
+
+/** The pending request-failure rules of one cluster. */
+export class RequestFaults {
+  readonly #rules: Rule[] = [];
+
+  /** Adds a rule failing the next `count` (default 1) matching requests. */
+  add(
+    status: number,
+    retryAfterSeconds: number | undefined,
+    count: number,
+    verb: SimVerb | undefined,
+    def: ResourceDefinition | undefined,
+  ): void {
+    this.#rules.push({ status, retryAfterSeconds, remaining: count, verb, def });
+  }
+
+  /** The error to answer a request with, consuming one use of the first matching rule. */
+  take(verb: SimVerb, def: ResourceDefinition): SimError | undefined {
+    const i = this.#rules.findIndex(
+      (r) => (r.verb === undefined || r.verb === verb) && (r.def === undefined || r.def === def),
+    );
+    if (i === -1) return undefined;
+    const rule = this.#rules[i]!;
+    rule.remaining--;
+    if (rule.remaining <= 0) this.#rules.splice(i, 1);
+    const retry = rule.status === 429 ? (rule.retryAfterSeconds ?? 1) : rule.retryAfterSeconds;
+    return injected(rule.status, retry);
+  }
+}

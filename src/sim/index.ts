@@ -1,0 +1,10 @@
+/**
+ * `kube-lookout/sim`: a simulated Kubernetes API server for tests, demos and benchmarks.
+ * See docs/contracts-sim.md.
+ */
+export { startSimulatedCluster } from "./cluster.ts";
+export type { FailRequestsOptions, SimulatedCluster, SimulatedClusterOptions } from "./cluster.ts";
+export { SimError, SimErrorCode } from "./errors.ts";
+export type { SimVerb } from "./faults.ts";
+export type { ChurnOptions } from "./load.ts";
+export type { RequestRecord } from "./http-server.ts";

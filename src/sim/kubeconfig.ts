@@ -1,0 +1,28 @@
+/**
+ * The kubeconfig of a simulated cluster: cluster "sim", user "sim" (no credentials),
+ * context "sim", current.
+ */
+
+/** A kubeconfig YAML pointing at `url`. */
+export function kubeConfigYaml(url: string): string {
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "- name: sim",
+    "  cluster:",
+    `    server: ${JSON.stringify(url)}`,
+    "users:",
+    "- name: sim",
+    "  user: {}",
+    "contexts:",
+    "- name: sim",
+    "  context:",
+    "    cluster: sim",
+    "    user: sim",
+    "    namespace: default",
+    "current-context: sim",
+    "preferences: {}",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,183 @@
+/**
+ * One open watch connection: filters events for its namespace and selectors (with the
+ * cacher's enter/leave semantics), queues wire lines and writes them in large chunks,
+ * respecting backpressure (buffer on a full socket, resume on 'drain', never drop).
+ */
+import type { ServerResponse } from "node:http";
+import { groupVersion } from "../kube/resource.ts";
+import type { LabelMatcher, FieldMatcher } from "../selectors/index.ts";
+import type { ResourceTable, StoredEvent, StoredObject } from "./stored.ts";
+import { matches } from "./list-serve.ts";
+
+const CHUNK_BYTES = 1 << 20;
+
+/** What a watcher filters on. */
+export interface WatchFilter {
+  readonly namespace: string;
+  readonly labelMatcher: LabelMatcher | undefined;
+  readonly fieldMatcher: FieldMatcher | undefined;
+}
+
+/** An open watch. Created by the HTTP layer, registered in the hub. */
+export class Watcher {
+  readonly table: ResourceTable;
+  readonly opened: number;
+  readonly #res: ServerResponse;
+  readonly #filter: WatchFilter;
+  readonly #selective: boolean;
+  readonly #pending: string[] = [];
+  #blocked = false;
+  #ending = false;
+  #closed = false;
+  #stalled = false;
+  /** Events with rv <= this are not sent (already covered by the initial state). */
+  #fromRv: number;
+  /** Events left to drop (fault injection). */
+  dropCount = 0;
+  readonly #onClose: (w: Watcher) => void;
+  readonly #timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    table: ResourceTable,
+    res: ServerResponse,
+    filter: WatchFilter,
+    fromRv: number,
+    opened: number,
+    onClose: (w: Watcher) => void,
+  ) {
+    this.table = table;
+    this.#res = res;
+    this.#filter = filter;
+    this.#selective = filter.labelMatcher !== undefined || filter.fieldMatcher !== undefined;
+    this.#fromRv = fromRv;
+    this.opened = opened;
+    this.#onClose = onClose;
+    res.on("drain", () => {
+      this.#blocked = false;
+      this.flush();
+    });
+    res.on("close", () => this.#cleanup());
+  }
+
+  /** True once the connection is closed or ending. */
+  get done(): boolean {
+    return this.#closed || this.#ending;
+  }
+
+  #cleanup(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.length = 0;
+    this.#pending.length = 0;
+    this.#onClose(this);
+  }
+
+  /** Registers a timer cleared when the watch closes. */
+  addTimer(t: NodeJS.Timeout): void {
+    t.unref();
+    this.#timers.push(t);
+  }
+
+  /** True when `o` is in this watch's selection. */
+  selects(o: StoredObject): boolean {
+    return matches(o, this.#filter.namespace, this.#filter);
+  }
+
+  /** Queues a raw line (already framed). */
+  enqueue(line: string): void {
+    if (this.#closed || this.#ending || this.#stalled) return;
+    this.#pending.push(line);
+  }
+
+  /** Queues what `event` means for this watch (nothing, or one line). Does not write. */
+  offer(event: StoredEvent): void {
+    if (event.rv <= this.#fromRv || this.#closed || this.#ending) return;
+    const ns = this.#filter.namespace;
+    if (ns !== "" && event.object.namespace !== ns) return;
+    let line: string | undefined;
+    if (!this.#selective) {
+      line = event.line;
+    } else if (event.type === "ADDED") {
+      if (this.selects(event.object)) line = event.line;
+    } else if (event.type === "DELETED") {
+      if (this.selects(event.prev ?? event.object)) line = event.line;
+    } else {
+      const was = event.prev !== undefined && this.selects(event.prev);
+      const is = this.selects(event.object);
+      if (was && is) line = event.line;
+      else if (is) line = `{"type":"ADDED","object":${event.object.json}}\n`;
+      else if (was) line = `{"type":"DELETED","object":${event.object.json}}\n`;
+    }
+    if (line === undefined) return;
+    if (this.dropCount > 0) {
+      this.dropCount--;
+      return;
+    }
+    this.enqueue(line);
+  }
+
+  /** A BOOKMARK line at `rv`, optionally the initial-events-end one. */
+  bookmark(rv: number, initialEventsEnd: boolean): void {
+    const def = this.table.def;
+    const annotations = initialEventsEnd
+      ? `,"annotations":{"k8s.io/initial-events-end":"true"}`
+      : "";
+    this.enqueue(
+      `{"type":"BOOKMARK","object":{"kind":"${def.kind}","apiVersion":"${groupVersion(def)}","metadata":{"resourceVersion":"${rv}"${annotations}}}}\n`,
+    );
+  }
+
+  /** Writes queued lines in chunks of about 1 MiB until the socket pushes back. */
+  flush(): void {
+    if (this.#closed || this.#stalled) return;
+    const pending = this.#pending;
+    let taken = 0;
+    while (!this.#blocked && taken < pending.length) {
+      let size = 0;
+      const start = taken;
+      while (taken < pending.length && size < CHUNK_BYTES) size += pending[taken++]!.length;
+      const chunk = taken - start === 1 ? pending[start]! : pending.slice(start, taken).join("");
+      if (!this.#res.write(chunk)) this.#blocked = true;
+    }
+    if (taken > 0) pending.splice(0, taken);
+    if (this.#ending && pending.length === 0 && !this.#blocked) this.#res.end();
+  }
+
+  /** Ends the stream cleanly once everything queued is written. Idempotent. */
+  end(): void {
+    if (this.#closed || this.#ending) return;
+    this.#ending = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.length = 0;
+    if (this.#stalled) {
+      this.#stalled = false;
+      this.#pending.length = 0;
+    }
+    this.flush();
+  }
+
+  /** Fault: writes half of a JSON line, then destroys the socket. */
+  breakMidLine(): void {
+    if (this.#closed) return;
+    this.flush();
+    const half = `{"type":"MODIFIED","object":{"kind":"${this.table.def.kind}","apiVersion":"${groupVersion(this.table.def)}","metadata":{"na`;
+    this.#res.write(half, () => this.#res.destroy());
+    // If the client does not read, the write never completes: destroy anyway after a moment.
+    this.addTimer(setTimeout(() => this.#res.destroy(), 500));
+  }
+
+  /** Fault: stop writing anything, keep the socket open (a half-open connection). */
+  stall(): void {
+    this.#stalled = true;
+    this.#pending.length = 0;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.length = 0;
+  }
+
+  /** Destroys the connection at once (server shutdown). */
+  destroy(): void {
+    this.#res.destroy();
+    this.#cleanup();
+  }
+}
