@@ -3,8 +3,7 @@
  * (client-go `isExpiredError`, `isTooLargeResourceVersionError`, `isWatchErrorRetriable`).
  * Reads the `KubeApiError` fields by shape (`code`, `statusCode`, `status`, `retryAfterSeconds`).
  */
-import type { Status } from "../kube/status.ts";
-import { isStatus } from "../kube/status.ts";
+import { isStatus, type Status } from "../kube/index.ts";
 import { WatchExpiredError } from "./errors.ts";
 
 interface ApiErrorShape {

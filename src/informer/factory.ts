@@ -2,8 +2,7 @@
  * A factory that shares one informer (one list, one watch) among every consumer of the same
  * (resource, namespace, labelSelector, fieldSelector), reference-counted.
  */
-import { formatResourceId } from "../kube/resource.ts";
-import type { ResourceId } from "../kube/resource.ts";
+import { formatResourceId, type ResourceId } from "../kube/index.ts";
 import { InformerClosedError, InvalidInformerOptionError } from "./errors.ts";
 import { Informer } from "./informer.ts";
 import type { InformerOptions } from "./options.ts";

@@ -3,7 +3,7 @@
  * processorListener). Ingestion only pushes; the queue drains asynchronously, awaiting a
  * handler's promise before its next notification, so a slow handler delays nobody else.
  */
-import type { RawObject } from "../kube/types.ts";
+import type { RawObject } from "../kube/index.ts";
 import { HandlerFailedError } from "./errors.ts";
 import { RingQueue } from "./ring-queue.ts";
 

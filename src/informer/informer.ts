@@ -2,9 +2,7 @@
  * The shared informer: a reflector feeding a store, and event handlers each with their own
  * queue. See {@link Informer}.
  */
-import { rawObjectFromObject } from "../kube/raw-object.ts";
-import { formatResourceId } from "../kube/resource.ts";
-import type { RawObject } from "../kube/types.ts";
+import { formatResourceId, rawObjectFromObject, type RawObject } from "../kube/index.ts";
 import { codeOf } from "./classify.ts";
 import { InformerClosedError, InvalidInformerOptionError } from "./errors.ts";
 import type { EventHandler, HandlerOptions, HandlerRegistration } from "./handler-queue.ts";

@@ -3,8 +3,7 @@
  */
 import type { Logger } from "../logging/index.ts";
 import { silentLogger } from "../logging/index.ts";
-import type { ResourceId } from "../kube/resource.ts";
-import type { KubeObject, ListWatchClient } from "../kube/types.ts";
+import type { KubeObject, ListWatchClient, ResourceId } from "../kube/index.ts";
 import { InvalidInformerOptionError } from "./errors.ts";
 import type { InformerMetrics } from "./metrics.ts";
 import { noopInformerMetrics } from "./metrics.ts";

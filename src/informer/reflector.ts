@@ -4,7 +4,7 @@
  * after 410 and other failures; never give up: every failure goes to the error sink, then the
  * loop waits (backoff with full jitter, or the server's Retry-After) and carries on.
  */
-import type { RawObject, WatchEvent, WatchOptions } from "../kube/types.ts";
+import type { RawObject, WatchEvent, WatchOptions } from "../kube/index.ts";
 import { Backoff } from "./backoff.ts";
 import {
   httpStatus,

@@ -3,7 +3,7 @@
  * objects), with named secondary indexes. Index entries are touched only when an object's
  * index values change.
  */
-import type { RawObject } from "../kube/types.ts";
+import type { RawObject } from "../kube/index.ts";
 import { InvalidInformerOptionError } from "./errors.ts";
 
 /** Computes the index values of one object (e.g. its namespace, a label's value). */
