@@ -1,0 +1,243 @@
+/**
+ * The informer against the simulated API server over real HTTP on loopback.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { InformerFactory } from "../../src/informer/index.ts";
+import { assertNoActiveHandles } from "./handles.ts";
+import {
+  PODS,
+  converge,
+  delay,
+  diff,
+  informerState,
+  simState,
+  startCluster,
+  startInformer,
+} from "./sim-harness.ts";
+import { until } from "./fake-client.ts";
+
+after(async () => {
+  await assertNoActiveHandles();
+});
+
+void test("paged initial sync of 20k objects matches the simulator key by key, with limit on every list", async (t) => {
+  const { cluster, client } = await startCluster(t);
+  cluster.load.seed(PODS, 20_000);
+  const informer = startInformer(t, client, { watchList: "off", pageSize: 500 });
+  await informer.waitForSync();
+  assert.equal(informer.store.size, 20_000);
+  assert.equal(diff(simState(cluster), informerState(informer)), "");
+  const lists = cluster.requests.filter((r) => !r.watch && r.path === "/api/v1/pods");
+  assert.ok(lists.length >= 1);
+  assert.ok(
+    lists.every((r) => new URLSearchParams(r.query).get("limit") === "500"),
+    lists.map((r) => r.query).join(" | "),
+  );
+  assert.equal(new URLSearchParams(lists[0]!.query).get("resourceVersion"), "0");
+});
+
+void test("streaming list (WatchList) syncs without any LIST request", async (t) => {
+  const { cluster, client } = await startCluster(t);
+  cluster.load.seed(PODS, 500);
+  const informer = startInformer(t, client);
+  await informer.waitForSync();
+  assert.equal(diff(simState(cluster), informerState(informer)), "");
+  assert.equal(cluster.requests.filter((r) => !r.watch && r.path === "/api/v1/pods").length, 0);
+  cluster.create(PODS, { metadata: { name: "late", namespace: "default" } });
+  await converge(cluster, informer);
+});
+
+void test("churn while watching, with mid-stream and mid-line disconnects, converges", async (t) => {
+  const { cluster, client } = await startCluster(t);
+  cluster.load.seed(PODS, 200);
+  const informer = startInformer(t, client, { watchList: "off" });
+  await informer.waitForSync();
+  const churn = cluster.load.churn({
+    resource: PODS,
+    count: 600,
+    ratePerSec: 3000,
+    seed: 7,
+    namespaces: ["a", "b"],
+  });
+  await delay(50);
+  cluster.faults.closeWatches({ resource: PODS });
+  await delay(50);
+  cluster.faults.closeWatches({ resource: PODS, midLine: true });
+  await churn;
+  await converge(cluster, informer);
+});
+
+void test("compaction then 410 relists and converges with no lost and no ghost objects", async (t) => {
+  const { cluster, client } = await startCluster(t);
+  cluster.load.seed(PODS, 300);
+  const expired: string[] = [];
+  const informer = startInformer(t, client, {
+    watchList: "off",
+    metrics: { expired: (r) => void expired.push(r) },
+  });
+  await informer.waitForSync();
+  await until(() => cluster.openWatchCount(PODS) === 1);
+  // Changes the informer will miss: its watch is gone while they happen.
+  cluster.faults.dropEvents({ count: 1_000_000, resource: PODS });
+  for (const o of cluster.list(PODS).slice(0, 50)) {
+    cluster.delete(PODS, o.metadata.namespace!, o.metadata.name!);
+  }
+  for (let i = 0; i < 20; i++)
+    cluster.create(PODS, { metadata: { name: `n${i}`, namespace: "x" } });
+  cluster.faults.compact();
+  cluster.faults.closeWatches({ resource: PODS });
+  await converge(cluster, informer);
+  assert.ok(expired.length >= 1, "a 410 was seen");
+});
+
+void test("a missed event (dropEvents) is healed by the next relist", async (t) => {
+  const { cluster, client } = await startCluster(t);
+  cluster.load.seed(PODS, 20);
+  const informer = startInformer(t, client, { watchList: "off" });
+  await informer.waitForSync();
+  await until(() => cluster.openWatchCount(PODS) === 1);
+  const victim = cluster.list(PODS)[0]!;
+  cluster.faults.dropEvents({ count: 1, resource: PODS });
+  cluster.patch(PODS, victim.metadata.namespace!, victim.metadata.name!, {
+    metadata: { labels: { changed: "yes" } },
+  });
+  const marker = cluster.create(PODS, { metadata: { name: "marker", namespace: "default" } });
+  await until(() => informer.store.get("default/marker") !== undefined);
+  const key = `${victim.metadata.namespace}/${victim.metadata.name}`;
+  assert.equal(informer.store.get(key)?.labels?.changed, undefined, "the event was really dropped");
+  assert.ok(marker.metadata.resourceVersion);
+  // Force a relist: move the global RV past the informer's, forget history, drop the watch.
+  cluster.create("configmaps", { metadata: { name: "bump", namespace: "default" } });
+  cluster.faults.compact();
+  cluster.faults.closeWatches({ resource: PODS });
+  await converge(cluster, informer);
+  assert.equal(informer.store.get(key)?.labels?.changed, "yes");
+});
+
+void test("half-open stall: a stalled watch is reconnected after stallTimeoutMs", async (t) => {
+  const { cluster, client } = await startCluster(t);
+  cluster.load.seed(PODS, 10);
+  const reasons: string[] = [];
+  const informer = startInformer(t, client, {
+    watchList: "off",
+    stallTimeoutMs: 300,
+    metrics: { watchEnded: ({ reason }) => void reasons.push(reason) },
+  });
+  await informer.waitForSync();
+  await until(() => cluster.openWatchCount(PODS) === 1);
+  assert.equal(cluster.faults.stallWatches({ resource: PODS }), 1);
+  cluster.create(PODS, { metadata: { name: "after-stall", namespace: "default" } });
+  await converge(cluster, informer, 5000);
+  assert.ok(reasons.includes("stalled"), reasons.join(","));
+});
+
+void test("bookmarks advance lastSyncResourceVersion with no object change", async (t) => {
+  const { cluster, client } = await startCluster(t, { bookmarkIntervalMs: 50 });
+  cluster.load.seed(PODS, 5);
+  const informer = startInformer(t, client, { watchList: "off" });
+  await informer.waitForSync();
+  const before = informer.lastSyncResourceVersion;
+  const events: string[] = [];
+  informer.addEventHandler({
+    onUpdate: () => void events.push("update"),
+    onDelete: () => void events.push("delete"),
+  });
+  // Other resources move the global RV; pods do not change.
+  cluster.create("configmaps", { metadata: { name: "cm", namespace: "default" } });
+  const target = cluster.resourceVersion;
+  await until(() => informer.lastSyncResourceVersion === target, 3000, "bookmark");
+  assert.notEqual(before, target);
+  assert.deepEqual(events, []);
+  assert.equal(diff(simState(cluster), informerState(informer)), "");
+});
+
+void test("429 with Retry-After is honoured", async (t) => {
+  const { cluster, client } = await startCluster(t);
+  cluster.load.seed(PODS, 5);
+  cluster.faults.failRequests({
+    status: 429,
+    retryAfterSeconds: 1,
+    count: 1,
+    verb: "list",
+    resource: PODS,
+  });
+  const started = Date.now();
+  const informer = startInformer(t, client, { watchList: "off" });
+  await informer.waitForSync();
+  const took = Date.now() - started;
+  assert.ok(took >= 950, `synced after ${took} ms`);
+  const statuses = cluster.requests.filter((r) => !r.watch).map((r) => r.status);
+  assert.deepEqual(statuses.slice(0, 2), [429, 200]);
+});
+
+const webInNs0 = (o: { namespace: string; labels: Record<string, string> }): boolean =>
+  o.namespace === "ns-0" && o.labels.tier === "web";
+
+void test("label and field selectors limit the cache", async (t) => {
+  const { cluster, client } = await startCluster(t);
+  for (let i = 0; i < 40; i++) {
+    cluster.create(PODS, {
+      metadata: {
+        name: `p${i}`,
+        namespace: `ns-${i % 2}`,
+        labels: { tier: i % 4 === 0 ? "web" : "db" },
+      },
+    });
+  }
+  const informer = startInformer(t, client, {
+    labelSelector: "tier=web",
+    fieldSelector: "metadata.namespace=ns-0",
+  });
+  await informer.waitForSync();
+  assert.equal(informer.store.size, 10);
+  await converge(cluster, informer, 2000, webInNs0);
+  cluster.patch(PODS, "ns-0", "p0", { metadata: { labels: { tier: "db" } } });
+  cluster.create(PODS, { metadata: { name: "q", namespace: "ns-0", labels: { tier: "web" } } });
+  await converge(cluster, informer, 5000, webInNs0);
+});
+
+void test("the factory shares one watch per spec and closes it with the last release", async (t) => {
+  const { cluster, client } = await startCluster(t);
+  cluster.load.seed(PODS, 10);
+  const factory = new InformerFactory({ client, backoff: { initialMs: 20, maxMs: 200 } });
+  t.after(() => factory.close());
+  const a = factory.acquire({ resource: PODS });
+  const b = factory.acquire({ resource: PODS });
+  assert.equal(a.informer, b.informer);
+  await a.informer.waitForSync();
+  await until(() => cluster.openWatchCount(PODS) === 1);
+  const c = factory.acquire({ resource: PODS, namespace: "ns-1" });
+  assert.notEqual(c.informer, a.informer);
+  await c.informer.waitForSync();
+  await until(() => cluster.openWatchCount(PODS) === 2);
+  await a.release();
+  await a.release();
+  await delay(50);
+  assert.equal(cluster.openWatchCount(PODS), 2, "still held by b");
+  await b.release();
+  await until(() => cluster.openWatchCount(PODS) === 1);
+  await factory.close();
+  await until(() => cluster.openWatchCount(PODS) === 0);
+  assert.throws(() => factory.acquire({ resource: PODS }), { code: "LOOKOUT_INFORMER_CLOSED" });
+});
+
+void test("abort mid-list and close during start leave nothing running", async (t) => {
+  const { cluster, client } = await startCluster(t);
+  cluster.load.seed(PODS, 10_000);
+  const ac = new AbortController();
+  const informer = startInformer(t, client, { watchList: "off", signal: ac.signal });
+  await delay(20);
+  ac.abort();
+  await informer.close();
+  assert.equal(informer.hasSynced(), false);
+  const n = cluster.requests.length;
+  await delay(100);
+  assert.equal(cluster.requests.length, n, "no request after abort");
+  const second = startInformer(t, client, { watchList: "off" });
+  const closing = second.close();
+  assert.equal(second.close(), closing);
+  await closing;
+  await assert.rejects(second.waitForSync(), { code: "LOOKOUT_INFORMER_CLOSED" });
+  assert.equal(cluster.openWatchCount(PODS), 0);
+});
