@@ -292,7 +292,8 @@ export async function handleRequest(
   const url = new URL(req.url ?? "/", "http://sim.invalid");
   const method = req.method ?? "GET";
   let status = 500;
-  let watch = false;
+  const w = url.searchParams.get("watch");
+  let watch = method === "GET" && (w === "1" || w === "true");
   try {
     ({ status, watch } = await route(ctx, req, res, url));
   } catch (error: unknown) {

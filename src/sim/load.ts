@@ -8,7 +8,6 @@ import { makeObject } from "./object-generator.ts";
 import { mulberry32 } from "./prng.ts";
 import type { ObjectStore } from "./store.ts";
 import { sortedObjects } from "./stored.ts";
-import type { StoredObject } from "./stored.ts";
 import type { WatchHub } from "./watch-hub.ts";
 
 /** Options of one churn run. */
@@ -58,10 +57,26 @@ export async function churn(
   const started = Date.now();
   let done = 0;
   let serial = 0;
-  const one = (existing: StoredObject[]): void => {
+  // The objects churn works on: those present at the start (in key order, so that a seed
+  // replays the same changes on the same state) plus those it creates.
+  const existing = [...sortedObjects(store.table(def))];
+  const removeAt = (at: number): void => {
+    existing[at] = existing[existing.length - 1]!;
+    existing.pop();
+  };
+  const one = (): void => {
     const table = store.table(def);
     const r = rand() * total;
-    if (r < mix.create || existing.length === 0) {
+    let at = -1;
+    if (r >= mix.create) {
+      while (existing.length > 0) {
+        at = Math.floor(rand() * existing.length);
+        if (table.objects.has(existing[at]!.key)) break;
+        removeAt(at); // deleted by someone else meanwhile
+        at = -1;
+      }
+    }
+    if (at === -1) {
       const ns = namespaces[Math.floor(rand() * namespaces.length)]!;
       const o = makeObject(def, table.objects.size + serial, ns);
       let name = `${o.metadata.name ?? "obj"}-c${Math.floor(rand() * 1e9).toString(36)}${serial++}`;
@@ -71,7 +86,6 @@ export async function churn(
       result.created++;
       return;
     }
-    const at = Math.floor(rand() * existing.length);
     const target = existing[at]!;
     if (r < mix.create + mix.update) {
       existing[at] = store.patch(def, target.namespace, target.name, {
@@ -80,8 +94,7 @@ export async function churn(
       result.updated++;
     } else {
       store.delete(def, target.namespace, target.name);
-      existing[at] = existing[existing.length - 1]!;
-      existing.pop();
+      removeAt(at);
       result.deleted++;
     }
   };
@@ -89,10 +102,8 @@ export async function churn(
     if (options.signal?.aborted === true || isClosed()) break;
     const due = Math.min(options.count, Math.floor(((Date.now() - started) / 1000) * rate) + 1);
     if (due > done) {
-      // Objects in key order, so that a seed replays the same changes on the same state.
-      const existing = [...sortedObjects(store.table(def))];
       hub.batch(() => {
-        for (; done < due; done++) one(existing);
+        for (; done < due; done++) one();
       });
     }
     // oxlint-disable-next-line no-await-in-loop -- pacing: the loop waits between slices on purpose

@@ -5,7 +5,7 @@ import { assertNoActiveHandles, cluster, http, pod } from "./support.ts";
 
 after(assertNoActiveHandles);
 
-test("create, get, update, patch, delete over HTTP with server-set fields", async (t) => {
+void test("create, get, update, patch, delete over HTTP with server-set fields", async (t) => {
   const c = await cluster(t);
   const rv0 = Number(c.resourceVersion);
   const created = await http(c, "POST", "/api/v1/namespaces/default/pods", pod("a"));
@@ -79,6 +79,7 @@ test("create, get, update, patch, delete over HTTP with server-set fields", asyn
     "application/strategic-merge-patch+json",
     "application/apply-patch+yaml",
   ]) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- sequential on purpose
     const r = await http(c, "PATCH", "/api/v1/namespaces/default/pods/a", "[]", {
       "content-type": type,
     });
@@ -108,7 +109,7 @@ test("create, get, update, patch, delete over HTTP with server-set fields", asyn
   });
 });
 
-test("errors: already exists, namespace mismatch, name mismatch, missing name, unknown paths, bad method", async (t) => {
+void test("errors: already exists, namespace mismatch, name mismatch, missing name, unknown paths, bad method", async (t) => {
   const c = await cluster(t);
   assert.equal((await http(c, "POST", "/api/v1/namespaces/default/pods", pod("a"))).status, 201);
   const dup = await http(c, "POST", "/api/v1/namespaces/default/pods", pod("a"));
@@ -143,6 +144,7 @@ test("errors: already exists, namespace mismatch, name mismatch, missing name, u
     "/nope",
     "/apis/nope/v1/things",
   ]) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- sequential on purpose
     const r = await http(c, "GET", path);
     assert.equal(r.status, 404, path);
     assert.equal(r.json.kind, "Status");
@@ -164,7 +166,7 @@ test("errors: already exists, namespace mismatch, name mismatch, missing name, u
   assert.equal(delMissing.status, 404);
 });
 
-test("generateName, cluster-scoped resources, groups and registerResource", async (t) => {
+void test("generateName, cluster-scoped resources, groups and registerResource", async (t) => {
   const c = await cluster(t);
   const g = await http(c, "POST", "/api/v1/namespaces/default/configmaps", {
     metadata: { generateName: "cfg-" },
@@ -205,7 +207,7 @@ test("generateName, cluster-scoped resources, groups and registerResource", asyn
   assert.equal(c.list("example.com/v1/widgets").length, 1);
 });
 
-test("in-process API has the same semantics and error codes", async (t) => {
+void test("in-process API has the same semantics and error codes", async (t) => {
   const c = await cluster(t);
   const a = c.create("pods", pod("a"));
   assert.throws(() => c.create("pods", pod("a")), { code: SimErrorCode.AlreadyExists });
@@ -218,7 +220,7 @@ test("in-process API has the same semantics and error codes", async (t) => {
   assert.equal(p.metadata.labels?.["k"], "w");
   assert.ok(Number(p.metadata.resourceVersion) > Number(b.metadata.resourceVersion));
   // Returned objects are copies: mutating them does not change the store.
-  p.metadata.labels!["k"] = "mutated";
+  p.metadata.labels = { k: "mutated" };
   assert.equal(c.get("pods", "default", "a")?.metadata.labels?.["k"], "w");
   assert.equal(c.list("pods", "default").length, 1);
   assert.equal(c.list("pods", "other").length, 0);
@@ -228,7 +230,7 @@ test("in-process API has the same semantics and error codes", async (t) => {
   assert.ok(c.requests.length === 0);
 });
 
-test("close() is idempotent and leaves nothing behind", async () => {
+void test("close() is idempotent and leaves nothing behind", async () => {
   const { startSimulatedCluster } = await import("../../src/sim/index.ts");
   const c = await startSimulatedCluster();
   await Promise.all([c.close(), c.close()]);

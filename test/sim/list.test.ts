@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { assertNoActiveHandles, cluster, http, pod } from "./support.ts";
+import type { Json } from "./support.ts";
 
 after(assertNoActiveHandles);
 
-function names(list: any): string[] {
-  return list.items.map((i: any) => `${i.metadata.namespace}/${i.metadata.name}`);
+function names(list: Json): string[] {
+  return list.items.map((i: Json) => `${i.metadata.namespace}/${i.metadata.name}`);
 }
 
-test("list: all namespaces, one namespace, sorted by key, collection RV", async (t) => {
+void test("list: all namespaces, one namespace, sorted by key, collection RV", async (t) => {
   const c = await cluster(t);
   for (const [ns, n] of [
     ["b", "2"],
@@ -27,12 +28,12 @@ test("list: all namespaces, one namespace, sorted by key, collection RV", async 
   assert.equal(b.json.metadata.continue, undefined);
   const ns = await http(c, "GET", "/api/v1/namespaces");
   assert.deepEqual(
-    ns.json.items.map((i: any) => i.metadata.name),
+    ns.json.items.map((i: Json) => i.metadata.name),
     ["default", "kube-node-lease", "kube-public", "kube-system"],
   );
 });
 
-test("paging: every page is served at the first page's RV, whatever changes in between", async (t) => {
+void test("paging: every page is served at the first page's RV, whatever changes in between", async (t) => {
   const c = await cluster(t);
   for (let i = 0; i < 10; i++)
     c.create("configmaps", {
@@ -59,7 +60,7 @@ test("paging: every page is served at the first page's RV, whatever changes in b
   assert.equal(p2.status, 200);
   assert.equal(p2.json.metadata.resourceVersion, rv);
   assert.deepEqual(
-    p2.json.items.map((i: any) => i.metadata.name),
+    p2.json.items.map((i: Json) => i.metadata.name),
     ["cm-4", "cm-5", "cm-6", "cm-7"],
   );
   assert.equal(p2.json.items[1].data.v, "0");
@@ -70,7 +71,7 @@ test("paging: every page is served at the first page's RV, whatever changes in b
     `/api/v1/namespaces/default/configmaps?limit=4&continue=${p2.json.metadata.continue}`,
   );
   assert.deepEqual(
-    p3.json.items.map((i: any) => i.metadata.name),
+    p3.json.items.map((i: Json) => i.metadata.name),
     ["cm-8", "cm-9"],
   );
   assert.equal(p3.json.metadata.continue, undefined);
@@ -82,13 +83,13 @@ test("paging: every page is served at the first page's RV, whatever changes in b
   assert.notEqual(fresh.json.metadata.resourceVersion, rv);
 });
 
-test("paging with selectors: no remainingItemCount; limit with RV=0 is ignored", async (t) => {
+void test("paging with selectors: no remainingItemCount; limit with RV=0 is ignored", async (t) => {
   const c = await cluster(t);
   for (let i = 0; i < 6; i++)
     c.create("pods", pod(`p${i}`, "default", { even: String(i % 2 === 0) }));
   const p1 = await http(c, "GET", "/api/v1/pods?limit=2&labelSelector=even%3Dtrue");
   assert.deepEqual(
-    p1.json.items.map((i: any) => i.metadata.name),
+    p1.json.items.map((i: Json) => i.metadata.name),
     ["p0", "p2"],
   );
   assert.equal(p1.json.metadata.remainingItemCount, undefined);
@@ -99,15 +100,15 @@ test("paging with selectors: no remainingItemCount; limit with RV=0 is ignored",
     `/api/v1/pods?limit=2&labelSelector=even%3Dtrue&continue=${p1.json.metadata.continue}`,
   );
   assert.deepEqual(
-    p2.json.items.map((i: any) => i.metadata.name),
+    p2.json.items.map((i: Json) => i.metadata.name),
     ["p4"],
   );
-  const any = await http(c, "GET", "/api/v1/pods?limit=2&resourceVersion=0");
-  assert.equal(any.json.items.length, 6);
-  assert.equal(any.json.metadata.continue, undefined);
+  const Json = await http(c, "GET", "/api/v1/pods?limit=2&resourceVersion=0");
+  assert.equal(Json.json.items.length, 6);
+  assert.equal(Json.json.metadata.continue, undefined);
 });
 
-test("continue tokens expire after continueTtlMs and on expireContinueTokens()", async (t) => {
+void test("continue tokens expire after continueTtlMs and on expireContinueTokens()", async (t) => {
   let now = 1_000_000;
   const c = await cluster(t, { continueTtlMs: 60_000, clock: () => now });
   for (let i = 0; i < 5; i++) c.create("pods", pod(`p${i}`));
@@ -130,7 +131,7 @@ test("continue tokens expire after continueTtlMs and on expireContinueTokens()",
   );
   assert.equal(inconsistent.status, 200);
   assert.deepEqual(
-    inconsistent.json.items.map((i: any) => i.metadata.name),
+    inconsistent.json.items.map((i: Json) => i.metadata.name),
     ["p4"],
   );
 
@@ -141,7 +142,7 @@ test("continue tokens expire after continueTtlMs and on expireContinueTokens()",
   assert.equal(q2.json.code, 410);
 });
 
-test("RV / limit / continue / resourceVersionMatch validation", async (t) => {
+void test("RV / limit / continue / resourceVersionMatch validation", async (t) => {
   const c = await cluster(t, { historySize: 100 });
   for (let i = 0; i < 3; i++) c.create("pods", pod(`p${i}`));
   const rvAfter3 = c.resourceVersion;
@@ -182,6 +183,7 @@ test("RV / limit / continue / resourceVersionMatch validation", async (t) => {
     ["sendInitialEvents=true", "sendInitialEvents is forbidden for list"],
   ];
   for (const [q, message] of cases) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- sequential on purpose
     const r = await http(c, "GET", `/api/v1/pods?${q}`);
     assert.equal(r.status, 422, q);
     assert.equal(r.json.reason, "Invalid", q);
@@ -200,12 +202,12 @@ test("RV / limit / continue / resourceVersionMatch validation", async (t) => {
   );
   assert.equal(exact.json.metadata.resourceVersion, rvAfter3);
   assert.deepEqual(
-    exact.json.items.map((i: any) => i.metadata.name),
+    exact.json.items.map((i: Json) => i.metadata.name),
     ["p0", "p1", "p2"],
   );
   const limitN = await http(c, "GET", `/api/v1/pods?resourceVersion=${rvAfter3}&limit=2`);
   assert.deepEqual(
-    limitN.json.items.map((i: any) => i.metadata.name),
+    limitN.json.items.map((i: Json) => i.metadata.name),
     ["p0", "p1"],
   );
   const page2 = await http(
@@ -214,13 +216,13 @@ test("RV / limit / continue / resourceVersionMatch validation", async (t) => {
     `/api/v1/pods?limit=2&continue=${limitN.json.metadata.continue}`,
   );
   assert.deepEqual(
-    page2.json.items.map((i: any) => i.metadata.name),
+    page2.json.items.map((i: Json) => i.metadata.name),
     ["p2"],
   );
   const notOlder = await http(c, "GET", `/api/v1/pods?resourceVersion=${rvAfter3}`);
   assert.equal(notOlder.json.metadata.resourceVersion, c.resourceVersion);
   assert.deepEqual(
-    notOlder.json.items.map((i: any) => i.metadata.name),
+    notOlder.json.items.map((i: Json) => i.metadata.name),
     ["p1", "p2", "p9"],
   );
   c.faults.compact();
@@ -233,7 +235,7 @@ test("RV / limit / continue / resourceVersionMatch validation", async (t) => {
   assert.equal(tooOld.json.reason, "Expired");
 });
 
-test("an RV newer than the server's: 504 Timeout with cause ResourceVersionTooLarge after a wait", async (t) => {
+void test("an RV newer than the server's: 504 Timeout with cause ResourceVersionTooLarge after a wait", async (t) => {
   const c = await cluster(t);
   const future = Number(c.resourceVersion) + 100;
   const started = Date.now();
@@ -241,6 +243,7 @@ test("an RV newer than the server's: 504 Timeout with cause ResourceVersionTooLa
     `/api/v1/pods?resourceVersion=${future}`,
     `/api/v1/namespaces/default/pods/x?resourceVersion=${future}`,
   ]) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- sequential on purpose
     const r = await http(c, "GET", path);
     assert.equal(r.status, 504, path);
     assert.equal(r.json.reason, "Timeout");
@@ -261,7 +264,7 @@ test("an RV newer than the server's: 504 Timeout with cause ResourceVersionTooLa
   assert.equal(served.json.items.length, 1);
 });
 
-test("label and field selectors on list; unsupported field label is 400", async (t) => {
+void test("label and field selectors on list; unsupported field label is 400", async (t) => {
   const c = await cluster(t);
   c.create("pods", {
     ...pod("a", "default", { app: "web", tier: "1" }),
@@ -279,7 +282,7 @@ test("label and field selectors on list; unsupported field label is 400", async 
     status: { phase: "Running" },
   });
   const q = async (qs: string) =>
-    (await http(c, "GET", `/api/v1/pods?${qs}`)).json.items.map((i: any) => i.metadata.name);
+    (await http(c, "GET", `/api/v1/pods?${qs}`)).json.items.map((i: Json) => i.metadata.name);
   assert.deepEqual(await q("labelSelector=app%3Dweb"), ["a"]);
   assert.deepEqual(await q("labelSelector=app!%3Dweb"), ["b", "c"]);
   assert.deepEqual(await q("labelSelector=app%20in%20(web,db)"), ["a", "b"]);
@@ -302,7 +305,7 @@ test("label and field selectors on list; unsupported field label is 400", async 
   assert.equal(cmField.status, 400);
 });
 
-test("a large paged list is fast: 50,000 pods at limit=500", async (t) => {
+void test("a large paged list is fast: 50,000 pods at limit=500", async (t) => {
   const c = await cluster(t);
   c.load.seed("pods", 50_000);
   let token = "";
@@ -311,6 +314,7 @@ test("a large paged list is fast: 50,000 pods at limit=500", async (t) => {
   let rv = "";
   const started = performance.now();
   do {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- sequential on purpose
     const r = await http(
       c,
       "GET",

@@ -9,6 +9,10 @@ import type { TestContext } from "node:test";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import type { SimulatedCluster, SimulatedClusterOptions } from "../../src/sim/index.ts";
 
+/** Parsed JSON that tests read field by field and assert on (so `any` is deliberate here). */
+// oxlint-disable-next-line typescript/no-explicit-any -- see above
+export type Json = any;
+
 /** Starts a cluster and registers its close with `t.after`. */
 export async function cluster(
   t: TestContext,
@@ -25,7 +29,7 @@ export interface Reply {
   readonly headers: IncomingMessage["headers"];
   readonly text: string;
   /** The body parsed as JSON (throws if it is not JSON). */
-  readonly json: any;
+  readonly json: Json;
 }
 
 /** One HTTP request with `Connection: close`. */
@@ -76,9 +80,9 @@ export interface WatchStream {
   readonly status: number;
   readonly headers: IncomingMessage["headers"];
   /** The next event, or undefined when the stream ended. Rejects after `timeoutMs`. */
-  next(timeoutMs?: number): Promise<any>;
+  next(timeoutMs?: number): Promise<Json>;
   /** Events until none arrives for `quietMs`. */
-  drain(quietMs?: number): Promise<any[]>;
+  drain(quietMs?: number): Promise<Json[]>;
   /** Resolves when the server ended the stream; `complete` false when it broke off. */
   readonly ended: Promise<{ complete: boolean; rest: string }>;
   close(): void;
@@ -88,13 +92,13 @@ export interface WatchStream {
 export function watch(t: TestContext, c: SimulatedCluster, path: string): Promise<WatchStream> {
   return new Promise((resolve, reject) => {
     const req = request(`${c.url}${path}`, { agent: false }, (res) => {
-      const lines: any[] = [];
-      const waiters: ((v: any) => void)[] = [];
+      const lines: Json[] = [];
+      const waiters: ((v: Json) => void)[] = [];
       let buf = "";
       let done = false;
       let endResolve!: (v: { complete: boolean; rest: string }) => void;
       const ended = new Promise<{ complete: boolean; rest: string }>((r) => (endResolve = r));
-      const push = (v: any): void => {
+      const push = (v: Json): void => {
         const w = waiters.shift();
         if (w !== undefined) w(v);
         else lines.push(v);
@@ -132,7 +136,7 @@ export function watch(t: TestContext, c: SimulatedCluster, path: string): Promis
               if (at !== -1) waiters.splice(at, 1);
               rej2(new Error(`no watch event within ${timeoutMs} ms`));
             }, timeoutMs);
-            const w = (v: any): void => {
+            const w = (v: Json): void => {
               clearTimeout(timer);
               res2(v);
             };
@@ -140,9 +144,10 @@ export function watch(t: TestContext, c: SimulatedCluster, path: string): Promis
           });
         },
         async drain(quietMs = 150) {
-          const out: any[] = [];
+          const out: Json[] = [];
           for (;;) {
             try {
+              // oxlint-disable-next-line eslint/no-await-in-loop -- sequential on purpose
               const e = await stream.next(quietMs);
               if (e === undefined) return out;
               out.push(e);
@@ -171,7 +176,7 @@ export async function assertNoActiveHandles(): Promise<void> {
 }
 
 /** A pod manifest. */
-export function pod(name: string, namespace = "default", labels?: Record<string, string>): any {
+export function pod(name: string, namespace = "default", labels?: Record<string, string>): Json {
   return {
     apiVersion: "v1",
     kind: "Pod",

@@ -1,20 +1,23 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { assertNoActiveHandles, cluster, http, pod, watch } from "./support.ts";
+import type { Json } from "./support.ts";
 
 after(assertNoActiveHandles);
 
-const summary = (e: any) => `${e.type} ${e.object.metadata.name ?? ""}`.trim();
+const summary = (e: Json) => `${e.type} ${e.object.metadata.name ?? ""}`.trim();
 
-test("watch from unset / 0: synthetic ADDED for current objects, then changes", async (t) => {
+void test("watch from unset / 0: synthetic ADDED for current objects, then changes", async (t) => {
   const c = await cluster(t);
   c.create("pods", pod("a"));
   c.create("pods", pod("b", "other"));
   for (const rv of ["", "&resourceVersion=0"]) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- sequential on purpose
     const w = await watch(t, c, `/api/v1/pods?watch=1${rv}`);
     assert.equal(w.status, 200);
     assert.equal(w.headers["content-type"], "application/json");
     assert.equal(w.headers["transfer-encoding"], "chunked");
+    // oxlint-disable-next-line eslint/no-await-in-loop -- sequential on purpose
     assert.deepEqual((await w.drain()).map(summary), ["ADDED a", "ADDED b"]);
     w.close();
   }
@@ -31,7 +34,7 @@ test("watch from unset / 0: synthetic ADDED for current objects, then changes", 
   assert.equal(events[1].object.metadata.labels.x, "1");
 });
 
-test("watch from RV N: only changes after N, from history; too old: 200 + ERROR 410 then close", async (t) => {
+void test("watch from RV N: only changes after N, from history; too old: 200 + ERROR 410 then close", async (t) => {
   const c = await cluster(t, { historySize: 5 });
   c.create("pods", pod("a"));
   const rv = c.resourceVersion;
@@ -65,7 +68,7 @@ test("watch from RV N: only changes after N, from history; too old: 200 + ERROR 
   assert.equal((await before.next()).type, "ERROR");
 });
 
-test("bookmarks every bookmarkIntervalMs carry only kind, apiVersion and the RV", async (t) => {
+void test("bookmarks every bookmarkIntervalMs carry only kind, apiVersion and the RV", async (t) => {
   const c = await cluster(t, { bookmarkIntervalMs: 100 });
   const w = await watch(
     t,
@@ -96,7 +99,7 @@ test("bookmarks every bookmarkIntervalMs carry only kind, apiVersion and the RV"
   assert.deepEqual(await quiet.drain(350), []);
 });
 
-test("timeoutSeconds ends the stream cleanly (with a last bookmark when allowed)", async (t) => {
+void test("timeoutSeconds ends the stream cleanly (with a last bookmark when allowed)", async (t) => {
   const c = await cluster(t);
   const started = Date.now();
   const w = await watch(
@@ -116,7 +119,7 @@ test("timeoutSeconds ends the stream cleanly (with a last bookmark when allowed)
   assert.equal(c.openWatchCount("pods"), 0);
 });
 
-test("streaming list: sendInitialEvents ADDEDs, the initial-events-end bookmark, then a normal watch", async (t) => {
+void test("streaming list: sendInitialEvents ADDEDs, the initial-events-end bookmark, then a normal watch", async (t) => {
   const c = await cluster(t);
   c.create("pods", pod("a"));
   c.create("pods", pod("b"));
@@ -161,6 +164,7 @@ test("streaming list: sendInitialEvents ADDEDs, the initial-events-end bookmark,
     "sendInitialEvents=true&resourceVersionMatch=Exact",
     "resourceVersionMatch=NotOlderThan",
   ]) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- sequential on purpose
     const r = await http(c, "GET", `/api/v1/pods?watch=1&${q}`);
     assert.equal(r.status, 422, q);
     assert.equal(r.json.reason, "Invalid");
@@ -168,7 +172,7 @@ test("streaming list: sendInitialEvents ADDEDs, the initial-events-end bookmark,
   }
 });
 
-test("watchList: false rejects sendInitialEvents with 422", async (t) => {
+void test("watchList: false rejects sendInitialEvents with 422", async (t) => {
   const c = await cluster(t, { watchList: false });
   const r = await http(
     c,
@@ -179,7 +183,7 @@ test("watchList: false rejects sendInitialEvents with 422", async (t) => {
   assert.match(r.json.message, /WatchList feature gate/);
 });
 
-test("selectors on watch: objects entering a selection are ADDED, leaving it DELETED", async (t) => {
+void test("selectors on watch: objects entering a selection are ADDED, leaving it DELETED", async (t) => {
   const c = await cluster(t);
   c.create("pods", pod("a", "default", { app: "web" }));
   c.create("pods", pod("b", "default", { app: "db" }));
@@ -204,7 +208,7 @@ test("selectors on watch: objects entering a selection are ADDED, leaving it DEL
   assert.equal(bad.json.message, "field label not supported: nope");
 });
 
-test("watching one object by name: .../pods/NAME?watch=1", async (t) => {
+void test("watching one object by name: .../pods/NAME?watch=1", async (t) => {
   const c = await cluster(t);
   c.create("pods", pod("a"));
   c.create("pods", pod("b"));
@@ -220,7 +224,7 @@ test("watching one object by name: .../pods/NAME?watch=1", async (t) => {
   assert.equal(conflict.status, 400);
 });
 
-test("batch: events reach every watcher after fn returns, in order, none lost", async (t) => {
+void test("batch: events reach every watcher after fn returns, in order, none lost", async (t) => {
   const c = await cluster(t, { historySize: 20_000 });
   c.load.seed("pods", 100);
   const start = c.resourceVersion;
@@ -237,7 +241,8 @@ test("batch: events reach every watcher after fn returns, in order, none lost", 
   });
   assert.equal(result, "done");
   for (const w of ws) {
-    const got: any[] = [];
+    const got: Json[] = [];
+    // oxlint-disable-next-line eslint/no-await-in-loop -- sequential on purpose
     while (got.length < 5000) got.push(await w.next(5000));
     assert.deepEqual(
       got.slice(0, 3).map((e) => e.object.metadata.labels.round),
@@ -252,7 +257,7 @@ test("batch: events reach every watcher after fn returns, in order, none lost", 
   assert.equal(c.openWatchCount("configmaps"), 0);
 });
 
-test("a slow reader gets every event (backpressure, no drops)", async (t) => {
+void test("a slow reader gets every event (backpressure, no drops)", async (t) => {
   const c = await cluster(t, { historySize: 50_000 });
   c.load.seed("pods", 50);
   const keys = c.list("pods").map((p) => [p.metadata.namespace!, p.metadata.name!] as const);
