@@ -12,6 +12,8 @@ export function kubeConfigYaml(url: string): string {
     "- name: sim",
     "  cluster:",
     `    server: ${JSON.stringify(url)}`,
+    // client-node refuses plain http unless TLS verification is explicitly skipped.
+    "    insecure-skip-tls-verify: true",
     "users:",
     "- name: sim",
     "  user: {}",
