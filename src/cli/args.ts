@@ -16,7 +16,10 @@ export interface Command {
   readonly summary: string;
   readonly usage: string;
   readonly flags: Readonly<Record<string, FlagSpec>>;
-  run(values: Readonly<Record<string, string | boolean | undefined>>, io: CommandIo): Promise<number>;
+  run(
+    values: Readonly<Record<string, string | boolean | undefined>>,
+    io: CommandIo,
+  ): Promise<number>;
 }
 
 /** Where a command writes, and the signal that asks it to stop (SIGINT/SIGTERM in the CLI). */
@@ -39,7 +42,12 @@ export function parseFlags(
       spec.default === undefined ? { type: spec.type } : { type: spec.type, default: spec.default };
   }
   try {
-    const { values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+    const { values } = parseArgs({
+      args: [...args],
+      options,
+      strict: true,
+      allowPositionals: false,
+    });
     return values;
   } catch (error: unknown) {
     const message = error instanceof Error ? error.message : String(error);

@@ -1,21 +1,25 @@
 import type { SimulatedCluster } from "../sim/index.ts";
 
+/** The namespaces `load.seed` spreads objects over. */
+export const SEED_NAMESPACES: readonly string[] = Array.from({ length: 10 }, (_, i) => `ns-${i}`);
+
 /**
- * Drives pod churn on a simulated cluster at `ratePerSec` until `signal` aborts, one second's
- * worth of changes per round. Resolves when stopped.
+ * Drives pod churn (creates, updates, deletes) on a simulated cluster at `ratePerSec` until
+ * `signal` aborts, one second's worth of changes per round. Resolves when stopped.
  */
 export async function runChurn(
   cluster: SimulatedCluster,
   ratePerSec: number,
   signal: AbortSignal,
 ): Promise<void> {
-  let seed = 1;
-  while (!signal.aborted) {
-    try {
-      await cluster.load.churn({ resource: "pods", count: ratePerSec, ratePerSec, seed: seed++, signal });
-    } catch (error: unknown) {
-      if (signal.aborted) return;
-      throw error;
-    }
+  for (let seed = 1; !signal.aborted; seed++) {
+    await cluster.load.churn({
+      resource: "pods",
+      count: ratePerSec,
+      ratePerSec,
+      seed,
+      namespaces: [...SEED_NAMESPACES],
+      signal,
+    });
   }
 }

@@ -39,10 +39,7 @@ function topHelp(): string {
 }
 
 /** Runs the CLI with `argv` (without node and script). Resolves to the exit code. */
-export async function main(
-  argv: readonly string[],
-  io: Partial<CommandIo> = {},
-): Promise<number> {
+export async function main(argv: readonly string[], io: Partial<CommandIo> = {}): Promise<number> {
   const stdout = io.stdout ?? ((text: string) => void process.stdout.write(text));
   const stderr = io.stderr ?? ((text: string) => void process.stderr.write(text));
   const [name, ...rest] = argv;
@@ -74,7 +71,8 @@ export async function main(
       return 0;
     }
     controller = new AbortController();
-    const signal = io.signal === undefined ? controller.signal : AbortSignal.any([io.signal, controller.signal]);
+    const signal =
+      io.signal === undefined ? controller.signal : AbortSignal.any([io.signal, controller.signal]);
     if (io.signal === undefined) {
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
@@ -87,7 +85,9 @@ export async function main(
     }
     const code = (error as { code?: unknown }).code;
     const message = error instanceof Error ? error.message : String(error);
-    stderr(`kube-lookout ${command.name}: ${message}${typeof code === "string" ? ` (${code})` : ""}\n`);
+    stderr(
+      `kube-lookout ${command.name}: ${message}${typeof code === "string" ? ` (${code})` : ""}\n`,
+    );
     return 1;
   } finally {
     process.off("SIGINT", onSignal);

@@ -13,13 +13,48 @@ export const simCommand: Command = {
     "interrupted.",
   usage: "kube-lookout sim [--port 8001] [--seed-pods 100] [--churn-rate 5] [--kubeconfig FILE]",
   flags: {
-    host: { type: "string", valueName: "ADDR", description: "Address to listen on.", default: "127.0.0.1" },
-    port: { type: "string", valueName: "PORT", description: "Port to listen on (0 = any free port).", default: "8001" },
-    "seed-pods": { type: "string", valueName: "N", description: "Pods to create at start, in namespaces demo-0..demo-4.", default: "0" },
-    "churn-rate": { type: "string", valueName: "N", description: "Pod creates/updates/deletes per second after seeding (0 = none).", default: "0" },
-    "history-size": { type: "string", valueName: "N", description: "Watch events kept; a watch from an older resourceVersion gets 410 Expired.", default: "10000" },
-    "git-version": { type: "string", valueName: "V", description: "Version reported by /version.", default: "v1.32.0" },
-    kubeconfig: { type: "string", valueName: "FILE", description: "Write a kubeconfig for this server to FILE (use with kubectl --kubeconfig FILE)." },
+    host: {
+      type: "string",
+      valueName: "ADDR",
+      description: "Address to listen on.",
+      default: "127.0.0.1",
+    },
+    port: {
+      type: "string",
+      valueName: "PORT",
+      description: "Port to listen on (0 = any free port).",
+      default: "8001",
+    },
+    "seed-pods": {
+      type: "string",
+      valueName: "N",
+      description: "Pods to create at start, spread over namespaces ns-0..ns-9.",
+      default: "0",
+    },
+    "churn-rate": {
+      type: "string",
+      valueName: "N",
+      description: "Pod creates/updates/deletes per second after seeding (0 = none).",
+      default: "0",
+    },
+    "history-size": {
+      type: "string",
+      valueName: "N",
+      description: "Watch events kept; a watch from an older resourceVersion gets 410 Expired.",
+      default: "10000",
+    },
+    "git-version": {
+      type: "string",
+      valueName: "V",
+      description: "Version reported by /version.",
+      default: "v1.32.0",
+    },
+    kubeconfig: {
+      type: "string",
+      valueName: "FILE",
+      description:
+        "Write a kubeconfig for this server to FILE (use with kubectl --kubeconfig FILE).",
+    },
   },
   async run(values, io) {
     const port = intFlag("sim", values, "port", 0, 65535) ?? 8001;
@@ -38,10 +73,15 @@ export const simCommand: Command = {
       if (typeof kubeconfig === "string") await writeFile(kubeconfig, cluster.kubeConfigYaml());
       io.stdout(`simulated cluster listening on ${cluster.url}\n`);
       if (typeof kubeconfig === "string") {
-        io.stdout(`kubeconfig written to ${kubeconfig}: kubectl --kubeconfig ${kubeconfig} get pods -A\n`);
+        io.stdout(
+          `kubeconfig written to ${kubeconfig}: kubectl --kubeconfig ${kubeconfig} get pods -A\n`,
+        );
       }
       if (churnRate > 0) await runChurn(cluster, churnRate, io.signal);
-      else await new Promise<void>((resolve) => io.signal.addEventListener("abort", () => resolve(), { once: true }));
+      else
+        await new Promise<void>((resolve) =>
+          io.signal.addEventListener("abort", () => resolve(), { once: true }),
+        );
       return 0;
     } finally {
       await cluster.close();

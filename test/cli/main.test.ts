@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { main } from "../../src/cli/main.ts";
+
+interface Captured {
+  out: string;
+  err: string;
+}
+
+function capture(): Captured & { stdout: (t: string) => void; stderr: (t: string) => void } {
+  const c = {
+    out: "",
+    err: "",
+    stdout: (t: string) => void (c.out += t),
+    stderr: (t: string) => void (c.err += t),
+  };
+  return c;
+}
+
+test("help lists every command and exits 0", async () => {
+  const io = capture();
+  assert.equal(await main(["--help"], io), 0);
+  for (const name of ["demo", "sim", "version", "help"])
+    assert.match(io.out, new RegExp(`\\n  ${name} `));
+});
+
+test("a command's --help shows its options with defaults", async () => {
+  const io = capture();
+  assert.equal(await main(["sim", "--help"], io), 0);
+  assert.match(io.out, /--port PORT\s+Port to listen on .*\(default: 8001\)/);
+  assert.match(io.out, /--kubeconfig FILE/);
+});
+
+test("an unknown command exits 2 and says which", async () => {
+  const io = capture();
+  assert.equal(await main(["frobnicate"], io), 2);
+  assert.match(io.err, /unknown command "frobnicate"/);
+});
+
+test("an unknown flag exits 2, names the flag and shows the command's help", async () => {
+  const io = capture();
+  assert.equal(await main(["sim", "--prot", "1"], io), 2);
+  assert.match(io.err, /'--prot'/);
+  assert.match(io.err, /Usage: kube-lookout sim/);
+});
+
+test("a bad number names the flag and the value", async () => {
+  const io = capture();
+  assert.equal(await main(["sim", "--port", "http"], io), 2);
+  assert.match(io.err, /--port must be a whole number from 0 to 65535, got "http"/);
+});
+
+test("version prints the package version", async () => {
+  const io = capture();
+  assert.equal(await main(["version"], io), 0);
+  const pkg = JSON.parse(
+    await readFile(new URL("../../package.json", import.meta.url), "utf8"),
+  ) as {
+    version: string;
+  };
+  assert.equal(io.out, `kube-lookout ${pkg.version}\n`);
+});
+
+test("sim serves a cluster with seeded pods, writes a kubeconfig and stops on abort", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "lookout-cli-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const kubeconfig = join(dir, "kubeconfig");
+  const controller = new AbortController();
+  t.after(() => controller.abort());
+  const io = capture();
+  const listening = new Promise<string>((resolve) => {
+    io.stdout = (text: string) => {
+      io.out += text;
+      const match = /listening on (\S+)/.exec(io.out);
+      if (match !== null) resolve(match[1]!);
+    };
+  });
+  const exit = main(["sim", "--port", "0", "--seed-pods", "7", "--kubeconfig", kubeconfig], {
+    ...io,
+    stdout: (text) => io.stdout(text),
+    signal: controller.signal,
+  });
+  const url = await listening;
+  const list = (await (await fetch(`${url}/api/v1/pods`)).json()) as { items: unknown[] };
+  assert.equal(list.items.length, 7);
+  assert.ok((await readFile(kubeconfig, "utf8")).includes(`server: "${url}"`));
+  controller.abort();
+  assert.equal(await exit, 0);
+  await assert.rejects(fetch(`${url}/version`));
+});
+
+test("demo syncs an informer on the simulated cluster, logs changes and stops after --duration", async () => {
+  const io = capture();
+  const code = await main(
+    ["demo", "--duration", "3", "--pods", "5", "--churn-rate", "10", "--summary-every", "1"],
+    io,
+  );
+  assert.equal(code, 0, io.err);
+  assert.match(io.out, /informer synced: 5 pods cached at resourceVersion \d+/);
+  assert.match(io.out, /(added|updated|deleted) +pod ns-\d\/\S+ rv=\d+/);
+  assert.match(io.out, /summary: \d+ pods in \d+ namespaces/);
+  assert.match(io.out, /demo stopped\n$/);
+});
