@@ -19,13 +19,17 @@ export class HttpExchange {
   #timer: NodeJS.Timeout | undefined;
   #armed = false;
   #closed = false;
+  readonly #registry: Set<HttpExchange>;
 
   constructor(
     options: RequestOptions,
     secure: boolean,
     signal: AbortSignal | undefined,
     stallTimeoutMs: number | undefined,
+    registry: Set<HttpExchange>,
   ) {
+    this.#registry = registry;
+    registry.add(this);
     this.req = secure ? httpsRequest(options) : httpRequest(options);
     this.#signal = signal;
     this.response = new Promise((resolve, reject) => {
@@ -95,6 +99,7 @@ export class HttpExchange {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#registry.delete(this);
     this.#armed = false;
     clearTimeout(this.#timer);
     this.#signal?.removeEventListener("abort", this.#onAbort);

@@ -75,6 +75,7 @@ export class KubeClient implements ListWatchClient, Disposable {
   readonly #gzip: boolean;
   readonly #authenticate: KubeClientOptions["authenticate"];
   #closed = false;
+  readonly #inFlight = new Set<HttpExchange>();
 
   /** Throws `KubeConfigError` (`LOOKOUT_KUBE_CONFIG`) for a server that is not an http(s) URL. */
   constructor(options: KubeClientOptions) {
@@ -234,10 +235,15 @@ export class KubeClient implements ListWatchClient, Disposable {
     }
   }
 
-  /** Destroys the agent and its sockets, ending open watches. Idempotent. */
+  /**
+   * Destroys the agent and its sockets. Requests in flight, open watches included, reject with
+   * `LOOKOUT_KUBE_CLOSED`. Idempotent.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const ex of this.#inFlight) ex.fail(new KubeClientClosedError());
+    this.#inFlight.clear();
     this.#agent.destroy();
   }
 
@@ -275,7 +281,7 @@ export class KubeClient implements ListWatchClient, Disposable {
     if (this.#authenticate !== undefined) await this.#applyAuth(options, headers);
     signal?.throwIfAborted();
     if (this.#closed) throw new KubeClientClosedError();
-    const ex = new HttpExchange(options, this.#secure, signal, stallTimeoutMs);
+    const ex = new HttpExchange(options, this.#secure, signal, stallTimeoutMs, this.#inFlight);
     let res: IncomingMessage;
     try {
       res = await ex.response;
