@@ -26,6 +26,7 @@ import { serveWatch } from "./watch-serve.ts";
 import type { WatchContext } from "./watch-serve.ts";
 import { renderTable, wantsTable } from "./table.ts";
 import { isKubeObject } from "./json.ts";
+import { openApiV3Document, openApiV3Index } from "./openapi.ts";
 
 /** One served request, as recorded for tests. */
 export interface RequestRecord {
@@ -92,6 +93,11 @@ function discovery(
 ): string | undefined {
   const p = segments.join("/");
   if (p === "version") return JSON.stringify(versionInfo(ctx.gitVersion));
+  if (p === "openapi/v3") return JSON.stringify(openApiV3Index(ctx.registry));
+  if (p.startsWith("openapi/v3/")) {
+    const doc = openApiV3Document(ctx.registry, p.slice("openapi/v3/".length), ctx.gitVersion);
+    return doc === undefined ? undefined : JSON.stringify(doc);
+  }
   if (p === "api") return JSON.stringify(apiVersions(req.headers.host ?? ""));
   if (p === "apis") return JSON.stringify(apiGroupList(ctx.registry));
   if (segments[0] === "api" && segments.length === 2) {

@@ -12,7 +12,6 @@ import {
   setHeaderOptions,
   Watch,
 } from "@kubernetes/client-node";
-import type { V1Pod } from "@kubernetes/client-node";
 import { assertNoActiveHandles, cluster, pod } from "./support.ts";
 import type { Json } from "./support.ts";
 
@@ -36,7 +35,7 @@ void test("CoreV1Api: create, read, list, replace, patch, delete, and API errors
   kc.loadFromString(c.kubeConfigYaml());
   const api = kc.makeApiClient(CoreV1Api);
 
-  const created = await api.createNamespacedPod({ namespace: "default", body: pod("a") as V1Pod });
+  const created = await api.createNamespacedPod({ namespace: "default", body: pod("a") });
   assert.equal(created.metadata?.name, "a");
   assert.ok(created.metadata?.uid);
   const read = await api.readNamespacedPod({ name: "a", namespace: "default" });
@@ -73,7 +72,7 @@ void test("CoreV1Api: create, read, list, replace, patch, delete, and API errors
     (e: unknown) => e instanceof ApiException && e.code === 404,
   );
   await assert.rejects(
-    api.createNamespacedPod({ namespace: "default", body: { metadata: {} } as V1Pod }),
+    api.createNamespacedPod({ namespace: "default", body: { metadata: {} } }),
     (e: unknown) => e instanceof ApiException && e.code === 422,
   );
 });
@@ -165,8 +164,8 @@ void test("makeInformer: syncs, then sees add, update and delete; relists after 
   assert.deepEqual(
     informer
       .list("default")
-      .map((p) => p.metadata?.name)
-      .sort(),
+      .map((p) => p.metadata?.name ?? "")
+      .sort((x, y) => x.localeCompare(y)),
     ["a", "missed"],
   );
   const listsAfter = c.requests.filter(

@@ -59,9 +59,21 @@ void test("discovery: /api, /apis, /api/v1, /apis/G/V, /apis/G, /version", async
   for (const k of ["gitCommit", "gitTreeState", "buildDate", "goVersion", "compiler", "platform"]) {
     assert.equal(typeof version[k], "string", k);
   }
-  // kubectl probes these; a real server without them answers 404.
+  // No swagger 2.0 document: 404, as a server without it answers.
   assert.equal((await http(c, "GET", "/openapi/v2")).status, 404);
-  assert.equal((await http(c, "GET", "/openapi/v3")).status, 404);
+  // A minimal OpenAPI v3: PATCH operations declare fieldValidation, so kubectl validates on
+  // the server side instead of downloading schemas.
+  const v3 = (await http(c, "GET", "/openapi/v3")).json;
+  assert.equal(v3.paths["apis/apps/v1"].serverRelativeURL, "/openapi/v3/apis/apps/v1?hash=sim");
+  const appsDoc = (await http(c, "GET", "/openapi/v3/apis/apps/v1")).json;
+  const patch = appsDoc.paths["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"].patch;
+  assert.deepEqual(patch["x-kubernetes-group-version-kind"], {
+    group: "apps",
+    version: "v1",
+    kind: "Deployment",
+  });
+  assert.equal(patch.parameters[0].name, "fieldValidation");
+  assert.equal((await http(c, "GET", "/openapi/v3/apis/nope/v1")).status, 404);
 
   c.registerResource({
     group: "example.com",
