@@ -20,7 +20,7 @@ import type { ChurnOptions } from "./load.ts";
 import { BUILTIN_RESOURCES, INITIAL_NAMESPACES } from "./registry-table.ts";
 import { Registry } from "./registry.ts";
 import { failure } from "./status.ts";
-import { parseKubeObject } from "./json.ts";
+import { parseJson, parseKubeObject } from "./json.ts";
 import { ObjectStore } from "./store.ts";
 import { sortedObjects } from "./stored.ts";
 import type { StoredObject } from "./stored.ts";
@@ -138,6 +138,10 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 
 function copy(o: StoredObject): KubeObject {
   return parseKubeObject(o.json);
+}
+
+function cloneJson(o: object): unknown {
+  return parseJson(JSON.stringify(o));
 }
 
 function clone(o: KubeObject): KubeObject {
@@ -275,7 +279,7 @@ export async function startSimulatedCluster(
     },
     update: (resource, object) => copy(store.update(resolve(resource), clone(object))),
     patch: (resource, namespace, name, mergePatch) =>
-      copy(store.patch(resolve(resource), namespace, name, mergePatch)),
+      copy(store.patch(resolve(resource), namespace, name, cloneJson(mergePatch))),
     delete(resource, namespace, name) {
       const def = resolve(resource);
       if (store.get(def, namespace, name) === undefined) return undefined;

@@ -8,11 +8,11 @@ import { groupVersion } from "../kube/resource.ts";
 import type { ResourceDefinition } from "../kube/resource.ts";
 import type { KubeObject, ObjectMeta } from "../kube/types.ts";
 import { History } from "./history.ts";
-import { isKubeObject, parseKubeObject } from "./json.ts";
+import { isKubeObject } from "./json.ts";
 import { applyMergePatch } from "./merge-patch.ts";
 import { alreadyExists, badRequest, conflict, expired, invalid, notFound } from "./status.ts";
-import { eventLine, objectKey, sortedObjects, storeObject } from "./stored.ts";
-import type { ChangeType, ResourceTable, StoredEvent, StoredObject } from "./stored.ts";
+import { objectKey, sortedObjects, StoredObject } from "./stored.ts";
+import type { ChangeType, ResourceTable, StoredEvent } from "./stored.ts";
 
 const GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 const NAME_MAX = 253;
@@ -86,9 +86,14 @@ export class ObjectStore {
   ): StoredObject {
     const rv = ++this.#rv;
     object.metadata.resourceVersion = String(rv);
-    const stored = storeObject(object, rv);
-    if (type === "DELETED") table.objects.delete(stored.key);
-    else table.objects.set(stored.key, stored);
+    const stored = new StoredObject(object, rv);
+    prev?.retire();
+    if (type === "DELETED") {
+      stored.retire();
+      table.objects.delete(stored.key);
+    } else {
+      table.objects.set(stored.key, stored);
+    }
     table.sorted = undefined;
     const event: StoredEvent = {
       rv,
@@ -96,7 +101,6 @@ export class ObjectStore {
       type,
       object: stored,
       prev,
-      line: eventLine(type, stored),
     };
     this.#history.push(event);
     this.#onEvent(event);
@@ -236,7 +240,9 @@ export class ObjectStore {
       const rv = patchMeta["resourceVersion"];
       if (typeof rv === "string" && rv !== "" && rv !== String(prev.rv)) throw conflict(def, name);
     }
-    const next = applyMergePatch(parseKubeObject(prev.json), mergePatch);
+    // The merge shares untouched subtrees with the current version: stored objects are never
+    // mutated, so that is safe and saves a parse per patch.
+    const next = applyMergePatch(prev.object, mergePatch);
     if (!isKubeObject(next)) throw badRequest("the merge patch must keep metadata an object");
     const onlyMeta = Object.keys(mergePatch).every((k) => k === "metadata" || k === "status");
     return this.#replace(def, prev, next, onlyMeta ? false : undefined);
@@ -246,9 +252,15 @@ export class ObjectStore {
   delete(def: ResourceDefinition, namespace: string, name: string): StoredObject {
     const prev = this.get(def, namespace, name);
     if (prev === undefined) throw notFound(def, name);
-    const last = parseKubeObject(prev.json);
-    last.metadata.deletionTimestamp = timestamp(this.#clock());
-    last.metadata.deletionGracePeriodSeconds = 0;
+    const current = prev.object;
+    const last: KubeObject = {
+      ...current,
+      metadata: {
+        ...current.metadata,
+        deletionTimestamp: timestamp(this.#clock()),
+        deletionGracePeriodSeconds: 0,
+      },
+    };
     return this.#commit(this.table(def), "DELETED", last, prev);
   }
 

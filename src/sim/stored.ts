@@ -4,18 +4,45 @@
  */
 import type { ResourceDefinition } from "../kube/resource.ts";
 import type { KubeObject } from "../kube/types.ts";
+import { parseKubeObject } from "./json.ts";
 
-/** One version of one object. Immutable once built: a change makes a new StoredObject. */
-export interface StoredObject {
+/**
+ * One version of one object: its JSON text (serialized once) and identity. Immutable. The
+ * parsed object is kept only while this is the current version (it is the base of the next
+ * patch and what field selectors read); a superseded version keeps only its text, so a long
+ * history costs one string per event.
+ */
+export class StoredObject {
   /** `namespace/name`, or `name` for cluster-scoped objects: the sort and paging key. */
   readonly key: string;
   readonly namespace: string;
   readonly name: string;
   readonly rv: number;
-  /** Internal parsed copy; never handed out (callers get `JSON.parse(json)`). */
-  readonly object: KubeObject;
   readonly json: string;
   readonly labels: Readonly<Record<string, string>> | undefined;
+  #parsed: KubeObject | undefined;
+
+  /** Serializes `object` (which the store then never mutates nor hands out). */
+  constructor(object: KubeObject, rv: number) {
+    const meta = object.metadata;
+    this.namespace = meta.namespace ?? "";
+    this.name = meta.name ?? "";
+    this.key = objectKey(this.namespace, this.name);
+    this.rv = rv;
+    this.json = JSON.stringify(object);
+    this.labels = meta.labels;
+    this.#parsed = object;
+  }
+
+  /** The parsed object, read-only: never mutate it nor hand it out (use `JSON.parse(json)`). */
+  get object(): KubeObject {
+    return this.#parsed ?? parseKubeObject(this.json);
+  }
+
+  /** Drops the parsed object once a newer version replaced this one. */
+  retire(): void {
+    this.#parsed = undefined;
+  }
 }
 
 /** The event types a change produces. */
@@ -30,8 +57,6 @@ export interface StoredEvent {
   readonly object: StoredObject;
   /** The state before the change; undefined for ADDED. */
   readonly prev: StoredObject | undefined;
-  /** `{"type":T,"object":...}\n`, shared by all watchers without selectors. */
-  readonly line: string;
 }
 
 /** The objects of one resource. */
@@ -47,27 +72,6 @@ export interface ResourceTable {
 /** The key of an object: `namespace/name` or `name`. */
 export function objectKey(namespace: string, name: string): string {
   return namespace === "" ? name : `${namespace}/${name}`;
-}
-
-/** Builds a StoredObject, serializing `object` once. */
-export function storeObject(object: KubeObject, rv: number): StoredObject {
-  const meta = object.metadata;
-  const namespace = meta.namespace ?? "";
-  const name = meta.name ?? "";
-  return {
-    key: objectKey(namespace, name),
-    namespace,
-    name,
-    rv,
-    object,
-    json: JSON.stringify(object),
-    labels: meta.labels,
-  };
-}
-
-/** The wire line of an event about `object`. */
-export function eventLine(type: string, object: StoredObject): string {
-  return `{"type":"${type}","object":${object.json}}\n`;
 }
 
 /** The objects of a table sorted by key (cached until the next change). */

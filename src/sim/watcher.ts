@@ -95,26 +95,27 @@ export class Watcher {
     if (event.rv <= this.#fromRv || this.#closed || this.#ending) return;
     const ns = this.#filter.namespace;
     if (ns !== "" && event.object.namespace !== ns) return;
-    let line: string | undefined;
+    // Lines are built per watcher as cheap rope strings; the chunk join in flush copies them.
+    let type: string | undefined;
     if (!this.#selective) {
-      line = event.line;
+      type = event.type;
     } else if (event.type === "ADDED") {
-      if (this.selects(event.object)) line = event.line;
+      if (this.selects(event.object)) type = event.type;
     } else if (event.type === "DELETED") {
-      if (this.selects(event.prev ?? event.object)) line = event.line;
+      if (this.selects(event.prev ?? event.object)) type = event.type;
     } else {
       const was = event.prev !== undefined && this.selects(event.prev);
       const is = this.selects(event.object);
-      if (was && is) line = event.line;
-      else if (is) line = `{"type":"ADDED","object":${event.object.json}}\n`;
-      else if (was) line = `{"type":"DELETED","object":${event.object.json}}\n`;
+      if (was && is) type = event.type;
+      else if (is) type = "ADDED";
+      else if (was) type = "DELETED";
     }
-    if (line === undefined) return;
+    if (type === undefined) return;
     if (this.dropCount > 0) {
       this.dropCount--;
       return;
     }
-    this.enqueue(line);
+    this.enqueue(`{"type":"${type}","object":${event.object.json}}\n`);
   }
 
   /** A BOOKMARK line at `rv`, optionally the initial-events-end one. */
