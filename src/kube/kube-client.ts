@@ -64,7 +64,7 @@ const SAMPLE_CHARS = 200;
  * The HTTP list/watch client. The constructor validates and does no I/O. `close()` destroys the
  * agent and every socket (idempotent); later calls reject with `LOOKOUT_KUBE_CLOSED`.
  */
-export class KubeClient implements ListWatchClient, Disposable {
+export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable {
   readonly #url: URL;
   readonly #basePath: string;
   readonly #secure: boolean;
@@ -149,12 +149,16 @@ export class KubeClient implements ListWatchClient, Disposable {
       body = await readBody(ex, res, this.#countBytes, Infinity);
     } finally {
       ex.close();
+      this.#onRequest("list", resource, res.statusCode ?? 0, started);
     }
-    this.#onRequest("list", resource, res.statusCode ?? 0, started);
     return parseListBody(body, options.stripManagedFields ?? true);
   }
 
-  /** See {@link ListWatchClient.watch}. Throws a `RangeError` at once for bad numeric options. */
+  /**
+   * See {@link ListWatchClient.watch}. The request starts on the first `next()`; the iterable is
+   * one-shot (iterate it once). A connection lost mid-stream ends it like a server close does.
+   * Throws a `RangeError` at once for bad numeric options.
+   */
   watch(
     resource: ResourceId,
     options: WatchOptions,
@@ -250,6 +254,12 @@ export class KubeClient implements ListWatchClient, Disposable {
   /** Same as {@link close}. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** Same as {@link close}; resolves at once (closing is synchronous). */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
   }
 
   async #open(

@@ -6,10 +6,14 @@
  *    split + decodeWatchLine (targeted scan + managedFields strip, no JSON.parse).
  * 2. Heap retained by 50k RawObjects versus 50k JSON.parsed pods (heapUsed + arrayBuffers
  *    after a full GC).
- * 3. List pages: 500-item body, parseListBody versus JSON.parse, plain and gzip-inflated.
+ * 3. List pages: 500-item body, parseListBody versus JSON.parse, plain and gzip-inflated, and
+ *    the same page through KubeClient over loopback HTTP with gzip off and on.
  * The last line is one JSON object with the figures.
  */
+import { once } from "node:events";
+import { createServer } from "node:http";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { KubeClient } from "../../src/kube/index.ts";
 import { parseListBody } from "../../src/kube/list-body.ts";
 import { decodeWatchLine } from "../../src/kube/watch-event.ts";
 import { WatchLineSplitter } from "../../src/kube/watch-lines.ts";
@@ -155,6 +159,56 @@ process.stderr.write(
   `list body ${listBody.length} B, gzip ${gz.length} B (${(gz.length / listBody.length).toFixed(2)})\n`,
 );
 
+// The same page over loopback HTTP through KubeClient, plain versus gzip (body compressed once,
+// up front: this measures the client's side only, not the server's compression).
+let compressPerRequest = false;
+const server = createServer((req, res) => {
+  res.setHeader("Content-Type", "application/json");
+  if (req.headers["accept-encoding"] === "gzip") {
+    res.setHeader("Content-Encoding", "gzip");
+    // Like the apiserver (gzip level 1, per response) or pre-compressed (client cost only).
+    res.end(compressPerRequest ? gzipSync(listBody, { level: 1 }) : gz);
+  } else res.end(listBody);
+});
+server.listen(0, "127.0.0.1");
+await once(server, "listening");
+const address = server.address();
+if (address === null || typeof address === "string") throw new Error("no port");
+const { port } = address;
+async function httpMsPerPage(gzip: boolean): Promise<number> {
+  const client = new KubeClient({ server: `http://127.0.0.1:${port}`, gzip });
+  const pods = { group: "", version: "v1", resource: "pods" };
+  const t0 = performance.now();
+  let pages = 0;
+  while (performance.now() - t0 < 3000) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- sequential requests, timed
+    if ((await client.list(pods, {})).items.length !== 500) throw new Error("wrong item count");
+    pages++;
+  }
+  client.close();
+  return (performance.now() - t0) / pages;
+}
+const httpPlain: number[] = [];
+const httpGzip: number[] = [];
+const httpGzipLive: number[] = [];
+for (let r = 0; r < 2; r++) {
+  compressPerRequest = true;
+  // oxlint-disable-next-line eslint/no-await-in-loop -- sequential runs, timed
+  httpGzipLive.push(await httpMsPerPage(true));
+  compressPerRequest = false;
+  // oxlint-disable-next-line eslint/no-await-in-loop -- sequential runs, timed
+  httpPlain.push(await httpMsPerPage(false));
+  // oxlint-disable-next-line eslint/no-await-in-loop -- sequential runs, timed
+  httpGzip.push(await httpMsPerPage(true));
+}
+server.close();
+const httpPlainMs = Math.min(...httpPlain);
+const httpGzipMs = Math.min(...httpGzip);
+const httpGzipLiveMs = Math.min(...httpGzipLive);
+process.stderr.write(
+  `list over loopback HTTP: plain ${httpPlainMs.toFixed(2)} ms/page, gzip pre-compressed ${httpGzipMs.toFixed(2)} ms/page, gzip level 1 per request ${httpGzipLiveMs.toFixed(2)} ms/page\n`,
+);
+
 console.log(
   JSON.stringify({
     linesPerSecJsonParse: parseRate,
@@ -168,5 +222,8 @@ console.log(
     listPagesPerSecGunzipScan: Number(listGunzipScan.toFixed(1)),
     listBodyBytes: listBody.length,
     listGzipBytes: gz.length,
+    listHttpMsPerPagePlain: Number(httpPlainMs.toFixed(2)),
+    listHttpMsPerPageGzip: Number(httpGzipMs.toFixed(2)),
+    listHttpMsPerPageGzipLive: Number(httpGzipLiveMs.toFixed(2)),
   }),
 );
