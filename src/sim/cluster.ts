@@ -7,16 +7,14 @@ import type { Server } from "node:http";
 import type { ResourceDefinition, ResourceId } from "../kube/resource.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { silentLogger } from "../logging/index.ts";
-import type { Logger } from "../logging/index.ts";
+import type { SimulatedCluster, SimulatedClusterOptions } from "./cluster-api.ts";
 import { SimError, SimErrorCode } from "./errors.ts";
 import { RequestFaults } from "./faults.ts";
-import type { SimVerb } from "./faults.ts";
 import { handleRequest } from "./http-server.ts";
 import type { RequestRecord, ServerContext } from "./http-server.ts";
 import { kubeConfigYaml } from "./kubeconfig.ts";
 import { Snapshots } from "./list-serve.ts";
 import { churn, seed } from "./load.ts";
-import type { ChurnOptions } from "./load.ts";
 import { BUILTIN_RESOURCES, INITIAL_NAMESPACES } from "./registry-table.ts";
 import { Registry } from "./registry.ts";
 import { failure } from "./status.ts";
@@ -25,99 +23,6 @@ import { ObjectStore } from "./store.ts";
 import { sortedObjects } from "./stored.ts";
 import type { StoredObject } from "./stored.ts";
 import { WatchHub } from "./watch-hub.ts";
-
-/** Options of {@link startSimulatedCluster}. */
-export interface SimulatedClusterOptions {
-  /** Default "127.0.0.1". */
-  host?: string;
-  /** Default 0 (ephemeral). */
-  port?: number;
-  /** Default "v1.32.0"; /version derives major/minor from it. */
-  gitVersion?: string;
-  /** Watch history kept, in events; default 10_000; a watch from an older RV gets 410 Expired. */
-  historySize?: number;
-  /** Cadence of BOOKMARKs to watchers that allow them; default 60_000. */
-  bookmarkIntervalMs?: number;
-  /** Continue tokens older than this get 410; default 300_000. */
-  continueTtlMs?: number;
-  /** Serve sendInitialEvents streaming lists; default true. */
-  watchList?: boolean;
-  /** Extra resources besides the built-in registry. */
-  resources?: ResourceDefinition[];
-  /** ms since epoch; default Date.now. Used for timestamps and continue-token age. */
-  clock?: () => number;
-  logger?: Logger;
-}
-
-/** Options of `faults.failRequests`. */
-export interface FailRequestsOptions {
-  status: number;
-  retryAfterSeconds?: number;
-  /** Default 1. */
-  count?: number;
-  verb?: SimVerb;
-  resource?: ResourceId | string;
-}
-
-/** A running simulated cluster. See docs/contracts-sim.md. */
-export interface SimulatedCluster extends AsyncDisposable {
-  /** "http://127.0.0.1:PORT". */
-  readonly url: string;
-  readonly port: number;
-  /** The current global resourceVersion (opaque decimal string). */
-  readonly resourceVersion: string;
-  /** A kubeconfig (cluster "sim", context "sim", no auth) for kubectl / client-node. */
-  kubeConfigYaml(): string;
-  /** Serves another resource from now on. Throws LOOKOUT_SIM_INVALID for an empty name part. */
-  registerResource(def: ResourceDefinition): void;
-  /** Creates like POST; throws SimError (ALREADY_EXISTS, INVALID, UNKNOWN_RESOURCE). */
-  create(resource: ResourceId | string, object: KubeObject): KubeObject;
-  /** A fresh copy of the object, or undefined. */
-  get(resource: ResourceId | string, namespace: string, name: string): KubeObject | undefined;
-  /** Fresh copies, sorted by namespace/name; all namespaces when `namespace` is undefined/"". */
-  list(resource: ResourceId | string, namespace?: string): KubeObject[];
-  /** Replaces like PUT; stale RV → SimError LOOKOUT_SIM_CONFLICT; NOT_FOUND. */
-  update(resource: ResourceId | string, object: KubeObject): KubeObject;
-  /** JSON merge patch like PATCH; NOT_FOUND. */
-  patch(
-    resource: ResourceId | string,
-    namespace: string,
-    name: string,
-    mergePatch: object,
-  ): KubeObject;
-  /** Deletes; returns the last state (deletionTimestamp set), undefined when absent. */
-  delete(resource: ResourceId | string, namespace: string, name: string): KubeObject | undefined;
-  /** Runs fn synchronously; the events it makes reach watchers after it returns, in large writes. */
-  batch<T>(fn: () => T): T;
-  /** Open watch connections, optionally of one resource. */
-  openWatchCount(resource?: ResourceId | string): number;
-  /** Every request served (last 10_000). */
-  readonly requests: ReadonlyArray<RequestRecord>;
-  readonly faults: {
-    /** Ends open watches (cleanly, or with half a JSON line then a destroyed socket); returns how many. */
-    closeWatches(opts?: { resource?: ResourceId | string; midLine?: boolean }): number;
-    /** Stops writing to open watches, keeping their sockets open; returns how many. */
-    stallWatches(opts?: { resource?: ResourceId | string }): number;
-    /** Fails the next `count` matching requests with `status` (429 adds Retry-After). */
-    failRequests(opts: FailRequestsOptions): void;
-    /** The next `count` events are not sent to the oldest open watcher (of `resource`). */
-    dropEvents(opts: { count: number; resource?: ResourceId | string }): void;
-    /** Forgets all history now: any watch from an older RV gets 410. */
-    compact(): void;
-    /** Every outstanding continue token gets 410 next time. */
-    expireContinueTokens(): void;
-  };
-  readonly load: {
-    /** Creates `count` objects (default: realistic pods over namespaces ns-0..ns-9) in one batch. */
-    seed(resource: ResourceId | string, count: number, make?: (i: number) => KubeObject): void;
-    /** Applies `count` random changes at `ratePerSec` from a seeded PRNG; resolves with the counts. */
-    churn(
-      opts: ChurnOptions & { resource: ResourceId | string },
-    ): Promise<{ created: number; updated: number; deleted: number }>;
-  };
-  /** Ends every watch, closes the server and all sockets, clears all timers. Idempotent. */
-  close(): Promise<void>;
-}
 
 const MAX_REQUESTS = 10_000;
 

@@ -3,10 +3,10 @@
  * list/watch and the object verbs, and answers every error with a Status.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ResourceDefinition } from "../kube/resource.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { Logger } from "../logging/index.ts";
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.ts";
+import { discovery, resolveTarget, verbOf } from "./http-route.ts";
+import type { Target } from "./http-route.ts";
 import type { RequestFaults, SimVerb } from "./faults.ts";
 import { readJsonBody, sendJson, sendStatus, statusOf } from "./http-respond.ts";
 import { parseListOptions } from "./list-options.ts";
@@ -26,7 +26,6 @@ import { serveWatch } from "./watch-serve.ts";
 import type { WatchContext } from "./watch-serve.ts";
 import { renderTable, wantsTable } from "./table.ts";
 import { isKubeObject } from "./json.ts";
-import { openApiV3Document, openApiV3Index } from "./openapi.ts";
 
 /** One served request, as recorded for tests. */
 export interface RequestRecord {
@@ -52,86 +51,8 @@ export interface ServerContext extends WatchContext {
   isClosed(): boolean;
 }
 
-interface Target {
-  readonly def: ResourceDefinition;
-  readonly namespace: string;
-  readonly name: string | undefined;
-}
-
 const RV_WAIT_MS = 1000;
 const RV_POLL_MS = 25;
-
-function resolveTarget(ctx: ServerContext, segments: string[]): Target | undefined {
-  let gv: { group: string; version: string };
-  let rest: string[];
-  if (segments[0] === "api" && segments.length >= 3) {
-    gv = { group: "", version: segments[1]! };
-    rest = segments.slice(2);
-  } else if (segments[0] === "apis" && segments.length >= 4) {
-    gv = { group: segments[1]!, version: segments[2]! };
-    rest = segments.slice(3);
-  } else {
-    return undefined;
-  }
-  const find = (resource: string) => ctx.registry.find({ ...gv, resource });
-  if (rest[0] === "namespaces" && rest.length >= 3) {
-    const def = find(rest[2]!);
-    if (def === undefined || !def.namespaced || rest.length > 4) return undefined;
-    return { def, namespace: rest[1]!, name: rest[3] };
-  }
-  if (rest.length > 2) return undefined;
-  const def = find(rest[0]!);
-  if (def === undefined) return undefined;
-  if (def.namespaced && rest.length === 2) return undefined;
-  return { def, namespace: "", name: rest[1] };
-}
-
-function discovery(
-  ctx: ServerContext,
-  req: IncomingMessage,
-  segments: string[],
-): string | undefined {
-  const p = segments.join("/");
-  if (p === "version") return JSON.stringify(versionInfo(ctx.gitVersion));
-  if (p === "openapi/v3") return JSON.stringify(openApiV3Index(ctx.registry));
-  if (p.startsWith("openapi/v3/")) {
-    const doc = openApiV3Document(ctx.registry, p.slice("openapi/v3/".length), ctx.gitVersion);
-    return doc === undefined ? undefined : JSON.stringify(doc);
-  }
-  if (p === "api") return JSON.stringify(apiVersions(req.headers.host ?? ""));
-  if (p === "apis") return JSON.stringify(apiGroupList(ctx.registry));
-  if (segments[0] === "api" && segments.length === 2) {
-    const list = apiResourceList(ctx.registry, segments[1]!);
-    return list === undefined ? undefined : JSON.stringify(list);
-  }
-  if (segments[0] === "apis" && segments.length === 2) {
-    const g = apiGroup(ctx.registry, segments[1]!);
-    return g === undefined ? undefined : JSON.stringify(g);
-  }
-  if (segments[0] === "apis" && segments.length === 3) {
-    const list = apiResourceList(ctx.registry, `${segments[1]}/${segments[2]}`);
-    return list === undefined ? undefined : JSON.stringify(list);
-  }
-  return undefined;
-}
-
-function verbOf(method: string, target: Target, watch: boolean): SimVerb | undefined {
-  switch (method) {
-    case "GET":
-      if (watch) return "watch";
-      return target.name === undefined ? "list" : "get";
-    case "POST":
-      return target.name === undefined ? "create" : undefined;
-    case "PUT":
-      return target.name === undefined ? undefined : "update";
-    case "PATCH":
-      return target.name === undefined ? undefined : "patch";
-    case "DELETE":
-      return target.name === undefined ? undefined : "delete";
-    default:
-      return undefined;
-  }
-}
 
 async function waitForRv(ctx: ServerContext, rv: number): Promise<void> {
   const deadline = Date.now() + RV_WAIT_MS;
@@ -257,7 +178,7 @@ async function route(
       return { status: 200, watch: false };
     }
   }
-  const t = resolveTarget(ctx, segments);
+  const t = resolveTarget(ctx.registry, segments);
   if (t === undefined) throw pathNotFound();
   const query = url.searchParams;
   const watch = method === "GET" && (query.get("watch") === "true" || query.get("watch") === "1");

@@ -3,7 +3,11 @@
  * See docs/contracts-sim.md.
  */
 export { startSimulatedCluster } from "./cluster.ts";
-export type { FailRequestsOptions, SimulatedCluster, SimulatedClusterOptions } from "./cluster.ts";
+export type {
+  FailRequestsOptions,
+  SimulatedCluster,
+  SimulatedClusterOptions,
+} from "./cluster-api.ts";
 export { SimError, SimErrorCode } from "./errors.ts";
 export type { SimVerb } from "./faults.ts";
 export type { ChurnOptions } from "./load.ts";
