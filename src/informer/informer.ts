@@ -230,15 +230,23 @@ export class Informer implements AsyncDisposable {
     });
   }
 
+  /** The one error sink: logger, then metrics hook. Never throws (a throwing hook is ignored). */
   #report(err: unknown, phase: string): void {
-    const code = codeOf(err);
-    this.#o.logger.warn("informer error", {
-      resource: this.#resourceName,
-      phase,
-      code,
-      error: err,
-    });
-    this.#o.metrics.error?.({ resource: this.#resourceName, error: err });
+    try {
+      this.#o.logger.warn("informer error", {
+        resource: this.#resourceName,
+        phase,
+        code: codeOf(err),
+        error: err,
+      });
+    } catch {
+      // A logger that throws must not stop the informer.
+    }
+    try {
+      this.#o.metrics.error?.({ resource: this.#resourceName, error: err });
+    } catch {
+      // Same for a metrics hook.
+    }
   }
 
   #notify(kind: 0 | 1 | 2 | 3 | 4, obj: RawObject, extra?: RawObject | string): void {

@@ -176,6 +176,22 @@ export function resolveOptions(options: InformerOptions): ResolvedOptions {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     bad("signal", signal, "an AbortSignal");
   }
+  const logger = options.logger;
+  if (
+    logger !== undefined &&
+    (typeof logger !== "object" ||
+      logger === null ||
+      typeof logger.warn !== "function" ||
+      typeof logger.info !== "function" ||
+      typeof logger.debug !== "function" ||
+      typeof logger.error !== "function")
+  ) {
+    bad("logger", logger, "a Logger (debug, info, warn, error)");
+  }
+  const metrics = options.metrics;
+  if (metrics !== undefined && (typeof metrics !== "object" || metrics === null)) {
+    bad("metrics", metrics, "an InformerMetrics object");
+  }
   const clock = options.clock;
   if (clock !== undefined && typeof clock.now !== "function") bad("clock", clock, "{ now() }");
   const timers = options.timers;
@@ -201,8 +217,8 @@ export function resolveOptions(options: InformerOptions): ResolvedOptions {
     backoffInitialMs,
     backoffMaxMs,
     signal,
-    logger: options.logger ?? silentLogger,
-    metrics: options.metrics ?? noopInformerMetrics,
+    logger: logger ?? silentLogger,
+    metrics: metrics ?? noopInformerMetrics,
     now: clock === undefined ? Date.now : () => clock.now(),
     random: optionalFunction("random", options.random) ?? Math.random,
     timers: timers ?? defaultTimers,

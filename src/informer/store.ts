@@ -110,6 +110,8 @@ export class Store implements ReadonlyStore {
     this.#items.set(key, obj);
     if (this.#indexes.size > 0) {
       for (const index of this.#indexes.values()) {
+        // Fast path for the built-in namespace index: a key's namespace never changes.
+        if (index.fn === namespaceIndex && old !== undefined) continue;
         const before = old === undefined ? EMPTY : index.fn(old);
         const after = index.fn(obj);
         if (sameValues(before, after)) continue;

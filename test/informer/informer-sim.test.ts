@@ -241,3 +241,68 @@ void test("abort mid-list and close during start leave nothing running", async (
   await assert.rejects(second.waitForSync(), { code: "LOOKOUT_INFORMER_CLOSED" });
   assert.equal(cluster.openWatchCount(PODS), 0);
 });
+
+void test("WatchList auto falls back to paged LIST when the server refuses streaming lists (422)", async (t) => {
+  const { cluster, client } = await startCluster(t, { watchList: false });
+  cluster.load.seed(PODS, 50);
+  const informer = startInformer(t, client);
+  await informer.waitForSync();
+  assert.equal(diff(simState(cluster), informerState(informer)), "");
+  const refused = cluster.requests.filter((r) => r.watch && r.query.includes("sendInitialEvents"));
+  assert.equal(refused.length, 1);
+  assert.equal(refused[0]!.status, 422);
+  cluster.faults.closeWatches({ resource: PODS });
+  cluster.create(PODS, { metadata: { name: "after", namespace: "default" } });
+  await converge(cluster, informer);
+  const streamingTries = cluster.requests.filter((r) => r.query.includes("sendInitialEvents"));
+  assert.equal(streamingTries.length, 1, "the fallback is remembered");
+});
+
+void test("the metrics hook sees lists, watches, events, cache size and queue depth", async (t) => {
+  const { cluster, client } = await startCluster(t);
+  cluster.load.seed(PODS, 30);
+  const seen = {
+    lists: [] as { pages: number; items: number; durationMs: number; error?: unknown }[],
+    started: 0,
+    ended: [] as string[],
+    events: [] as string[],
+    cached: [] as number[],
+    depth: [] as number[],
+    lastEvent: 0,
+    restarts: [] as string[],
+  };
+  const informer = startInformer(t, client, {
+    watchList: "off",
+    metrics: {
+      listRequest: (i) => void seen.lists.push(i),
+      watchStarted: () => void seen.started++,
+      watchEnded: (i) => void seen.ended.push(i.reason),
+      event: (i) => void seen.events.push(i.type),
+      objectsCached: (i) => void seen.cached.push(i.count),
+      handlerQueueDepth: (i) => void seen.depth.push(i.depth),
+      lastEventTime: (i) => void (seen.lastEvent = i.time),
+      restart: (i) => void seen.restarts.push(i.reason),
+    },
+  });
+  informer.addEventHandler({ onAdd: () => {} }, { name: "h" });
+  await informer.waitForSync();
+  assert.deepEqual(seen.lists, [
+    { resource: "v1/pods", pages: 1, items: 30, durationMs: seen.lists[0]!.durationMs },
+  ]);
+  assert.equal(seen.cached.at(-1), 30);
+  assert.ok(seen.depth.includes(30));
+  await until(() => seen.started === 1);
+  cluster.create(PODS, { metadata: { name: "x", namespace: "default" } });
+  await until(() => seen.events.includes("ADDED"));
+  assert.ok(seen.lastEvent > 0);
+  assert.equal(seen.cached.at(-1), 31);
+  cluster.create("configmaps", { metadata: { name: "bump", namespace: "default" } });
+  cluster.faults.compact();
+  cluster.faults.closeWatches({ resource: PODS });
+  await until(() => seen.restarts.includes("expired"), 5000, "expired restart");
+  assert.ok(seen.ended.includes("closed"), seen.ended.join(","));
+  await until(() => seen.started === seen.ended.length + 1 && seen.started >= 3, 5000, "re-watch");
+  await informer.close();
+  assert.ok(seen.ended.includes("aborted"), seen.ended.join(","));
+  assert.equal(seen.started, seen.ended.length);
+});
