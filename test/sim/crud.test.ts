@@ -192,6 +192,17 @@ void test("generateName, cluster-scoped resources, groups and registerResource",
   assert.equal(all.json.kind, "DeploymentList");
   assert.equal(all.json.items.length, 1);
 
+  const withOption = await cluster(t, {
+    resources: [
+      { group: "example.com", version: "v2", resource: "things", kind: "Thing", namespaced: false },
+    ],
+  });
+  const thing = await http(withOption, "POST", "/apis/example.com/v2/things", {
+    metadata: { name: "t1" },
+  });
+  assert.equal(thing.status, 201);
+  assert.equal(thing.json.kind, "Thing");
+
   c.registerResource({
     group: "example.com",
     version: "v1",

@@ -151,6 +151,15 @@ void test("streaming list: sendInitialEvents ADDEDs, the initial-events-end book
     (await nb.drain()).map((e) => e.type),
     ["ADDED", "ADDED", "ADDED"],
   );
+  // With the WatchList gate on (default), a legacy watch from "" with bookmarks allowed is
+  // defaulted to a streaming list, so it also gets the end bookmark.
+  const legacy = await watch(t, c, "/api/v1/pods?watch=1&allowWatchBookmarks=true");
+  const legacyEvents = await legacy.drain();
+  assert.deepEqual(
+    legacyEvents.map((e) => e.type),
+    ["ADDED", "ADDED", "ADDED", "BOOKMARK"],
+  );
+  assert.equal(legacyEvents[3].object.metadata.annotations["k8s.io/initial-events-end"], "true");
   // sendInitialEvents=false: no initial events.
   const none = await watch(
     t,
