@@ -75,6 +75,15 @@ export function conflict(def: ResourceDefinition, name: string): SimError {
   );
 }
 
+/** apimachinery field.ErrorType → StatusCause type. */
+const CAUSE_TYPES: Readonly<Record<string, string>> = {
+  "Required value": "FieldValueRequired",
+  "Invalid value": "FieldValueInvalid",
+  Forbidden: "FieldValueForbidden",
+  "Unsupported value": "FieldValueNotSupported",
+  "Duplicate value": "FieldValueDuplicate",
+};
+
 /** 422 Invalid: `Kind.group "name" is invalid: field: Type: detail`. */
 export function invalid(
   kind: string,
@@ -86,7 +95,7 @@ export function invalid(
   const list = causes.map((c) => `${c.field}: ${c.type}: ${c.detail}`);
   const text = list.length === 1 ? list[0]! : `[${list.join(", ")}]`;
   const statusCauses: StatusCause[] = causes.map((c) => ({
-    type: `FieldValue${c.type.replace(/ value$/, "").replaceAll(" ", "")}`,
+    type: CAUSE_TYPES[c.type] ?? "FieldValueInvalid",
     message: `${c.type}: ${c.detail}`,
     field: c.field,
   }));
@@ -174,14 +183,13 @@ export function injected(code: number, retryAfterSeconds: number | undefined): S
     );
   }
   const reason = code === 500 ? "InternalError" : code === 503 ? "ServiceUnavailable" : "Unknown";
-  const details: StatusDetails = retryAfterSeconds === undefined ? {} : { retryAfterSeconds };
-  return new SimError(
-    SimErrorCode.Http,
-    failure(
-      code,
-      reason,
-      `an error on the server ("injected fault") has prevented the request from succeeding`,
-      details,
-    ),
-  );
+  const message =
+    code === 500
+      ? "Internal error occurred: injected fault"
+      : `the server has received an injected ${code} fault`;
+  const details: StatusDetails = {
+    causes: [{ message: "injected fault" }],
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  };
+  return new SimError(SimErrorCode.Http, failure(code, reason, message, details));
 }

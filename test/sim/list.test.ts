@@ -190,6 +190,11 @@ void test("RV / limit / continue / resourceVersionMatch validation", async (t) =
     assert.equal(r.json.details.kind, "ListOptions", q);
     assert.equal(r.json.details.group, "meta.k8s.io", q);
     assert.ok(r.json.message.includes(message), `${q}: ${r.json.message}`);
+    const causeType = message.startsWith("Unsupported")
+      ? "FieldValueNotSupported"
+      : "FieldValueForbidden";
+    assert.equal(r.json.details.causes[0].type, causeType, q);
+    assert.match(r.json.message, /^ListOptions\.meta\.k8s\.io "" is invalid: /);
   }
 
   // Exact at an older RV: the state as it was (rebuilt from history).
