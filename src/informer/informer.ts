@@ -56,6 +56,13 @@ export class Informer implements AsyncDisposable {
       apply: (type, key, obj) => this.#apply(type, key, obj),
       prepare: (obj) => this.#prepare(obj),
       report: (err, phase) => this.#report(err, phase),
+      log: (message, err) => {
+        try {
+          this.#o.logger.info(message, { resource: this.#resourceName, error: err });
+        } catch {
+          // A logger that throws must not stop the informer.
+        }
+      },
     };
     this.#reflector = new Reflector(this.#o, target, this.#resourceName);
   }

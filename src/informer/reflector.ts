@@ -33,8 +33,10 @@ export interface ReflectorTarget {
   apply(type: "ADDED" | "MODIFIED" | "DELETED", key: string, obj: RawObject): void;
   /** Prepares an arriving object (transform). */
   prepare(obj: RawObject): RawObject;
-  /** The error sink. */
+  /** The error sink (never throws). */
   report(err: unknown, phase: string): void;
+  /** An informational line with an error attached (never throws). */
+  log(message: string, err: unknown): void;
 }
 
 const VERY_SHORT_WATCH_MS = 1000;
@@ -104,21 +106,26 @@ export class Reflector {
           needList = true;
           reason = "watchlist-unsupported";
           delay = 0;
-          this.#o.logger.info("streaming list unsupported; using paged LIST", {
-            resource: this.#resourceName,
-            error: err,
-          });
+          this.#target.log("streaming list unsupported; using paged LIST", err);
         } else if (isExpiredError(err)) {
-          this.#o.metrics.expired?.(this.#resourceName);
           needList = true;
           reason = "expired";
+          try {
+            this.#o.metrics.expired?.(this.#resourceName);
+          } catch {
+            // A throwing metrics hook must not end the loop.
+          }
         } else if (isWatchRetriable(err) && !needList) {
           reason = isStalled(err) ? "stalled" : httpStatus(err) === 429 ? "throttled" : "network";
         } else {
           needList = true;
         }
-        if (!(err instanceof WatchListUnsupportedError)) this.#target.report(err, reason);
-        this.#o.metrics.restart?.({ resource: this.#resourceName, reason });
+        if (reason !== "watchlist-unsupported") this.#target.report(err, reason);
+        try {
+          this.#o.metrics.restart?.({ resource: this.#resourceName, reason });
+        } catch {
+          // A throwing metrics hook must not end the loop.
+        }
         // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
         await sleep(delay ?? this.#backoff.next(), signal, this.#o.timers);
       }

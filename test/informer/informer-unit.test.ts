@@ -535,3 +535,35 @@ void test("the signal option stops everything like close()", async () => {
   await informer.close();
   assert.equal(client.streams.length, 1);
 });
+
+function boom(): never {
+  throw new Error("hook failed");
+}
+
+void test("a throwing logger or metrics hook does not stop the informer", async (t) => {
+  const client = new FakeClient();
+  client.set(pod("ns", "a", "1"));
+  client.listErrors.push(apiError(500, "InternalError"));
+  const informer = make(client, {
+    logger: { debug: boom, info: boom, warn: boom, error: boom },
+    metrics: { restart: boom, error: boom, expired: boom },
+  });
+  t.after(() => informer.close());
+  void informer.start();
+  await informer.waitForSync(AbortSignal.timeout(3000));
+  assert.equal(client.lists.length, 2);
+  const s0 = await client.nextWatch(0);
+  s0.push({
+    type: "ERROR",
+    status: {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      reason: "Expired",
+      code: 410,
+    },
+  });
+  await client.nextWatch(1);
+  assert.equal(client.lists.length, 3);
+});
