@@ -9,6 +9,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { silentLogger, type Logger } from "../logging/index.ts";
 import { KubeBadResponseError, KubeClientClosedError, KubeConfigError } from "./errors.ts";
 import { HttpExchange } from "./http-exchange.ts";
+import { kubeConfigAuthenticator } from "./kube-config-auth.ts";
 import { apiErrorFromResponse, readBody } from "./http-body.ts";
 import { parseListBody } from "./list-body.ts";
 import { listQuery, watchQuery } from "./query.ts";
@@ -105,7 +106,9 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
   /**
    * A client for the current cluster and user of `kc`: server URL from `getCurrentCluster()`,
    * and per request `kc.applyToHTTPSOptions` (bearer tokens, basic auth, client certificates,
-   * CA, exec/OIDC auth providers with their refresh). Throws `KubeConfigError` when there is no
+   * CA, exec/OIDC auth providers with their refresh), plus the cluster's CA, skip-verify and
+   * TLS server name when the context has no user. Throws `KubeConfigError` for a cluster with
+   * `proxy-url` (not supported: this client connects directly). Throws `KubeConfigError` when there is no
    * current cluster, or for a plain `http:` server without `insecure-skip-tls-verify` (which
    * client-node itself refuses).
    */
@@ -119,6 +122,11 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
         `kubeconfig has no current cluster (current context ${JSON.stringify(kc.getCurrentContext())})`,
       );
     }
+    if (cluster.proxyUrl !== undefined && cluster.proxyUrl !== "") {
+      throw new KubeConfigError(
+        `cluster ${JSON.stringify(cluster.name)} uses proxy-url, which KubeClient does not support`,
+      );
+    }
     if (cluster.server.startsWith("http:") && !cluster.skipTLSVerify) {
       throw new KubeConfigError(
         `cluster ${JSON.stringify(cluster.name)} uses plain http without insecure-skip-tls-verify`,
@@ -127,7 +135,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     return new KubeClient({
       ...options,
       server: cluster.server,
-      authenticate: (opts) => kc.applyToHTTPSOptions(opts),
+      authenticate: kubeConfigAuthenticator(kc),
     });
   }
 

@@ -65,7 +65,7 @@ void test("fromKubeConfig runs an exec credential plugin per request", async (t)
   assert.equal(server.requests[0]!.headers.authorization, "Bearer from-exec");
 });
 
-void test("a kubeconfig without a current cluster, or plain http without skip-TLS, is LOOKOUT_KUBE_CONFIG", () => {
+void test("a kubeconfig without a current cluster, or plain http without skip-TLS, or a proxy-url, is LOOKOUT_KUBE_CONFIG", () => {
   assert.throws(() => KubeClient.fromKubeConfig(new KubeConfig()), {
     code: "LOOKOUT_KUBE_CONFIG",
     name: "KubeConfigError",
@@ -73,6 +73,8 @@ void test("a kubeconfig without a current cluster, or plain http without skip-TL
   assert.throws(() => KubeClient.fromKubeConfig(kubeConfig("http://127.0.0.1:1", { token: "x" })), {
     code: "LOOKOUT_KUBE_CONFIG",
   });
+  const proxied = kubeConfig("https://127.0.0.1:1", {}, { proxyUrl: "http://127.0.0.1:3128" });
+  assert.throws(() => KubeClient.fromKubeConfig(proxied), { code: "LOOKOUT_KUBE_CONFIG" });
 });
 
 void test("fromKubeConfig verifies the server with the CA and presents the client certificate", async (t) => {
@@ -164,6 +166,25 @@ void test("fromKubeConfig verifies the server with the CA and presents the clien
   const page = await client.list(POD_RESOURCE, {});
   assert.equal(page.resourceVersion, "1");
   assert.deepEqual(seen, [{ cn: "lookout-user", authorization: "Bearer tok" }]);
+  // A context without a user still gets the cluster's CA.
+  const userless = new KubeConfig();
+  userless.loadFromOptions({
+    clusters: [{ name: "c", server: `https://127.0.0.1:${port}`, caData: b64("ca.crt") }],
+    users: [],
+    contexts: [{ name: "ctx", cluster: "c" }],
+    currentContext: "ctx",
+  });
+  const anonymous = KubeClient.fromKubeConfig(userless);
+  t.after(() => anonymous.close());
+  // The server requires a client certificate, so the handshake gets past server verification
+  // and then fails on the server's side: the error must not be a verification error.
+  const anonymousError = await anonymous.list(POD_RESOURCE, {}).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  assert.ok(anonymousError !== undefined, "the server demands a client certificate");
+  assert.notEqual(codeOf(anonymousError), "UNABLE_TO_VERIFY_LEAF_SIGNATURE");
+  assert.notEqual(codeOf(anonymousError), "SELF_SIGNED_CERT_IN_CHAIN");
   // Without the CA the server's certificate must be refused.
   const untrusting = KubeClient.fromKubeConfig(
     kubeConfig(`https://127.0.0.1:${port}`, { token: "tok" }),
