@@ -3,8 +3,9 @@
  * escape-aware bracket matching) without building them. All JSON structure is ASCII and every
  * byte of a multi-byte UTF-8 character is >= 0x80, so scanning bytes is exact.
  *
- * It checks structure (brackets, quotes, commas, colons), not every token: a number like `01`
- * inside a skipped value is not rejected. Positions are byte offsets; `end` is exclusive.
+ * It checks the structure it walks (the members of the objects it reads: keys, colons, commas,
+ * quotes), and inside skipped values only quotes, escapes and bracket depth: a bad token like
+ * `01` or `tru`, or a `{` closed by `]`, inside a skipped value is not rejected. Positions are byte offsets; `end` is exclusive.
  */
 import { KubeBadResponseError } from "./errors.ts";
 

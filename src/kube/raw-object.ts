@@ -33,7 +33,10 @@ export class RawKubeObject<T extends KubeObject = KubeObject> implements RawObje
     this.json = json;
   }
 
-  /** A freshly parsed copy of the object on every access. */
+  /**
+   * A freshly parsed copy of the object on every access. Throws a `SyntaxError` if the text is
+   * broken below the structure the scan checks (e.g. a bad number deep inside `spec`).
+   */
   get object(): T {
     // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- T is the caller's claim about the API's objects
     return JSON.parse(this.json) as T;
