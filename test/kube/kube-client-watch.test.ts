@@ -110,6 +110,38 @@ void test("malformed lines are skipped and counted, never thrown", async (t) => 
   assert.equal(malformed[1]!.sample, "garbage");
 });
 
+void test("hooks that throw are logged and do not break the stream", async (t) => {
+  const server = await startServer(t, (_req, res) => {
+    res.write(podWatchLine(1, "ADDED"));
+    res.end(`${podWatchLine(2, "ADDED")}garbage\n`);
+  });
+  const errors: unknown[] = [];
+  const client = new KubeClient({
+    server: server.url,
+    logger: {
+      debug() {},
+      info() {},
+      warn() {},
+      error: (_message, fields) => void errors.push(fields?.["hook"]),
+    },
+    hooks: {
+      onBytes: () => {
+        throw new Error("hook bug");
+      },
+      onMalformedLine: () => {
+        throw new Error("hook bug");
+      },
+      onRequest: () => {
+        throw new Error("hook bug");
+      },
+    },
+  });
+  t.after(() => client.close());
+  assert.equal((await collect(client.watch(POD_RESOURCE, {}))).length, 2);
+  assert.ok(errors.includes("onBytes") && errors.includes("onMalformedLine"));
+  assert.ok(errors.includes("onRequest"));
+});
+
 void test("a close mid-line drops the partial line, counts it and ends normally", async (t) => {
   let mode = 0;
   const server = await startServer(t, (_req, res) => {
