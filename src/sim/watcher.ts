@@ -26,6 +26,8 @@ export class Watcher {
   readonly #filter: WatchFilter;
   readonly #selective: boolean;
   readonly #pending: string[] = [];
+  /** Index of the first unsent line in #pending. */
+  #head = 0;
   #blocked = false;
   #ending = false;
   #closed = false;
@@ -69,8 +71,13 @@ export class Watcher {
     this.#closed = true;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.length = 0;
-    this.#pending.length = 0;
+    this.#dropPending();
     this.#onClose(this);
+  }
+
+  #dropPending(): void {
+    this.#pending.length = 0;
+    this.#head = 0;
   }
 
   /** Registers a timer cleared when the watch closes. */
@@ -133,7 +140,7 @@ export class Watcher {
   flush(): void {
     if (this.#closed || this.#stalled) return;
     const pending = this.#pending;
-    let taken = 0;
+    let taken = this.#head;
     while (!this.#blocked && taken < pending.length) {
       let size = 0;
       const start = taken;
@@ -141,7 +148,16 @@ export class Watcher {
       const chunk = taken - start === 1 ? pending[start]! : pending.slice(start, taken).join("");
       if (!this.#res.write(chunk)) this.#blocked = true;
     }
-    if (taken > 0) pending.splice(0, taken);
+    if (taken === pending.length) {
+      this.#dropPending();
+    } else {
+      this.#head = taken;
+      // Compact now and then, not on every drain: O(1) amortized per line.
+      if (taken > 4096 && taken * 2 > pending.length) {
+        pending.splice(0, taken);
+        this.#head = 0;
+      }
+    }
     if (this.#ending && pending.length === 0 && !this.#blocked) this.#res.end();
   }
 
@@ -153,15 +169,19 @@ export class Watcher {
     this.#timers.length = 0;
     if (this.#stalled) {
       this.#stalled = false;
-      this.#pending.length = 0;
+      this.#dropPending();
     }
     this.flush();
   }
 
   /** Fault: writes half of a JSON line, then destroys the socket. */
   breakMidLine(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#ending) return;
     this.flush();
+    // Nothing more may follow the half line: no queueing, no clean end.
+    this.#stalled = true;
+    this.#ending = true;
+    this.#dropPending();
     const half = `{"type":"MODIFIED","object":{"kind":"${this.table.def.kind}","apiVersion":"${groupVersion(this.table.def)}","metadata":{"na`;
     this.#res.write(half, () => this.#res.destroy());
     // If the client does not read, the write never completes: destroy anyway after a moment.
@@ -171,7 +191,7 @@ export class Watcher {
   /** Fault: stop writing anything, keep the socket open (a half-open connection). */
   stall(): void {
     this.#stalled = true;
-    this.#pending.length = 0;
+    this.#dropPending();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.length = 0;
   }
