@@ -163,7 +163,13 @@ async function route(
   const segments = url.pathname
     .split("/")
     .filter((s) => s !== "")
-    .map((s) => decodeURIComponent(s));
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch (error: unknown) {
+        throw badRequest(`malformed path segment "${s}"`, error);
+      }
+    });
   const method = req.method ?? "GET";
   if (method === "GET") {
     const doc = discovery(ctx, req, segments);

@@ -153,6 +153,7 @@ void test("errors: already exists, namespace mismatch, name mismatch, missing na
   const bad = await http(c, "POST", "/api/v1/namespaces/default/pods/a", pod("a"));
   assert.equal(bad.status, 405);
   assert.equal(bad.json.reason, "MethodNotAllowed");
+  assert.equal((await http(c, "GET", "/api/v1/namespaces/%E0%A4%A/pods")).status, 400);
   const notJson = await http(c, "POST", "/api/v1/namespaces/default/pods", "{nope");
   assert.equal(notJson.status, 400);
   const updMissing = await http(
