@@ -19,7 +19,9 @@ const cluster = await startSimulatedCluster({
   bookmarkIntervalMs: 3_600_000,
 });
 cluster.load.seed("pods", objects);
-const keys = cluster.list("pods").map((p) => [p.metadata.namespace ?? "", p.metadata.name ?? ""] as const);
+const keys = cluster
+  .list("pods")
+  .map((p) => [p.metadata.namespace ?? "", p.metadata.name ?? ""] as const);
 let round = 0;
 
 type Message = { type: "rv" } | { type: "release"; count: number } | { type: "stop" };
