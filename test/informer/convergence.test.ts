@@ -42,7 +42,7 @@ async function runSeed(seed: number): Promise<Fault[]> {
   try {
     cluster.load.seed(PODS, 20 + Math.floor(random() * 60));
     void informer.start();
-    await informer.waitForSync();
+    await informer.waitForSync(AbortSignal.timeout(20_000));
     const churn = cluster.load.churn({
       resource: PODS,
       count: 100 + Math.floor(random() * 150),

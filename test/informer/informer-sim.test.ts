@@ -14,6 +14,7 @@ import {
   simState,
   startCluster,
   startInformer,
+  synced,
 } from "./sim-harness.ts";
 import { until } from "./fake-client.ts";
 
@@ -25,7 +26,7 @@ void test("paged initial sync of 20k objects matches the simulator key by key, w
   const { cluster, client } = await startCluster(t);
   cluster.load.seed(PODS, 20_000);
   const informer = startInformer(t, client, { watchList: "off", pageSize: 500 });
-  await informer.waitForSync();
+  await synced(informer, cluster);
   assert.equal(informer.store.size, 20_000);
   assert.equal(diff(simState(cluster), informerState(informer)), "");
   const lists = cluster.requests.filter((r) => !r.watch && r.path === "/api/v1/pods");
@@ -41,7 +42,7 @@ void test("streaming list (WatchList) syncs without any LIST request", async (t)
   const { cluster, client } = await startCluster(t);
   cluster.load.seed(PODS, 500);
   const informer = startInformer(t, client);
-  await informer.waitForSync();
+  await synced(informer, cluster);
   assert.equal(diff(simState(cluster), informerState(informer)), "");
   assert.equal(cluster.requests.filter((r) => !r.watch && r.path === "/api/v1/pods").length, 0);
   cluster.create(PODS, { metadata: { name: "late", namespace: "default" } });
@@ -52,7 +53,7 @@ void test("churn while watching, with mid-stream and mid-line disconnects, conve
   const { cluster, client } = await startCluster(t);
   cluster.load.seed(PODS, 200);
   const informer = startInformer(t, client, { watchList: "off" });
-  await informer.waitForSync();
+  await synced(informer, cluster);
   const churn = cluster.load.churn({
     resource: PODS,
     count: 600,
@@ -76,7 +77,7 @@ void test("compaction then 410 relists and converges with no lost and no ghost o
     watchList: "off",
     metrics: { expired: (r) => void expired.push(r) },
   });
-  await informer.waitForSync();
+  await synced(informer, cluster);
   await until(() => cluster.openWatchCount(PODS) === 1);
   // Changes the informer will miss: its watch is gone while they happen.
   cluster.faults.dropEvents({ count: 1_000_000, resource: PODS });
@@ -95,7 +96,7 @@ void test("a missed event (dropEvents) is healed by the next relist", async (t) 
   const { cluster, client } = await startCluster(t);
   cluster.load.seed(PODS, 20);
   const informer = startInformer(t, client, { watchList: "off" });
-  await informer.waitForSync();
+  await synced(informer, cluster);
   await until(() => cluster.openWatchCount(PODS) === 1);
   const victim = cluster.list(PODS)[0]!;
   cluster.faults.dropEvents({ count: 1, resource: PODS });
@@ -124,7 +125,7 @@ void test("half-open stall: a stalled watch is reconnected after stallTimeoutMs"
     stallTimeoutMs: 300,
     metrics: { watchEnded: ({ reason }) => void reasons.push(reason) },
   });
-  await informer.waitForSync();
+  await synced(informer, cluster);
   await until(() => cluster.openWatchCount(PODS) === 1);
   assert.equal(cluster.faults.stallWatches({ resource: PODS }), 1);
   cluster.create(PODS, { metadata: { name: "after-stall", namespace: "default" } });
@@ -136,7 +137,7 @@ void test("bookmarks advance lastSyncResourceVersion with no object change", asy
   const { cluster, client } = await startCluster(t, { bookmarkIntervalMs: 50 });
   cluster.load.seed(PODS, 5);
   const informer = startInformer(t, client, { watchList: "off" });
-  await informer.waitForSync();
+  await synced(informer, cluster);
   const before = informer.lastSyncResourceVersion;
   const events: string[] = [];
   informer.addEventHandler({
@@ -164,7 +165,7 @@ void test("429 with Retry-After is honoured", async (t) => {
   });
   const started = Date.now();
   const informer = startInformer(t, client, { watchList: "off" });
-  await informer.waitForSync();
+  await synced(informer, cluster);
   const took = Date.now() - started;
   assert.ok(took >= 950, `synced after ${took} ms`);
   const statuses = cluster.requests.filter((r) => !r.watch).map((r) => r.status);
@@ -189,7 +190,7 @@ void test("label and field selectors limit the cache", async (t) => {
     labelSelector: "tier=web",
     fieldSelector: "metadata.namespace=ns-0",
   });
-  await informer.waitForSync();
+  await synced(informer, cluster);
   assert.equal(informer.store.size, 10);
   await converge(cluster, informer, 2000, webInNs0);
   cluster.patch(PODS, "ns-0", "p0", { metadata: { labels: { tier: "db" } } });
@@ -205,11 +206,11 @@ void test("the factory shares one watch per spec and closes it with the last rel
   const a = factory.acquire({ resource: PODS });
   const b = factory.acquire({ resource: PODS });
   assert.equal(a.informer, b.informer);
-  await a.informer.waitForSync();
+  await a.informer.waitForSync(AbortSignal.timeout(20_000));
   await until(() => cluster.openWatchCount(PODS) === 1);
   const c = factory.acquire({ resource: PODS, namespace: "ns-1" });
   assert.notEqual(c.informer, a.informer);
-  await c.informer.waitForSync();
+  await c.informer.waitForSync(AbortSignal.timeout(20_000));
   await until(() => cluster.openWatchCount(PODS) === 2);
   await a.release();
   await a.release();
@@ -246,7 +247,7 @@ void test("WatchList auto falls back to paged LIST when the server refuses strea
   const { cluster, client } = await startCluster(t, { watchList: false });
   cluster.load.seed(PODS, 50);
   const informer = startInformer(t, client);
-  await informer.waitForSync();
+  await synced(informer, cluster);
   assert.equal(diff(simState(cluster), informerState(informer)), "");
   const refused = cluster.requests.filter((r) => r.watch && r.query.includes("sendInitialEvents"));
   assert.equal(refused.length, 1);
@@ -285,7 +286,7 @@ void test("the metrics hook sees lists, watches, events, cache size and queue de
     },
   });
   informer.addEventHandler({ onAdd: () => {} }, { name: "h" });
-  await informer.waitForSync();
+  await synced(informer, cluster);
   assert.deepEqual(seen.lists, [
     { resource: "v1/pods", pages: 1, items: 30, durationMs: seen.lists[0]!.durationMs },
   ]);

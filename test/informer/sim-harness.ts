@@ -4,6 +4,7 @@
 import type { TestContext } from "node:test";
 import { KubeClient } from "../../src/kube/index.ts";
 import { Informer, type InformerOptions } from "../../src/informer/index.ts";
+import { codeOf } from "./fake-client.ts";
 import {
   startSimulatedCluster,
   type SimulatedCluster,
@@ -18,27 +19,95 @@ export async function startCluster(
   options: SimulatedClusterOptions = {},
 ): Promise<{ cluster: SimulatedCluster; client: KubeClient }> {
   const cluster = await startSimulatedCluster({ host: "127.0.0.1", port: 0, ...options });
-  t.after(() => cluster.close());
   const client = new KubeClient({ server: cluster.url });
-  t.after(() => client.close());
+  // One hook, in reverse start order: informers, then the client, then the server (hooks run
+  // in registration order, and a server closed under a live informer may race a reconnect).
+  t.after(async () => {
+    await Promise.all((owned.get(t) ?? []).map((i) => i.close()));
+    client.close();
+    await cluster.close();
+  });
   return { cluster, client };
 }
 
-/** An informer with fast test backoff, closed after the test. */
+const journals = new WeakMap<Informer, string[]>();
+const owned = new WeakMap<TestContext, Informer[]>();
+
+/**
+ * An informer with fast test backoff and a journal for diagnostics, closed after the test
+ * (before the cluster started with {@link startCluster} in the same test).
+ */
 export function startInformer(
   t: TestContext,
   client: KubeClient,
   options: Partial<InformerOptions> = {},
 ): Informer {
+  const journal: string[] = [];
+  const user = options.metrics ?? {};
+  const note = (line: string): void => {
+    journal.push(`${Date.now() % 100_000} ${line}`);
+    if (journal.length > 200) journal.splice(0, 100);
+  };
   const informer = new Informer({
     client,
     resource: PODS,
     backoff: { initialMs: 20, maxMs: 200 },
     ...options,
+    metrics: {
+      ...user,
+      error: (i) => {
+        note(`error ${String(codeOf(i.error))} ${String(i.error)}`);
+        user.error?.(i);
+      },
+      restart: (i) => {
+        note(`restart ${i.reason}`);
+        user.restart?.(i);
+      },
+      watchStarted: (r) => {
+        note("watchStarted");
+        user.watchStarted?.(r);
+      },
+      watchEnded: (i) => {
+        note(`watchEnded ${i.reason} events=${i.events}`);
+        user.watchEnded?.(i);
+      },
+      listRequest: (i) => {
+        note(`list pages=${i.pages} items=${i.items} error=${String(i.error)}`);
+        user.listRequest?.(i);
+      },
+    },
   });
-  t.after(() => informer.close());
+  journals.set(informer, journal);
+  const list = owned.get(t) ?? [];
+  list.push(informer);
+  owned.set(t, list);
   void informer.start();
   return informer;
+}
+
+/** What happened inside an informer started by {@link startInformer}, for failure messages. */
+export function journalOf(informer: Informer): string {
+  return (journals.get(informer) ?? []).join("\n");
+}
+
+/** waitForSync with a deadline; on failure, says what the informer and the server did. */
+export async function synced(
+  informer: Informer,
+  cluster: SimulatedCluster,
+  ms = 20_000,
+): Promise<void> {
+  try {
+    await informer.waitForSync(AbortSignal.timeout(ms));
+  } catch (err) {
+    const requests = cluster.requests
+      .slice(-10)
+      .map((r) => `${r.method} ${r.path}?${r.query} -> ${r.status}`)
+      .join("\n");
+    throw new Error(
+      `informer not synced within ${ms} ms\njournal:\n${journalOf(informer)}\nrequests:\n${requests}`,
+      { cause: err },
+    );
+  }
 }
 
 /** key → resourceVersion of the simulator's objects (optionally filtered). */
@@ -90,7 +159,9 @@ export async function converge(
   for (;;) {
     const d = diff(simState(cluster, filter), informerState(informer));
     if (d === "") return;
-    if (Date.now() > deadline) throw new Error(`informer did not converge: ${d}`);
+    if (Date.now() > deadline) {
+      throw new Error(`informer did not converge: ${d}\njournal:\n${journalOf(informer)}`);
+    }
     // oxlint-disable-next-line eslint/no-await-in-loop -- polling
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
