@@ -78,6 +78,13 @@ void test("compaction then 410 relists and converges with no lost and no ghost o
     metrics: { expired: (r) => void expired.push(r) },
   });
   await synced(informer, cluster);
+  const seen = { adds: 0, updates: 0, tombstones: 0, deletes: 0 };
+  const reg = informer.addEventHandler({
+    onAdd: (_o, initial) => void (initial ? undefined : seen.adds++),
+    onUpdate: () => void seen.updates++,
+    onDelete: (o) => void ("type" in o ? seen.tombstones++ : seen.deletes++),
+  });
+  await until(() => reg.hasSynced());
   await until(() => cluster.openWatchCount(PODS) === 1);
   // Changes the informer will miss: its watch is gone while they happen.
   cluster.faults.dropEvents({ count: 1_000_000, resource: PODS });
@@ -90,6 +97,9 @@ void test("compaction then 410 relists and converges with no lost and no ghost o
   cluster.faults.closeWatches({ resource: PODS });
   await converge(cluster, informer);
   assert.ok(expired.length >= 1, "a 410 was seen");
+  // The relist is a Replace: 50 tombstones, 20 adds, and no update for the 250 unchanged pods.
+  await until(() => seen.adds === 20 && seen.tombstones === 50);
+  assert.deepEqual(seen, { adds: 20, updates: 0, tombstones: 50, deletes: 0 });
 });
 
 void test("a missed event (dropEvents) is healed by the next relist", async (t) => {

@@ -567,3 +567,20 @@ void test("a throwing logger or metrics hook does not stop the informer", async 
   await client.nextWatch(1);
   assert.equal(client.lists.length, 3);
 });
+
+void test("an HTTP 410 answer to a watch request relists", async (t) => {
+  const client = new FakeClient();
+  client.set(pod("ns", "a", "1"));
+  const informer = make(client);
+  t.after(() => informer.close());
+  void informer.start();
+  const s0 = await client.nextWatch(0);
+  await new Promise((resolve) => setTimeout(resolve, 1050));
+  client.watchErrors.push(apiError(410, "Gone"));
+  s0.end();
+  await client.nextWatch(2);
+  assert.deepEqual(
+    client.lists.map((l) => l.resourceVersion),
+    ["0", "100"],
+  );
+});
