@@ -7,6 +7,7 @@ import { codeOf } from "./classify.ts";
 import { InformerClosedError, InvalidInformerOptionError } from "./errors.ts";
 import type { EventHandler, HandlerOptions, HandlerRegistration } from "./handler-queue.ts";
 import { HandlerQueue, Kind } from "./handler-queue.ts";
+import { Deltas } from "./deltas.ts";
 import type { InformerOptions, ResolvedOptions } from "./options.ts";
 import { resolveOptions } from "./options.ts";
 import type { ReflectorTarget } from "./reflector.ts";
@@ -36,6 +37,7 @@ export class Informer implements AsyncDisposable {
   readonly #reflector: Reflector;
   readonly #resourceName: string;
   readonly #handlers: HandlerQueue[] = [];
+  readonly #deltas: Deltas;
   readonly #abort = new AbortController();
   readonly #waiters = new Set<{ resolve: () => void; reject: (err: unknown) => void }>();
   #handlerSeq = 0;
@@ -49,10 +51,11 @@ export class Informer implements AsyncDisposable {
   constructor(options: InformerOptions) {
     this.#o = resolveOptions(options);
     this.#resourceName = formatResourceId(this.#o.resource);
+    this.#deltas = new Deltas(this.#store, this.#handlers, this.#o.now);
     this.#store.addIndex("namespace", namespaceIndex);
     for (const [name, fn] of Object.entries(this.#o.indexers)) this.#store.addIndex(name, fn);
     const target: ReflectorTarget = {
-      replace: (items, rv) => this.#replace(items, rv),
+      replace: (items) => this.#replace(items),
       apply: (type, key, obj) => this.#apply(type, key, obj),
       prepare: (obj) => this.#prepare(obj),
       report: (err, phase) => this.#report(err, phase),
@@ -256,16 +259,6 @@ export class Informer implements AsyncDisposable {
     }
   }
 
-  #notify(kind: 0 | 1 | 2 | 3 | 4, obj: RawObject, extra?: RawObject | string): void {
-    for (const h of this.#handlers) h.push(kind, obj, extra);
-  }
-
-  /** A same-RV update: a sync, delivered only to handlers whose resync is due. */
-  #notifySync(old: RawObject, obj: RawObject): void {
-    const now = this.#o.now();
-    for (const h of this.#handlers) if (h.nextResyncAt <= now) h.push(Kind.update, obj, old);
-  }
-
   #reportDepth(h: HandlerQueue): void {
     this.#o.metrics.handlerQueueDepth?.({
       resource: this.#resourceName,
@@ -284,36 +277,14 @@ export class Informer implements AsyncDisposable {
 
   #apply(type: "ADDED" | "MODIFIED" | "DELETED", key: string, obj: RawObject): void {
     if (this.#closed !== undefined) return;
-    if (type === "DELETED") {
-      // Delete of an unknown key is dropped (client-go DeltaFIFO); the event's state is the last.
-      if (this.#store.delete(key) !== undefined) this.#notify(Kind.delete, obj);
-    } else {
-      const old = this.#store.set(key, obj);
-      if (old === undefined) this.#notify(Kind.add, obj);
-      else if (old.resourceVersion === obj.resourceVersion) this.#notifySync(old, obj);
-      else this.#notify(Kind.update, obj, old);
-    }
+    this.#deltas.apply(type, key, obj);
     this.#afterChange();
   }
 
-  #replace(items: Map<string, RawObject>, _rv: string): void {
+  #replace(items: Map<string, RawObject>): void {
     if (this.#closed !== undefined) return;
-    const store = this.#store;
     const initial = !this.#synced;
-    for (const [key, obj] of items) {
-      const old = store.set(key, obj);
-      if (old === undefined) this.#notify(initial ? Kind.addInitial : Kind.add, obj);
-      else if (old.resourceVersion === obj.resourceVersion) this.#notifySync(old, obj);
-      else this.#notify(Kind.update, obj, old);
-    }
-    if (store.size > items.size) {
-      const gone: string[] = [];
-      for (const key of store.entries()) if (!items.has(key[0])) gone.push(key[0]);
-      for (const key of gone) {
-        const last = store.delete(key)!;
-        this.#notify(Kind.deleteTombstone, last, key);
-      }
-    }
+    this.#deltas.replace(items, initial);
     if (initial) {
       this.#synced = true;
       for (const h of this.#handlers) h.markInitialEnqueued();

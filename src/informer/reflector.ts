@@ -10,10 +10,10 @@ import {
   httpStatus,
   isExpiredError,
   isStalled,
-  isTooLargeResourceVersionError,
   isWatchRetriable,
   retryAfterMs,
 } from "./classify.ts";
+import { listAllPages } from "./list-pager.ts";
 import {
   VeryShortWatchError,
   WatchErrorEventError,
@@ -139,73 +139,22 @@ export class Reflector {
   }
 
   async #list(signal: AbortSignal): Promise<void> {
-    const o = this.#o;
-    const started = o.now();
-    let rv = this.#relistRV();
-    const items = new Map<string, RawObject>();
-    let pages = 0;
-    let listRV = "";
-    let restarts = 0;
-    for (;;) {
-      items.clear();
-      let cont: string | undefined;
-      try {
-        do {
-          // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
-          const page = await o.client.list(
-            o.resource,
-            {
-              namespace: o.namespace,
-              limit: o.pageSize,
-              stripManagedFields: o.stripManagedFields,
-              ...(o.labelSelector === undefined ? {} : { labelSelector: o.labelSelector }),
-              ...(o.fieldSelector === undefined ? {} : { fieldSelector: o.fieldSelector }),
-              ...(cont === undefined ? { resourceVersion: rv } : { continue: cont }),
-            },
-            signal,
-          );
-          pages++;
-          for (const raw of page.items) {
-            const obj = this.#target.prepare(raw);
-            items.set(objectKey(obj.namespace, obj.name), obj);
-          }
-          listRV = page.resourceVersion;
-          cont = page.continue === "" ? undefined : page.continue;
-        } while (cont !== undefined);
-        break;
-      } catch (err) {
-        if (signal.aborted) throw err;
-        const expired = isExpiredError(err);
-        const retryAtEmpty =
-          (expired || isTooLargeResourceVersionError(err)) && (rv !== "" || cont !== undefined);
-        if (retryAtEmpty && restarts < 2) {
-          // Expired/TooLarge at the first page: relist at "" (consistent read). Expired continue
-          // token on a later page: restart the whole list at "".
-          if (expired) o.metrics.expired?.(this.#resourceName);
+    const { items, resourceVersion } = await listAllPages(
+      this.#o,
+      this.#resourceName,
+      this.#relistRV(),
+      {
+        prepare: (obj) => this.#target.prepare(obj),
+        fellBack: (expired) => {
           this.#rvUnavailable = true;
-          rv = "";
-          restarts++;
-          continue;
-        }
-        o.metrics.listRequest?.({
-          resource: this.#resourceName,
-          pages,
-          items: items.size,
-          durationMs: o.now() - started,
-          error: err,
-        });
-        throw err;
-      }
-    }
-    o.metrics.listRequest?.({
-      resource: this.#resourceName,
-      pages,
-      items: items.size,
-      durationMs: o.now() - started,
-    });
+          if (expired) this.#o.metrics.expired?.(this.#resourceName);
+        },
+      },
+      signal,
+    );
     this.#rvUnavailable = false;
-    this.#lastSyncRV = listRV;
-    this.#target.replace(items, listRV);
+    this.#lastSyncRV = resourceVersion;
+    this.#target.replace(items, resourceVersion);
   }
 
   #watchOptions(streaming: boolean, resourceVersion: string): WatchOptions {
