@@ -584,3 +584,30 @@ void test("an HTTP 410 answer to a watch request relists", async (t) => {
     ["0", "100"],
   );
 });
+
+void test('a watch from RV "" does not take the RV of its synthetic ADDEDs until another event arrives', async (t) => {
+  const client = new FakeClient();
+  client.set(pod("ns", "a", "5"));
+  client.rv = ""; // some aggregated APIs list without a resourceVersion
+  const informer = make(client);
+  t.after(() => informer.close());
+  const rec = recorder();
+  informer.addEventHandler(rec.handler);
+  void informer.start();
+  const s0 = await client.nextWatch(0);
+  assert.equal(s0.options.resourceVersion, "");
+  s0.push({ type: "ADDED", object: pod("ns", "a", "5") });
+  s0.push({ type: "ADDED", object: pod("ns", "b", "7") });
+  await until(() => informer.store.size === 2);
+  assert.equal(informer.lastSyncResourceVersion, "");
+  s0.push({ type: "MODIFIED", object: pod("ns", "a", "9") });
+  await until(() => informer.lastSyncResourceVersion === "9");
+  s0.push({ type: "ADDED", object: pod("ns", "c", "10") });
+  await until(() => informer.lastSyncResourceVersion === "10");
+  await until(() => rec.notes.length === 4);
+  // The synthetic ADDED of the known object "a" at the same RV is a sync: not delivered.
+  assert.deepEqual(
+    rec.notes.map((n) => `${n.op} ${n.key}`),
+    ["add ns/a", "add ns/b", "update ns/a", "add ns/c"],
+  );
+});
