@@ -91,7 +91,7 @@ export class BenchServer implements ServerControl {
       script.pathname,
       [...args, "--url", this.url, "--kubeconfig", this.kubeconfig],
       {
-        execArgv: ["--expose-gc", "--max-old-space-size=8192"],
+        execArgv: ["--expose-gc", "--max-old-space-size=8192", ...profileArgs()],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       },
     );

@@ -127,8 +127,15 @@ async function runLimit(control: ServerControl): Promise<{ eventsPerSec: number 
       const buf = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
       let start = 0;
       for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-        const event = JSON.parse(buf.toString("utf8", start, nl)) as { type: string };
-        if (event.type === "MODIFIED") modified++;
+        const event: unknown = JSON.parse(buf.toString("utf8", start, nl));
+        if (
+          typeof event === "object" &&
+          event !== null &&
+          "type" in event &&
+          event.type === "MODIFIED"
+        ) {
+          modified++;
+        }
         counter.hit();
         start = nl + 1;
       }

@@ -3,8 +3,8 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 
 /** Runs a full GC (the benchmark runs with --expose-gc) and returns heap + array buffers in bytes. */
 export function settledMemory(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined)
+  const gc: unknown = Reflect.get(globalThis, "gc");
+  if (typeof gc !== "function")
     throw new Error("run benchmarks through `npm run bench` (needs --expose-gc)");
   for (let i = 0; i < 3; i++) gc();
   const m = process.memoryUsage();

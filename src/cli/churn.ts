@@ -13,6 +13,7 @@ export async function runChurn(
   signal: AbortSignal,
 ): Promise<void> {
   for (let seed = 1; !signal.aborted; seed++) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- rounds run one after another on purpose
     await cluster.load.churn({
       resource: "pods",
       count: ratePerSec,

@@ -13,10 +13,16 @@ import { UsageError } from "./errors.ts";
 const COMMANDS: readonly Command[] = [demoCommand, simCommand];
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
+  const pkg: unknown = JSON.parse(
+    readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+  );
+  return typeof pkg === "object" && pkg !== null && "version" in pkg
+    ? String(pkg.version)
+    : "unknown";
+}
+
+function errorCode(error: unknown): unknown {
+  return typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
 }
 
 function topHelp(): string {
@@ -83,7 +89,7 @@ export async function main(argv: readonly string[], io: Partial<CommandIo> = {})
       stderr(`kube-lookout ${command.name}: ${error.message}\n\n${commandHelp(command)}`);
       return 2;
     }
-    const code = (error as { code?: unknown }).code;
+    const code = errorCode(error);
     const message = error instanceof Error ? error.message : String(error);
     stderr(
       `kube-lookout ${command.name}: ${message}${typeof code === "string" ? ` (${code})` : ""}\n`,

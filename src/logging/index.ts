@@ -43,7 +43,7 @@ export function jsonLogger(
 
 function errorReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Error) {
-    const code = (value as { code?: unknown }).code;
+    const code = "code" in value ? value.code : undefined;
     return { name: value.name, message: value.message, ...(code === undefined ? {} : { code }) };
   }
   return value;

@@ -20,51 +20,50 @@ function capture(): Captured & { stdout: (t: string) => void; stderr: (t: string
   return c;
 }
 
-test("help lists every command and exits 0", async () => {
+void test("help lists every command and exits 0", async () => {
   const io = capture();
   assert.equal(await main(["--help"], io), 0);
   for (const name of ["demo", "sim", "version", "help"])
     assert.match(io.out, new RegExp(`\\n  ${name} `));
 });
 
-test("a command's --help shows its options with defaults", async () => {
+void test("a command's --help shows its options with defaults", async () => {
   const io = capture();
   assert.equal(await main(["sim", "--help"], io), 0);
   assert.match(io.out, /--port PORT\s+Port to listen on .*\(default: 8001\)/);
   assert.match(io.out, /--kubeconfig FILE/);
 });
 
-test("an unknown command exits 2 and says which", async () => {
+void test("an unknown command exits 2 and says which", async () => {
   const io = capture();
   assert.equal(await main(["frobnicate"], io), 2);
   assert.match(io.err, /unknown command "frobnicate"/);
 });
 
-test("an unknown flag exits 2, names the flag and shows the command's help", async () => {
+void test("an unknown flag exits 2, names the flag and shows the command's help", async () => {
   const io = capture();
   assert.equal(await main(["sim", "--prot", "1"], io), 2);
   assert.match(io.err, /'--prot'/);
   assert.match(io.err, /Usage: kube-lookout sim/);
 });
 
-test("a bad number names the flag and the value", async () => {
+void test("a bad number names the flag and the value", async () => {
   const io = capture();
   assert.equal(await main(["sim", "--port", "http"], io), 2);
   assert.match(io.err, /--port must be a whole number from 0 to 65535, got "http"/);
 });
 
-test("version prints the package version", async () => {
+void test("version prints the package version", async () => {
   const io = capture();
   assert.equal(await main(["version"], io), 0);
-  const pkg = JSON.parse(
+  const pkg: unknown = JSON.parse(
     await readFile(new URL("../../package.json", import.meta.url), "utf8"),
-  ) as {
-    version: string;
-  };
-  assert.equal(io.out, `kube-lookout ${pkg.version}\n`);
+  );
+  assert.ok(typeof pkg === "object" && pkg !== null && "version" in pkg);
+  assert.equal(io.out, `kube-lookout ${String(pkg.version)}\n`);
 });
 
-test("sim serves a cluster with seeded pods, writes a kubeconfig and stops on abort", async (t) => {
+void test("sim serves a cluster with seeded pods, writes a kubeconfig and stops on abort", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "lookout-cli-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const kubeconfig = join(dir, "kubeconfig");
@@ -84,7 +83,9 @@ test("sim serves a cluster with seeded pods, writes a kubeconfig and stops on ab
     signal: controller.signal,
   });
   const url = await listening;
-  const list = (await (await fetch(`${url}/api/v1/pods`)).json()) as { items: unknown[] };
+  const list: unknown = await (await fetch(`${url}/api/v1/pods`)).json();
+  assert.ok(typeof list === "object" && list !== null && "items" in list);
+  assert.ok(Array.isArray(list.items));
   assert.equal(list.items.length, 7);
   assert.ok((await readFile(kubeconfig, "utf8")).includes(`server: "${url}"`));
   controller.abort();
@@ -92,7 +93,7 @@ test("sim serves a cluster with seeded pods, writes a kubeconfig and stops on ab
   await assert.rejects(fetch(`${url}/version`));
 });
 
-test("demo syncs an informer on the simulated cluster, logs changes and stops after --duration", async () => {
+void test("demo syncs an informer on the simulated cluster, logs changes and stops after --duration", async () => {
   const io = capture();
   const code = await main(
     ["demo", "--duration", "3", "--pods", "5", "--churn-rate", "10", "--summary-every", "1"],
