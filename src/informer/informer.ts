@@ -59,9 +59,9 @@ export class Informer implements AsyncDisposable {
       apply: (type, key, obj) => this.#apply(type, key, obj),
       prepare: (obj) => this.#prepare(obj),
       report: (err, phase) => this.#report(err, phase),
-      log: (message, err) => {
+      log: (level, message, fields) => {
         try {
-          this.#o.logger.info(message, { resource: this.#resourceName, error: err });
+          this.#o.logger[level](message, { resource: this.#resourceName, ...fields });
         } catch {
           // A logger that throws must not stop the informer.
         }

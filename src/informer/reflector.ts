@@ -35,11 +35,12 @@ export interface ReflectorTarget {
   prepare(obj: RawObject): RawObject;
   /** The error sink (never throws). */
   report(err: unknown, phase: string): void;
-  /** An informational line with an error attached (never throws). */
-  log(message: string, err: unknown): void;
+  /** A log line (never throws). */
+  log(level: "info" | "warn", message: string, fields: Readonly<Record<string, unknown>>): void;
 }
 
 const VERY_SHORT_WATCH_MS = 1000;
+const END_BOOKMARK_WARN_MS = 10_000;
 
 /** Internal: one reflector per informer. */
 export class Reflector {
@@ -106,7 +107,7 @@ export class Reflector {
           needList = true;
           reason = "watchlist-unsupported";
           delay = 0;
-          this.#target.log("streaming list unsupported; using paged LIST", err);
+          this.#target.log("info", "streaming list unsupported; using paged LIST", { error: err });
         } else if (isExpiredError(err)) {
           needList = true;
           reason = "expired";
@@ -189,6 +190,21 @@ export class Reflector {
     // Synthetic ADDEDs of a watch from ""/"0" are not in RV order: do not record their RV.
     let rvSettled = startRV !== "" && startRV !== "0";
     let initial: Map<string, RawObject> | undefined = streaming ? new Map() : undefined;
+    // Like client-go: say so every 10 s while the initial-events-end bookmark is missing.
+    let waitingTimer: unknown;
+    const warnWaiting = (): void => {
+      if (initial === undefined || signal.aborted) return;
+      this.#target.log(
+        "warn",
+        "streaming list: still waiting for the initial-events-end bookmark",
+        {
+          objects: initial.size,
+          seconds: Math.round((o.now() - started) / 1000),
+        },
+      );
+      waitingTimer = o.timers.setTimeout(warnWaiting, END_BOOKMARK_WARN_MS);
+    };
+    if (streaming) waitingTimer = o.timers.setTimeout(warnWaiting, END_BOOKMARK_WARN_MS);
     o.metrics.watchStarted?.(resource);
     try {
       for await (const ev of o.client.watch(o.resource, options, signal)) {
@@ -235,6 +251,7 @@ export class Reflector {
       }
       throw err;
     } finally {
+      if (waitingTimer !== undefined) o.timers.clearTimeout(waitingTimer);
       o.metrics.watchEnded?.({ resource, reason: endReason, events });
     }
   }

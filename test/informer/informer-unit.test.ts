@@ -611,3 +611,33 @@ void test('a watch from RV "" does not take the RV of its synthetic ADDEDs until
     ["add ns/a", "add ns/b", "update ns/a", "add ns/c"],
   );
 });
+
+void test("a streaming list warns every 10 s while the end bookmark is missing, and stops at the bookmark", async (t) => {
+  const client = new FakeClient();
+  const handles = new Map<unknown, NodeJS.Timeout>();
+  const delays: number[] = [];
+  let warnings = 0;
+  const informer = make(client, {
+    watchList: "on",
+    logger: { debug: noop, info: noop, error: noop, warn: () => void warnings++ },
+    timers: {
+      setTimeout: (fn, ms) => {
+        delays.push(ms);
+        const token = {};
+        handles.set(token, setTimeout(fn, 2));
+        return token;
+      },
+      clearTimeout: (token) => clearTimeout(handles.get(token)),
+    },
+  });
+  t.after(() => informer.close());
+  void informer.start();
+  const s0 = await client.nextWatch(0);
+  await until(() => warnings >= 3);
+  assert.ok(delays.every((d) => d === 10_000));
+  s0.push({ type: "BOOKMARK", resourceVersion: "9", initialEventsEnd: true });
+  await informer.waitForSync();
+  const atSync = warnings;
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.equal(warnings, atSync);
+});
