@@ -218,6 +218,8 @@ export class Reflector {
             this.#rvUnavailable = false;
             this.#streamSynced = true;
             initial = undefined;
+            // From here on the stream is a normal watch, in resourceVersion order.
+            rvSettled = true;
           }
           continue;
         }

@@ -283,9 +283,11 @@ void test("WatchList: the stream fills a temporary store, replaced at the end bo
   await informer.waitForSync();
   assert.equal(informer.store.size, 2);
   assert.equal(informer.lastSyncResourceVersion, "50");
-  s0.push({ type: "MODIFIED", object: pod("ns", "a", "51") });
-  await until(() => rec.notes.length === 3);
-  assert.deepEqual(rec.notes[2], { op: "update", key: "ns/a", oldRv: "5", rv: "51" });
+  s0.push({ type: "ADDED", object: pod("ns", "c", "51") });
+  await until(() => informer.lastSyncResourceVersion === "51", 2000, "RV from an ADDED after sync");
+  s0.push({ type: "MODIFIED", object: pod("ns", "a", "52") });
+  await until(() => rec.notes.length === 4);
+  assert.deepEqual(rec.notes[3], { op: "update", key: "ns/a", oldRv: "5", rv: "52" });
   assert.equal(client.lists.length, 0);
 });
 
