@@ -643,3 +643,30 @@ void test("a streaming list warns every 10 s while the end bookmark is missing, 
   await new Promise((resolve) => setTimeout(resolve, 30));
   assert.equal(warnings, atSync);
 });
+
+void test("delete and re-create under one key, missed by the watch, arrives on relist as an update with a new uid", async (t) => {
+  const client = new FakeClient();
+  client.set(pod("ns", "a", "1", { uid: "first" }));
+  const informer = make(client);
+  t.after(() => informer.close());
+  const uids: string[] = [];
+  informer.addEventHandler({
+    onUpdate: (oldObj, newObj) => void uids.push(oldObj.uid, newObj.uid),
+  });
+  void informer.start();
+  const s0 = await client.nextWatch(0);
+  client.set(pod("ns", "a", "7", { uid: "second" }));
+  s0.push({
+    type: "ERROR",
+    status: {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      reason: "Expired",
+      code: 410,
+    },
+  });
+  await until(() => uids.length === 2);
+  assert.deepEqual(uids, ["first", "second"]);
+});
