@@ -81,8 +81,14 @@ export class VeryShortWatchError extends Error {
 export class WatchListUnsupportedError extends Error {
   override readonly name = "WatchListUnsupportedError";
   readonly code = "LOOKOUT_INFORMER_WATCHLIST_UNSUPPORTED";
-  constructor(message: string, cause?: unknown) {
+  /**
+   * True when the server said so (a 4xx answer, a bookmark without the end annotation); false
+   * when the stream only ended early, which a dropped connection does too.
+   */
+  readonly definite: boolean;
+  constructor(message: string, cause?: unknown, definite = true) {
     super(message, cause === undefined ? undefined : { cause });
+    this.definite = definite;
   }
 }
 

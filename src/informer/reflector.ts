@@ -52,6 +52,10 @@ export class Reflector {
   #rvUnavailable = false;
   #watchListUsable: boolean;
   #streamSynced = false;
+  /** Streams in a row that ended before their end bookmark. */
+  #streamsEndedEarly = 0;
+  /** Do the next initial sync with a paged LIST, then try streaming again. */
+  #listOnce = false;
 
   constructor(options: ResolvedOptions, target: ReflectorTarget, resourceName: string) {
     this.#o = options;
@@ -77,7 +81,7 @@ export class Reflector {
     while (!signal.aborted) {
       try {
         if (needList) {
-          if (this.#watchListUsable) {
+          if (this.#watchListUsable && !this.#listOnce) {
             this.#streamSynced = false;
             try {
               // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
@@ -90,6 +94,7 @@ export class Reflector {
             // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
             await this.#list(signal);
             needList = false;
+            this.#listOnce = false;
             // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
             await this.#watch(signal, false);
           }
@@ -103,11 +108,20 @@ export class Reflector {
         let reason = "error";
         let delay: number | undefined = retryAfterMs(err);
         if (err instanceof WatchListUnsupportedError && this.#o.watchList === "auto") {
-          this.#watchListUsable = false;
+          // client-go falls back to a LIST for this attempt; we also stop trying for good once
+          // the server has said it cannot stream, or streams ended early twice in a row.
           needList = true;
           reason = "watchlist-unsupported";
           delay = 0;
-          this.#target.log("info", "streaming list unsupported; using paged LIST", { error: err });
+          if (err.definite || ++this.#streamsEndedEarly >= 2) {
+            this.#watchListUsable = false;
+            this.#target.log("info", "streaming list unsupported; using paged LIST", {
+              error: err,
+            });
+          } else {
+            this.#listOnce = true;
+            this.#target.log("info", "streaming list ended early; one paged LIST", { error: err });
+          }
         } else if (isExpiredError(err)) {
           needList = true;
           reason = "expired";
@@ -217,6 +231,7 @@ export class Reflector {
           if (this.#streamInitial(ev, initial)) {
             this.#rvUnavailable = false;
             this.#streamSynced = true;
+            this.#streamsEndedEarly = 0;
             initial = undefined;
             // From here on the stream is a normal watch, in resourceVersion order.
             rvSettled = true;
@@ -232,7 +247,11 @@ export class Reflector {
       }
       const durationMs = o.now() - started;
       if (initial !== undefined) {
-        throw new WatchListUnsupportedError("stream ended without the initial-events-end bookmark");
+        throw new WatchListUnsupportedError(
+          "stream ended without the initial-events-end bookmark",
+          undefined,
+          false,
+        );
       }
       endReason = durationMs >= options.timeoutSeconds! * 1000 - 1000 ? "timeout" : "closed";
       if (durationMs < VERY_SHORT_WATCH_MS && events === 0) {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import type { RawObject } from "../../src/kube/index.ts";
+import type { RawObject, WatchEvent } from "../../src/kube/index.ts";
 import {
   HandlerFailedError,
   Informer,
@@ -318,6 +318,44 @@ void test("WatchList auto: a 4xx answer falls back to paged LIST for good", () =
 
 void test("WatchList auto: a stream without the end bookmark falls back to paged LIST", () =>
   watchListFallback("no-bookmark"));
+
+void test("WatchList auto: streaming is tried again after one early end, and turned off after two in a row", async (t) => {
+  const client = new FakeClient();
+  client.set(pod("ns", "a", "1"));
+  const informer = make(client, { watchList: "auto" });
+  t.after(() => informer.close());
+  const expired: WatchEvent = {
+    type: "ERROR",
+    status: {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      reason: "Expired",
+      code: 410,
+    },
+  };
+  void informer.start();
+  const s0 = await client.nextWatch(0);
+  assert.equal(s0.options.sendInitialEvents, true);
+  s0.push({ type: "ADDED", object: pod("ns", "a", "1") });
+  s0.end();
+  const s1 = await client.nextWatch(1);
+  assert.equal(client.lists.length, 1, "one paged LIST after the early end");
+  assert.equal(s1.options.sendInitialEvents, undefined);
+  s1.push(expired);
+  const s2 = await client.nextWatch(2);
+  assert.equal(s2.options.sendInitialEvents, true, "the next sync streams again");
+  s2.push({ type: "ADDED", object: pod("ns", "a", "1") });
+  s2.end();
+  const s3 = await client.nextWatch(3);
+  assert.equal(client.lists.length, 2);
+  assert.equal(s3.options.sendInitialEvents, undefined);
+  s3.push(expired);
+  const s4 = await client.nextWatch(4);
+  assert.equal(client.lists.length, 3, "streaming is off for good: the relist is a paged LIST");
+  assert.equal(s4.options.sendInitialEvents, undefined);
+});
 
 void test("handler errors are reported as LOOKOUT_HANDLER_FAILED and the queue goes on", async (t) => {
   const client = new FakeClient();
