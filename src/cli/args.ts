@@ -13,6 +13,9 @@ export interface FlagSpec {
 /** A command: its flags and what it does. `run` resolves to the process exit code. */
 export interface Command {
   readonly name: string;
+  /** One line for the command list of `kube-lookout --help`. */
+  readonly short: string;
+  /** The paragraph of the command's own `--help`. */
   readonly summary: string;
   readonly usage: string;
   readonly flags: Readonly<Record<string, FlagSpec>>;

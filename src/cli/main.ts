@@ -27,7 +27,7 @@ function errorCode(error: unknown): unknown {
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), "version".length);
-  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary.split(". ")[0]}.`);
+  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.short}`);
   return [
     "Usage: kube-lookout <command> [options]",
     "",

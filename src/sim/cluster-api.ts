@@ -1,5 +1,5 @@
 /**
- * The public shape of a simulated cluster (docs/contracts-sim.md): its options and the
+ * The public shape of a simulated cluster (docs/simulator.md): its options and the
  * object `startSimulatedCluster` resolves to.
  */
 import type { ResourceDefinition, ResourceId } from "../kube/resource.ts";
@@ -42,7 +42,7 @@ export interface FailRequestsOptions {
   resource?: ResourceId | string;
 }
 
-/** A running simulated cluster. See docs/contracts-sim.md. */
+/** A running simulated cluster. See docs/simulator.md. */
 export interface SimulatedCluster extends AsyncDisposable {
   /** "http://127.0.0.1:PORT". */
   readonly url: string;

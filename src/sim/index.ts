@@ -1,6 +1,6 @@
 /**
  * `kube-lookout/sim`: a simulated Kubernetes API server for tests, demos and benchmarks.
- * See docs/contracts-sim.md.
+ * See docs/simulator.md.
  */
 export { startSimulatedCluster } from "./cluster.ts";
 export type {

@@ -15,6 +15,7 @@ const PODS = { group: "", version: "v1", resource: "pods" } as const;
  */
 export const demoCommand: Command = {
   name: "demo",
+  short: "Run a simulated cluster with churning pods and an informer that logs what it sees.",
   summary:
     "Run the product on its embedded default: a simulated cluster with churning pods and an " +
     "informer that logs every change it sees, plus a periodic summary of its cache. Runs until " +

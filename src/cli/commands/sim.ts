@@ -7,6 +7,7 @@ import { runChurn } from "../churn.ts";
 /** `kube-lookout sim`: serves a simulated Kubernetes API server until SIGINT/SIGTERM. */
 export const simCommand: Command = {
   name: "sim",
+  short: "Serve a simulated Kubernetes API server for kubectl, client-node and kube-lookout.",
   summary:
     "Serve a simulated Kubernetes API server (list/watch, paging, bookmarks, selectors, discovery) " +
     "that kubectl, @kubernetes/client-node and kube-lookout talk to as to a cluster. Runs until " +
