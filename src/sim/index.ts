@@ -11,4 +11,5 @@ export type {
 export { SimError, SimErrorCode } from "./errors.ts";
 export type { SimVerb } from "./faults.ts";
 export type { ChurnOptions } from "./load.ts";
+export { mulberry32 } from "./prng.ts";
 export type { RequestRecord } from "./http-server.ts";

@@ -12,7 +12,7 @@ import { KubeClient } from "../../src/kube/index.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { assertNoActiveHandles } from "./handles.ts";
 import { PODS, converge, delay } from "./sim-harness.ts";
-import { seededRandom } from "./seeded-random.ts";
+import { mulberry32 as seededRandom } from "../../src/sim/index.ts";
 
 after(async () => {
   await assertNoActiveHandles();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RingQueue } from "../../src/informer/index.ts";
-import { seededRandom } from "./seeded-random.ts";
+import { mulberry32 as seededRandom } from "../../src/sim/index.ts";
 
 void test("RingQueue keeps FIFO order across growth and wrap-around", () => {
   const q = new RingQueue<number>(4);

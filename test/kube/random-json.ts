@@ -4,17 +4,7 @@
  * `metadata`, `labels`, `managedFields`) nested in `spec` and `ownerReferences`.
  */
 
-/** mulberry32: a small deterministic PRNG returning floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from "../../src/sim/index.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
