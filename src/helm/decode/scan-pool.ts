@@ -1,0 +1,129 @@
+/**
+ * A pool of worker threads (tinypool) that decode and scan release payloads in parallel.
+ */
+import { availableParallelism } from "node:os";
+import { Tinypool } from "tinypool";
+import { ScanPoolClosedError } from "./errors.ts";
+import type { DecodeLimits } from "./payload.ts";
+import type { ScanInput, ScanResult } from "./scan-release.ts";
+import type { ScanTask } from "./scan-worker.ts";
+
+/** Options of {@link ScanPool}. */
+export interface ScanPoolOptions {
+  /** Worker threads at most; default `os.availableParallelism()`. */
+  readonly maxThreads?: number;
+  /** Decoding caps applied to every payload. */
+  readonly limits?: DecodeLimits;
+  /** Milliseconds an idle worker lives before it exits; default 10,000. */
+  readonly idleTimeoutMs?: number;
+}
+
+/** Input of {@link ScanPool.scan}. */
+export interface ScanPoolInput extends ScanInput {
+  /**
+   * Move the bytes of a `Buffer`/`Uint8Array` value to the worker instead of copying them. The
+   * caller's buffer is then detached (length 0). Ignored for strings and for views that do not
+   * span their whole `ArrayBuffer` (Node's pooled small Buffers share one).
+   */
+  readonly transfer?: boolean;
+}
+
+/** Counters of a {@link ScanPool}. tinypool 2.2.0 exposes no utilization figure. */
+export interface ScanPoolStats {
+  /** Tasks waiting for a worker. */
+  readonly queueSize: number;
+  /** Live worker threads. */
+  readonly threads: number;
+  /** Tasks completed since the pool was made. */
+  readonly completed: number;
+  /** Milliseconds since the pool was made. */
+  readonly durationMs: number;
+}
+
+const WORKER = new URL("./scan-worker.ts", import.meta.url).href;
+
+/**
+ * Runs `scanRelease` for each payload on worker threads. The constructor validates options and
+ * starts no thread (threads start with the first task). Workers do not keep the process alive
+ * once idle, and {@link close} ends them all.
+ */
+export class ScanPool {
+  readonly #pool: Tinypool;
+  readonly #limits: DecodeLimits;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: ScanPoolOptions = {}) {
+    const maxThreads = options.maxThreads ?? availableParallelism();
+    if (!Number.isSafeInteger(maxThreads) || maxThreads < 1) {
+      throw new RangeError(`maxThreads must be a positive integer, got ${String(maxThreads)}`);
+    }
+    const idleTimeout = options.idleTimeoutMs ?? 10_000;
+    if (!Number.isFinite(idleTimeout) || idleTimeout < 0) {
+      throw new RangeError(`idleTimeoutMs must be >= 0, got ${String(idleTimeout)}`);
+    }
+    const max = options.limits?.maxOutputLength;
+    if (max !== undefined && (!Number.isSafeInteger(max) || max <= 0)) {
+      throw new RangeError(`maxOutputLength must be a positive integer, got ${String(max)}`);
+    }
+    this.#limits = { ...options.limits };
+    this.#pool = new Tinypool({ filename: WORKER, minThreads: 0, maxThreads, idleTimeout });
+  }
+
+  /**
+   * Decodes and scans one payload on a worker. Resolves with the same {@link ScanResult} as
+   * `scanRelease` in this thread (bad input is in `errors`, not a rejection). Rejects with
+   * `signal.reason` when `signal` aborts first (a running task's worker is terminated), with
+   * {@link ScanPoolClosedError} after {@link close}, or with the worker's error for a bug.
+   */
+  async scan(input: ScanPoolInput, signal?: AbortSignal): Promise<ScanResult> {
+    if (this.#closing !== undefined) throw new ScanPoolClosedError();
+    signal?.throwIfAborted();
+    const task: ScanTask = { value: input.value, driver: input.driver, limits: this.#limits };
+    const value = input.value;
+    const transferList: ArrayBuffer[] = [];
+    if (
+      input.transfer === true &&
+      typeof value !== "string" &&
+      value.byteOffset === 0 &&
+      value.byteLength === value.buffer.byteLength &&
+      value.buffer instanceof ArrayBuffer
+    ) {
+      transferList.push(value.buffer);
+    }
+    try {
+      const result: ScanResult = await this.#pool.run(task, {
+        ...(signal === undefined ? {} : { signal }),
+        ...(transferList.length === 0 ? {} : { transferList }),
+      });
+      return result;
+    } catch (err) {
+      if (signal?.aborted === true) throw signal.reason;
+      if (this.#closing !== undefined) throw new ScanPoolClosedError();
+      throw err;
+    }
+  }
+
+  /** Current counters (see {@link ScanPoolStats}). */
+  get stats(): ScanPoolStats {
+    return {
+      queueSize: this.#pool.queueSize,
+      threads: this.#pool.threads.length,
+      completed: this.#pool.completed,
+      durationMs: this.#pool.duration,
+    };
+  }
+
+  /**
+   * Ends every worker; queued and running scans reject with {@link ScanPoolClosedError}.
+   * Idempotent: every call resolves with the same completion.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#pool.destroy();
+    return this.#closing;
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

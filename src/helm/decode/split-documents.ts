@@ -1,0 +1,55 @@
+/**
+ * Splitting a rendered manifest into YAML documents on `---` marker lines. In YAML a line that
+ * starts with `---` followed by a space, a tab or the line end is always a document marker: no
+ * scalar may contain one at column 0 (the spec's c-forbidden), and block scalar content of a
+ * document at column 0 is indented, so an indented `---` inside a block scalar never splits.
+ */
+
+/** One document of a manifest: its text from its `---` line (included) to the next marker. */
+export interface ManifestChunk {
+  /** 0-based position among the manifest's documents. */
+  readonly index: number;
+  readonly text: string;
+}
+
+const MARKER = /^---(?=[ \t\r\n]|$)/gm;
+const NOT_BLANK = /\S/;
+
+/**
+ * The documents of `manifest`. Text before the first marker counts as document 0 only when it
+ * is not blank. Does not interpret directives (`%YAML`) or `...` end markers: callers send
+ * manifests that contain those to the `yaml` package whole ({@link needsWholeParse}).
+ */
+export function splitDocuments(manifest: string): ManifestChunk[] {
+  const starts: number[] = [];
+  MARKER.lastIndex = 0;
+  for (let m = MARKER.exec(manifest); m !== null; m = MARKER.exec(manifest)) starts.push(m.index);
+  const chunks: ManifestChunk[] = [];
+  const first = starts[0] ?? manifest.length;
+  const head = manifest.slice(0, first);
+  if (NOT_BLANK.test(head)) chunks.push({ index: 0, text: head });
+  for (let i = 0; i < starts.length; i++) {
+    const text = manifest.slice(starts[i], starts[i + 1] ?? manifest.length);
+    chunks.push({ index: chunks.length, text });
+  }
+  return chunks;
+}
+
+const WHOLE = /^(?:%|\.\.\.(?:[ \t\r\n]|$))|\r(?!\n)|^\uFEFF/m;
+
+/**
+ * True when the manifest has a directive line (`%YAML`, `%TAG`), a `...` document end marker,
+ * or a bare carriage return (an old-Mac line break): document boundaries then depend on more
+ * than `---` lines, and the whole manifest is parsed by the `yaml` package.
+ */
+export function needsWholeParse(manifest: string): boolean {
+  return WHOLE.test(manifest);
+}
+
+const SOURCE = /^# Source: (.*?)[ \t\r]*$/m;
+
+/** The path of the first column-0 `# Source: path` comment in `text` (Helm's template path). */
+export function templateOf(text: string): string | undefined {
+  const m = SOURCE.exec(text);
+  return m === null || m[1] === "" ? undefined : m[1];
+}
