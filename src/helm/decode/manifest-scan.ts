@@ -2,7 +2,7 @@
  * Scanning a rendered manifest into the objects it holds: documents split on `---` lines, each
  * read by the fast path when it is certain and by the `yaml` package otherwise.
  */
-import type { Document } from "yaml";
+import { isMap, type Document } from "yaml";
 import type { HelmBadYamlError, ManifestSource } from "./errors.ts";
 import { fastReadDocument } from "./fast-scan.ts";
 import { makeObject, type ScannedObject } from "./scanned-object.ts";
@@ -29,9 +29,18 @@ export interface ManifestScan {
 
 const SOURCE_COMMENT = /^ ?Source: (.*?)[ \t]*$/m;
 
-/** The template of a document parsed by `yaml` from its leading comment. */
+/**
+ * The template of a document parsed by `yaml`, from its leading comment: `yaml` attaches it to
+ * the document, its contents or the first key, depending on the blank lines and markers around.
+ */
 export function templateFromComment(doc: Document.Parsed): string | undefined {
-  const comment = doc.commentBefore ?? doc.contents?.commentBefore ?? "";
+  const contents = doc.contents;
+  const firstKey = isMap(contents)
+    ? (contents.items[0]?.key as { commentBefore?: unknown })
+    : undefined;
+  const comment = [doc.commentBefore, contents?.commentBefore, firstKey?.commentBefore]
+    .filter((c) => typeof c === "string")
+    .join("\n");
   const m = SOURCE_COMMENT.exec(comment);
   return m === null || m[1] === "" ? undefined : m[1];
 }

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { scanManifest } from "../../../src/helm/decode/index.ts";
+import { fastReadDocument } from "../../../src/helm/decode/fast-scan.ts";
+import { splitDocuments } from "../../../src/helm/decode/split-documents.ts";
+import { FIXTURES } from "./manifest-fixtures.ts";
+import { referenceScan } from "./reference-scan.ts";
+
+function strip<T extends { source?: unknown; hookIndex?: unknown }>(
+  o: T,
+): Omit<T, "source" | "hookIndex"> {
+  const { source: _s, hookIndex: _h, ...rest } = o;
+  return rest;
+}
+
+void test("every fixture: the scan (fast path + fallback) equals the yaml package's reading", () => {
+  for (const f of FIXTURES) {
+    const scan = scanManifest(f.manifest);
+    const ref = referenceScan(f.manifest);
+    assert.deepEqual(scan.objects.map(strip), ref.objects.map(strip), f.name);
+    assert.equal(scan.errors.length, ref.errors, `${f.name}: error count`);
+    assert.equal(scan.objects.length, f.objects, `${f.name}: object count`);
+    assert.equal(scan.errors.length, f.errors ?? 0, `${f.name}: expected errors`);
+    for (const e of scan.errors) assert.equal(e.code, "LOOKOUT_HELM_BAD_YAML");
+    const slow = scanManifest(f.manifest, { fast: false });
+    assert.deepEqual(slow.objects, scan.objects, `${f.name}: fast: false`);
+    assert.equal(slow.fastDocuments, 0);
+  }
+});
+
+void test("every document the fast path claims, read with fallback disabled, equals yaml's", () => {
+  let claimed = 0;
+  for (const f of FIXTURES) {
+    for (const chunk of splitDocuments(f.manifest)) {
+      const fast = fastReadDocument(chunk.text);
+      const where = `${f.name} #${chunk.index}`;
+      if (f.slow?.includes(chunk.index) === true)
+        assert.equal(fast, undefined, `${where}: must fall back`);
+      if (f.allFast === true && !f.manifest.startsWith("%"))
+        assert.notEqual(fast, undefined, `${where}: must be fast`);
+      if (fast === undefined) continue;
+      claimed++;
+      const docs = parseAllDocuments(chunk.text);
+      assert.ok(Array.isArray(docs));
+      const contents = docs.filter((d) => d.errors.length > 0 || d.toJS() !== null);
+      if (fast.empty) {
+        assert.equal(contents.length, 0, `${where}: empty`);
+        continue;
+      }
+      assert.equal(contents.length, 1, where);
+      const doc = contents[0]!;
+      assert.deepEqual(doc.errors, [], `${where}: yaml rejects a document the fast path read`);
+      const v = doc.toJS() as Record<string, unknown>;
+      const meta = (v["metadata"] ?? {}) as Record<string, unknown>;
+      const expected: Record<string, unknown> = { empty: false };
+      if (typeof v["apiVersion"] === "string") expected["apiVersion"] = v["apiVersion"];
+      if (typeof v["kind"] === "string") expected["kind"] = v["kind"];
+      if (typeof meta["name"] === "string") expected["name"] = meta["name"];
+      if (typeof meta["namespace"] === "string") expected["namespace"] = meta["namespace"];
+      assert.deepEqual({ ...fast }, expected, where);
+    }
+  }
+  assert.ok(claimed > 20, `the fast path claimed only ${claimed} documents`);
+});
+
+void test("kind: List is expanded into its items, with the document's template", () => {
+  const f = FIXTURES.find((x) => x.name === "kind List")!;
+  const scan = scanManifest(f.manifest);
+  assert.deepEqual(
+    scan.objects.slice(0, 2).map((o) => [o.kind, o.name, o.namespace, o.template]),
+    [
+      ["ConfigMap", "a", undefined, "l/templates/list.yaml"],
+      ["Secret", "b", "c", "l/templates/list.yaml"],
+    ],
+  );
+});
+
+void test("a bad document gives LOOKOUT_HELM_BAD_YAML with its index; the others are scanned", () => {
+  const f = FIXTURES.find((x) => x.name === "bad YAML in one document")!;
+  const scan = scanManifest(f.manifest, { source: "hook", hookIndex: 3 });
+  assert.deepEqual(
+    scan.objects.map((o) => [o.name, o.source, o.hookIndex]),
+    [
+      ["before", "hook", 3],
+      ["after", "hook", 3],
+    ],
+  );
+  assert.equal(scan.errors.length, 1);
+  const e = scan.errors[0]!;
+  assert.equal(e.code, "LOOKOUT_HELM_BAD_YAML");
+  assert.equal(e.documentIndex, 1);
+  assert.equal(e.source, "hook");
+  assert.equal(e.hookIndex, 3);
+});
+
+void test("a block scalar holding --- and kind: lines does not split the document", () => {
+  const scan = scanManifest(FIXTURES[0]!.manifest);
+  assert.deepEqual(
+    scan.objects.map((o) => [o.kind, o.name, o.template]),
+    [
+      ["Service", "web", "web/templates/service.yaml"],
+      ["Deployment", "web", "web/templates/deployment.yaml"],
+      ["ConfigMap", "web-config", "web/templates/configmap.yaml"],
+    ],
+  );
+  assert.equal(scan.fastDocuments, 3);
+});
