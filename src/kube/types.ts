@@ -44,6 +44,11 @@ export interface ListOptions {
   readonly resourceVersionMatch?: "Exact" | "NotOlderThan";
   /** Remove `metadata.managedFields` from every item's JSON text (default true). */
   readonly stripManagedFields?: boolean;
+  /**
+   * Fail the request with `LOOKOUT_WATCH_STALLED` when no byte of the response arrives for
+   * this long (a half-open connection during a large list). Default: no stall detection.
+   */
+  readonly stallTimeoutMs?: number;
 }
 
 /** Options of one watch request. */
