@@ -60,7 +60,8 @@ export const demoCommand: Command = {
     cluster.load.seed(PODS, pods);
     io.stdout(`simulated cluster on ${cluster.url} with ${pods} pods; ${churnRate} changes/s\n`);
 
-    const client = new KubeClient({ server: cluster.url });
+    // Disposed in reverse order: the factory (its informers), then the client, then the cluster.
+    using client = new KubeClient({ server: cluster.url });
     await using factory = new InformerFactory({ client });
     const lease = factory.acquire({ resource: PODS });
     const informer = lease.informer;
@@ -105,7 +106,6 @@ export const demoCommand: Command = {
     } finally {
       clearInterval(summary);
       await lease.release();
-      client.close();
     }
     io.stdout("demo stopped\n");
     return 0;
