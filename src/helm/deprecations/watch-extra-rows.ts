@@ -29,6 +29,15 @@ export interface WatchExtraRowsOptions {
   readonly debounceMs?: number;
   /** Where a throwing `onChange` is reported (default: nowhere). */
   readonly logger?: Logger;
+  /**
+   * Seam for tests and embedders: starts watching a folder (default: `fs.watch` with
+   * `persistent: false`). The returned watcher is closed on abort.
+   */
+  readonly watchFolder?: (folder: string, listener: (changed: string | null) => void) => FSWatcher;
+}
+
+function watchFolderDefault(folder: string, listener: (changed: string | null) => void): FSWatcher {
+  return watch(folder, { persistent: false }, (_event, changed) => listener(changed));
 }
 
 /**
@@ -38,7 +47,8 @@ export interface WatchExtraRowsOptions {
  * valid content replaces the rows; invalid content (or a deleted file) keeps the old rows and
  * carries the {@link BadExtraRowsError}. Unchanged content is not reported again. An `onChange`
  * that throws is logged as the callback's error and the watch goes on. Rejects with the signal's
- * reason if it is already aborted. After abort no callback runs and no handle stays open; the
+ * reason if it is already aborted, and with a {@link BadExtraRowsError} (no row) when the file's
+ * folder cannot be watched (e.g. it does not exist). After abort no callback runs and no handle stays open; the
  * watcher never keeps the process alive.
  */
 export async function watchExtraRows(
@@ -119,7 +129,7 @@ export async function watchExtraRows(
 
   let watcher: FSWatcher;
   try {
-    watcher = watch(dirname(file), { persistent: false }, (_event, changed) => {
+    watcher = (options.watchFolder ?? watchFolderDefault)(dirname(file), (changed) => {
       if (changed === null || changed === name) schedule();
     });
   } catch (error) {

@@ -14,6 +14,7 @@ import {
   mergeExtraRows,
   parseKubeVersion,
 } from "../../../src/helm/deprecations/index.ts";
+import { assertNoActiveHandles } from "./handles.ts";
 
 async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "lookout-extra-rows-"));
@@ -182,4 +183,8 @@ void test("bad extra rows name the file, the row and the field", async (t) => {
   });
   assert.ok(versionError.cause instanceof BadVersionError);
   assert.equal(versionError.cause.input, "soon");
+});
+
+void test("the suite leaves no active handles", async () => {
+  await assertNoActiveHandles();
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { watch, writeFileSync } from "node:fs";
+import type { FSWatcher } from "node:fs";
 import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import type { TestContext } from "node:test";
 import type { Logger } from "../../../src/logging/index.ts";
 import { BadExtraRowsError, watchExtraRows } from "../../../src/helm/deprecations/index.ts";
 import type { ExtraRowsChange } from "../../../src/helm/deprecations/index.ts";
+import { assertNoActiveHandles } from "./handles.ts";
 
 const DEBOUNCE_MS = 30;
 const WAIT_MS = 5_000;
@@ -89,9 +91,17 @@ void test("hot reload: new rows, a bad file keeps the old rows, abort leaves no 
   const controller = new AbortController();
   t.after(() => controller.abort());
   const queue = changeQueue();
+  // The real fs.watch, only observed: was the watcher closed?
+  let closed = 0;
+  const watchFolder = (folder: string, listener: (changed: string | null) => void): FSWatcher => {
+    const watcher = watch(folder, { persistent: false }, (_event, changed) => listener(changed));
+    watcher.on("close", () => closed++);
+    return watcher;
+  };
   const initial = await watchExtraRows(file, queue.onChange, {
     signal: controller.signal,
     debounceMs: DEBOUNCE_MS,
+    watchFolder,
   });
   assert.deepEqual(kindsOf(initial), ["Alpha"]);
   assert.equal(initial.error, undefined);
@@ -142,7 +152,10 @@ void test("hot reload: new rows, a bad file keeps the old rows, abort leaves no 
   await settle(DEBOUNCE_MS * 6);
   assert.equal(queue.seen.length, count + 1);
 
+  assert.equal(closed, 0);
   controller.abort();
+  await new Promise((resolve) => setImmediate(resolve)); // "close" is emitted on the next tick
+  assert.equal(closed, 1, "the watcher is closed on abort");
   await replaceFile(file, rowsYaml(["AfterAbort"]));
   await settle(DEBOUNCE_MS * 6);
   assert.equal(queue.seen.length, count + 1, "no change reported after abort");
@@ -187,7 +200,7 @@ void test("a bad initial file still watches; a throwing callback is reported and
   assert.deepEqual(logged, [thrown]);
 });
 
-void test("an aborted signal rejects at once", async (t) => {
+void test("an aborted signal or a folder that cannot be watched rejects at once", async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, "rows.yaml");
   await writeFile(file, rowsYaml(["One"]));
@@ -196,4 +209,19 @@ void test("an aborted signal rejects at once", async (t) => {
     watchExtraRows(file, () => {}, { signal: AbortSignal.abort(reason) }),
     (error: unknown) => error === reason,
   );
+  const controller = new AbortController();
+  t.after(() => controller.abort());
+  const nowhere = join(dir, "no-such-folder", "rows.yaml");
+  await assert.rejects(
+    watchExtraRows(nowhere, () => {}, { signal: controller.signal }),
+    {
+      code: "LOOKOUT_HELM_BAD_EXTRA_ROWS",
+      file: nowhere,
+      row: undefined,
+    },
+  );
+});
+
+void test("the suite leaves no active handles", async () => {
+  await assertNoActiveHandles();
 });
