@@ -25,8 +25,11 @@ export function failure(
   };
 }
 
+/** apimachinery: `details.kind` is the resource plural, `details.group` its group (omitted for core). */
 function objectDetails(def: ResourceDefinition, name: string): StatusDetails {
-  return def.group === "" ? { name, kind: def.resource } : objectDetails(def, name);
+  return def.group === ""
+    ? { name, kind: def.resource }
+    : { name, group: def.group, kind: def.resource };
 }
 
 function qualified(def: ResourceDefinition): string {
