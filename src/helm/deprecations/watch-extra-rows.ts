@@ -118,6 +118,7 @@ export async function watchExtraRows(
         return;
       }
       inFlight = reload().finally(() => {
+        again = false;
         inFlight = undefined;
       });
       void inFlight.catch((error: unknown) =>
@@ -145,6 +146,18 @@ export async function watchExtraRows(
   };
   signal.addEventListener("abort", stop, { once: true });
 
-  const initial = await load();
+  // The initial read counts as in flight: a change seen meanwhile is read again after it.
+  const first = load();
+  inFlight = (async () => {
+    try {
+      await first;
+    } catch {
+      // reported to the caller by `await first` below
+    } finally {
+      inFlight = undefined;
+      if (again) schedule();
+    }
+  })();
+  const initial = await first;
   return initial ?? { rows, error: lastError };
 }
