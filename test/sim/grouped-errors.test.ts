@@ -1,14 +1,25 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { SimError, SimErrorCode } from "../../src/sim/index.ts";
+import type { KubeObject } from "../../src/kube/index.ts";
 import { assertNoActiveHandles, cluster, http } from "./support.ts";
 
 after(assertNoActiveHandles);
 
 const PATH = "/apis/apps/v1/namespaces/default/deployments";
 
-function deployment(name: string): object {
+function deployment(name: string): KubeObject {
   return { apiVersion: "apps/v1", kind: "Deployment", metadata: { name }, spec: { replicas: 1 } };
+}
+
+function expectCode(fn: () => unknown, code: SimErrorCode, httpCode: number): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof SimError);
+    assert.equal(error.code, code);
+    assert.equal(error.status.code, httpCode);
+    assert.deepEqual(error.status.details, { name: "x", group: "apps", kind: "deployments" });
+    return true;
+  });
 }
 
 function status(reason: string, code: number, message: string): object {
@@ -69,15 +80,6 @@ void test("404, AlreadyExists and Conflict on a grouped resource over HTTP name 
 
 void test("the in-process API throws SimErrors with codes on a grouped resource", async (t) => {
   const c = await cluster(t);
-  const expectCode = (fn: () => unknown, code: SimErrorCode, httpCode: number): void => {
-    assert.throws(fn, (error: unknown) => {
-      assert.ok(error instanceof SimError);
-      assert.equal(error.code, code);
-      assert.equal(error.status.code, httpCode);
-      assert.deepEqual(error.status.details, { name: "x", group: "apps", kind: "deployments" });
-      return true;
-    });
-  };
   expectCode(
     () =>
       c.update("apps/v1/deployments", {
