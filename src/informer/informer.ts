@@ -252,11 +252,8 @@ export class Informer implements AsyncDisposable {
     } catch {
       // A logger that throws must not stop the informer.
     }
-    try {
-      this.#o.metrics.error?.({ resource: this.#resourceName, error: err });
-    } catch {
-      // Same for a metrics hook.
-    }
+    // Metrics hooks are guarded (guarded-metrics.ts): they never throw here.
+    this.#o.metrics.error?.({ resource: this.#resourceName, error: err });
   }
 
   #reportDepth(h: HandlerQueue): void {

@@ -6,7 +6,10 @@
 /** Why a watch stream ended. */
 export type WatchEndReason = "timeout" | "closed" | "expired" | "stalled" | "error" | "aborted";
 
-/** Observations an informer reports. All methods optional; none may throw. */
+/**
+ * Observations an informer reports. All methods optional. A hook should not throw; one that
+ * does is caught (the informer carries on unchanged) and logged once per hook name.
+ */
 export interface InformerMetrics {
   /** One complete list (all pages), successful or not. */
   listRequest?(info: {

@@ -7,6 +7,7 @@ import type { KubeObject, ListWatchClient, ResourceId } from "../kube/index.ts";
 import { InvalidInformerOptionError } from "./errors.ts";
 import type { InformerMetrics } from "./metrics.ts";
 import { noopInformerMetrics } from "./metrics.ts";
+import { guardMetrics } from "./guarded-metrics.ts";
 import type { IndexFunc } from "./store.ts";
 
 /** How the informer does its initial list: streaming (WatchList) or paged LIST. */
@@ -218,7 +219,8 @@ export function resolveOptions(options: InformerOptions): ResolvedOptions {
     backoffMaxMs,
     signal,
     logger: logger ?? silentLogger,
-    metrics: metrics ?? noopInformerMetrics,
+    // Every hook call goes through one guard: a throwing hook never reaches the informer.
+    metrics: guardMetrics(metrics ?? noopInformerMetrics, logger ?? silentLogger),
     now: clock === undefined ? Date.now : () => clock.now(),
     random: optionalFunction("random", options.random) ?? Math.random,
     timers: timers ?? defaultTimers,

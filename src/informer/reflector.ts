@@ -125,22 +125,14 @@ export class Reflector {
         } else if (isExpiredError(err)) {
           needList = true;
           reason = "expired";
-          try {
-            this.#o.metrics.expired?.(this.#resourceName);
-          } catch {
-            // A throwing metrics hook must not end the loop.
-          }
+          this.#o.metrics.expired?.(this.#resourceName);
         } else if (isWatchRetriable(err) && !needList) {
           reason = isStalled(err) ? "stalled" : httpStatus(err) === 429 ? "throttled" : "network";
         } else {
           needList = true;
         }
         if (reason !== "watchlist-unsupported") this.#target.report(err, reason);
-        try {
-          this.#o.metrics.restart?.({ resource: this.#resourceName, reason });
-        } catch {
-          // A throwing metrics hook must not end the loop.
-        }
+        this.#o.metrics.restart?.({ resource: this.#resourceName, reason });
         // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
         await sleep(delay ?? this.#backoff.next(), signal, this.#o.timers);
       }
