@@ -8,6 +8,7 @@ import {
   compileTable,
   DeprecationsErrorCode,
   evaluate,
+  formatCoverage,
   formatKubeVersion,
   KUBERNETES_COMPONENT,
   parseKubeVersion,
@@ -88,6 +89,7 @@ void test("every row: before, at and after its deprecation and removal", () => {
 void test("built-in table: coverage, components and removal versions 1.16 to 1.35", () => {
   const table = builtinTable();
   assert.equal(formatKubeVersion(table.coversUpTo, true), "v1.35");
+  assert.equal(formatCoverage(table), "v1.35");
   const k8s = table.rules.filter((r) => r.component === KUBERNETES_COMPONENT);
   const removals = new Set(k8s.flatMap((r) => (r.removedIn === null ? [] : [r.removedIn])));
   for (const version of [
