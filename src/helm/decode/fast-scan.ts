@@ -82,6 +82,13 @@ const UNSURE_START = new Set([..."&*!?%@`\t"]);
 const OK = -1;
 const UNSURE = -2;
 
+/** A one-line plain value: `a: b` inside it would be a nested mapping YAML rejects. */
+function plainOk(v: string): number {
+  const hash = v.indexOf(" #");
+  const body = (hash < 0 ? v : v.slice(0, hash)).trimEnd();
+  return body.includes(": ") || body.endsWith(":") ? UNSURE : OK;
+}
+
 /**
  * Checks a value that starts at v[0] (no leading space). Returns OK, UNSURE, or the column of
  * its key when it opens a block scalar (content lines are those indented deeper).
@@ -120,9 +127,10 @@ function checkValue(v: string, keyCol: number): number {
     case "\t":
       return UNSURE;
     case "-":
-      return v.length === 1 || v[1] === " " ? UNSURE : OK;
+      if (v.length === 1 || v[1] === " ") return UNSURE;
+      return plainOk(v);
     default:
-      return OK;
+      return plainOk(v);
   }
 }
 
@@ -191,6 +199,8 @@ export function fastReadDocument(text: string): DocumentFields | undefined {
     if (indent === line.length) continue;
     if (block >= 0) {
       if (indent > block) continue;
+      // A less-indented comment ends the block scalar; content after it would be invalid.
+      if (line[indent] === "#") return undefined;
       block = -1;
     }
     if (pending >= 0) {
@@ -220,6 +230,8 @@ export function fastReadDocument(text: string): DocumentFields | undefined {
         mode = META;
         metaIndent = -1;
       } else r = checkValue(m[2] ?? "", 0);
+    } else if (topKeys.size === 0) {
+      return undefined; // content indented before any top-level key
     } else if (mode === META && (metaIndent < 0 || indent <= metaIndent)) {
       if (metaIndent < 0) metaIndent = indent;
       if (indent !== metaIndent) return undefined;
