@@ -29,7 +29,7 @@ const NON_STRING_NULL = new Set(["null", "Null", "NULL"]);
 const NUMERIC_LIKE = /^[0-9][0-9a-fA-FxXoO._+-]*$/;
 const BLOCK_HEADER = /^[|>][-+0-9]*(?: +#.*)? *$/;
 // Characters a plain scalar may not start with (plus a few that resolve to non-strings).
-const PLAIN_START_BAD = new Set([..."-?:,[]{}#&*!|>'\"%@`.+~"]);
+const PLAIN_START_BAD = new Set("-?:,[]{}#&*!|>'\"%@`.+~".split(""));
 
 function restIsComment(rest: string): boolean {
   const t = rest.trimStart();
@@ -78,7 +78,7 @@ function flowClosed(v: string): boolean {
   return false;
 }
 
-const UNSURE_START = new Set([..."&*!?%@`\t"]);
+const UNSURE_START = new Set("&*!?%@`\t".split(""));
 const OK = -1;
 const UNSURE = -2;
 

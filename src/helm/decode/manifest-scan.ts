@@ -2,7 +2,7 @@
  * Scanning a rendered manifest into the objects it holds: documents split on `---` lines, each
  * read by the fast path when it is certain and by the `yaml` package otherwise.
  */
-import { isMap, type Document } from "yaml";
+import { isMap, isNode, type Document } from "yaml";
 import type { HelmBadYamlError, ManifestSource } from "./errors.ts";
 import { fastReadDocument } from "./fast-scan.ts";
 import { makeObject, type ScannedObject } from "./scanned-object.ts";
@@ -35,9 +35,8 @@ const SOURCE_COMMENT = /^ ?Source: (.*?)[ \t]*$/m;
  */
 export function templateFromComment(doc: Document.Parsed): string | undefined {
   const contents = doc.contents;
-  const firstKey = isMap(contents)
-    ? (contents.items[0]?.key as { commentBefore?: unknown })
-    : undefined;
+  const key: unknown = isMap(contents) ? contents.items[0]?.key : undefined;
+  const firstKey = isNode(key) ? key : undefined;
   const comment = [doc.commentBefore, contents?.commentBefore, firstKey?.commentBefore]
     .filter((c) => typeof c === "string")
     .join("\n");

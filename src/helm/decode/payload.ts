@@ -62,7 +62,7 @@ export function decodeRelease(
   try {
     parsed = JSON.parse(json.toString("utf8"));
   } catch (err) {
-    throw new HelmBadJsonError(`release payload is not JSON: ${(err as Error).message}`, {
+    throw new HelmBadJsonError(`release payload is not JSON: ${messageOf(err)}`, {
       cause: err,
     });
   }
@@ -83,18 +83,23 @@ function inflate(bytes: Buffer, max: number): Buffer {
   try {
     return gunzipSync(bytes, { maxOutputLength: max });
   } catch (err) {
-    if (err instanceof RangeError || (err as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") {
+    // zlib reports the cap as a RangeError with code ERR_BUFFER_TOO_LARGE.
+    if (err instanceof RangeError) {
       throw new HelmTooLargeError(`inflated release payload is over ${max} bytes`, max, {
         cause: err,
       });
     }
-    throw new HelmBadGzipError(`release payload is not valid gzip: ${(err as Error).message}`, {
+    throw new HelmBadGzipError(`release payload is not valid gzip: ${messageOf(err)}`, {
       cause: err,
     });
   }
 }
 
 type Json = Record<string, unknown>;
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
 
 function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -117,7 +122,7 @@ function optStr(obj: Json, key: string, path: string): string | undefined {
   return v;
 }
 
-function obj(parent: Json, key: string, path: string): Json {
+function child(parent: Json, key: string, path: string): Json {
   const v = parent[key];
   if (!isObject(v)) {
     throw new HelmBadPayloadError(`release field ${path} is missing or not an object`, path);
@@ -131,7 +136,7 @@ function validateRelease(value: unknown): DecodedRelease {
   if (typeof revision !== "number" || !Number.isSafeInteger(revision) || revision < 1) {
     throw new HelmBadPayloadError("release field version is not a positive integer", "version");
   }
-  const metadata = obj(obj(value, "chart", "chart"), "metadata", "chart.metadata");
+  const metadata = child(child(value, "chart", "chart"), "metadata", "chart.metadata");
   const appVersion = optStr(metadata, "appVersion", "chart.metadata.appVersion");
   const chart: ReleaseSummary["chart"] = {
     name: str(metadata, "name", "chart.metadata.name"),
@@ -158,7 +163,7 @@ function validateRelease(value: unknown): DecodedRelease {
     name: str(value, "name", "name"),
     namespace: str(value, "namespace", "namespace"),
     revision,
-    status: str(obj(value, "info", "info"), "status", "info.status"),
+    status: str(child(value, "info", "info"), "status", "info.status"),
     chart,
     manifest: str(value, "manifest", "manifest"),
     hooks,

@@ -68,9 +68,13 @@ export function collectDocument(
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     out.errors.push(
-      new HelmBadYamlError(`document ${index} cannot be read: ${(err as Error).message}`, where, {
-        cause: err,
-      }),
+      new HelmBadYamlError(
+        `document ${index} cannot be read: ${err instanceof Error ? err.message : String(err)}`,
+        where,
+        {
+          cause: err,
+        },
+      ),
     );
     return;
   }

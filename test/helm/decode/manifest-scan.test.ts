@@ -7,6 +7,10 @@ import { splitDocuments } from "../../../src/helm/decode/split-documents.ts";
 import { FIXTURES } from "./manifest-fixtures.ts";
 import { referenceScan } from "./reference-scan.ts";
 
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 function strip<T extends { source?: unknown; hookIndex?: unknown }>(
   o: T,
 ): Omit<T, "source" | "hookIndex"> {
@@ -51,8 +55,9 @@ void test("every document the fast path claims, read with fallback disabled, equ
       assert.equal(contents.length, 1, where);
       const doc = contents[0]!;
       assert.deepEqual(doc.errors, [], `${where}: yaml rejects a document the fast path read`);
-      const v = doc.toJS() as Record<string, unknown>;
-      const meta = (v["metadata"] ?? {}) as Record<string, unknown>;
+      const v: unknown = doc.toJS();
+      assert.ok(isRecord(v), where);
+      const meta = isRecord(v["metadata"]) ? v["metadata"] : {};
       const expected: Record<string, unknown> = { empty: false };
       if (typeof v["apiVersion"] === "string") expected["apiVersion"] = v["apiVersion"];
       if (typeof v["kind"] === "string") expected["kind"] = v["kind"];

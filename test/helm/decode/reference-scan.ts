@@ -3,7 +3,7 @@
  * package in one call, objects taken from `toJS()`, the template from each document's leading
  * comment. It shares no code with `src/helm/decode/` apart from the `yaml` package.
  */
-import { isMap as isMapNode, parseAllDocuments } from "yaml";
+import { isMap as isMapNode, isNode, parseAllDocuments } from "yaml";
 
 /** An object as the reference sees it (same shape as `ScannedObject`, source fixed). */
 export interface RefObject {
@@ -44,9 +44,8 @@ export function referenceScan(manifest: string): { objects: RefObject[]; errors:
       continue;
     }
     const c = doc.contents;
-    const key = isMapNode(c)
-      ? (c.items[0]?.key as { commentBefore?: unknown } | undefined)
-      : undefined;
+    const k: unknown = isMapNode(c) ? c.items[0]?.key : undefined;
+    const key = isNode(k) ? k : undefined;
     const comment = [doc.commentBefore, c?.commentBefore, key?.commentBefore]
       .filter((x) => typeof x === "string")
       .join("\n");

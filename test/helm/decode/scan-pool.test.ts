@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ScanPool, scanRelease, type ScanPoolInput } from "../../../src/helm/decode/index.ts";
+import {
+  ScanPool,
+  ScanPoolClosedError,
+  scanRelease,
+  type ScanPoolInput,
+} from "../../../src/helm/decode/index.ts";
 import { deployment, service, configMap } from "./manifest-fixtures.ts";
 import { encodePayload, releaseJson } from "./payload-builder.ts";
 
@@ -97,7 +102,9 @@ void test("close() while scans are queued and running rejects them with LOOKOUT_
   const rejected = results.filter((r) => r.status === "rejected");
   assert.ok(rejected.length > 0, "some scans were still queued");
   for (const r of rejected)
-    assert.equal((r.reason as { code?: unknown }).code, "LOOKOUT_HELM_POOL_CLOSED");
+    assert.ok(
+      r.reason instanceof ScanPoolClosedError && r.reason.code === "LOOKOUT_HELM_POOL_CLOSED",
+    );
 });
 
 void test("abort rejects with the signal's reason, before and while queued", async (t) => {
@@ -125,6 +132,9 @@ void test("no worker threads or handles are left after the pools closed", async 
   await Promise.all(inputs(4).map((input) => pool.scan(input)));
   await pool.close();
   // Worker threads end asynchronously after destroy(); give them a moment.
-  for (let i = 0; i < 50 && leaked().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 50 && leaked().length > 0; i++) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling with a bound
+    await new Promise((r) => setTimeout(r, 20));
+  }
   assert.deepEqual(leaked(), []);
 });
