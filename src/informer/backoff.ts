@@ -1,6 +1,7 @@
 /**
- * Exponential backoff with full jitter (client-go reflector defaults: 0.8 s doubling to a
- * 30 s cap), reset once no failure happened for `resetAfterMs` (2 min).
+ * Exponential backoff with client-go's jitter factor 1.0 (reflector defaults: 0.8 s doubling
+ * to a 30 s cap): each delay is uniform in [d, 2d), capped at the maximum, so it never drops
+ * near 0. The sequence restarts once no failure happened for `resetAfterMs` (2 min).
  */
 
 /** Backoff parameters and seams. */
@@ -38,7 +39,8 @@ export class Backoff {
   }
 
   /**
-   * Records a failure and returns how long to wait: uniform in [0, min(cap, initial·2^n)].
+   * Records a failure and returns how long to wait: with d = min(cap, initial·2^n), uniform in
+   * [d, 2d), capped at `maxMs`.
    * When the previous failure is older than `resetAfterMs`, the sequence restarts.
    */
   next(): number {
@@ -47,7 +49,7 @@ export class Backoff {
     this.#lastFailureAt = now;
     const ceiling = Math.min(this.#maxMs, this.#initialMs * 2 ** Math.min(this.#attempt, 30));
     this.#attempt++;
-    return Math.floor(this.#random() * ceiling);
+    return Math.min(this.#maxMs, Math.floor(ceiling + this.#random() * ceiling));
   }
 
   /** Forgets past failures. */

@@ -32,9 +32,10 @@ export interface InformerOptions {
   /** LIST page size (`limit`). Default 500. */
   readonly pageSize?: number;
   /**
-   * "auto" (default): try a streaming list, fall back to paged LIST for good once the server
-   * answers 4xx to it or ends the stream without the initial-events-end bookmark. "on": always
-   * stream. "off": always paged LIST.
+   * "auto" (default): try a streaming list; fall back to paged LIST for good once the server
+   * refuses it (a 4xx answer, or a bookmark without the initial-events-end annotation). A
+   * stream that only ends early (which a reset connection does too) gets one paged LIST for
+   * that sync, and the next sync streams again. "on": always stream. "off": always paged LIST.
    */
   readonly watchList?: WatchListMode;
   /** Reconnect a watch that receives no byte for this long (ms). Default 300 000; 0 disables. */
@@ -50,7 +51,10 @@ export interface InformerOptions {
   readonly indexers?: Readonly<Record<string, IndexFunc>>;
   /** Watch `timeoutSeconds` is drawn uniformly from [min, max]. Default [300, 600]. */
   readonly watchTimeoutSeconds?: readonly [min: number, max: number];
-  /** Retry backoff: full jitter from `initialMs` doubling to `maxMs`. Default 800 / 30 000. */
+  /**
+   * Retry backoff: `initialMs` doubling to `maxMs`, each delay uniform in [d, 2d) capped at
+   * `maxMs` (client-go jitter 1.0). A server's Retry-After only lengthens it. Default 800 / 30 000.
+   */
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
   /** Stops the informer when aborted (like `close()`). */
   readonly signal?: AbortSignal;

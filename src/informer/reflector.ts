@@ -10,6 +10,7 @@ import {
   httpStatus,
   isExpiredError,
   isStalled,
+  isTooLargeResourceVersionError,
   isWatchRetriable,
   retryAfterMs,
 } from "./classify.ts";
@@ -52,8 +53,6 @@ export class Reflector {
   #rvUnavailable = false;
   #watchListUsable: boolean;
   #streamSynced = false;
-  /** Streams in a row that ended before their end bookmark. */
-  #streamsEndedEarly = 0;
   /** Do the next initial sync with a paged LIST, then try streaming again. */
   #listOnce = false;
 
@@ -106,14 +105,16 @@ export class Reflector {
       } catch (err) {
         if (signal.aborted) break;
         let reason = "error";
-        let delay: number | undefined = retryAfterMs(err);
+        let fallback = false;
         if (err instanceof WatchListUnsupportedError && this.#o.watchList === "auto") {
           // client-go falls back to a LIST for this attempt; we also stop trying for good once
-          // the server has said it cannot stream, or streams ended early twice in a row.
+          // the server has said it cannot stream (a 4xx, a bookmark without the end
+          // annotation). A stream that only ended early (a reset connection looks the same)
+          // gets one paged LIST, and the next sync streams again.
           needList = true;
           reason = "watchlist-unsupported";
-          delay = 0;
-          if (err.definite || ++this.#streamsEndedEarly >= 2) {
+          fallback = true;
+          if (err.definite) {
             this.#watchListUsable = false;
             this.#target.log("info", "streaming list unsupported; using paged LIST", {
               error: err,
@@ -131,12 +132,26 @@ export class Reflector {
         } else {
           needList = true;
         }
-        if (reason !== "watchlist-unsupported") this.#target.report(err, reason);
+        if (!fallback) this.#target.report(err, reason);
         this.#o.metrics.restart?.({ resource: this.#resourceName, reason });
+        // A fallback to a paged LIST is not a failure of the server: list at once.
+        const delay = fallback ? 0 : this.#retryDelay(err);
         // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
-        await sleep(delay ?? this.#backoff.next(), signal, this.#o.timers);
+        await sleep(delay, signal, this.#o.timers);
       }
     }
+  }
+
+  /**
+   * The wait before the next attempt. The backoff always advances, and a server's Retry-After
+   * (capped at twice the backoff maximum) can only lengthen the wait: `Retry-After: 0` on every
+   * answer must not turn the loop into a request storm.
+   */
+  #retryDelay(err: unknown): number {
+    const backoffMs = this.#backoff.next();
+    const retryAfter = retryAfterMs(err);
+    if (retryAfter === undefined) return backoffMs;
+    return Math.max(Math.min(retryAfter, 2 * this.#o.backoffMaxMs), backoffMs);
   }
 
   /** client-go `relistResourceVersion`. */
@@ -223,7 +238,6 @@ export class Reflector {
           if (this.#streamInitial(ev, initial)) {
             this.#rvUnavailable = false;
             this.#streamSynced = true;
-            this.#streamsEndedEarly = 0;
             initial = undefined;
             // From here on the stream is a normal watch, in resourceVersion order.
             rvSettled = true;
@@ -256,6 +270,15 @@ export class Reflector {
       }
       if (isExpiredError(err)) endReason = "expired";
       else if (isStalled(err)) endReason = "stalled";
+      if (
+        streaming &&
+        initial !== undefined &&
+        (isExpiredError(err) || isTooLargeResourceVersionError(err))
+      ) {
+        // client-go watchList: the store is untouched; the next stream starts at RV "" (a
+        // consistent read) instead of retrying the same unusable resourceVersion forever.
+        this.#rvUnavailable = true;
+      }
       if (streaming && initial !== undefined && o.watchList === "auto") {
         const status = httpStatus(err) ?? (err instanceof WatchErrorEventError ? err.status : 0);
         if (status >= 400 && status < 500 && status !== 410 && status !== 429) {
