@@ -46,14 +46,17 @@ export class KubeBadResponseError extends Error {
   }
 }
 
-/** No byte arrived on a watch for `stallTimeoutMs` (e.g. a half-open connection). */
+/**
+ * No byte arrived for `stallTimeoutMs` (e.g. a half-open connection): on a watch stream, or on a
+ * list request, before its headers or between chunks of its body. The request was destroyed.
+ */
 export class WatchStalledError extends Error {
   override readonly name = "WatchStalledError";
   readonly code = "LOOKOUT_WATCH_STALLED";
   readonly stallTimeoutMs: number;
 
   constructor(stallTimeoutMs: number, options?: ErrorOptions) {
-    super(`watch stalled: no byte received for ${stallTimeoutMs} ms`, options);
+    super(`request stalled: no byte received for ${stallTimeoutMs} ms`, options);
     this.stallTimeoutMs = stallTimeoutMs;
   }
 }

@@ -12,8 +12,10 @@ import { isStatus, type Status } from "./status.ts";
 const gunzipAsync = promisify(gunzip);
 
 /**
- * Reads the whole body (`onBytes` must not throw) of the exchange's response, inflating gzip. Stops reading past `limit`
- * bytes (returns what it has). Rejects with the exchange's failure reason (abort), or with
+ * Reads the whole body (`onBytes` must not throw) of the exchange's response, inflating gzip.
+ * Stops reading past `limit` bytes (returns what it has). The exchange's stall clock (if it has
+ * one) restarts on every chunk, so a body that stops arriving fails with `WatchStalledError`.
+ * Rejects with the exchange's failure reason (abort, stall, client closed), or with
  * `KubeBadResponseError` when the connection ends before the body does or gzip is broken.
  */
 export async function readBody(
@@ -25,7 +27,9 @@ export async function readBody(
   const chunks: Buffer[] = [];
   let length = 0;
   try {
+    ex.arm();
     for await (const chunk of res as AsyncIterable<Buffer>) {
+      ex.arm();
       onBytes?.(chunk.length);
       length += chunk.length;
       chunks.push(chunk);
@@ -36,6 +40,8 @@ export async function readBody(
     throw new KubeBadResponseError("connection lost while reading the response body", undefined, {
       cause: err,
     });
+  } finally {
+    ex.disarm();
   }
   if (ex.failed) throw ex.reason;
   if (!res.complete && length <= limit) {

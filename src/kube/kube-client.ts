@@ -61,6 +61,13 @@ export interface KubeClientOptions {
 
 const SAMPLE_CHARS = 200;
 
+function checkStallTimeout(ms: number | undefined): number | undefined {
+  if (ms !== undefined && !(Number.isFinite(ms) && ms > 0)) {
+    throw new RangeError(`stallTimeoutMs must be a positive number, got ${String(ms)}`);
+  }
+  return ms;
+}
+
 /**
  * The HTTP list/watch client. The constructor validates and does no I/O. `close()` destroys the
  * agent and every socket (idempotent); later calls reject with `LOOKOUT_KUBE_CLOSED`.
@@ -139,9 +146,15 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     });
   }
 
-  /** See {@link ListWatchClient.list}. */
+  /**
+   * See {@link ListWatchClient.list}. With `stallTimeoutMs`, rejects with `WatchStalledError`
+   * (`LOOKOUT_WATCH_STALLED`) and destroys the socket when no byte arrives for that long, before
+   * the headers or between body chunks. Rejects with a `RangeError` for a `stallTimeoutMs` that
+   * is not a positive finite number.
+   */
   async list(resource: ResourceId, options: ListOptions, signal?: AbortSignal): Promise<ListPage> {
     const path = resourcePath(resource, options.namespace) + listQuery(options);
+    const stall = checkStallTimeout(options.stallTimeoutMs);
     const started = performance.now();
     const { ex, res } = await this.#open(
       "list",
@@ -149,7 +162,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
       path,
       signal,
       this.#gzip,
-      undefined,
+      stall,
       started,
     );
     let body: Buffer;
@@ -173,10 +186,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     signal?: AbortSignal,
   ): AsyncIterable<WatchEvent> {
     const path = resourcePath(resource, options.namespace) + watchQuery(options);
-    const stall = options.stallTimeoutMs;
-    if (stall !== undefined && !(Number.isFinite(stall) && stall > 0)) {
-      throw new RangeError(`stallTimeoutMs must be a positive number, got ${String(stall)}`);
-    }
+    const stall = checkStallTimeout(options.stallTimeoutMs);
     return this.#watch(resource, path, options.stripManagedFields ?? true, stall, signal);
   }
 
