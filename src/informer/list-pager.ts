@@ -3,6 +3,10 @@
  * requested resourceVersion, the next ones by continue token. Expired or TooLarge at the first
  * page → the list starts over at RV "" (a consistent read); an expired continue token on a
  * later page → the whole list starts over at RV "".
+ *
+ * Like client-go, paging is used only at RV "" or "0": `limit` with RV N would make the list an
+ * Exact read at N (API concepts, LIST table), which fails with 410 once N is compacted; without
+ * `limit`, RV N is a NotOlderThan read served in one page.
  */
 import type { RawObject } from "../kube/index.ts";
 import { isExpiredError, isTooLargeResourceVersionError } from "./classify.ts";
@@ -42,6 +46,7 @@ export async function listAllPages(
   for (;;) {
     items.clear();
     let cont: string | undefined;
+    const paged = rv === "" || rv === "0";
     try {
       do {
         // oxlint-disable-next-line eslint/no-await-in-loop -- pages are sequential by design
@@ -49,7 +54,7 @@ export async function listAllPages(
           o.resource,
           {
             namespace: o.namespace,
-            limit: o.pageSize,
+            ...(paged ? { limit: o.pageSize } : {}),
             stripManagedFields: o.stripManagedFields,
             ...(o.labelSelector === undefined ? {} : { labelSelector: o.labelSelector }),
             ...(o.fieldSelector === undefined ? {} : { fieldSelector: o.fieldSelector }),

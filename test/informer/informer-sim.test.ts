@@ -102,6 +102,34 @@ void test("compaction then 410 relists and converges with no lost and no ghost o
   assert.deepEqual(seen, { adds: 20, updates: 0, tombstones: 50, deletes: 0 });
 });
 
+void test("after a watch 410, the relist at the last RV sends no limit and is answered 200", async (t) => {
+  const { cluster, client } = await startCluster(t);
+  cluster.load.seed(PODS, 50);
+  const restarts: string[] = [];
+  const informer = startInformer(t, client, {
+    watchList: "off",
+    metrics: { restart: (i) => void restarts.push(i.reason) },
+  });
+  await synced(informer, cluster);
+  await until(() => cluster.openWatchCount(PODS) === 1);
+  const listRV = informer.lastSyncResourceVersion;
+  // Older than a second: the close is a clean end, not a very short watch.
+  await delay(1100);
+  cluster.create("configmaps", { metadata: { name: "bump", namespace: "default" } });
+  cluster.faults.compact();
+  cluster.faults.closeWatches({ resource: PODS });
+  await until(() => restarts.includes("expired"), 5000, "the re-watch expires");
+  await until(() => cluster.openWatchCount(PODS) === 1, 5000, "a new watch");
+  const lists = cluster.requests.filter((r) => !r.watch && r.path === "/api/v1/pods");
+  assert.equal(lists.length, 2, lists.map((r) => `${r.query} ${r.status}`).join(" | "));
+  const relist = new URLSearchParams(lists[1]!.query);
+  assert.equal(relist.get("resourceVersion"), listRV);
+  assert.equal(relist.get("limit"), null, "RV N with limit would be an Exact read");
+  assert.equal(lists[1]!.status, 200);
+  assert.deepEqual(restarts, ["expired"]);
+  await converge(cluster, informer);
+});
+
 void test("a missed event (dropEvents) is healed by the next relist", async (t) => {
   const { cluster, client } = await startCluster(t);
   cluster.load.seed(PODS, 20);
