@@ -81,6 +81,12 @@ export interface SimulatedCluster extends AsyncDisposable {
     closeWatches(opts?: { resource?: ResourceId | string; midLine?: boolean }): number;
     /** Stops writing to open watches, keeping their sockets open; returns how many. */
     stallWatches(opts?: { resource?: ResourceId | string }): number;
+    /**
+     * The next `count` (default 1) LIST responses (of `resource`, or of any resource) send
+     * their headers and half of their body, then nothing more while the socket stays open
+     * (until the client gives up or `close()`). Throws LOOKOUT_SIM_INVALID for a bad count.
+     */
+    stallLists(opts?: { resource?: ResourceId | string; count?: number }): void;
     /** Fails the next `count` matching requests with `status` (429 adds Retry-After). */
     failRequests(opts: FailRequestsOptions): void;
     /** The next `count` events are not sent to the oldest open watcher (of `resource`). */

@@ -207,6 +207,21 @@ export async function startSimulatedCluster(
         for (const w of ws) w.stall();
         return ws.length;
       },
+      stallLists(opts) {
+        const count = opts?.count ?? 1;
+        if (!Number.isInteger(count) || count < 1) {
+          throw new SimError(
+            SimErrorCode.Invalid,
+            failure(
+              422,
+              "Invalid",
+              `invalid fault count ${String(count)} (must be a positive integer)`,
+            ),
+          );
+        }
+        const def = opts?.resource === undefined ? undefined : resolve(opts.resource);
+        faults.addListStall(count, def);
+      },
       failRequests(opts) {
         const count = opts.count ?? 1;
         if (!Number.isInteger(opts.status) || opts.status < 400 || opts.status > 599) {

@@ -1,6 +1,7 @@
 /**
  * Injected request failures: rules that fail the next N matching requests with a status
- * (429 with Retry-After, 500, ...).
+ * (429 with Retry-After, 500, ...), and rules that stall the next N matching LIST responses
+ * part-way through their body.
  */
 import type { ResourceDefinition } from "../kube/resource.ts";
 import type { SimError } from "./errors.ts";
@@ -17,9 +18,30 @@ interface Rule {
   readonly def: ResourceDefinition | undefined;
 }
 
+interface StallRule {
+  remaining: number;
+  readonly def: ResourceDefinition | undefined;
+}
+
 /** The pending request-failure rules of one cluster. */
 export class RequestFaults {
   readonly #rules: Rule[] = [];
+  readonly #listStalls: StallRule[] = [];
+
+  /** Adds a rule stalling the next `count` LIST responses (of `def`, or of any resource). */
+  addListStall(count: number, def: ResourceDefinition | undefined): void {
+    this.#listStalls.push({ remaining: count, def });
+  }
+
+  /** True when this LIST response must stall, consuming one use of the first matching rule. */
+  takeListStall(def: ResourceDefinition): boolean {
+    const i = this.#listStalls.findIndex((r) => r.def === undefined || r.def === def);
+    if (i === -1) return false;
+    const rule = this.#listStalls[i]!;
+    rule.remaining--;
+    if (rule.remaining <= 0) this.#listStalls.splice(i, 1);
+    return true;
+  }
 
   /** Adds a rule failing the next `count` (default 1) matching requests. */
   add(

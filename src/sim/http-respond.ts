@@ -20,6 +20,21 @@ export function sendJson(res: ServerResponse, status: number, body: string): voi
   res.end(body);
 }
 
+/**
+ * Fault: sends the headers (with the full Content-Length) and the first half of `body`, then
+ * writes nothing more and leaves the response open: a list stalled mid-body. The socket ends
+ * only when the client gives up or the server closes all connections.
+ */
+export function sendJsonStalled(res: ServerResponse, status: number, body: string): void {
+  const bytes = Buffer.from(body, "utf8");
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": bytes.length,
+    "Cache-Control": "no-cache, private",
+  });
+  res.write(bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2))));
+}
+
 /** Sends a Status; 429 and any Status with retryAfterSeconds also get a Retry-After header. */
 export function sendStatus(res: ServerResponse, status: Status): void {
   const retry = status.details?.retryAfterSeconds;

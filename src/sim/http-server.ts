@@ -8,7 +8,7 @@ import type { Logger } from "../logging/index.ts";
 import { discovery, resolveTarget, verbOf } from "./http-route.ts";
 import type { Target } from "./http-route.ts";
 import type { RequestFaults, SimVerb } from "./faults.ts";
-import { readJsonBody, sendJson, sendStatus, statusOf } from "./http-respond.ts";
+import { readJsonBody, sendJson, sendJsonStalled, sendStatus, statusOf } from "./http-respond.ts";
 import { parseListOptions } from "./list-options.ts";
 import { planList, renderList } from "./list-serve.ts";
 import type { Snapshots } from "./list-serve.ts";
@@ -78,8 +78,9 @@ async function serveList(
     plan = planList(ctx.store, ctx.snapshots, table, opts);
     if ("waitFor" in plan) throw tooLargeResourceVersion(plan.waitFor, ctx.store.rv);
   }
-  const body = renderList(table, plan, t.namespace, opts, ctx.snapshots);
-  if (wantsTable(req)) sendJson(res, 200, renderTable(body, t.def));
+  const list = renderList(table, plan, t.namespace, opts, ctx.snapshots);
+  const body = wantsTable(req) ? renderTable(list, t.def) : list;
+  if (ctx.faults.takeListStall(t.def)) sendJsonStalled(res, 200, body);
   else sendJson(res, 200, body);
   return 200;
 }
