@@ -92,6 +92,39 @@ export class WatchListUnsupportedError extends Error {
   }
 }
 
+/**
+ * The user's `transform` threw (or returned something that is not a Kubernetes object) for one
+ * arriving object. Reported to the error sink once per arrival; the object is skipped.
+ */
+export class TransformFailedError extends Error {
+  override readonly name = "TransformFailedError";
+  readonly code = "LOOKOUT_INFORMER_TRANSFORM_FAILED";
+  /** The object's cache key (`namespace/name`, or `name`). */
+  readonly key: string;
+  constructor(key: string, cause: unknown) {
+    super(`transform failed for ${key}`, { cause });
+    this.key = key;
+  }
+}
+
+/**
+ * An index function threw (or returned something other than an array of strings) for one
+ * object. Reported to the error sink; the object is stored without entries in that index.
+ */
+export class IndexFailedError extends Error {
+  override readonly name = "IndexFailedError";
+  readonly code = "LOOKOUT_INFORMER_INDEX_FAILED";
+  /** The index's name. */
+  readonly index: string;
+  /** The object's cache key. */
+  readonly key: string;
+  constructor(index: string, key: string, cause: unknown) {
+    super(`index ${index} failed for ${key}`, { cause });
+    this.index = index;
+    this.key = key;
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === "function") return "[function]";
   try {

@@ -18,18 +18,19 @@ export interface DeletedFinalStateUnknown {
 }
 
 /**
- * Callbacks of one handler. Each may return a promise: the next notification to this handler
- * waits for it. A throw or rejection is reported as `LOOKOUT_HANDLER_FAILED` and skipped.
+ * Callbacks of one handler. Each may return a promise (any thenable): the next notification to
+ * this handler waits for it. A throw or rejection is reported as `LOOKOUT_HANDLER_FAILED` and
+ * skipped.
  * Objects are keyed by namespace/name, not UID: a delete and re-create under one key between
  * two observations arrives as `onUpdate` whose objects have different `uid`s.
  */
 export interface EventHandler {
   /** A new key. `isInInitialList` is true for objects of the first sync (or a late handler's replay). */
-  onAdd?(obj: RawObject, isInInitialList: boolean): void | Promise<void>;
+  onAdd?(obj: RawObject, isInInitialList: boolean): void | PromiseLike<void>;
   /** A known key changed; also `onUpdate(obj, obj)`-like calls with the same RV on resync. */
-  onUpdate?(oldObj: RawObject, newObj: RawObject): void | Promise<void>;
+  onUpdate?(oldObj: RawObject, newObj: RawObject): void | PromiseLike<void>;
   /** A key went away: the last state, or a tombstone when the deletion itself was missed. */
-  onDelete?(obj: RawObject | DeletedFinalStateUnknown): void | Promise<void>;
+  onDelete?(obj: RawObject | DeletedFinalStateUnknown): void | PromiseLike<void>;
 }
 
 /** Options of one handler registration. */
@@ -161,7 +162,8 @@ export class HandlerQueue {
       const extra = this.#extras.shift();
       try {
         const pending = this.#deliver(kind, obj, extra);
-        if (pending instanceof Promise) {
+        // Any thenable, not only a native Promise: a foreign one's rejection must be reported.
+        if (isThenable(pending)) {
           sinceYield = 0;
           // oxlint-disable-next-line eslint/no-await-in-loop -- one notification at a time, in order
           await pending;
@@ -178,6 +180,15 @@ export class HandlerQueue {
     }
     this.#draining = false;
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    "then" in value &&
+    typeof value.then === "function"
+  );
 }
 
 function callbackOf(kind: KindValue): "onAdd" | "onUpdate" | "onDelete" {

@@ -18,8 +18,10 @@ export { InformerFactory } from "./factory.ts";
 export type { InformerFactoryOptions, InformerLease, InformerSpec } from "./factory.ts";
 export {
   HandlerFailedError,
+  IndexFailedError,
   InformerClosedError,
   InvalidInformerOptionError,
+  TransformFailedError,
   VeryShortWatchError,
   WatchErrorEventError,
   WatchExpiredError,

@@ -4,7 +4,7 @@
  */
 import { formatResourceId, rawObjectFromObject, type RawObject } from "../kube/index.ts";
 import { codeOf } from "./classify.ts";
-import { InformerClosedError, InvalidInformerOptionError } from "./errors.ts";
+import { InformerClosedError, InvalidInformerOptionError, TransformFailedError } from "./errors.ts";
 import type { EventHandler, HandlerOptions, HandlerRegistration } from "./handler-queue.ts";
 import { HandlerQueue, Kind } from "./handler-queue.ts";
 import { Deltas } from "./deltas.ts";
@@ -13,7 +13,7 @@ import { resolveOptions } from "./options.ts";
 import type { ReflectorTarget } from "./reflector.ts";
 import { Reflector } from "./reflector.ts";
 import type { IndexFunc, ReadonlyStore } from "./store.ts";
-import { namespaceIndex, Store } from "./store.ts";
+import { namespaceIndex, objectKey, Store } from "./store.ts";
 
 const MIN_RESYNC_MS = 1000;
 
@@ -33,7 +33,7 @@ const MIN_RESYNC_MS = 1000;
  */
 export class Informer implements AsyncDisposable {
   readonly #o: ResolvedOptions;
-  readonly #store = new Store();
+  readonly #store = new Store((err) => this.#report(err, "index"));
   readonly #reflector: Reflector;
   readonly #resourceName: string;
   readonly #handlers: HandlerQueue[] = [];
@@ -232,12 +232,18 @@ export class Informer implements AsyncDisposable {
     return this.close();
   }
 
-  #prepare(obj: RawObject): RawObject {
+  /** The transformed object, or undefined (reported) when the transform fails for it. */
+  #prepare(obj: RawObject): RawObject | undefined {
     const transform = this.#o.transform;
     if (transform === undefined) return obj;
-    return rawObjectFromObject(transform(obj.object), {
-      stripManagedFields: this.#o.stripManagedFields,
-    });
+    try {
+      return rawObjectFromObject(transform(obj.object), {
+        stripManagedFields: this.#o.stripManagedFields,
+      });
+    } catch (err) {
+      this.#report(new TransformFailedError(objectKey(obj.namespace, obj.name), err), "transform");
+      return undefined;
+    }
   }
 
   /** The one error sink: logger, then metrics hook. Never throws (a throwing hook is ignored). */

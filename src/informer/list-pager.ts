@@ -21,8 +21,8 @@ export interface ListResult {
 
 /** Hooks of one list run. */
 export interface ListHooks {
-  /** Prepares (transforms) each listed object. */
-  prepare(obj: RawObject): RawObject;
+  /** Prepares (transforms) each listed object; undefined (already reported) to skip it. */
+  prepare(obj: RawObject): RawObject | undefined;
   /** The list fell back to RV "": the requested resourceVersion is unusable. */
   fellBack(expired: boolean): void;
 }
@@ -65,6 +65,7 @@ export async function listAllPages(
         pages++;
         for (const raw of page.items) {
           const obj = hooks.prepare(raw);
+          if (obj === undefined) continue;
           items.set(objectKey(obj.namespace, obj.name), obj);
         }
         listRV = page.resourceVersion;

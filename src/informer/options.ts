@@ -44,10 +44,19 @@ export interface InformerOptions {
   readonly keepManagedFields?: boolean;
   /**
    * Applied once to every object as it arrives (not to tombstones or resyncs); the result is
-   * re-serialized. Must be idempotent and must not change namespace or name.
+   * re-serialized. Must be idempotent and must not change namespace or name. Should not throw:
+   * when it throws for an object, a `TransformFailedError` (`LOOKOUT_INFORMER_TRANSFORM_FAILED`,
+   * naming the object's key, `cause` = what it threw) goes to the error sink once for that
+   * arrival, and the object is skipped while the informer goes on syncing the rest: a listed
+   * object is left out of the list (so an older cached version is removed as if deleted), an
+   * ADDED or MODIFIED event is dropped, and a DELETED event still deletes.
    */
   readonly transform?: (obj: KubeObject) => KubeObject;
-  /** Extra indexes besides `namespace` (which always exists). */
+  /**
+   * Extra indexes besides `namespace` (which always exists). An index function that throws
+   * for an object is reported (`LOOKOUT_INFORMER_INDEX_FAILED`); the object is then cached
+   * without entries in that index.
+   */
   readonly indexers?: Readonly<Record<string, IndexFunc>>;
   /** Watch `timeoutSeconds` is drawn uniformly from [min, max]. Default [300, 600]. */
   readonly watchTimeoutSeconds?: readonly [min: number, max: number];

@@ -32,8 +32,8 @@ export interface ReflectorTarget {
   replace(items: Map<string, RawObject>, resourceVersion: string): void;
   /** Applies one watch change. */
   apply(type: "ADDED" | "MODIFIED" | "DELETED", key: string, obj: RawObject): void;
-  /** Prepares an arriving object (transform). */
-  prepare(obj: RawObject): RawObject;
+  /** Prepares an arriving object (transform); undefined (already reported) to skip it. */
+  prepare(obj: RawObject): RawObject | undefined;
   /** The error sink (never throws). */
   report(err: unknown, phase: string): void;
   /** A log line (never throws). */
@@ -296,7 +296,7 @@ export class Reflector {
   #streamInitial(ev: WatchEvent, initial: Map<string, RawObject>): boolean {
     if (ev.type === "ADDED" || ev.type === "MODIFIED") {
       const obj = this.#target.prepare(ev.object);
-      initial.set(objectKey(obj.namespace, obj.name), obj);
+      if (obj !== undefined) initial.set(objectKey(obj.namespace, obj.name), obj);
     } else if (ev.type === "DELETED") {
       initial.delete(objectKey(ev.object.namespace, ev.object.name));
     } else if (ev.type === "ERROR") {
@@ -316,9 +316,12 @@ export class Reflector {
       case "ADDED":
       case "MODIFIED":
       case "DELETED": {
-        const obj = this.#target.prepare(ev.object);
-        this.#target.apply(ev.type, objectKey(obj.namespace, obj.name), obj);
-        if (rvSettled || ev.type !== "ADDED") this.#lastSyncRV = obj.resourceVersion;
+        // An object the transform fails on is skipped, but a deletion still applies (with the
+        // untransformed last state), and the event's RV still counts as seen.
+        const prepared = this.#target.prepare(ev.object);
+        const obj = prepared ?? (ev.type === "DELETED" ? ev.object : undefined);
+        if (obj !== undefined) this.#target.apply(ev.type, objectKey(obj.namespace, obj.name), obj);
+        if (rvSettled || ev.type !== "ADDED") this.#lastSyncRV = ev.object.resourceVersion;
         return;
       }
       case "BOOKMARK":

@@ -1,12 +1,18 @@
 /**
  * The informer's cache: RawObjects keyed `namespace/name` (or `name` for cluster-scoped
  * objects), with named secondary indexes. Index entries are touched only when an object's
- * index values change.
+ * index values change. Each index remembers the values it holds for each key, so removing an
+ * object never calls the index function again.
  */
 import type { RawObject } from "../kube/index.ts";
-import { InvalidInformerOptionError } from "./errors.ts";
+import { IndexFailedError, InvalidInformerOptionError } from "./errors.ts";
 
-/** Computes the index values of one object (e.g. its namespace, a label's value). */
+/**
+ * Computes the index values of one object (e.g. its namespace, a label's value). Should not
+ * throw: when it throws (or returns something other than an array of strings), the failure is
+ * reported as `LOOKOUT_INFORMER_INDEX_FAILED` and the object is stored without entries in that
+ * index (its other indexes and the cache itself are updated as usual).
+ */
 export type IndexFunc = (obj: RawObject) => readonly string[];
 
 /** The read side of the cache, handed to consumers. */
@@ -39,8 +45,11 @@ export function objectKey(namespace: string, name: string): string {
 export const namespaceIndex: IndexFunc = (obj) => [obj.namespace];
 
 interface Index {
+  readonly name: string;
   readonly fn: IndexFunc;
   readonly values: Map<string, Set<string>>;
+  /** The values this index holds for each key (keys with none are absent). */
+  readonly byKey: Map<string, readonly string[]>;
 }
 
 const EMPTY: readonly string[] = [];
@@ -49,6 +58,12 @@ const EMPTY: readonly string[] = [];
 export class Store implements ReadonlyStore {
   readonly #items = new Map<string, RawObject>();
   readonly #indexes = new Map<string, Index>();
+  readonly #onIndexError: (err: IndexFailedError) => void;
+
+  /** `onIndexError` receives every index function failure (it must not throw). */
+  constructor(onIndexError: (err: IndexFailedError) => void = () => {}) {
+    this.#onIndexError = onIndexError;
+  }
 
   get size(): number {
     return this.#items.size;
@@ -99,23 +114,29 @@ export class Store implements ReadonlyStore {
     if (this.#indexes.has(name)) {
       throw new InvalidInformerOptionError("indexName", name, "a name not yet used by an index");
     }
-    const index: Index = { fn, values: new Map() };
-    for (const [key, obj] of this.#items) addValues(index, key, fn(obj));
+    const index: Index = { name, fn, values: new Map(), byKey: new Map() };
+    for (const [key, obj] of this.#items) addValues(index, key, this.#valuesOf(index, key, obj));
     this.#indexes.set(name, index);
   }
 
-  /** Stores `obj` under `key`, returns the previous object. */
+  /**
+   * Stores `obj` under `key`, returns the previous object. Every index value is computed before
+   * anything changes, so a failing index function never leaves an index half updated.
+   */
   set(key: string, obj: RawObject): RawObject | undefined {
     const old = this.#items.get(key);
+    let changes: { index: Index; after: readonly string[] }[] | undefined;
+    for (const index of this.#indexes.values()) {
+      // Fast path for the built-in namespace index: a key's namespace never changes.
+      if (index.fn === namespaceIndex && old !== undefined) continue;
+      const after = this.#valuesOf(index, key, obj);
+      if (sameValues(index.byKey.get(key) ?? EMPTY, after)) continue;
+      (changes ??= []).push({ index, after });
+    }
     this.#items.set(key, obj);
-    if (this.#indexes.size > 0) {
-      for (const index of this.#indexes.values()) {
-        // Fast path for the built-in namespace index: a key's namespace never changes.
-        if (index.fn === namespaceIndex && old !== undefined) continue;
-        const before = old === undefined ? EMPTY : index.fn(old);
-        const after = index.fn(obj);
-        if (sameValues(before, after)) continue;
-        removeValues(index, key, before);
+    if (changes !== undefined) {
+      for (const { index, after } of changes) {
+        removeValues(index, key, index.byKey.get(key) ?? EMPTY);
         addValues(index, key, after);
       }
     }
@@ -127,8 +148,28 @@ export class Store implements ReadonlyStore {
     const old = this.#items.get(key);
     if (old === undefined) return undefined;
     this.#items.delete(key);
-    for (const index of this.#indexes.values()) removeValues(index, key, index.fn(old));
+    for (const index of this.#indexes.values()) {
+      removeValues(index, key, index.byKey.get(key) ?? EMPTY);
+    }
     return old;
+  }
+
+  /** The index values of `obj`; none (reported) when the index function fails. */
+  #valuesOf(index: Index, key: string, obj: RawObject): readonly string[] {
+    try {
+      const values: unknown = index.fn(obj);
+      if (!Array.isArray(values) || !values.every((v) => typeof v === "string")) {
+        throw new TypeError("an index function must return an array of strings");
+      }
+      return values;
+    } catch (err) {
+      try {
+        this.#onIndexError(new IndexFailedError(index.name, key, err));
+      } catch {
+        // The sink must not throw; if it does, the store stays consistent anyway.
+      }
+      return EMPTY;
+    }
   }
 }
 
@@ -139,6 +180,7 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function addValues(index: Index, key: string, values: readonly string[]): void {
+  if (values.length > 0) index.byKey.set(key, values);
   for (const v of values) {
     let keys = index.values.get(v);
     if (keys === undefined) {
@@ -150,6 +192,7 @@ function addValues(index: Index, key: string, values: readonly string[]): void {
 }
 
 function removeValues(index: Index, key: string, values: readonly string[]): void {
+  index.byKey.delete(key);
   for (const v of values) {
     const keys = index.values.get(v);
     if (keys === undefined) continue;

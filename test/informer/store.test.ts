@@ -49,3 +49,47 @@ void test("unknown or duplicate index names are typed errors", () => {
     code: "LOOKOUT_INFORMER_INVALID_OPTION",
   });
 });
+
+void test("a throwing index function: the object is stored without that index, other indexes stay whole", () => {
+  const errors: { code: string; index: string; key: string; cause: unknown }[] = [];
+  const s = new Store((err) =>
+    errors.push({ code: err.code, index: err.index, key: err.key, cause: err.cause }),
+  );
+  s.addIndex("namespace", namespaceIndex);
+  s.addIndex("app", byApp);
+  s.addIndex("picky", (o) => {
+    if (o.labels?.bad !== undefined) throw new Error(`no ${o.name}`);
+    return [o.name.toUpperCase()];
+  });
+  s.set("a/x", pod("a", "x", "1", { labels: { app: "web" } }));
+  assert.deepEqual(names(s.byIndex("picky", "X")), ["x"]);
+  // The new version fails in "picky": the store and "app" are updated, "picky" has no entry.
+  s.set("a/x", pod("a", "x", "2", { labels: { app: "db", bad: "1" } }));
+  assert.equal(s.get("a/x")?.resourceVersion, "2");
+  assert.deepEqual(names(s.byIndex("app", "db")), ["x"]);
+  assert.deepEqual(names(s.byIndex("app", "web")), []);
+  assert.deepEqual(names(s.byIndex("picky", "X")), []);
+  assert.equal(errors.length, 1);
+  assert.deepEqual(
+    { code: errors[0]!.code, index: errors[0]!.index, key: errors[0]!.key },
+    { code: "LOOKOUT_INFORMER_INDEX_FAILED", index: "picky", key: "a/x" },
+  );
+  assert.ok(errors[0]!.cause instanceof Error);
+  // A later good version is indexed again; a delete never calls the function.
+  s.set("a/x", pod("a", "x", "3", { labels: { app: "db" } }));
+  assert.deepEqual(names(s.byIndex("picky", "X")), ["x"]);
+  s.set("a/y", pod("a", "y", "1", { labels: { bad: "1" } }));
+  assert.equal(errors.length, 2);
+  s.delete("a/y");
+  s.delete("a/x");
+  assert.equal(errors.length, 2);
+  assert.deepEqual(names(s.byIndex("picky", "X")), []);
+  assert.deepEqual(names(s.byIndex("app", "db")), []);
+  // A function that returns something other than an array of strings fails the same way.
+  // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- a bad result on purpose
+  s.addIndex("broken", () => "x" as unknown as string[]);
+  s.set("b/z", pod("b", "z", "1"));
+  assert.equal(errors.at(-1)?.code, "LOOKOUT_INFORMER_INDEX_FAILED");
+  assert.equal(errors.at(-1)?.index, "broken");
+  assert.deepEqual(names(s.byIndex("namespace", "b")), ["z"]);
+});
