@@ -4,7 +4,8 @@
  * - baseline: one thread, decode, then every document parsed by the `yaml` package (the way
  *   kdave and Pluto do it);
  * - oursInThread: one thread, `scanRelease` (fast scanner, `yaml` fallback);
- * - ours: `ScanPool` with T threads (default: available cores);
+ * - ours: `ScanPool.scanMany` with T threads (default: available cores), payloads batched;
+ * - oursPerTask: `ScanPool.scan` once per payload;
  * - limit: one thread, base64 + gunzip + JSON.parse only, no manifest reading.
  * Asserts that ours finds exactly the baseline's objects. The last line is one JSON object.
  * Payloads come from the test fixtures' builders (test/helm/decode/).
@@ -105,13 +106,17 @@ const inThread = timed(() => payloads.map((value) => scanRelease({ value, driver
 const limit = timed(() => payloads.map(limitOne));
 const pool = new ScanPool({ maxThreads: T });
 let ours: { ms: number; value: ScanResult[] };
+let perTask: { ms: number; value: ScanResult[] };
 try {
   await Promise.all(
     payloads.slice(0, 4 * T).map((value) => pool.scan({ value, driver: "secret" })),
   );
-  const start = performance.now();
+  let start = performance.now();
   const value = await Promise.all(payloads.map((v) => pool.scan({ value: v, driver: "secret" })));
-  ours = { ms: performance.now() - start, value };
+  perTask = { ms: performance.now() - start, value };
+  start = performance.now();
+  const batched = await pool.scanMany(payloads.map((v) => ({ value: v, driver: "secret" })));
+  ours = { ms: performance.now() - start, value: batched };
 } finally {
   await pool.close();
 }
@@ -119,6 +124,7 @@ try {
 for (let r = 0; r < R; r++) {
   assert.deepEqual(strip(inThread.value[r]!), baseline.value[r], `release ${r} (in thread)`);
   assert.deepEqual(strip(ours.value[r]!), baseline.value[r], `release ${r} (pool)`);
+  assert.deepEqual(perTask.value[r], ours.value[r], `release ${r} (pool, one per task)`);
   assert.equal(ours.value[r]!.errors.length, 0);
 }
 
@@ -131,6 +137,7 @@ console.log(
     manifestMiB: Math.round((manifestBytes / 2 ** 20) * 10) / 10,
     threads: T,
     ours: perSec(ours.ms),
+    oursPerTask: perSec(perTask.ms),
     oursInThread: perSec(inThread.ms),
     baseline: perSec(baseline.ms),
     limit: perSec(limit.ms),

@@ -62,6 +62,26 @@ void test("the pool scans payloads in parallel with the same results as the in-t
   assert.ok(pool.stats.threads >= 1 && pool.stats.threads <= 2);
 });
 
+void test("scanMany batches payloads and returns the in-thread results in input order", async (t) => {
+  const pool = new ScanPool({ maxThreads: 2 });
+  t.after(() => pool.close());
+  const all = inputs(30);
+  assert.deepEqual(
+    await pool.scanMany(all),
+    all.map((input) => scanRelease(input)),
+  );
+  assert.deepEqual(await pool.scanMany([]), []);
+  const reason = new Error("stop");
+  const controller = new AbortController();
+  const running = pool.scanMany(inputs(30), controller.signal);
+  controller.abort(reason);
+  await assert.rejects(running, (err) => err === reason);
+  const closing = assert.rejects(pool.scanMany(inputs(30)), { code: "LOOKOUT_HELM_POOL_CLOSED" });
+  await pool.close();
+  await closing;
+  await assert.rejects(pool.scanMany(all), { code: "LOOKOUT_HELM_POOL_CLOSED" });
+});
+
 void test("limits reach the workers; a transferred Buffer is moved", async (t) => {
   const pool = new ScanPool({ maxThreads: 1, limits: { maxOutputLength: 100 } });
   t.after(() => pool.close());
