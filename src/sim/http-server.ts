@@ -200,6 +200,12 @@ async function route(
       watchList: ctx.watchList,
       ...(t.name === undefined ? {} : { name: t.name }),
     });
+    const rv = opts.resourceVersion;
+    if (opts.sendInitialEvents === true && rv !== undefined && rv !== "0") {
+      // A streaming list from N is synced to >= N: wait for N like list/get, else 504.
+      await waitForRv(ctx, parseRv(rv));
+      if (res.destroyed) return { status: 499, watch: true }; // the client left during the wait
+    }
     serveWatch(ctx, ctx.store.table(t.def), t.namespace, opts, res);
     return { status: 200, watch: true };
   }
