@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { test } from "node:test";
 import {
   ScanPool,
@@ -157,4 +159,12 @@ void test("no worker threads or handles are left after the pools closed", async 
     await new Promise((r) => setTimeout(r, 20));
   }
   assert.deepEqual(leaked(), []);
+});
+
+void test("an idle pool that was never closed does not keep the process alive", async () => {
+  const child = new URL("./idle-pool-child.ts", import.meta.url).pathname;
+  const started = performance.now();
+  const { stdout } = await promisify(execFile)(process.execPath, [child], { timeout: 20_000 });
+  assert.equal(stdout.trim(), "3");
+  assert.ok(performance.now() - started < 15_000);
 });
