@@ -3,7 +3,12 @@
  * a shared factory and a metrics hook.
  */
 export { Informer } from "./informer.ts";
-export type { InformerOptions, InformerTimers, WatchListMode } from "./options.ts";
+export type {
+  InformerOptions,
+  InformerTimers,
+  InitialListResourceVersion,
+  WatchListMode,
+} from "./options.ts";
 export type {
   DeletedFinalStateUnknown,
   EventHandler,

@@ -13,6 +13,9 @@ import type { IndexFunc } from "./store.ts";
 /** How the informer does its initial list: streaming (WatchList) or paged LIST. */
 export type WatchListMode = "auto" | "on" | "off";
 
+/** The resourceVersion of the first paged LIST: "0" (any, may be stale) or "" (consistent). */
+export type InitialListResourceVersion = "0" | "";
+
 /** Timer seam: `setTimeout`/`clearTimeout`-like. Handles returned are unref'd by the default. */
 export interface InformerTimers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -31,6 +34,13 @@ export interface InformerOptions {
   readonly fieldSelector?: string;
   /** LIST page size (`limit`). Default 500. */
   readonly pageSize?: number;
+  /**
+   * The resourceVersion of the first paged LIST (not used by a streaming list). "0" (default,
+   * like client-go): served from the API server's watch cache, possibly stale, and in one
+   * response whatever `pageSize` is. "": a consistent read, which the server pages by
+   * `pageSize`. Relists after a sync use the last resourceVersion seen either way.
+   */
+  readonly initialListResourceVersion?: InitialListResourceVersion;
   /**
    * "auto" (default): try a streaming list; fall back to paged LIST for good once the server
    * refuses it (a 4xx answer, or a bookmark without the initial-events-end annotation). A
@@ -85,6 +95,7 @@ export interface ResolvedOptions {
   readonly labelSelector: string | undefined;
   readonly fieldSelector: string | undefined;
   readonly pageSize: number;
+  readonly initialListResourceVersion: InitialListResourceVersion;
   readonly watchList: WatchListMode;
   readonly stallTimeoutMs: number;
   readonly stripManagedFields: boolean;
@@ -168,6 +179,10 @@ export function resolveOptions(options: InformerOptions): ResolvedOptions {
   if (watchList !== "auto" && watchList !== "on" && watchList !== "off") {
     bad("watchList", watchList, '"auto", "on" or "off"');
   }
+  const initialListResourceVersion = options.initialListResourceVersion ?? "0";
+  if (initialListResourceVersion !== "0" && initialListResourceVersion !== "") {
+    bad("initialListResourceVersion", initialListResourceVersion, '"0" or ""');
+  }
   const wts = options.watchTimeoutSeconds ?? [300, 600];
   if (
     !Array.isArray(wts) ||
@@ -222,6 +237,7 @@ export function resolveOptions(options: InformerOptions): ResolvedOptions {
     labelSelector: optionalString("labelSelector", options.labelSelector),
     fieldSelector: optionalString("fieldSelector", options.fieldSelector),
     pageSize: intAtLeast("pageSize", options.pageSize, 500, 1),
+    initialListResourceVersion,
     watchList,
     stallTimeoutMs: intAtLeast("stallTimeoutMs", options.stallTimeoutMs, 300_000, 0),
     stripManagedFields: options.keepManagedFields !== true,

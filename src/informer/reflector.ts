@@ -157,7 +157,7 @@ export class Reflector {
   /** client-go `relistResourceVersion`. */
   #relistRV(): string {
     if (this.#rvUnavailable) return "";
-    return this.#lastSyncRV === "" ? "0" : this.#lastSyncRV;
+    return this.#lastSyncRV === "" ? this.#o.initialListResourceVersion : this.#lastSyncRV;
   }
 
   async #list(signal: AbortSignal): Promise<void> {

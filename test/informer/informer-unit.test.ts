@@ -517,6 +517,8 @@ void test("constructor validates options with typed errors naming the option, an
     [{ pageSize: 0 }, "pageSize"],
     [{ pageSize: 1.5 }, "pageSize"],
     [{ watchList: "maybe" }, "watchList"],
+    [{ initialListResourceVersion: "1" }, "initialListResourceVersion"],
+    [{ initialListResourceVersion: 0 }, "initialListResourceVersion"],
     [{ stallTimeoutMs: -1 }, "stallTimeoutMs"],
     [{ watchTimeoutSeconds: [600, 300] }, "watchTimeoutSeconds"],
     [{ indexers: { app: "x" } }, "indexers.app"],
