@@ -22,20 +22,37 @@ after(async () => {
   await assertNoActiveHandles();
 });
 
-void test("paged initial sync of 20k objects matches the simulator key by key, with limit on every list", async (t) => {
+void test('paged initial sync of 20k objects (RV "", 40 pages of 500) matches the simulator key by key', async (t) => {
   const { cluster, client } = await startCluster(t);
   cluster.load.seed(PODS, 20_000);
-  const informer = startInformer(t, client, { watchList: "off", pageSize: 500 });
+  const pages: number[] = [];
+  const informer = startInformer(t, client, {
+    watchList: "off",
+    pageSize: 500,
+    initialListResourceVersion: "",
+    metrics: { listRequest: (i) => void pages.push(i.pages) },
+  });
   await synced(informer, cluster);
+  const syncedRV = informer.lastSyncResourceVersion;
   assert.equal(informer.store.size, 20_000);
   assert.equal(diff(simState(cluster), informerState(informer)), "");
-  const lists = cluster.requests.filter((r) => !r.watch && r.path === "/api/v1/pods");
-  assert.ok(lists.length >= 1);
-  assert.ok(
-    lists.every((r) => new URLSearchParams(r.query).get("limit") === "500"),
-    lists.map((r) => r.query).join(" | "),
+  assert.deepEqual(pages, [40]);
+  const lists = cluster.requests
+    .filter((r) => !r.watch && r.path === "/api/v1/pods")
+    .map((r) => new URLSearchParams(r.query));
+  assert.equal(lists.length, 40);
+  assert.ok(lists.every((q) => q.get("limit") === "500"));
+  assert.equal(lists[0]!.get("resourceVersion") ?? "", "", 'a consistent read (RV unset or "")');
+  assert.equal(lists[0]!.get("continue"), null);
+  assert.ok(lists.slice(1).every((q) => (q.get("continue") ?? "") !== ""));
+  // Every page is read at the first page's RV, which the continue token carries
+  // (apiserver format: base64url JSON {"v","rv","start"}); the informer synced at that RV.
+  const token: unknown = JSON.parse(
+    Buffer.from(lists[1]!.get("continue")!, "base64url").toString("utf8"),
   );
-  assert.equal(new URLSearchParams(lists[0]!.query).get("resourceVersion"), "0");
+  assert.ok(typeof token === "object" && token !== null && "rv" in token);
+  assert.equal(String(token.rv), syncedRV);
+  assert.equal(syncedRV, cluster.resourceVersion);
 });
 
 void test("streaming list (WatchList) syncs without any LIST request", async (t) => {
@@ -73,9 +90,13 @@ void test("compaction then 410 relists and converges with no lost and no ghost o
   const { cluster, client } = await startCluster(t);
   cluster.load.seed(PODS, 300);
   const expired: string[] = [];
+  const restarts: string[] = [];
   const informer = startInformer(t, client, {
     watchList: "off",
-    metrics: { expired: (r) => void expired.push(r) },
+    metrics: {
+      expired: (r) => void expired.push(r),
+      restart: (i) => void restarts.push(i.reason),
+    },
   });
   await synced(informer, cluster);
   const seen = { adds: 0, updates: 0, tombstones: 0, deletes: 0 };
@@ -86,6 +107,9 @@ void test("compaction then 410 relists and converges with no lost and no ghost o
   });
   await until(() => reg.hasSynced());
   await until(() => cluster.openWatchCount(PODS) === 1);
+  // Older than a second, so that its close is a clean end (re-watch at the last RV, which then
+  // gets the watch 410), not a very short watch (which relists for another reason).
+  await delay(1100);
   // Changes the informer will miss: its watch is gone while they happen.
   cluster.faults.dropEvents({ count: 1_000_000, resource: PODS });
   for (const o of cluster.list(PODS).slice(0, 50)) {
@@ -97,6 +121,7 @@ void test("compaction then 410 relists and converges with no lost and no ghost o
   cluster.faults.closeWatches({ resource: PODS });
   await converge(cluster, informer);
   assert.ok(expired.length >= 1, "a 410 was seen");
+  assert.deepEqual(restarts, ["expired"], "the relist comes from the watch 410");
   // The relist is a Replace: 50 tombstones, 20 adds, and no update for the 250 unchanged pods.
   await until(() => seen.adds === 20 && seen.tombstones === 50);
   assert.deepEqual(seen, { adds: 20, updates: 0, tombstones: 50, deletes: 0 });
@@ -202,7 +227,11 @@ void test("429 with Retry-After is honoured", async (t) => {
     resource: PODS,
   });
   const started = Date.now();
-  const informer = startInformer(t, client, { watchList: "off" });
+  // Retry-After is capped at twice the backoff maximum: 1 s fits under 2 × 1 s.
+  const informer = startInformer(t, client, {
+    watchList: "off",
+    backoff: { initialMs: 20, maxMs: 1000 },
+  });
   await synced(informer, cluster);
   const took = Date.now() - started;
   assert.ok(took >= 950, `synced after ${took} ms`);
