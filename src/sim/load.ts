@@ -89,7 +89,8 @@ export async function churn(
     const target = existing[at]!;
     if (r < mix.create + mix.update) {
       existing[at] = store.patch(def, target.namespace, target.name, {
-        metadata: { labels: { churn: Math.floor(rand() * 1e6).toString(36) } },
+        // The serial makes every value new: a patch that changes nothing would be no event.
+        metadata: { labels: { churn: `${Math.floor(rand() * 1e6).toString(36)}-${serial++}` } },
       });
       result.updated++;
     } else {

@@ -4,6 +4,7 @@
  * goes through here, gets the next RV, is serialized once and is handed to `onEvent`.
  */
 import { randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { groupVersion } from "../kube/resource.ts";
 import type { ResourceDefinition } from "../kube/resource.ts";
 import type { KubeObject, ObjectMeta } from "../kube/types.ts";
@@ -182,7 +183,8 @@ export class ObjectStore {
 
   /**
    * Replaces an object. A stale `metadata.resourceVersion` throws CONFLICT with the apiserver
-   * message; no resourceVersion means an unconditional update. Throws NOT_FOUND.
+   * message; no resourceVersion means an unconditional update. An update that changes nothing
+   * returns the current version (no new RV, no event). Throws NOT_FOUND.
    */
   update(def: ResourceDefinition, input: KubeObject): StoredObject {
     if (!isObject(input) || !isObject(input.metadata) || typeof input.metadata.name !== "string") {
@@ -220,12 +222,20 @@ export class ObjectStore {
       kind: def.kind,
       metadata: meta,
     };
-    const changed = specChanged ?? specText(object) !== specText(prev.object);
+    const current = prev.object;
+    const changed = specChanged ?? specText(object) !== specText(current);
     meta.generation = (old.generation ?? 1) + (changed ? 1 : 0);
+    // A write that changes nothing is skipped, as the apiserver does: no new RV, no event.
+    // Compared as values (key order does not matter), the RV taken as the current one.
+    meta.resourceVersion = String(prev.rv);
+    if (isDeepStrictEqual(object, current)) return prev;
     return this.#commit(this.table(def), "MODIFIED", object, prev);
   }
 
-  /** Applies a JSON merge patch (RFC 7386). Throws NOT_FOUND, CONFLICT (stale RV in the patch). */
+  /**
+   * Applies a JSON merge patch (RFC 7386); a patch that changes nothing returns the current
+   * version (no new RV, no event). Throws NOT_FOUND, CONFLICT (stale RV in the patch).
+   */
   patch(
     def: ResourceDefinition,
     namespace: string,
