@@ -52,6 +52,8 @@ try {
   log(`ours: ${JSON.stringify(ours)}`);
   const oursMaterialized = await run<Figures>("ours-materialized");
   log(`ours, handler materializing every object: ${JSON.stringify(oursMaterialized)}`);
+  const oursPaged = await run<Figures>("ours-paged");
+  log(`ours, paged LIST at RV "": ${JSON.stringify(oursPaged)}`);
   const clientNode = await run<Figures>("client-node");
   log(`client-node: ${JSON.stringify(clientNode)}`);
   console.log(
@@ -60,11 +62,13 @@ try {
       events: M,
       ours,
       oursMaterialized,
+      oursPaged,
       clientNode,
       limit,
       ratios: {
         eventsVsClientNode: ratio(ours.eventsPerSec, clientNode.eventsPerSec),
         syncVsClientNode: ratio(ours.syncMs, clientNode.syncMs),
+        pagedSyncVsClientNode: ratio(oursPaged.syncMs, clientNode.syncMs),
         heapVsClientNode: ratio(ours.heapBytesPerObject, clientNode.heapBytesPerObject),
         eventsVsLimit: ratio(ours.eventsPerSec, limit.eventsPerSec),
         materializedEventsVsClientNode: ratio(

@@ -1,6 +1,7 @@
 /**
  * One measured client of the informer benchmark, run in its own process by
- * `BenchServer.measure`: `--client ours|ours-materialized|client-node|limit`.
+ * `BenchServer.measure`: `--client ours|ours-materialized|ours-paged|client-node|limit`
+ * (`ours-paged`: paged LIST from RV "", a consistent read the server pages, no streaming).
  * Sends `{syncMs, eventsPerSec, heapBytesPerObject}` (the limit: only `eventsPerSec`).
  */
 import { request } from "node:http";
@@ -57,7 +58,11 @@ function figures(syncMs: number, events: number, ms: number, heap: number): Figu
   };
 }
 
-async function runOurs(control: ServerControl, materialize: boolean): Promise<Figures> {
+async function runOurs(
+  control: ServerControl,
+  materialize: boolean,
+  paged = false,
+): Promise<Figures> {
   const before = settledMemory();
   const client = new KubeClient({ server: control.url });
   const counter = new EventCounter(M);
@@ -65,6 +70,7 @@ async function runOurs(control: ServerControl, materialize: boolean): Promise<Fi
   const informer = new Informer({
     client,
     resource: { group: "", version: "v1", resource: "pods" },
+    ...(paged ? { watchList: "off", initialListResourceVersion: "" } : {}),
   });
   informer.addEventHandler({
     onUpdate: materialize
@@ -158,6 +164,9 @@ switch (values.client) {
     break;
   case "ours-materialized":
     sendResult(await runOurs(server, true));
+    break;
+  case "ours-paged":
+    sendResult(await runOurs(server, false, true));
     break;
   case "client-node":
     sendResult(await runClientNode(server));
