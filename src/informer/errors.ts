@@ -125,6 +125,22 @@ export class IndexFailedError extends Error {
   }
 }
 
+/**
+ * A watch event the informer cannot use as sent, e.g. a BOOKMARK or an object without a
+ * resourceVersion. Reported to the error sink; the bad part is ignored (an event's object is
+ * still applied, but its empty resourceVersion is not recorded as the last one seen).
+ */
+export class BadWatchEventError extends Error {
+  override readonly name = "BadWatchEventError";
+  readonly code = "LOOKOUT_INFORMER_BAD_EVENT";
+  /** The event's type (ADDED, MODIFIED, DELETED, BOOKMARK). */
+  readonly eventType: string;
+  constructor(eventType: string, problem: string) {
+    super(`bad ${eventType} watch event: ${problem}`);
+    this.eventType = eventType;
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === "function") return "[function]";
   try {

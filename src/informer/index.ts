@@ -22,6 +22,7 @@ export { noopInformerMetrics } from "./metrics.ts";
 export { InformerFactory } from "./factory.ts";
 export type { InformerFactoryOptions, InformerLease, InformerSpec } from "./factory.ts";
 export {
+  BadWatchEventError,
   HandlerFailedError,
   IndexFailedError,
   InformerClosedError,

@@ -16,6 +16,7 @@ import {
 } from "./classify.ts";
 import { listAllPages } from "./list-pager.ts";
 import {
+  BadWatchEventError,
   VeryShortWatchError,
   WatchErrorEventError,
   WatchExpiredError,
@@ -302,6 +303,8 @@ export class Reflector {
     } else if (ev.type === "ERROR") {
       throw errorEventError(ev.status, this.#lastSyncRV);
     } else if (ev.type === "BOOKMARK" && ev.initialEventsEnd) {
+      // Without an RV the stream cannot be resumed: fail it (backoff, then a new sync).
+      if (ev.resourceVersion === "") throw new BadWatchEventError(ev.type, "no resourceVersion");
       this.#lastSyncRV = ev.resourceVersion;
       this.#target.replace(initial, ev.resourceVersion);
       return true;
@@ -309,6 +312,15 @@ export class Reflector {
       throw new WatchListUnsupportedError("bookmark before the initial-events-end bookmark");
     }
     return false;
+  }
+
+  /** Records an event's RV as the last one seen; an empty one is reported and ignored. */
+  #recordRV(eventType: string, rv: string): void {
+    if (rv === "") {
+      this.#target.report(new BadWatchEventError(eventType, "no resourceVersion"), "watch");
+      return;
+    }
+    this.#lastSyncRV = rv;
   }
 
   #handleEvent(ev: WatchEvent, rvSettled: boolean): void {
@@ -321,11 +333,11 @@ export class Reflector {
         const prepared = this.#target.prepare(ev.object);
         const obj = prepared ?? (ev.type === "DELETED" ? ev.object : undefined);
         if (obj !== undefined) this.#target.apply(ev.type, objectKey(obj.namespace, obj.name), obj);
-        if (rvSettled || ev.type !== "ADDED") this.#lastSyncRV = ev.object.resourceVersion;
+        if (rvSettled || ev.type !== "ADDED") this.#recordRV(ev.type, ev.object.resourceVersion);
         return;
       }
       case "BOOKMARK":
-        this.#lastSyncRV = ev.resourceVersion;
+        this.#recordRV(ev.type, ev.resourceVersion);
         return;
       case "ERROR":
         throw errorEventError(ev.status, this.#lastSyncRV);
