@@ -16,13 +16,17 @@ export function encodeContinue(rv: number, start: string): string {
   return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv, start })).toString("base64url");
 }
 
-/** Decodes a continue token; throws a 400 BadRequest SimError for anything malformed. */
+/**
+ * Decodes a continue token; throws a 400 BadRequest SimError for anything malformed (with the
+ * decoding error as `cause` when the token is not JSON).
+ */
 export function decodeContinue(token: string): ContinueToken {
   let parsed: unknown;
   try {
     parsed = parseJson(Buffer.from(token, "base64url").toString("utf8"));
   } catch (error: unknown) {
-    throw Object.assign(badRequest(`continue key is not valid: ${String(error)}`), {});
+    const detail = error instanceof Error ? error.message : "not base64url-encoded JSON";
+    throw badRequest(`continue key is not valid: ${detail}`, error);
   }
   const p = isRecord(parsed) ? parsed : {};
   if (p["v"] !== "meta.k8s.io/v1") {

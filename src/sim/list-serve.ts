@@ -36,13 +36,17 @@ export class Snapshots {
     for (const [k, s] of this.#byKey) if (now - s.createdAt > this.#ttlMs) this.#byKey.delete(k);
   }
 
-  /** Keeps `objects` as the state of `table` at `rv` (refreshing its age if already kept). */
-  keep(table: ResourceTable, rv: number, objects: StoredObject[]): void {
+  /**
+   * Keeps `objects` as the state of `table` at `rv`. Its age counts from the first page of a
+   * list: later pages (`firstPage` false) never extend it; a new list starting at the same RV
+   * (`firstPage` true) restarts it, since the pages share the snapshot.
+   */
+  keep(table: ResourceTable, rv: number, objects: StoredObject[], firstPage: boolean): void {
     this.#prune();
     const key = `${table.id}@${rv}`;
     const s = this.#byKey.get(key);
     if (s === undefined) this.#byKey.set(key, { objects, createdAt: this.#clock() });
-    else s.createdAt = this.#clock();
+    else if (firstPage) s.createdAt = this.#clock();
   }
 
   /** The kept state, or undefined when it expired or never existed. */
@@ -161,7 +165,7 @@ export function renderList(
   }
   let meta = `"resourceVersion":"${plan.rv}"`;
   if (i < end && plan.limit !== undefined) {
-    if (plan.rv !== -1) snapshots.keep(table, plan.rv, objects);
+    if (plan.rv !== -1) snapshots.keep(table, plan.rv, objects, opts.continueToken === undefined);
     meta += `,"continue":"${encodeContinue(plan.rv, `${lastKey}\u0000`)}"`;
     if (!opts.hasSelectors) meta += `,"remainingItemCount":${end - i}`;
   }
