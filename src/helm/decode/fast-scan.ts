@@ -165,6 +165,49 @@ function checkNested(line: string, indent: number): number {
   return OK;
 }
 
+/**
+ * {@link checkNested} for the line `t[lineStart, end)` without slicing it: the common plain
+ * `key: value` and `- item` lines are checked in place; anything else goes to the string version.
+ */
+function checkNestedAt(t: string, lineStart: number, indent: number, end: number): number {
+  let p = lineStart + indent;
+  while (t.charCodeAt(p) === 45 && (p + 1 === end || t.charCodeAt(p + 1) === 32)) {
+    p++;
+    while (p < end && t.charCodeAt(p) === 32) p++;
+  }
+  if (p >= end) return OK;
+  let c = t.charCodeAt(p);
+  if (c === 35) return OK; // '#'
+  if (!PLAIN_FIRST[c]) return checkNested(t.slice(lineStart, end), indent);
+  let i = p;
+  // The key part (or a whole plain scalar): up to ": ", a final ':' or " #".
+  for (; i < end; i++) {
+    c = t.charCodeAt(i);
+    if (c === 58 && (i + 1 === end || t.charCodeAt(i + 1) === 32)) break;
+    if (c === 32 && t.charCodeAt(i + 1) === 35) return OK;
+  }
+  if (i >= end) return OK;
+  let v = i + 1;
+  while (v < end && t.charCodeAt(v) === 32) v++;
+  if (v >= end) return OK;
+  c = t.charCodeAt(v);
+  if (c === 35) return OK;
+  if (!PLAIN_FIRST[c]) return checkNested(t.slice(lineStart, end), indent);
+  for (i = v; i < end; i++) {
+    c = t.charCodeAt(i);
+    if (c === 58 && (i + 1 === end || t.charCodeAt(i + 1) === 32)) return UNSURE;
+    if (c === 32 && t.charCodeAt(i + 1) === 35) return OK;
+  }
+  return OK;
+}
+
+/** Character codes (below 128) that may start a plain scalar read in place. */
+const PLAIN_FIRST: boolean[] = [];
+for (let code = 0; code < 128; code++) {
+  const ch = String.fromCharCode(code);
+  PLAIN_FIRST[code] = code > 32 && code !== 127 && !"-?:,[]{}#&*!|>'\"%@`".includes(ch);
+}
+
 const TOP = 0;
 const META = 1;
 
@@ -174,11 +217,13 @@ const META = 1;
  * cannot be certain; it never throws.
  */
 export function fastReadDocument(text: string): DocumentFields | undefined {
-  const lines = text.split("\n");
-  let start = 0;
+  let pos = 0;
   if (text.startsWith("---")) {
-    if (!restIsComment(lines[0]!.slice(3).replace(/\r$/, ""))) return undefined;
-    start = 1;
+    const nl = text.indexOf("\n");
+    pos = nl < 0 ? text.length : nl + 1;
+    if (!restIsComment(text.slice(3, nl < 0 ? text.length : nl).replace(/\r$/, ""))) {
+      return undefined;
+    }
   }
   let apiVersion: string | undefined;
   let kind: string | undefined;
@@ -191,27 +236,40 @@ export function fastReadDocument(text: string): DocumentFields | undefined {
   let metaIndent = -1;
   let block = -1; // key column of an open block scalar
   let pending = -1; // indentation of the key of a scalar just read
-  for (let i = start; i < lines.length; i++) {
-    let line = lines[i]!;
-    if (line.endsWith("\r")) line = line.slice(0, -1);
+  for (let next = pos; pos < text.length; pos = next) {
+    const nl = text.indexOf("\n", pos);
+    next = nl < 0 ? text.length : nl + 1;
+    let end = nl < 0 ? text.length : nl;
+    if (end > pos && text.charCodeAt(end - 1) === 13) end--;
     let indent = 0;
-    while (line.charCodeAt(indent) === 32) indent++;
-    if (indent === line.length) continue;
+    while (pos + indent < end && text.charCodeAt(pos + indent) === 32) indent++;
+    if (pos + indent === end) continue;
+    const code = text.charCodeAt(pos + indent);
     if (block >= 0) {
       if (indent > block) continue;
       // A less-indented comment ends the block scalar; content after it would be invalid.
-      if (line[indent] === "#") return undefined;
+      if (code === 35) return undefined;
       block = -1;
     }
     if (pending >= 0) {
       if (indent > pending) return undefined;
       pending = -1;
     }
-    const c = line[indent];
-    if (c === "\t") return undefined;
-    if (c === "#") continue;
+    if (code === 9) return undefined; // tab
+    if (code === 35) continue; // comment
     content = true;
     let r = OK;
+    if (
+      indent > 0 &&
+      topKeys.size > 0 &&
+      !(mode === META && (metaIndent < 0 || indent <= metaIndent))
+    ) {
+      r = checkNestedAt(text, pos, indent, end);
+      if (r === UNSURE) return undefined;
+      if (r >= 0) block = r;
+      continue;
+    }
+    const line = text.slice(pos, end);
     if (indent === 0) {
       const m = KEY.exec(line);
       if (m === null) return undefined;
