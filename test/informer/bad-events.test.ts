@@ -3,7 +3,7 @@
  * resourceVersion seen is kept.
  */
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { after, afterEach, test } from "node:test";
 import { rawObjectFromObject } from "../../src/kube/index.ts";
 import { Informer } from "../../src/informer/index.ts";
 import { countingTimers } from "./counting-timers.ts";
@@ -13,8 +13,16 @@ import { assertNoActiveHandles } from "./handles.ts";
 const pods = { group: "", version: "v1", resource: "pods" } as const;
 const timers = countingTimers();
 
+const made: Informer[] = [];
+
+// Unref'd timers are invisible to getActiveResourcesInfo(): count them right after each test's
+// informers are closed (close() is idempotent), before a leaked timer could fire and hide.
+afterEach(async () => {
+  await Promise.all(made.splice(0).map((i) => i.close()));
+  assert.equal(timers.live, 0, "live informer timers after close()");
+});
+
 after(async () => {
-  assert.equal(timers.live, 0, "live informer timers after every close()");
   await assertNoActiveHandles();
 });
 
@@ -30,6 +38,7 @@ void test("a BOOKMARK or an object without a resourceVersion keeps the last RV a
     timers,
     metrics: { error: (i) => void errors.push(i.error) },
   });
+  made.push(informer);
   t.after(() => informer.close());
   void informer.start();
   await informer.waitForSync(AbortSignal.timeout(3000));
@@ -70,6 +79,7 @@ void test("WatchList: an initial-events-end bookmark without a resourceVersion f
     timers,
     metrics: { error: (i) => void errors.push(i.error) },
   });
+  made.push(informer);
   t.after(() => informer.close());
   void informer.start();
   const s0 = await client.nextWatch(0);

@@ -6,7 +6,9 @@
  *
  * Replay one seed: INFORMER_SEED=<seed>. Number of seeds: INFORMER_SEEDS (default 30).
  */
+import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { countingTimers } from "./counting-timers.ts";
 import { Informer } from "../../src/informer/index.ts";
 import { KubeClient } from "../../src/kube/index.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
@@ -29,6 +31,7 @@ async function runSeed(seed: number): Promise<Fault[]> {
     bookmarkIntervalMs: 100 + Math.floor(random() * 400),
   });
   const client = new KubeClient({ server: cluster.url });
+  const timers = countingTimers();
   const informer = new Informer({
     client,
     resource: PODS,
@@ -37,6 +40,7 @@ async function runSeed(seed: number): Promise<Fault[]> {
     stallTimeoutMs: 250,
     backoff: { initialMs: 10, maxMs: 100 },
     random: seededRandom(seed ^ 0x5eed),
+    timers,
   });
   const faults: Fault[] = [];
   try {
@@ -97,6 +101,9 @@ async function runSeed(seed: number): Promise<Fault[]> {
       cluster.faults.closeWatches({ resource: PODS });
     }
     await converge(cluster, informer, 15_000);
+    await informer.close();
+    // Unref'd timers are invisible to getActiveResourcesInfo(): count them instead.
+    assert.equal(timers.live, 0, "informer timers left after close()");
     return faults;
   } catch (err) {
     throw new Error(

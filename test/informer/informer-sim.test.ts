@@ -17,6 +17,7 @@ import {
   synced,
 } from "./sim-harness.ts";
 import { until } from "./fake-client.ts";
+import { countingTimers } from "./counting-timers.ts";
 
 after(async () => {
   await assertNoActiveHandles();
@@ -268,7 +269,8 @@ void test("label and field selectors limit the cache", async (t) => {
 void test("the factory shares one watch per spec and closes it with the last release", async (t) => {
   const { cluster, client } = await startCluster(t);
   cluster.load.seed(PODS, 10);
-  const factory = new InformerFactory({ client, backoff: { initialMs: 20, maxMs: 200 } });
+  const timers = countingTimers();
+  const factory = new InformerFactory({ client, backoff: { initialMs: 20, maxMs: 200 }, timers });
   t.after(() => factory.close());
   const a = factory.acquire({ resource: PODS });
   const b = factory.acquire({ resource: PODS });
@@ -288,6 +290,7 @@ void test("the factory shares one watch per spec and closes it with the last rel
   await factory.close();
   await until(() => cluster.openWatchCount(PODS) === 0);
   assert.throws(() => factory.acquire({ resource: PODS }), { code: "LOOKOUT_INFORMER_CLOSED" });
+  assert.equal(timers.live, 0, "live timers after the factory closed");
 });
 
 void test("abort mid-list and close during start leave nothing running", async (t) => {

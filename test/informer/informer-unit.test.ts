@@ -4,7 +4,7 @@
  * simulator tests.
  */
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { after, afterEach, test } from "node:test";
 import type { RawObject, WatchEvent } from "../../src/kube/index.ts";
 import {
   HandlerFailedError,
@@ -14,6 +14,7 @@ import {
 } from "../../src/informer/index.ts";
 import { FakeClient, apiError, codeOf, pod, until } from "./fake-client.ts";
 import { assertNoActiveHandles } from "./handles.ts";
+import { countingTimers } from "./counting-timers.ts";
 
 const pods = { group: "", version: "v1", resource: "pods" } as const;
 
@@ -50,15 +51,30 @@ function recorder(): { notes: Note[]; handler: Parameters<Informer["addEventHand
   };
 }
 
+/** The timers of every informer made by {@link make} (unless a test brings its own). */
+const timers = countingTimers();
+/** Informers made by the running test. */
+const made: Informer[] = [];
+
 function make(client: FakeClient, extra: Partial<InformerOptions> = {}): Informer {
-  return new Informer({
+  const informer = new Informer({
     client,
     resource: pods,
     watchList: "off",
     backoff: { initialMs: 1, maxMs: 5 },
+    timers,
     ...extra,
   });
+  made.push(informer);
+  return informer;
 }
+
+// Unref'd timers are invisible to getActiveResourcesInfo(): count them instead, right after
+// each test's informers are closed (close() is idempotent), before a leaked timer could fire.
+afterEach(async () => {
+  await Promise.all(made.splice(0).map((i) => i.close()));
+  assert.equal(timers.live, 0, "live informer timers after close()");
+});
 
 after(async () => {
   await assertNoActiveHandles();

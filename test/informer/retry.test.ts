@@ -3,7 +3,7 @@
  * or TooLarge on a streaming list, and how long it waits (backoff versus Retry-After).
  */
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { after, afterEach, test } from "node:test";
 import { KubeApiError, type WatchEvent } from "../../src/kube/index.ts";
 import { Informer, type InformerOptions } from "../../src/informer/index.ts";
 import { countingTimers } from "./counting-timers.ts";
@@ -13,19 +13,29 @@ import { assertNoActiveHandles } from "./handles.ts";
 const pods = { group: "", version: "v1", resource: "pods" } as const;
 const timers = countingTimers();
 
+const made: Informer[] = [];
+
+// Unref'd timers are invisible to getActiveResourcesInfo(): count them right after each test's
+// informers are closed (close() is idempotent), before a leaked timer could fire and hide.
+afterEach(async () => {
+  await Promise.all(made.splice(0).map((i) => i.close()));
+  assert.equal(timers.live, 0, "live informer timers after close()");
+});
+
 after(async () => {
-  assert.equal(timers.live, 0, "live informer timers after every close()");
   await assertNoActiveHandles();
 });
 
 function make(client: FakeClient, extra: Partial<InformerOptions> = {}): Informer {
-  return new Informer({
+  const informer = new Informer({
     client,
     resource: pods,
     backoff: { initialMs: 1, maxMs: 5 },
     timers,
     ...extra,
   });
+  made.push(informer);
+  return informer;
 }
 
 const expiredEvent: WatchEvent = {

@@ -4,6 +4,8 @@
 import type { TestContext } from "node:test";
 import { KubeClient } from "../../src/kube/index.ts";
 import { Informer, type InformerOptions } from "../../src/informer/index.ts";
+import assert from "node:assert/strict";
+import { countingTimers, type CountingTimers } from "./counting-timers.ts";
 import { codeOf } from "./fake-client.ts";
 import {
   startSimulatedCluster,
@@ -23,14 +25,20 @@ export async function startCluster(
   // One hook, in reverse start order: informers, then the client, then the server (hooks run
   // in registration order, and a server closed under a live informer may race a reconnect).
   t.after(async () => {
-    await Promise.all((owned.get(t) ?? []).map((i) => i.close()));
+    const informers = owned.get(t) ?? [];
+    await Promise.all(informers.map((i) => i.close()));
     client.close();
     await cluster.close();
+    // Unref'd timers are invisible to getActiveResourcesInfo(): count them instead.
+    for (const i of informers) {
+      assert.equal(timersOf.get(i)?.live ?? 0, 0, `live timers after close() of ${i.resource}`);
+    }
   });
   return { cluster, client };
 }
 
 const journals = new WeakMap<Informer, string[]>();
+const timersOf = new WeakMap<Informer, CountingTimers>();
 const owned = new WeakMap<TestContext, Informer[]>();
 
 /**
@@ -48,10 +56,12 @@ export function startInformer(
     journal.push(`${Date.now() % 100_000} ${line}`);
     if (journal.length > 200) journal.splice(0, 100);
   };
+  const timers = countingTimers();
   const informer = new Informer({
     client,
     resource: PODS,
     backoff: { initialMs: 20, maxMs: 200 },
+    timers,
     ...options,
     metrics: {
       ...user,
@@ -78,6 +88,7 @@ export function startInformer(
     },
   });
   journals.set(informer, journal);
+  timersOf.set(informer, timers);
   const list = owned.get(t) ?? [];
   list.push(informer);
   owned.set(t, list);

@@ -3,7 +3,7 @@
  * with a typed error, skipped, and the informer goes on syncing.
  */
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { after, afterEach, test } from "node:test";
 import type { RawObject } from "../../src/kube/index.ts";
 import { Informer, type InformerMetrics, type InformerOptions } from "../../src/informer/index.ts";
 import { countingTimers } from "./counting-timers.ts";
@@ -13,13 +13,21 @@ import { assertNoActiveHandles } from "./handles.ts";
 const pods = { group: "", version: "v1", resource: "pods" } as const;
 const timers = countingTimers();
 
+const made: Informer[] = [];
+
+// Unref'd timers are invisible to getActiveResourcesInfo(): count them right after each test's
+// informers are closed (close() is idempotent), before a leaked timer could fire and hide.
+afterEach(async () => {
+  await Promise.all(made.splice(0).map((i) => i.close()));
+  assert.equal(timers.live, 0, "live informer timers after close()");
+});
+
 after(async () => {
-  assert.equal(timers.live, 0, "live informer timers after every close()");
   await assertNoActiveHandles();
 });
 
 function make(client: FakeClient, extra: Partial<InformerOptions> = {}): Informer {
-  return new Informer({
+  const informer = new Informer({
     client,
     resource: pods,
     watchList: "off",
@@ -27,6 +35,8 @@ function make(client: FakeClient, extra: Partial<InformerOptions> = {}): Informe
     timers,
     ...extra,
   });
+  made.push(informer);
+  return informer;
 }
 
 function errorSink(): { errors: unknown[]; metrics: InformerMetrics } {
