@@ -269,6 +269,14 @@ export const FIXTURES: readonly ManifestFixture[] = [
     objects: 3,
   },
   {
+    name: "numbers in identity fields",
+    manifest: ["123", "0x1F", "1e3", "1.10", "0o17"]
+      .map((n) => `---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${n}\n`)
+      .join(""),
+    slow: [0, 1, 2, 3, 4],
+    objects: 5,
+  },
+  {
     name: "tabs and odd indentation",
     manifest: `apiVersion: v1\nkind: Service\nmetadata:\n\tname: tab\n---\napiVersion: v1\nkind: Service\nmetadata:\n    name: four\n  namespace: two\n---\napiVersion: v1\nkind: Service\nmetadata:\n    name: deep\n    namespace: four\n`,
     slow: [0, 1],
