@@ -21,7 +21,13 @@ export interface SimulatedClusterOptions {
   historySize?: number;
   /** Cadence of BOOKMARKs to watchers that allow them; default 60_000. */
   bookmarkIntervalMs?: number;
-  /** Continue tokens older than this get 410; default 300_000. */
+  /**
+   * A watch whose client reads too slowly is ended (cleanly; the client watches again) once
+   * its queue of unsent events passes this many bytes (counted as characters of JSON);
+   * default 256 MiB.
+   */
+  maxWatcherBufferBytes?: number;
+  /** Continue tokens expire this long after their list's first page (410); default 300_000. */
   continueTtlMs?: number;
   /** Serve sendInitialEvents streaming lists; default true. */
   watchList?: boolean;

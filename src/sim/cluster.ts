@@ -65,6 +65,11 @@ export async function startSimulatedCluster(
   const historySize = Math.floor(positive("historySize", options.historySize, 10_000));
   const bookmarkIntervalMs = positive("bookmarkIntervalMs", options.bookmarkIntervalMs, 60_000);
   const continueTtlMs = positive("continueTtlMs", options.continueTtlMs, 300_000);
+  const maxWatcherBufferBytes = positive(
+    "maxWatcherBufferBytes",
+    options.maxWatcherBufferBytes,
+    256 * 1024 * 1024,
+  );
   const clock = options.clock ?? Date.now;
   const logger = options.logger ?? silentLogger;
   const registry = new Registry();
@@ -101,6 +106,7 @@ export async function startSimulatedCluster(
     faults,
     watchList: options.watchList ?? true,
     bookmarkIntervalMs,
+    maxWatcherBufferBytes,
     gitVersion: options.gitVersion ?? "v1.32.0",
     logger,
     nextWatchId: () => ++watchId,

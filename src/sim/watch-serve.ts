@@ -19,6 +19,8 @@ export interface WatchContext {
   readonly hub: WatchHub;
   readonly watchList: boolean;
   readonly bookmarkIntervalMs: number;
+  /** A watcher whose unsent queue passes this (in characters of JSON) is ended. */
+  readonly maxWatcherBufferBytes: number;
   /** Monotonic counter giving watchers their age order. */
   nextWatchId(): number;
 }
@@ -72,6 +74,7 @@ export function serveWatch(
     fromRv,
     ctx.nextWatchId(),
     (closed) => ctx.hub.remove(closed),
+    ctx.maxWatcherBufferBytes,
   );
   if (sendInitial) {
     for (const o of sortedObjects(table)) {
@@ -81,6 +84,7 @@ export function serveWatch(
   } else {
     for (const ev of store.history.after(requested)) if (ev.table === table) w.offer(ev);
   }
+  w.goLive();
   ctx.hub.add(w);
 
   if (opts.allowWatchBookmarks) {

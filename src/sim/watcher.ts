@@ -1,7 +1,9 @@
 /**
  * One open watch connection: filters events for its namespace and selectors (with the
  * cacher's enter/leave semantics), queues wire lines and writes them in large chunks,
- * respecting backpressure (buffer on a full socket, resume on 'drain', never drop).
+ * respecting backpressure (buffer on a full socket, resume on 'drain', never drop). A client
+ * that reads too slowly for its queue to stay under the cap is ended, as the apiserver's
+ * cacher terminates watchers whose buffer is full: it sees a clean end and watches again.
  */
 import type { ServerResponse } from "node:http";
 import { groupVersion } from "../kube/resource.ts";
@@ -28,6 +30,13 @@ export class Watcher {
   readonly #pending: string[] = [];
   /** Index of the first unsent line in #pending. */
   #head = 0;
+  /** Characters queued in #pending from #head on (the JSON is ASCII but for string values). */
+  #pendingChars = 0;
+  /** Of #pendingChars, those of the initial backlog (initial state or replayed history). */
+  #backlogChars = 0;
+  /** False while the initial backlog is queued: the cap applies to live events only. */
+  #live = false;
+  readonly #maxPendingChars: number;
   #blocked = false;
   #ending = false;
   #closed = false;
@@ -46,8 +55,10 @@ export class Watcher {
     fromRv: number,
     opened: number,
     onClose: (w: Watcher) => void,
+    maxBufferBytes: number,
   ) {
     this.table = table;
+    this.#maxPendingChars = maxBufferBytes;
     this.#res = res;
     this.#filter = filter;
     this.#selective = filter.labelMatcher !== undefined || filter.fieldMatcher !== undefined;
@@ -78,6 +89,8 @@ export class Watcher {
   #dropPending(): void {
     this.#pending.length = 0;
     this.#head = 0;
+    this.#pendingChars = 0;
+    this.#backlogChars = 0;
   }
 
   /** Registers a timer cleared when the watch closes. */
@@ -91,10 +104,27 @@ export class Watcher {
     return matches(o, this.#filter.namespace, this.#filter);
   }
 
-  /** Queues a raw line (already framed). */
+  /**
+   * Queues a raw line (already framed). Once live, when the unsent live lines pass the cap
+   * (the initial backlog aside, as the cacher sends it apart from its bounded input buffer),
+   * the unsent lines are dropped and the watch ends after what the socket already holds
+   * (whole lines only).
+   */
   enqueue(line: string): void {
     if (this.#closed || this.#ending || this.#stalled) return;
     this.#pending.push(line);
+    this.#pendingChars += line.length;
+    if (!this.#live) {
+      this.#backlogChars += line.length;
+    } else if (this.#pendingChars - this.#backlogChars > this.#maxPendingChars) {
+      this.#dropPending();
+      this.end();
+    }
+  }
+
+  /** Marks the end of the initial backlog: lines queued from now on count against the cap. */
+  goLive(): void {
+    this.#live = true;
   }
 
   /** Queues what `event` means for this watch (nothing, or one line). Does not write. */
@@ -146,6 +176,8 @@ export class Watcher {
       const start = taken;
       while (taken < pending.length && size < CHUNK_BYTES) size += pending[taken++]!.length;
       const chunk = taken - start === 1 ? pending[start]! : pending.slice(start, taken).join("");
+      this.#pendingChars -= size;
+      this.#backlogChars = Math.max(0, this.#backlogChars - size);
       if (!this.#res.write(chunk)) this.#blocked = true;
     }
     if (taken === pending.length) {
