@@ -195,7 +195,8 @@ export class Informer implements AsyncDisposable {
 
   /**
    * Adds an index, built at once for the cached objects. Throws `LOOKOUT_INFORMER_INVALID_OPTION`
-   * when the name is taken or `fn` is not a function.
+   * when the name is taken or `fn` is not a function. An object `fn` throws for is reported
+   * (`LOOKOUT_INFORMER_INDEX_FAILED`) and left out of this index only.
    */
   addIndexer(name: string, fn: IndexFunc): void {
     if (typeof fn !== "function")

@@ -2,9 +2,9 @@
  * The reflector loop (client-go reflector.go): list (paged, or streamed with WatchList), then
  * watch from the list's resourceVersion; re-watch without relisting after a clean close; relist
  * after 410 and other failures; never give up: every failure goes to the error sink, then the
- * loop waits (backoff with full jitter, or the server's Retry-After) and carries on.
+ * loop waits (backoff with jitter, lengthened by the server's Retry-After) and carries on.
  */
-import type { RawObject, WatchEvent, WatchOptions } from "../kube/index.ts";
+import type { RawObject, WatchEvent } from "../kube/index.ts";
 import { Backoff } from "./backoff.ts";
 import {
   httpStatus,
@@ -19,13 +19,13 @@ import {
   BadWatchEventError,
   VeryShortWatchError,
   WatchErrorEventError,
-  WatchExpiredError,
   WatchListUnsupportedError,
 } from "./errors.ts";
 import type { WatchEndReason } from "./metrics.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { sleep } from "./sleep.ts";
 import { objectKey } from "./store.ts";
+import { errorEventError, watchOptions } from "./watch-request.ts";
 
 /** What the reflector feeds. Implemented by the informer. */
 export interface ReflectorTarget {
@@ -180,22 +180,6 @@ export class Reflector {
     this.#target.replace(items, resourceVersion);
   }
 
-  #watchOptions(streaming: boolean, resourceVersion: string): WatchOptions {
-    const o = this.#o;
-    const [min, max] = o.watchTimeoutSeconds;
-    return {
-      namespace: o.namespace,
-      resourceVersion,
-      allowWatchBookmarks: true,
-      timeoutSeconds: min + Math.floor(o.random() * (max - min + 1)),
-      stripManagedFields: o.stripManagedFields,
-      ...(o.stallTimeoutMs > 0 ? { stallTimeoutMs: o.stallTimeoutMs } : {}),
-      ...(o.labelSelector === undefined ? {} : { labelSelector: o.labelSelector }),
-      ...(o.fieldSelector === undefined ? {} : { fieldSelector: o.fieldSelector }),
-      ...(streaming ? { sendInitialEvents: true, resourceVersionMatch: "NotOlderThan" } : {}),
-    };
-  }
-
   /**
    * One watch stream. With `streaming`, the stream first fills a temporary store that replaces
    * the cache at the initial-events-end bookmark, then goes on as a normal watch. Resolves on a
@@ -205,7 +189,7 @@ export class Reflector {
     const o = this.#o;
     const resource = this.#resourceName;
     const startRV = streaming ? (this.#rvUnavailable ? "" : this.#lastSyncRV) : this.#lastSyncRV;
-    const options = this.#watchOptions(streaming, startRV);
+    const options = watchOptions(o, streaming, startRV);
     const started = o.now();
     let events = 0;
     let endReason: WatchEndReason = "error";
@@ -343,14 +327,4 @@ export class Reflector {
         throw errorEventError(ev.status, this.#lastSyncRV);
     }
   }
-}
-
-function errorEventError(
-  status: { code: number; reason?: string; message?: string },
-  rv: string,
-): Error {
-  if (status.code === 410 || status.reason === "Expired" || status.reason === "Gone") {
-    return new WatchExpiredError(rv, status.message);
-  }
-  return new WatchErrorEventError(status.code, status.reason, status.message);
 }
