@@ -3,9 +3,10 @@
  * escape-aware bracket matching) without building them. All JSON structure is ASCII and every
  * byte of a multi-byte UTF-8 character is >= 0x80, so scanning bytes is exact.
  *
- * It checks the structure it walks (the members of the objects it reads: keys, colons, commas,
- * quotes), and inside skipped values only quotes, escapes and bracket depth: a bad token like
- * `01` or `tru`, or a `{` closed by `]`, inside a skipped value is not rejected. Positions are byte offsets; `end` is exclusive.
+ * It accepts exactly what JSON.parse accepts, skipped values included: string escapes and
+ * control characters, literals, the number grammar, members, commas and matching brackets are
+ * all checked, so text it accepts always parses later. Positions are byte offsets; `end` is
+ * exclusive.
  */
 import { KubeBadResponseError } from "./errors.ts";
 
@@ -40,15 +41,42 @@ export function expectByte(b: Uint8Array, i: number, end: number, c: number, wha
   return i + 1;
 }
 
-/** `i` is at an opening quote: returns the index after the closing quote. */
+/**
+ * `i` is at an opening quote: returns the index after the closing quote. Rejects what JSON.parse
+ * rejects: raw control characters (< 0x20) and escapes other than `\" \\ \/ \b \f \n \r \t`
+ * and `\uXXXX` (four hex digits).
+ */
 export function skipString(b: Uint8Array, i: number, end: number): number {
   i++;
   while (i < end) {
     const c = b[i]!;
-    if (c === QUOTE) return i + 1;
-    i += c === BACKSLASH ? 2 : 1;
+    // Most bytes (letters, UTF-8) are above the backslash: one comparison for them.
+    if (c > BACKSLASH) i++;
+    else if (c === QUOTE) return i + 1;
+    else if (c === BACKSLASH) i = skipEscape(b, i, end);
+    else if (c < 0x20) fail("control character in a string", i);
+    else i++;
   }
   return fail("unterminated string", i);
+}
+
+/** `i` is at a backslash inside a string: returns the index after the escape. */
+function skipEscape(b: Uint8Array, i: number, end: number): number {
+  const e = b[i + 1];
+  // " \ / b f n r t
+  if (e === 34 || e === 92 || e === 47 || e === 98 || e === 102 || e === 110 || e === 114) {
+    return i + 2;
+  }
+  if (e === 116) return i + 2;
+  if (e === 117 && i + 6 <= end) {
+    for (let k = i + 2; k < i + 6; k++) if (!isHex(b[k]!)) fail("bad \\u escape", i);
+    return i + 6;
+  }
+  return fail("bad escape in a string", i);
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
 /** True when the string whose quotes are at `start` and `stop - 1` contains a backslash. */
@@ -58,51 +86,134 @@ export function hasEscape(b: Uint8Array, start: number, stop: number): boolean {
 }
 
 /**
- * `i` is at the first byte of a value: returns the index after its last byte. Objects and
- * arrays are matched by depth with strings skipped; scalars run to the next delimiter.
+ * `i` is at the first byte of a value: returns the index after its last byte. Validates the
+ * whole value as JSON.parse does (strings and escapes, `true`/`false`/`null`, the number grammar,
+ * object members, commas and matching brackets) without building anything.
  */
 export function skipValue(b: Uint8Array, i: number, end: number): number {
   if (i >= end) fail("expected a value", i);
   const first = b[i]!;
   if (first === QUOTE) return skipString(b, i, end);
-  if (first === OPEN_BRACE || first === OPEN_BRACKET) {
-    let depth = 0;
-    while (i < end) {
-      const c = b[i]!;
-      if (c === QUOTE) {
-        i = skipString(b, i, end);
+  if (first === OPEN_BRACE || first === OPEN_BRACKET) return skipContainer(b, i, end);
+  return skipScalar(b, i, end);
+}
+
+/**
+ * An object or array, iteratively (no recursion: depth is bounded by memory only). Which
+ * containers are open is a bit stack (bit d set: the container at depth d is an object), in one
+ * number for the first 31 levels and in `deeper` beyond.
+ */
+function skipContainer(b: Uint8Array, i: number, end: number): number {
+  let depth = 0;
+  let bits = 0;
+  let deeper: boolean[] | undefined;
+  let inObject = false;
+  // At the top of the loop `i` is at the first byte of a value (maybe whitespace).
+  for (;;) {
+    while (i < end && isWs(b[i]!)) i++;
+    if (i >= end) fail("unterminated object or array", i);
+    let c = b[i]!;
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      inObject = c === OPEN_BRACE;
+      if (depth < 31) bits = inObject ? bits | (1 << depth) : bits & ~(1 << depth);
+      else (deeper ??= [])[depth - 31] = inObject;
+      depth++;
+      i++;
+      while (i < end && isWs(b[i]!)) i++;
+      if (b[i] !== (inObject ? CLOSE_BRACE : CLOSE_BRACKET)) {
+        if (inObject) i = skipKey(b, i, end);
         continue;
       }
-      if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-        depth--;
-        if (depth === 0) return i + 1;
+      i++;
+      depth--;
+    } else if (c === QUOTE) {
+      i = skipString(b, i, end);
+    } else {
+      i = skipScalar(b, i, end);
+    }
+    // After a value: a comma and the next member, or closing brackets.
+    for (;;) {
+      if (depth === 0) return i;
+      while (i < end && isWs(b[i]!)) i++;
+      if (i >= end) fail("unterminated object or array", i);
+      const d = depth - 1;
+      inObject = d < 31 ? (bits & (1 << d)) !== 0 : deeper![d - 31]!;
+      c = b[i]!;
+      if (c === COMMA) {
+        i++;
+        if (inObject) {
+          while (i < end && isWs(b[i]!)) i++;
+          i = skipKey(b, i, end);
+        }
+        break;
+      }
+      if (c !== (inObject ? CLOSE_BRACE : CLOSE_BRACKET)) {
+        fail(inObject ? "expected ',' or '}'" : "expected ',' or ']'", i);
       }
       i++;
+      depth--;
     }
-    return fail("unterminated object or array", i);
   }
+}
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+/** `i` is at an object key: returns the index after the key and its colon. */
+function skipKey(b: Uint8Array, i: number, end: number): number {
+  if (b[i] !== QUOTE) fail("expected a key", i);
+  i = skipString(b, i, end);
+  if (b[i] === COLON) return i + 1;
+  return expectByte(b, i, end, COLON, "':'");
+}
+
+/** `true`, `false`, `null` or a number (`-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`). */
+function skipScalar(b: Uint8Array, i: number, end: number): number {
+  const c = b[i];
+  if (c === 116) return skipWord(b, i, end, "true");
+  if (c === 102) return skipWord(b, i, end, "false");
+  if (c === 110) return skipWord(b, i, end, "null");
   const start = i;
+  if (c === 45) i++; // -
+  const d = i < end ? b[i] : undefined;
+  if (d === 48) i++;
+  else if (d !== undefined && d >= 49 && d <= 57) i = skipDigits(b, i + 1, end);
+  else fail(i === start ? "expected a value" : "bad number", start);
+  if (i < end && b[i] === 46) {
+    // .
+    const from = i + 1;
+    i = skipDigits(b, from, end);
+    if (i === from) fail("bad number", start);
+  }
+  const e = i < end ? b[i] : undefined;
+  if (e === 101 || e === 69) {
+    // e E
+    i++;
+    const sign = b[i];
+    if (sign === 43 || sign === 45) i++;
+    const from = i;
+    i = skipDigits(b, from, end);
+    if (i === from) fail("bad number", start);
+  }
+  return i;
+}
+
+function skipDigits(b: Uint8Array, i: number, end: number): number {
   while (i < end) {
     const c = b[i]!;
-    if (
-      c === COMMA ||
-      c === CLOSE_BRACE ||
-      c === CLOSE_BRACKET ||
-      c === 32 ||
-      c === 10 ||
-      c === 13 ||
-      c === 9
-    ) {
-      break;
-    }
-    if (c === QUOTE || c === OPEN_BRACE || c === OPEN_BRACKET || c === COLON) {
-      fail("unexpected character in a scalar", i);
-    }
+    if (c < 48 || c > 57) return i;
     i++;
   }
-  if (i === start) fail("expected a value", i);
   return i;
+}
+
+function skipWord(b: Uint8Array, i: number, end: number, word: string): number {
+  if (i + word.length > end) fail("bad literal", i);
+  for (let k = 1; k < word.length; k++) {
+    if (b[i + k] !== word.charCodeAt(k)) fail("bad literal", i);
+  }
+  return i + word.length;
 }
 
 /**
@@ -139,6 +250,17 @@ export function plainKey(b: Buffer, start: number, stop: number): [Buffer, numbe
   if (!hasEscape(b, start, stop)) return [b, start, stop];
   const decoded = Buffer.from(JSON.stringify(decodeString(b, start, stop)), "utf8");
   return [decoded, 0, decoded.length];
+}
+
+/**
+ * True when the key whose quotes are at `start` and `stop - 1` decodes to `word` (ASCII), escaped
+ * or not (`"na\u006de"` is `name`, as for JSON.parse).
+ */
+export function keyMatches(b: Buffer, start: number, stop: number, word: string): boolean {
+  if (keyIs(b, start, stop, word)) return true;
+  if (!hasEscape(b, start, stop)) return false;
+  const [k, s, e] = plainKey(b, start, stop);
+  return keyIs(k, s, e, word);
 }
 
 export const BYTES = {

@@ -8,7 +8,7 @@ import {
   decodeString,
   expectByte,
   fail,
-  keyIs,
+  keyMatches,
   skipString,
   skipValue,
   skipWs,
@@ -35,42 +35,30 @@ export function parseListBody(b: Buffer, strip: boolean): ListPage {
       const ks = i;
       const ke = skipString(b, i, end);
       i = skipWs(b, expectByte(b, ke, end, BYTES.COLON, "':'"), end);
-      if (keyIs(b, ks, ke, "items") && b[i] === BYTES.OPEN_BRACKET) {
+      // Duplicate keys: the last one wins, whatever its value (as with JSON.parse).
+      if (keyMatches(b, ks, ke, "items")) {
         items = [];
-        i = readItems(b, i, end, strip, items);
-      } else if (keyIs(b, ks, ke, "metadata") && b[i] === BYTES.OPEN_BRACE) {
-        i = skipWs(b, i + 1, end);
-        if (b[i] === BYTES.CLOSE_BRACE) i++;
-        else {
-          for (;;) {
-            if (b[i] !== BYTES.QUOTE) fail("expected a key", i);
-            const mks = i;
-            const mke = skipString(b, i, end);
-            i = skipWs(b, expectByte(b, mke, end, BYTES.COLON, "':'"), end);
-            const vs = i;
-            i = skipValue(b, i, end);
+        i = b[i] === BYTES.OPEN_BRACKET ? readItems(b, i, end, strip, items) : skipValue(b, i, end);
+      } else if (keyMatches(b, ks, ke, "metadata")) {
+        resourceVersion = "";
+        continueToken = undefined;
+        remainingItemCount = undefined;
+        if (b[i] === BYTES.OPEN_BRACE) {
+          i = readListMeta(b, i, end, (key, vs, ve) => {
             const isString = b[vs] === BYTES.QUOTE;
-            if (isString && keyIs(b, mks, mke, "resourceVersion")) {
-              resourceVersion = decodeString(b, vs, i);
-            } else if (isString && keyIs(b, mks, mke, "continue")) {
-              const token = decodeString(b, vs, i);
+            if (key === "resourceVersion") {
+              resourceVersion = isString ? decodeString(b, vs, ve) : "";
+            } else if (key === "continue") {
+              const token = isString ? decodeString(b, vs, ve) : "";
               continueToken = token === "" ? undefined : token;
-            } else if (!isString && keyIs(b, mks, mke, "remainingItemCount")) {
-              const n = Number(b.toString("latin1", vs, i));
+            } else {
+              const c = b[vs]!;
+              const n =
+                c === 45 || (c >= 48 && c <= 57) ? Number(b.toString("latin1", vs, ve)) : NaN;
               remainingItemCount = Number.isFinite(n) ? n : undefined;
             }
-            i = skipWs(b, i, end);
-            if (b[i] === BYTES.COMMA) {
-              i = skipWs(b, i + 1, end);
-              continue;
-            }
-            if (b[i] === BYTES.CLOSE_BRACE) {
-              i++;
-              break;
-            }
-            fail("expected ',' or '}'", i);
-          }
-        }
+          });
+        } else i = skipValue(b, i, end);
       } else {
         i = skipValue(b, i, end);
       }
@@ -86,6 +74,36 @@ export function parseListBody(b: Buffer, strip: boolean): ListPage {
   i = skipWs(b, i + 1, end);
   if (i !== end) fail("unexpected bytes after the list", i);
   return { resourceVersion, continue: continueToken, remainingItemCount, items };
+}
+
+const LIST_META_KEYS = ["resourceVersion", "continue", "remainingItemCount"] as const;
+
+/** Reads the list's `metadata` object at `start`, calling `found` for each key it knows. */
+function readListMeta(
+  b: Buffer,
+  start: number,
+  end: number,
+  found: (key: (typeof LIST_META_KEYS)[number], vs: number, ve: number) => void,
+): number {
+  let i = skipWs(b, start + 1, end);
+  if (b[i] === BYTES.CLOSE_BRACE) return i + 1;
+  for (;;) {
+    if (b[i] !== BYTES.QUOTE) fail("expected a key", i);
+    const ks = i;
+    const ke = skipString(b, i, end);
+    i = skipWs(b, expectByte(b, ke, end, BYTES.COLON, "':'"), end);
+    const vs = i;
+    i = skipValue(b, i, end);
+    const key = LIST_META_KEYS.find((k) => keyMatches(b, ks, ke, k));
+    if (key !== undefined) found(key, vs, i);
+    i = skipWs(b, i, end);
+    if (b[i] === BYTES.COMMA) {
+      i = skipWs(b, i + 1, end);
+      continue;
+    }
+    if (b[i] === BYTES.CLOSE_BRACE) return i + 1;
+    fail("expected ',' or '}'", i);
+  }
 }
 
 function readItems(

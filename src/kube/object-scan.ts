@@ -5,7 +5,11 @@
  * value is skipped structurally, so look-alike keys nested in `spec`, `ownerReferences` etc. are
  * never read. Key order and whitespace are free; escaped keys and values are decoded.
  *
- * Duplicate keys: the last occurrence of a scalar wins (as with JSON.parse).
+ * Duplicate keys are read as JSON.parse reads them, the last occurrence wins: a second
+ * `metadata` (whatever its value) forgets what the first one gave, a non-string `name` (or other
+ * identity field) after a string one resets it to "", a non-string label value drops that label,
+ * and every `managedFields` member of every top-level `metadata` is cut, so the stripped text
+ * never keeps an earlier duplicate that JSON.parse would have overridden.
  */
 import {
   BYTES,
@@ -14,6 +18,7 @@ import {
   fail,
   hasEscape,
   keyIs,
+  keyMatches,
   plainKey,
   skipString,
   skipValue,
@@ -29,9 +34,11 @@ export interface ObjectScan {
   uid: string;
   resourceVersion: string;
   labels: Record<string, string> | undefined;
-  /** Byte range to remove to drop `metadata.managedFields`; `cutStart === -1` when none. */
-  cutStart: number;
-  cutEnd: number;
+  /**
+   * Byte ranges to remove to drop every `metadata.managedFields` member, as `[start, end)` pairs
+   * in ascending, non-overlapping order; empty when there is none.
+   */
+  cuts: number[];
 }
 
 /**
@@ -46,8 +53,7 @@ export function scanObject(b: Buffer, start: number, end: number): ObjectScan {
     uid: "",
     resourceVersion: "",
     labels: undefined,
-    cutStart: -1,
-    cutEnd: -1,
+    cuts: [],
   };
   let i = expectByte(b, start, end, BYTES.OPEN_BRACE, "'{'");
   i = skipWs(b, i, end);
@@ -60,8 +66,13 @@ export function scanObject(b: Buffer, start: number, end: number): ObjectScan {
     const ks = i;
     const ke = skipString(b, i, end);
     i = skipWs(b, expectByte(b, ke, end, BYTES.COLON, "':'"), end);
-    if (b[i] === BYTES.OPEN_BRACE && isKey(b, ks, ke, "metadata")) i = scanMetadata(b, i, end, out);
-    else i = skipValue(b, i, end);
+    if (keyMatches(b, ks, ke, "metadata")) {
+      // A duplicate `metadata` replaces the first one entirely (JSON.parse keeps the last).
+      out.name = out.namespace = out.uid = out.resourceVersion = "";
+      out.labels = undefined;
+      if (b[i] === BYTES.OPEN_BRACE) i = scanMetadata(b, i, end, out);
+      else i = skipValue(b, i, end);
+    } else i = skipValue(b, i, end);
     i = skipWs(b, i, end);
     const c = b[i];
     if (c === BYTES.COMMA) {
@@ -74,13 +85,6 @@ export function scanObject(b: Buffer, start: number, end: number): ObjectScan {
     }
     fail("expected ',' or '}'", i);
   }
-}
-
-function isKey(b: Buffer, ks: number, ke: number, word: string): boolean {
-  if (keyIs(b, ks, ke, word)) return true;
-  if (!hasEscape(b, ks, ke)) return false;
-  const [k, s, e] = plainKey(b, ks, ke);
-  return keyIs(k, s, e, word);
 }
 
 const META_KEYS = ["name", "namespace", "uid", "resourceVersion", "labels", "managedFields"];
@@ -101,8 +105,9 @@ function metaKey(b: Buffer, ks: number, ke: number): number {
 function scanMetadata(b: Buffer, start: number, end: number, out: ObjectScan): number {
   let i = skipWs(b, start + 1, end);
   if (b[i] === BYTES.CLOSE_BRACE) return i + 1;
-  // Index just after the previous member's value, -1 for the first member.
+  // Index just after the previous member's value, and whether a member before is kept (not cut).
   let prevEnd = -1;
+  let kept = false;
   for (;;) {
     if (b[i] !== BYTES.QUOTE) fail("expected a key", i);
     const ks = i;
@@ -114,8 +119,9 @@ function scanMetadata(b: Buffer, start: number, end: number, out: ObjectScan): n
       i = scanLabels(b, i, end, out);
     } else {
       i = skipValue(b, i, end);
-      if (k >= 0 && k <= 3 && b[vs] === BYTES.QUOTE) {
-        const value = decodeString(b, vs, i);
+      if (k >= 0 && k <= 3) {
+        // A non-string value after a string one resets the field (JSON.parse keeps the last).
+        const value = b[vs] === BYTES.QUOTE ? decodeString(b, vs, i) : "";
         if (k === 0) out.name = value;
         else if (k === 1) out.namespace = value;
         else if (k === 2) out.uid = value;
@@ -123,17 +129,17 @@ function scanMetadata(b: Buffer, start: number, end: number, out: ObjectScan): n
       } else if (k === 4) {
         out.labels = undefined;
       } else if (k === 5) {
-        if (prevEnd >= 0) {
-          out.cutStart = prevEnd;
-          out.cutEnd = i;
+        if (kept) {
+          // Cut from the end of the previous member: its comma, the key and the value.
+          out.cuts.push(prevEnd, i);
         } else {
-          // First member: cut the key, the value and the comma after it, if any.
+          // No kept member before: cut the key, the value and the comma after it, if any.
           const after = skipWs(b, i, end);
-          out.cutStart = ks;
-          out.cutEnd = b[after] === BYTES.COMMA ? skipWs(b, after + 1, end) : i;
+          out.cuts.push(ks, b[after] === BYTES.COMMA ? skipWs(b, after + 1, end) : i);
         }
       }
     }
+    if (k !== 5) kept = true;
     prevEnd = i;
     i = skipWs(b, i, end);
     const c = b[i];
@@ -158,8 +164,11 @@ function scanLabels(b: Buffer, start: number, end: number, out: ObjectScan): num
     i = skipWs(b, expectByte(b, ke, end, BYTES.COLON, "':'"), end);
     const vs = i;
     i = skipValue(b, i, end);
-    if (b[vs] === BYTES.QUOTE) {
-      const key = decodeString(b, ks, ke);
+    const key = decodeString(b, ks, ke);
+    if (b[vs] !== BYTES.QUOTE) {
+      // A non-string value is not a label; it also replaces an earlier string under this key.
+      Reflect.deleteProperty(labels, key);
+    } else {
       const value = decodeString(b, vs, i);
       // An own "__proto__" property, as JSON.parse makes it, not a prototype change.
       if (key === "__proto__") {

@@ -59,9 +59,17 @@ export function rawObjectFromBytes(
   const s = skipWs(b, start, end);
   const scan = scanObject(b, s, end);
   let stop = scan.end;
-  if (strip && scan.cutStart >= 0) {
-    b.copyWithin(scan.cutStart, scan.cutEnd, stop);
-    stop -= scan.cutEnd - scan.cutStart;
+  const cuts = scan.cuts;
+  if (strip && cuts.length > 0) {
+    // Move every kept range down over the cut ones, left to right.
+    let w = cuts[0]!;
+    for (let k = 0; k < cuts.length; k += 2) {
+      const from = cuts[k + 1]!;
+      const to = k + 2 < cuts.length ? cuts[k + 2]! : scan.end;
+      b.copyWithin(w, from, to);
+      w += to - from;
+    }
+    stop = w;
   }
   const json = b.toString("utf8", s, stop);
   return {

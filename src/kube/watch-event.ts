@@ -9,7 +9,7 @@ import {
   decodeString,
   expectByte,
   fail,
-  keyIs,
+  keyMatches,
   skipString,
   skipValue,
   skipWs,
@@ -50,21 +50,28 @@ export function decodeWatchLine(line: Buffer, strip: boolean): WatchEvent {
       const ke = skipString(line, i, end);
       i = skipWs(line, expectByte(line, ke, end, BYTES.COLON, "':'"), end);
       const vs = i;
-      if (keyIs(line, ks, ke, "type") && line[vs] === BYTES.QUOTE) {
-        i = skipString(line, i, end);
-        type = decodeString(line, vs, i);
-      } else if (keyIs(line, ks, ke, "object") && line[vs] === BYTES.OPEN_BRACE) {
-        if (isObjectType(type)) {
+      // Duplicate keys: the last one wins, whatever its value (as with JSON.parse).
+      if (keyMatches(line, ks, ke, "type")) {
+        i = skipValue(line, i, end);
+        type = line[vs] === BYTES.QUOTE ? decodeString(line, vs, i) : undefined;
+      } else if (keyMatches(line, ks, ke, "object")) {
+        if (line[vs] !== BYTES.OPEN_BRACE) {
+          raw = undefined;
+          objStart = -1;
+          i = skipValue(line, i, end);
+        } else if (isObjectType(type)) {
           // The usual order (apiserver writes type first): scan the object once, in place.
           const r = rawObjectFromBytes(line, vs, end, strip);
           raw = r.object;
           i = r.end;
+          objStart = vs;
+          objEnd = i;
         } else {
           raw = undefined;
           i = skipValue(line, i, end);
+          objStart = vs;
+          objEnd = i;
         }
-        objStart = vs;
-        objEnd = i;
       } else {
         i = skipValue(line, i, end);
       }
@@ -85,8 +92,11 @@ export function decodeWatchLine(line: Buffer, strip: boolean): WatchEvent {
     const object = raw ?? rawObjectFromBytes(line, objStart, objEnd, strip).object;
     return { type, object };
   }
+  // A `type` after an object that was scanned (and maybe stripped in place): parse its text.
+  const parsed = (): unknown =>
+    raw !== undefined ? parseText(raw.json, objStart) : parseSpan(line, objStart, objEnd);
   if (type === "BOOKMARK") {
-    const meta = record(record(parseSpan(line, objStart, objEnd))?.["metadata"]);
+    const meta = record(record(parsed())?.["metadata"]);
     const rv = meta?.["resourceVersion"];
     return {
       type: "BOOKMARK",
@@ -95,7 +105,7 @@ export function decodeWatchLine(line: Buffer, strip: boolean): WatchEvent {
     };
   }
   if (type === "ERROR") {
-    const status = parseSpan(line, objStart, objEnd);
+    const status = parsed();
     if (!isStatus(status)) throw new KubeBadResponseError("watch ERROR event without a Status");
     return { type: "ERROR", status };
   }
@@ -103,8 +113,12 @@ export function decodeWatchLine(line: Buffer, strip: boolean): WatchEvent {
 }
 
 function parseSpan(b: Buffer, start: number, end: number): unknown {
+  return parseText(b.toString("utf8", start, end), start);
+}
+
+function parseText(text: string, start: number): unknown {
   try {
-    return JSON.parse(b.toString("utf8", start, end));
+    return JSON.parse(text);
   } catch (err) {
     throw new KubeBadResponseError("watch event object is not valid JSON", start, { cause: err });
   }

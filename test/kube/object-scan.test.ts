@@ -11,6 +11,14 @@ interface Expected {
   labels: Record<string, string> | undefined;
 }
 
+const EMPTY: Expected = {
+  name: "",
+  namespace: "",
+  uid: "",
+  resourceVersion: "",
+  labels: undefined,
+};
+
 function str(v: unknown): string {
   return typeof v === "string" ? v : "";
 }
@@ -61,9 +69,26 @@ function withoutManagedFields(parsed: unknown): unknown {
   return { ...parsed, metadata: meta };
 }
 
-/** Asserts the scan of `text` against JSON.parse; returns nothing, throws with `context`. */
-function check(text: string, context: string): void {
-  const parsed: unknown = JSON.parse(text);
+/**
+ * Asserts the scan of `text` against JSON.parse: rejected (`LOOKOUT_KUBE_BAD_RESPONSE`, with and
+ * without stripping) exactly when JSON.parse throws; otherwise the same metadata, and a stripped
+ * text that parses to the original minus `metadata.managedFields`. Returns whether it was
+ * accepted; throws with `context`.
+ */
+function check(text: string, context: string): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    const bad = { code: "LOOKOUT_KUBE_BAD_RESPONSE" };
+    assert.throws(() => rawObjectFromJson(text), bad, `${context}: must be rejected`);
+    assert.throws(
+      () => rawObjectFromJson(text, { stripManagedFields: false }),
+      bad,
+      `${context}: must be rejected (unstripped)`,
+    );
+    return false;
+  }
   const stripped = rawObjectFromJson(text);
   assert.deepEqual(actualMeta(stripped), expectedMeta(parsed), `${context}: metadata`);
   assert.deepEqual(JSON.parse(stripped.json), withoutManagedFields(parsed), `${context}: stripped`);
@@ -71,6 +96,7 @@ function check(text: string, context: string): void {
   const kept = rawObjectFromJson(text, { stripManagedFields: false });
   assert.equal(kept.json, text.trim(), `${context}: unstripped text`);
   assert.deepEqual(actualMeta(kept), expectedMeta(parsed), `${context}: unstripped metadata`);
+  return true;
 }
 
 void test("scan matches JSON.parse on random pod-like objects (seeded)", () => {
@@ -84,6 +110,110 @@ void test("scan matches JSON.parse on random pod-like objects (seeded)", () => {
   } catch (err) {
     console.error(`object-scan property test failed; replay with KUBE_TEST_SEED=${seed}`);
     throw err;
+  }
+});
+
+void test("scan accepts exactly what JSON.parse accepts, duplicate keys included (seeded)", () => {
+  const seed = testSeed();
+  const gen = new JsonGen(seed);
+  gen.duplicateRate = 0.15;
+  let accepted = 0;
+  let rejected = 0;
+  try {
+    for (let i = 0; i < 4000; i++) {
+      // Half the cases are only duplicates (valid JSON), half also carry faults.
+      gen.invalidRate = i % 2 === 0 ? 0 : 0.02;
+      const text = gen.ws() + gen.serialize(gen.object()) + gen.ws();
+      if (check(text, `case ${i}: ${text.slice(0, 300)}`)) accepted++;
+      else rejected++;
+    }
+  } catch (err) {
+    console.error(`object-scan fault property test failed; replay with KUBE_TEST_SEED=${seed}`);
+    throw err;
+  }
+  // The generator must really have made both kinds, or this test proves nothing.
+  assert.ok(accepted > 2500 && rejected > 500, `accepted ${accepted}, rejected ${rejected}`);
+  assert.ok(gen.duplicatesMade > 2000, `duplicates ${gen.duplicatesMade}`);
+});
+
+void test("invalid JSON inside skipped values is rejected (review cases)", () => {
+  for (const text of [
+    '{"metadata":{"name":"a"},"spec":{"x":tru}}',
+    '{"metadata":{"name":"a\tb"}}',
+    '{"metadata":{"name":"a"},"spec":{"x":"\\q"}}',
+    '{"metadata":{"name":"a"},"spec":{"x":"\\u12G4"}}',
+    '{"metadata":{"name":"a"},"spec":{"x":[1}]}',
+    '{"metadata":{"name":"a"},"spec":{"x":{"a":1]}}',
+    '{"metadata":{"name":"a"},"spec":{"x":01}}',
+    '{"metadata":{"name":"a"},"spec":{"x":1.}}',
+    '{"metadata":{"name":"a"},"spec":{"x":-}}',
+    '{"metadata":{"name":"a"},"spec":{"x":[1 2]}}',
+    '{"metadata":{"name":"a"},"spec":{"x":[1,]}}',
+    '{"metadata":{"name":"a"},"spec":{"x":{"a" 1}}}',
+    '{"metadata":{"name":"a"},"spec":{"x":{a:1}}}',
+    '{"metadata":{"name":"a","managedFields":[nul]}}',
+    '{"metadata":{"name":"a","labels":{"k":"v\u0001"}}}',
+  ]) {
+    assert.throws(() => JSON.parse(text), SyntaxError, `JSON.parse must reject ${text}`);
+    assert.equal(check(text, text), false);
+  }
+  for (const text of [
+    '{"metadata":{"name":"a"},"spec":{"x":[-0,1e5,1E+2,-1.5e-3,0.25,true,false,null,{},[]]}}',
+    String.raw`{"metadata":{"name":"a\/b\b\f\n\r\t\u00E9\ud83d"}}`,
+  ]) {
+    assert.equal(check(text, text), true);
+  }
+});
+
+void test("duplicate keys are read as JSON.parse reads them: the last one wins", () => {
+  const cases: Array<[string, Partial<Expected>, string]> = [
+    [
+      '{"metadata":{"name":"a","namespace":"x","labels":{"k":"v"}},"metadata":{"uid":"u"}}',
+      { name: "", namespace: "", uid: "u", labels: undefined },
+      '{"metadata":{"name":"a","namespace":"x","labels":{"k":"v"}},"metadata":{"uid":"u"}}',
+    ],
+    [
+      '{"metadata":{"name":"a"},"metadata":null}',
+      { name: "" },
+      '{"metadata":{"name":"a"},"metadata":null}',
+    ],
+    [
+      '{"metadata":{"name":"a","name":null}}',
+      { name: "" },
+      '{"metadata":{"name":"a","name":null}}',
+    ],
+    [
+      '{"metadata":{"managedFields":[1],"name":"a","managedFields":[2]}}',
+      { name: "a" },
+      '{"metadata":{"name":"a"}}',
+    ],
+    ['{"metadata":{"managedFields":[1], "managedFields":[2]}}', {}, '{"metadata":{}}'],
+    [
+      '{"metadata":{"name":"a","managedFields":[1],"managedFields":[2],"uid":"u"}}',
+      { name: "a", uid: "u" },
+      '{"metadata":{"name":"a","uid":"u"}}',
+    ],
+    [
+      '{"metadata":{"managedFields":[1]},"metadata":{"name":"b","managedFields":[2]}}',
+      { name: "b" },
+      '{"metadata":{},"metadata":{"name":"b"}}',
+    ],
+    [
+      '{"metadata":{"labels":{"a":"1","b":"2","a":3}}}',
+      { labels: { b: "2" } },
+      '{"metadata":{"labels":{"a":"1","b":"2","a":3}}}',
+    ],
+    [
+      '{"metadata":{"labels":{"a":"1"},"labels":7}}',
+      { labels: undefined },
+      '{"metadata":{"labels":{"a":"1"},"labels":7}}',
+    ],
+  ];
+  for (const [text, meta, json] of cases) {
+    assert.equal(check(text, text), true);
+    const raw = rawObjectFromJson(text);
+    assert.deepEqual(actualMeta(raw), { ...EMPTY, ...meta }, text);
+    assert.equal(raw.json, json, text);
   }
 });
 

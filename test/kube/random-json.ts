@@ -2,6 +2,12 @@
  * A seeded generator of pod-like JSON texts for the scanner property tests: random key order,
  * whitespace and string escapes (`\uXXXX`, `\"`, surrogate pairs), look-alike keys (`name`,
  * `metadata`, `labels`, `managedFields`) nested in `spec` and `ownerReferences`.
+ *
+ * With {@link JsonGen.invalidRate} above 0, `serialize` sometimes writes text JSON.parse rejects
+ * (bad literals and numbers, raw control characters, bad escapes, mismatched brackets, missing
+ * or extra commas and colons, unquoted keys); with {@link JsonGen.duplicateRate} above 0 it
+ * sometimes repeats an object's key with another value (a second `metadata`, a non-string `name`
+ * after a string one, a second `managedFields` or `labels`, ...).
  */
 
 import { mulberry32 as rng } from "../../src/sim/index.ts";
@@ -43,7 +49,41 @@ const LOOKALIKES = [
   "metadata",
 ];
 
+const BAD_SCALARS = [
+  "tru",
+  "nul",
+  "fals",
+  "True",
+  "nulll",
+  "truex",
+  "01",
+  "-01",
+  "-",
+  "1.",
+  ".5",
+  "+1",
+  "1e",
+  "1e+",
+  "1.e3",
+  "0x1",
+  "--1",
+  "1.2.3",
+  "Infinity",
+  "NaN",
+  "undefined",
+  "'a'",
+];
+const BAD_ESCAPES = ["\\q", "\\u12G4", "\\u12", "\\x41", "\\'", "\\U0041", "\\a", "\\0"];
+const BAD_RAW = ["\u0000", "\u0001", "\t", "\u001f", "\n", "\r"];
+
 export class JsonGen {
+  /** Chance that one serialized value is written invalid (0: always valid JSON). */
+  invalidRate = 0;
+  /** Chance that one serialized object gets a duplicate key (0: never). */
+  duplicateRate = 0;
+  /** How many faults and duplicates `serialize` wrote so far. */
+  invalidMade = 0;
+  duplicatesMade = 0;
   readonly #r: () => number;
   /** Whether whitespace may contain newlines (false for watch lines). */
   readonly #newlines: boolean;
@@ -110,6 +150,29 @@ export class JsonGen {
 
   /** A pod-like object with random metadata members in random order. */
   object(): Record<string, Json> {
+    const meta = this.metadata();
+    const top: Array<[string, Json]> = [
+      ["apiVersion", "v1"],
+      ["kind", "Pod"],
+      ["metadata", meta],
+      [
+        "spec",
+        {
+          name: this.string(),
+          metadata: { name: "nested", labels: { x: "y" } },
+          items: this.value(3),
+        },
+      ],
+      ["status", this.value(3)],
+    ];
+    const out: Record<string, Json> = {};
+    for (const [key, value] of this.shuffle(top))
+      if (key === "metadata" || this.chance(0.8)) out[key] = value;
+    return out;
+  }
+
+  /** A random `metadata` object. */
+  metadata(): Record<string, Json> {
     const meta: Record<string, Json> = {};
     const members: Array<[string, () => Json]> = [
       ["name", () => (this.chance(0.9) ? this.string(12) : this.int(10))],
@@ -138,24 +201,7 @@ export class JsonGen {
       ["generation", () => this.int(10)],
     ];
     for (const [key, make] of members) if (this.chance(0.75)) meta[key] = make();
-    const top: Array<[string, Json]> = [
-      ["apiVersion", "v1"],
-      ["kind", "Pod"],
-      ["metadata", meta],
-      [
-        "spec",
-        {
-          name: this.string(),
-          metadata: { name: "nested", labels: { x: "y" } },
-          items: this.value(3),
-        },
-      ],
-      ["status", this.value(3)],
-    ];
-    const out: Record<string, Json> = {};
-    for (const [key, value] of this.shuffle(top))
-      if (key === "metadata" || this.chance(0.8)) out[key] = value;
-    return out;
+    return meta;
   }
 
   shuffle<T>(items: T[]): T[] {
@@ -175,17 +221,50 @@ export class JsonGen {
   /** Serializes with random whitespace, random member order and random string escapes. */
   serialize(value: Json): string {
     if (value === null || typeof value === "boolean" || typeof value === "number") {
+      if (this.#fault()) return this.pick(BAD_SCALARS);
       return JSON.stringify(value);
     }
     if (typeof value === "string") return this.quote(value);
     if (Array.isArray(value)) {
-      return `[${this.ws()}${value.map((v) => this.serialize(v) + this.ws()).join(`,${this.ws()}`)}]`;
+      const items = value.map((v) => this.serialize(v) + this.ws());
+      if (items.length > 0 && this.#fault()) {
+        const how = this.int(3);
+        if (how === 0) return `[${items.join(",")}}`; // mismatched closer
+        if (how === 1) return `[${items.join(",")},]`; // trailing comma
+        return `[${items.join(" ")}${items.length > 1 ? "" : " 1"}]`; // missing comma
+      }
+      return `[${this.ws()}${items.join(`,${this.ws()}`)}]`;
     }
     const keys = this.shuffle(Object.keys(value));
     const members = keys.map(
       (k) => `${this.quote(k)}${this.ws()}:${this.ws()}${this.serialize(value[k]!)}${this.ws()}`,
     );
+    if (keys.length > 0 && this.duplicateRate > 0 && this.chance(this.duplicateRate)) {
+      this.duplicatesMade++;
+      const key = this.pick(keys);
+      const again = key === "metadata" && this.chance(0.7) ? this.metadata() : this.duplicate();
+      members.splice(
+        this.int(members.length + 1),
+        0,
+        `${this.quote(key)}:${this.serialize(again)}`,
+      );
+    }
+    if (members.length > 0 && this.#fault()) {
+      const how = this.int(5);
+      const [first, ...rest] = members;
+      if (how === 0) return `{${members.join(",")}]`; // mismatched closer
+      if (how === 1) return `{${members.join(",")},}`; // trailing comma
+      if (how === 2) return `{${members.join(",").replace(/^("(?:[^"\\]|\\.)*")\s*:/, "$1 ")}}`; // no colon
+      if (how === 3)
+        return `{k${this.int(9)}:1${members.length > 0 ? "," : ""}${members.join(",")}}`; // bare key
+      return `{${[first!, "", ...rest].join(",")}}`; // empty member
+    }
     return `{${this.ws()}${members.join(`,${this.ws()}`)}}`;
+  }
+
+  /** The value of a duplicate member: often a string, often not. */
+  duplicate(): Json {
+    return this.chance(0.4) ? this.string(6) : this.value(2);
   }
 
   quote(s: string): string {
@@ -201,7 +280,20 @@ export class JsonGen {
         out += ch;
       }
     }
+    if (this.#fault()) {
+      const bad = this.chance(0.5)
+        ? this.pick(BAD_ESCAPES)
+        : this.pick(this.#newlines ? BAD_RAW : BAD_RAW.slice(0, 4));
+      const at = 1 + this.int(out.length);
+      out = out.slice(0, at) + bad + out.slice(at);
+    }
     return `${out}"`;
+  }
+
+  #fault(): boolean {
+    if (this.invalidRate === 0 || !this.chance(this.invalidRate)) return false;
+    this.invalidMade++;
+    return true;
   }
 }
 
