@@ -8,6 +8,25 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { WatchStalledError } from "./errors.ts";
 
+/** Timer functions for stall timers: a seam for tests (see `KubeClientOptions.timers`). */
+export interface Timers {
+  /** Calls `callback` once after `ms`; returns a handle for {@link Timers.clearTimeout}. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a timer that has not fired yet; a handle of a fired timer is a no-op. */
+  clearTimeout(handle: unknown): void;
+}
+
+/** Global timers, unref'd so that a stall timer never keeps the process alive. */
+export const UNREF_TIMERS: Timers = {
+  setTimeout(callback, ms) {
+    return setTimeout(callback, ms).unref();
+  },
+  clearTimeout(handle) {
+    // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- only ever our own handles
+    clearTimeout(handle as NodeJS.Timeout);
+  },
+};
+
 export class HttpExchange {
   readonly req: ClientRequest;
   /** Resolves with the response once its headers arrive; rejects with the failure reason. */
@@ -16,8 +35,10 @@ export class HttpExchange {
   #failed = false;
   #res: IncomingMessage | undefined;
   #signal: AbortSignal | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #armed = false;
+  readonly #timers: Timers;
+  readonly #stallTimeoutMs: number | undefined;
+  /** The pending stall timer's handle while the clock runs. */
+  #timer: unknown = undefined;
   #closed = false;
   readonly #registry: Set<HttpExchange>;
 
@@ -27,7 +48,10 @@ export class HttpExchange {
     signal: AbortSignal | undefined,
     stallTimeoutMs: number | undefined,
     registry: Set<HttpExchange>,
+    timers: Timers = UNREF_TIMERS,
   ) {
+    this.#timers = timers;
+    this.#stallTimeoutMs = stallTimeoutMs;
     this.#registry = registry;
     registry.add(this);
     this.req = secure ? httpsRequest(options) : httpRequest(options);
@@ -44,13 +68,8 @@ export class HttpExchange {
     });
     // The caller awaits `response`; a rejection after a failure must not go unhandled.
     this.response.catch(() => {});
-    if (stallTimeoutMs !== undefined) {
-      this.#timer = setTimeout(() => {
-        if (this.#armed) this.fail(new WatchStalledError(stallTimeoutMs));
-      }, stallTimeoutMs);
-      this.#timer.unref();
-      this.#armed = true;
-    }
+    // The clock runs from the start: no response headers for that long is a stall too.
+    this.arm();
     signal?.addEventListener("abort", this.#onAbort);
     this.req.end();
   }
@@ -85,23 +104,30 @@ export class HttpExchange {
 
   /** Starts (or restarts) the stall clock: call right before waiting for bytes. */
   arm(): void {
-    if (this.#timer === undefined) return;
-    this.#armed = true;
-    this.#timer.refresh();
+    const ms = this.#stallTimeoutMs;
+    if (ms === undefined || this.#closed) return;
+    this.disarm();
+    this.#timer = this.#timers.setTimeout(this.#onStall, ms);
   }
 
   /** Stops the stall clock while the consumer, not the server, is the one we wait for. */
   disarm(): void {
-    this.#armed = false;
+    if (this.#timer === undefined) return;
+    this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
+
+  #onStall = (): void => {
+    this.#timer = undefined;
+    this.fail(new WatchStalledError(this.#stallTimeoutMs ?? 0));
+  };
 
   /** Releases the timer and the abort listener; destroys the socket unless the body was read. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#registry.delete(this);
-    this.#armed = false;
-    clearTimeout(this.#timer);
+    this.disarm();
     this.#signal?.removeEventListener("abort", this.#onAbort);
     if (this.#res?.complete !== true) this.req.destroy();
   }

@@ -33,6 +33,6 @@ export {
   retryAfterMs,
 } from "./errors.ts";
 export { KubeClient } from "./kube-client.ts";
-export type { KubeClientHooks, KubeClientOptions } from "./kube-client.ts";
+export type { KubeClientHooks, KubeClientOptions, KubeClientTimers } from "./kube-client.ts";
 export { RawKubeObject, rawObjectFromJson, rawObjectFromObject } from "./raw-object.ts";
 export type { RawObjectOptions } from "./raw-object.ts";

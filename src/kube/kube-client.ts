@@ -8,7 +8,7 @@ import { Agent as HttpsAgent, type AgentOptions } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { silentLogger, type Logger } from "../logging/index.ts";
 import { KubeBadResponseError, KubeClientClosedError, KubeConfigError } from "./errors.ts";
-import { HttpExchange } from "./http-exchange.ts";
+import { HttpExchange, UNREF_TIMERS, type Timers } from "./http-exchange.ts";
 import { kubeConfigAuthenticator } from "./kube-config-auth.ts";
 import { apiErrorFromResponse, readBody } from "./http-body.ts";
 import { parseListBody } from "./list-body.ts";
@@ -57,7 +57,20 @@ export interface KubeClientOptions {
    * `applyToHTTPSOptions`. A rejection fails the request with `LOOKOUT_KUBE_CONFIG`.
    */
   readonly authenticate?: (options: RequestOptions & AgentOptions) => Promise<void>;
+  /**
+   * The timers used for stall timeouts (`stallTimeoutMs` of lists and watches), a seam for
+   * tests. Default: the global `setTimeout`/`clearTimeout`, unref'd. Handles from a custom
+   * `setTimeout` must not be undefined and are not unref'd by the client. One timer is pending
+   * per request at most, and every timer set is cleared or has fired once the request ends.
+   */
+  readonly timers?: KubeClientTimers;
 }
+
+/**
+ * Timer functions for {@link KubeClientOptions.timers}: `setTimeout` calls `callback` once after
+ * `ms` and returns a handle; `clearTimeout` cancels a pending one (a fired one is a no-op).
+ */
+export type KubeClientTimers = Timers;
 
 const SAMPLE_CHARS = 200;
 
@@ -82,6 +95,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
   readonly #hooks: KubeClientHooks;
   readonly #gzip: boolean;
   readonly #authenticate: KubeClientOptions["authenticate"];
+  readonly #timers: Timers;
   #closed = false;
   readonly #inFlight = new Set<HttpExchange>();
 
@@ -108,6 +122,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     this.#hooks = options.hooks ?? {};
     this.#gzip = options.gzip ?? false;
     this.#authenticate = options.authenticate;
+    this.#timers = options.timers ?? UNREF_TIMERS;
   }
 
   /**
@@ -309,7 +324,14 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     if (this.#authenticate !== undefined) await this.#applyAuth(options, headers);
     signal?.throwIfAborted();
     if (this.#closed) throw new KubeClientClosedError();
-    const ex = new HttpExchange(options, this.#secure, signal, stallTimeoutMs, this.#inFlight);
+    const ex = new HttpExchange(
+      options,
+      this.#secure,
+      signal,
+      stallTimeoutMs,
+      this.#inFlight,
+      this.#timers,
+    );
     let res: IncomingMessage;
     try {
       res = await ex.response;
