@@ -15,6 +15,9 @@ export {
   WatchErrorEventError,
   WatchExpiredError,
   WatchListUnsupportedError,
+  TransformFailedError,
+  IndexFailedError,
+  BadWatchEventError,
 } from "./informer/index.ts";
 export type {
   DeletedFinalStateUnknown,
@@ -30,6 +33,7 @@ export type {
   ReadonlyStore,
   WatchEndReason,
   WatchListMode,
+  InitialListResourceVersion,
 } from "./informer/index.ts";
 export {
   KubeClient,
