@@ -101,71 +101,92 @@ export function skipValue(b: Uint8Array, i: number, end: number): number {
 /**
  * An object or array, iteratively (no recursion: depth is bounded by memory only). Which
  * containers are open is a bit stack (bit d set: the container at depth d is an object), in one
- * number for the first 31 levels and in `deeper` beyond.
+ * number for the first 31 levels and in `deeper` beyond. Hot loop: bytes are read without a
+ * bounds check where a byte past `end` can only lead to a failure or to the final check.
  */
 function skipContainer(b: Uint8Array, i: number, end: number): number {
   let depth = 0;
   let bits = 0;
   let deeper: boolean[] | undefined;
   let inObject = false;
+  let c: number;
   // At the top of the loop `i` is at the first byte of a value (maybe whitespace).
   for (;;) {
-    while (i < end && isWs(b[i]!)) i++;
-    if (i >= end) fail("unterminated object or array", i);
-    let c = b[i]!;
+    c = b[i]!;
+    if (c <= 32) {
+      while (isWs(b[i]!)) i++;
+      c = b[i]!;
+    }
     if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       inObject = c === OPEN_BRACE;
       if (depth < 31) bits = inObject ? bits | (1 << depth) : bits & ~(1 << depth);
       else (deeper ??= [])[depth - 31] = inObject;
       depth++;
-      i++;
-      while (i < end && isWs(b[i]!)) i++;
-      if (b[i] !== (inObject ? CLOSE_BRACE : CLOSE_BRACKET)) {
-        if (inObject) i = skipKey(b, i, end);
+      c = b[++i]!;
+      if (c <= 32) {
+        while (isWs(b[i]!)) i++;
+        c = b[i]!;
+      }
+      if (c !== (inObject ? CLOSE_BRACE : CLOSE_BRACKET)) {
+        if (inObject) {
+          if (c !== QUOTE || i >= end) fail("expected a key", i);
+          i = skipString(b, i, end);
+          i = b[i] === COLON ? i + 1 : expectByte(b, i, end, COLON, "':'");
+        }
         continue;
       }
       i++;
       depth--;
+      if (depth > 0) inObject = isObjectAt(depth - 1, bits, deeper);
     } else if (c === QUOTE) {
       i = skipString(b, i, end);
-    } else {
+    } else if (i < end) {
       i = skipScalar(b, i, end);
+    } else {
+      fail("unterminated object or array", i);
     }
     // After a value: a comma and the next member, or closing brackets.
     for (;;) {
-      if (depth === 0) return i;
-      while (i < end && isWs(b[i]!)) i++;
-      if (i >= end) fail("unterminated object or array", i);
-      const d = depth - 1;
-      inObject = d < 31 ? (bits & (1 << d)) !== 0 : deeper![d - 31]!;
+      if (depth === 0) {
+        if (i > end) fail("unterminated object or array", end);
+        return i;
+      }
       c = b[i]!;
+      if (c <= 32) {
+        while (isWs(b[i]!)) i++;
+        c = b[i]!;
+      }
       if (c === COMMA) {
         i++;
         if (inObject) {
-          while (i < end && isWs(b[i]!)) i++;
-          i = skipKey(b, i, end);
+          c = b[i]!;
+          if (c <= 32) {
+            while (isWs(b[i]!)) i++;
+            c = b[i]!;
+          }
+          if (c !== QUOTE || i >= end) fail("expected a key", i);
+          i = skipString(b, i, end);
+          i = b[i] === COLON ? i + 1 : expectByte(b, i, end, COLON, "':'");
         }
         break;
       }
       if (c !== (inObject ? CLOSE_BRACE : CLOSE_BRACKET)) {
+        if (i >= end) fail("unterminated object or array", i);
         fail(inObject ? "expected ',' or '}'" : "expected ',' or ']'", i);
       }
       i++;
       depth--;
+      if (depth > 0) inObject = isObjectAt(depth - 1, bits, deeper);
     }
   }
 }
 
-function isWs(c: number): boolean {
-  return c === 32 || c === 10 || c === 13 || c === 9;
+function isObjectAt(d: number, bits: number, deeper: boolean[] | undefined): boolean {
+  return d < 31 ? (bits & (1 << d)) !== 0 : deeper![d - 31]!;
 }
 
-/** `i` is at an object key: returns the index after the key and its colon. */
-function skipKey(b: Uint8Array, i: number, end: number): number {
-  if (b[i] !== QUOTE) fail("expected a key", i);
-  i = skipString(b, i, end);
-  if (b[i] === COLON) return i + 1;
-  return expectByte(b, i, end, COLON, "':'");
+function isWs(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
 }
 
 /** `true`, `false`, `null` or a number (`-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`). */

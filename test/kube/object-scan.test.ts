@@ -165,6 +165,37 @@ void test("invalid JSON inside skipped values is rejected (review cases)", () =>
   }
 });
 
+/** `depth` nested containers (objects and arrays mixed) around `mid`. */
+function nest(depth: number, mid: string): string {
+  let open = "";
+  let close = "";
+  for (let d = 0; d < depth; d++) {
+    open += d % 3 === 0 ? '{"k":' : "[";
+    close = (d % 3 === 0 ? "}" : "]") + close;
+  }
+  return open + mid + close;
+}
+
+void test("deep nesting is checked bracket by bracket, past 31 levels too, without recursion", () => {
+  for (const depth of [30, 31, 32, 33, 64, 1000, 100_000]) {
+    const good = `{"metadata":{"name":"d"},"spec":${nest(depth, "1")}}`;
+    // Swap one closer deep inside for the other kind.
+    const at = good.length - 2 - Math.floor(depth / 2);
+    const swapped = good[at] === "]" ? "}" : "]";
+    const bad = good.slice(0, at) + swapped + good.slice(at + 1);
+    if (depth <= 1000) {
+      assert.equal(check(good, `depth ${depth}`), true);
+      assert.equal(check(bad, `depth ${depth}, swapped closer`), false);
+    } else {
+      // Too deep for assert.deepEqual's recursion: compare acceptance only.
+      JSON.parse(good);
+      assert.equal(rawObjectFromJson(good).name, "d");
+      assert.throws(() => JSON.parse(bad), SyntaxError);
+      assert.throws(() => rawObjectFromJson(bad), { code: "LOOKOUT_KUBE_BAD_RESPONSE" });
+    }
+  }
+});
+
 void test("duplicate keys are read as JSON.parse reads them: the last one wins", () => {
   const cases: Array<[string, Partial<Expected>, string]> = [
     [
