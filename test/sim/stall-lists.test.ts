@@ -92,6 +92,7 @@ void test("stallLists: count applies to the next N lists only; any resource when
 
 void test("stallLists: close() ends a stalled list and leaves no handle behind", async (t) => {
   const c = await startSimulatedCluster();
+  t.after(() => c.close()); // idempotent: the test closes it itself below
   c.faults.stallLists({ resource: "namespaces" });
   const r = await rawGet(t, c, "/api/v1/namespaces");
   await sleep(100);
