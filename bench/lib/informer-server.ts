@@ -17,6 +17,8 @@ const maxEvents = Number(process.argv[3] ?? 100_000);
 const cluster = await startSimulatedCluster({
   historySize: maxEvents + objects + 1_000,
   bookmarkIntervalMs: 3_600_000,
+  // One batch of maxEvents updates is queued for each watcher at once: never cut it.
+  maxWatcherBufferBytes: Math.max(256 * 2 ** 20, maxEvents * 8192),
 });
 cluster.load.seed("pods", objects);
 const keys = cluster
