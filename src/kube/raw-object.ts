@@ -34,8 +34,9 @@ export class RawKubeObject<T extends KubeObject = KubeObject> implements RawObje
   }
 
   /**
-   * A freshly parsed copy of the object on every access. Throws a `SyntaxError` if the text is
-   * broken below the structure the scan checks (e.g. a bad number deep inside `spec`).
+   * A freshly parsed copy of the object on every access. The scan that built this object
+   * accepts only text JSON.parse accepts, so this does not throw for objects read by the client
+   * or by `rawObjectFromJson`.
    */
   get object(): T {
     // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- T is the caller's claim about the API's objects

@@ -33,7 +33,8 @@ function record(value: unknown): Record<string, unknown> | undefined {
 /**
  * Decodes one line (without its newline). May rewrite bytes of `line` (managedFields
  * stripping). Throws `KubeBadResponseError` (`LOOKOUT_KUBE_BAD_RESPONSE`) for a line that is not
- * one JSON object, lacks `type` or `object`, has an unknown type, or an ERROR without a Status.
+ * one JSON object (anything JSON.parse rejects, anywhere in the line), lacks `type` or `object`,
+ * has an unknown type, or an ERROR without a Status. Duplicate keys: the last one wins.
  */
 export function decodeWatchLine(line: Buffer, strip: boolean): WatchEvent {
   const end = line.length;
