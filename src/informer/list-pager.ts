@@ -56,6 +56,7 @@ export async function listAllPages(
             namespace: o.namespace,
             ...(paged ? { limit: o.pageSize } : {}),
             stripManagedFields: o.stripManagedFields,
+            ...(o.stallTimeoutMs > 0 ? { stallTimeoutMs: o.stallTimeoutMs } : {}),
             ...(o.labelSelector === undefined ? {} : { labelSelector: o.labelSelector }),
             ...(o.fieldSelector === undefined ? {} : { fieldSelector: o.fieldSelector }),
             ...(cont === undefined ? { resourceVersion: rv } : { continue: cont }),

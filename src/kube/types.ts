@@ -113,7 +113,8 @@ export interface ListWatchClient {
   /**
    * Lists one page. Rejects with a `KubeApiError` (code `LOOKOUT_KUBE_API`) carrying the HTTP
    * status, the Status reason and `retryAfterSeconds` for any non-2xx answer, with the abort
-   * reason when `signal` aborts, and with `LOOKOUT_KUBE_BAD_RESPONSE` for a body it cannot read.
+   * reason when `signal` aborts, with `LOOKOUT_WATCH_STALLED` when `stallTimeoutMs` passes
+   * without a byte, and with `LOOKOUT_KUBE_BAD_RESPONSE` for a body it cannot read.
    */
   list(resource: ResourceId, options: ListOptions, signal?: AbortSignal): Promise<ListPage>;
   /**

@@ -197,6 +197,24 @@ void test("half-open stall: a stalled watch is reconnected after stallTimeoutMs"
   assert.ok(reasons.includes("stalled"), reasons.join(","));
 });
 
+void test("half-open stall during a LIST: the list is abandoned after stallTimeoutMs and retried", async (t) => {
+  const { cluster, client } = await startCluster(t);
+  cluster.load.seed(PODS, 50);
+  cluster.faults.stallLists({ resource: PODS, count: 1 });
+  const lists: { error?: unknown }[] = [];
+  const informer = startInformer(t, client, {
+    watchList: "off",
+    stallTimeoutMs: 300,
+    backoff: { initialMs: 10, maxMs: 20 },
+    metrics: { listRequest: (info) => void lists.push(info) },
+  });
+  await synced(informer, cluster);
+  assert.equal(informer.store.size, 50);
+  assert.equal(lists.length, 2, "one stalled list, then one that worked");
+  assert.equal((lists[0]!.error as { code?: unknown } | undefined)?.code, "LOOKOUT_WATCH_STALLED");
+  assert.equal(lists[1]!.error, undefined);
+});
+
 void test("bookmarks advance lastSyncResourceVersion with no object change", async (t) => {
   const { cluster, client } = await startCluster(t, { bookmarkIntervalMs: 50 });
   cluster.load.seed(PODS, 5);
