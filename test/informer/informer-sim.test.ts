@@ -16,7 +16,7 @@ import {
   startInformer,
   synced,
 } from "./sim-harness.ts";
-import { until } from "./fake-client.ts";
+import { codeOf, until } from "./fake-client.ts";
 import { countingTimers } from "./counting-timers.ts";
 
 after(async () => {
@@ -211,7 +211,7 @@ void test("half-open stall during a LIST: the list is abandoned after stallTimeo
   await synced(informer, cluster);
   assert.equal(informer.store.size, 50);
   assert.equal(lists.length, 2, "one stalled list, then one that worked");
-  assert.equal((lists[0]!.error as { code?: unknown } | undefined)?.code, "LOOKOUT_WATCH_STALLED");
+  assert.equal(codeOf(lists[0]!.error), "LOOKOUT_WATCH_STALLED");
   assert.equal(lists[1]!.error, undefined);
 });
 
