@@ -7,7 +7,8 @@
  * informer with a handler that materializes every object, and `@kubernetes/client-node`'s
  * `makeInformer`. Each informer syncs the N pods; then the server applies M pod updates in one
  * batch (held in its watch history and streamed from there at wire speed) and the client times
- * the first to the M-th event at its handler. Heap per object: heap + array buffers after a full
+ * the first to the M-th event at its handler; that is done three times (BENCH_ROUNDS) and the
+ * median reported. Heap per object: heap + array buffers after a full
  * GC once synced, minus the same before creating the informer.
  * The last line of output is one JSON object with the figures and the ratios.
  */

@@ -53,3 +53,52 @@ export function watchEventLoop(): { stop(): number } {
 export function ratio(a: number, b: number): number {
   return b === 0 ? 0 : Math.round((a / b) * 1000) / 1000;
 }
+
+/** Rejects when `promise` has not settled within `ms`, naming `what`. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Times several rounds of `perRound` events each (a VM's noise is large; the median of a few
+ * rounds is steadier than one). `hit()` feeds the current round.
+ */
+export class RoundCounter {
+  readonly #perRound: number;
+  #current: EventCounter;
+
+  constructor(perRound: number) {
+    this.#perRound = perRound;
+    this.#current = new EventCounter(perRound);
+  }
+
+  /** Call once per event. */
+  hit(): void {
+    this.#current.hit();
+  }
+
+  /**
+   * Runs `rounds` rounds; `start` makes a round's events happen. Resolves with the median time
+   * from a round's first to its last event, in ms.
+   */
+  async median(rounds: number, start: () => Promise<unknown>, what: string): Promise<number> {
+    const times: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      this.#current = new EventCounter(this.#perRound);
+      // oxlint-disable-next-line eslint/no-await-in-loop -- rounds run one after another
+      await start();
+      // oxlint-disable-next-line eslint/no-await-in-loop -- rounds run one after another
+      times.push(await within(this.#current.done, 600_000, what));
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)]!;
+  }
+}
