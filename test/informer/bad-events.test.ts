@@ -3,42 +3,21 @@
  * resourceVersion seen is kept.
  */
 import assert from "node:assert/strict";
-import { after, afterEach, test } from "node:test";
+import { test } from "node:test";
 import { rawObjectFromObject } from "../../src/kube/index.ts";
-import { Informer } from "../../src/informer/index.ts";
-import { countingTimers } from "./counting-timers.ts";
+import { unitSuite } from "./unit-suite.ts";
 import { FakeClient, codeOf, pod, until } from "./fake-client.ts";
-import { assertNoActiveHandles } from "./handles.ts";
 
-const pods = { group: "", version: "v1", resource: "pods" } as const;
-const timers = countingTimers();
-
-const made: Informer[] = [];
-
-// Unref'd timers are invisible to getActiveResourcesInfo(): count them right after each test's
-// informers are closed (close() is idempotent), before a leaked timer could fire and hide.
-afterEach(async () => {
-  await Promise.all(made.splice(0).map((i) => i.close()));
-  assert.equal(timers.live, 0, "live informer timers after close()");
-});
-
-after(async () => {
-  await assertNoActiveHandles();
-});
+const make = unitSuite();
 
 void test("a BOOKMARK or an object without a resourceVersion keeps the last RV and is reported as LOOKOUT_INFORMER_BAD_EVENT", async (t) => {
   const client = new FakeClient();
   client.set(pod("ns", "a", "1"));
   const errors: unknown[] = [];
-  const informer = new Informer({
-    client,
-    resource: pods,
+  const informer = make(client, {
     watchList: "off",
-    backoff: { initialMs: 1, maxMs: 5 },
-    timers,
     metrics: { error: (i) => void errors.push(i.error) },
   });
-  made.push(informer);
   t.after(() => informer.close());
   void informer.start();
   await informer.waitForSync(AbortSignal.timeout(3000));
@@ -71,15 +50,10 @@ void test("a BOOKMARK or an object without a resourceVersion keeps the last RV a
 void test("WatchList: an initial-events-end bookmark without a resourceVersion fails the stream, which is then streamed again", async (t) => {
   const client = new FakeClient();
   const errors: unknown[] = [];
-  const informer = new Informer({
-    client,
-    resource: pods,
+  const informer = make(client, {
     watchList: "on",
-    backoff: { initialMs: 1, maxMs: 5 },
-    timers,
     metrics: { error: (i) => void errors.push(i.error) },
   });
-  made.push(informer);
   t.after(() => informer.close());
   void informer.start();
   const s0 = await client.nextWatch(0);

@@ -4,17 +4,15 @@
  * simulator tests.
  */
 import assert from "node:assert/strict";
-import { after, afterEach, test } from "node:test";
+import { test } from "node:test";
 import type { RawObject, WatchEvent } from "../../src/kube/index.ts";
 import {
   HandlerFailedError,
   Informer,
   type DeletedFinalStateUnknown,
-  type InformerOptions,
 } from "../../src/informer/index.ts";
 import { FakeClient, apiError, codeOf, pod, until } from "./fake-client.ts";
-import { assertNoActiveHandles } from "./handles.ts";
-import { countingTimers } from "./counting-timers.ts";
+import { unitSuite } from "./unit-suite.ts";
 
 const pods = { group: "", version: "v1", resource: "pods" } as const;
 
@@ -51,34 +49,7 @@ function recorder(): { notes: Note[]; handler: Parameters<Informer["addEventHand
   };
 }
 
-/** The timers of every informer made by {@link make} (unless a test brings its own). */
-const timers = countingTimers();
-/** Informers made by the running test. */
-const made: Informer[] = [];
-
-function make(client: FakeClient, extra: Partial<InformerOptions> = {}): Informer {
-  const informer = new Informer({
-    client,
-    resource: pods,
-    watchList: "off",
-    backoff: { initialMs: 1, maxMs: 5 },
-    timers,
-    ...extra,
-  });
-  made.push(informer);
-  return informer;
-}
-
-// Unref'd timers are invisible to getActiveResourcesInfo(): count them instead, right after
-// each test's informers are closed (close() is idempotent), before a leaked timer could fire.
-afterEach(async () => {
-  await Promise.all(made.splice(0).map((i) => i.close()));
-  assert.equal(timers.live, 0, "live informer timers after close()");
-});
-
-after(async () => {
-  await assertNoActiveHandles();
-});
+const make = unitSuite({ watchList: "off" });
 
 void test("paged initial list at RV 0, then watch from the list RV with bookmarks and a 5-10 min timeout", async (t) => {
   const client = new FakeClient();

@@ -3,41 +3,13 @@
  * with a typed error, skipped, and the informer goes on syncing.
  */
 import assert from "node:assert/strict";
-import { after, afterEach, test } from "node:test";
+import { test } from "node:test";
 import type { RawObject } from "../../src/kube/index.ts";
-import { Informer, type InformerMetrics, type InformerOptions } from "../../src/informer/index.ts";
-import { countingTimers } from "./counting-timers.ts";
+import type { InformerMetrics } from "../../src/informer/index.ts";
+import { unitSuite } from "./unit-suite.ts";
 import { FakeClient, codeOf, pod, until } from "./fake-client.ts";
-import { assertNoActiveHandles } from "./handles.ts";
 
-const pods = { group: "", version: "v1", resource: "pods" } as const;
-const timers = countingTimers();
-
-const made: Informer[] = [];
-
-// Unref'd timers are invisible to getActiveResourcesInfo(): count them right after each test's
-// informers are closed (close() is idempotent), before a leaked timer could fire and hide.
-afterEach(async () => {
-  await Promise.all(made.splice(0).map((i) => i.close()));
-  assert.equal(timers.live, 0, "live informer timers after close()");
-});
-
-after(async () => {
-  await assertNoActiveHandles();
-});
-
-function make(client: FakeClient, extra: Partial<InformerOptions> = {}): Informer {
-  const informer = new Informer({
-    client,
-    resource: pods,
-    watchList: "off",
-    backoff: { initialMs: 1, maxMs: 5 },
-    timers,
-    ...extra,
-  });
-  made.push(informer);
-  return informer;
-}
+const make = unitSuite({ watchList: "off" });
 
 function errorSink(): { errors: unknown[]; metrics: InformerMetrics } {
   const errors: unknown[] = [];
