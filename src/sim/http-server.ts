@@ -24,7 +24,8 @@ import {
 import { parseRv } from "./list-options.ts";
 import { serveWatch } from "./watch-serve.ts";
 import type { WatchContext } from "./watch-serve.ts";
-import { renderTable, wantsTable } from "./table.ts";
+import { renderTable } from "./table.ts";
+import { negotiateRequest } from "./media-type.ts";
 import { isKubeObject } from "./json.ts";
 
 /** One served request, as recorded for tests. */
@@ -71,6 +72,7 @@ async function serveList(
   query: URLSearchParams,
 ): Promise<number> {
   const opts = parseListOptions(query, t.def, { watchList: ctx.watchList });
+  const as = negotiateRequest(req, "list");
   const table = ctx.store.table(t.def);
   let plan = planList(ctx.store, ctx.snapshots, table, opts);
   if ("waitFor" in plan) {
@@ -78,8 +80,9 @@ async function serveList(
     plan = planList(ctx.store, ctx.snapshots, table, opts);
     if ("waitFor" in plan) throw tooLargeResourceVersion(plan.waitFor, ctx.store.rv);
   }
-  const list = renderList(table, plan, t.namespace, opts, ctx.snapshots);
-  const body = wantsTable(req) ? renderTable(list, t.def) : list;
+  const metaVersion = as.as === "metadata" ? as.apiVersion : undefined;
+  const list = renderList(table, plan, t.namespace, opts, ctx.snapshots, metaVersion);
+  const body = as.as === "table" ? renderTable(list, t.def) : list;
   if (ctx.faults.takeListStall(t.def)) sendJsonStalled(res, 200, body);
   else sendJson(res, 200, body);
   return 200;
@@ -97,11 +100,13 @@ async function serveObject(
   const { store } = ctx;
   switch (verb) {
     case "get": {
+      const as = negotiateRequest(req, "get");
       const rv = query.get("resourceVersion");
       if (rv !== null && rv !== "" && rv !== "0") await waitForRv(ctx, parseRv(rv));
       const o = store.get(t.def, t.namespace, name);
       if (o === undefined) throw notFound(t.def, name);
-      if (wantsTable(req)) sendJson(res, 200, renderTable(`{"items":[${o.json}]}`, t.def));
+      if (as.as === "table") sendJson(res, 200, renderTable(`{"items":[${o.json}]}`, t.def));
+      else if (as.as === "metadata") sendJson(res, 200, o.partialJson(as.apiVersion));
       else sendJson(res, 200, o.json);
       return 200;
     }
@@ -200,13 +205,16 @@ async function route(
       watchList: ctx.watchList,
       ...(t.name === undefined ? {} : { name: t.name }),
     });
+    // A Table watch is served as plain objects, as before (kubectl -w copes).
+    const as = negotiateRequest(req, "watch");
     const rv = opts.resourceVersion;
     if (opts.sendInitialEvents === true && rv !== undefined && rv !== "0") {
       // A streaming list from N is synced to >= N: wait for N like list/get, else 504.
       await waitForRv(ctx, parseRv(rv));
       if (res.destroyed) return { status: 499, watch: true }; // the client left during the wait
     }
-    serveWatch(ctx, ctx.store.table(t.def), t.namespace, opts, res);
+    const metaVersion = as.as === "metadata" ? as.apiVersion : undefined;
+    serveWatch(ctx, ctx.store.table(t.def), t.namespace, opts, res, metaVersion);
     return { status: 200, watch: true };
   }
   if (verb === "list") return { status: await serveList(ctx, req, res, t, query), watch: false };

@@ -139,13 +139,18 @@ export function planList(
   return { objects: store.stateAt(table, rv), rv, start: "", limit: opts.limit };
 }
 
-/** Builds the JSON body of one list page, keeping a snapshot when it hands out a token. */
+/**
+ * Builds the JSON body of one list page, keeping a snapshot when it hands out a token. With
+ * `metadataApiVersion` (e.g. `meta.k8s.io/v1`) the page is a `PartialObjectMetadataList` of
+ * `PartialObjectMetadata` items (same paging, RV and selector rules); otherwise whole objects.
+ */
 export function renderList(
   table: ResourceTable,
   plan: ListPlan,
   namespace: string,
   opts: ParsedListOptions,
   snapshots: Snapshots,
+  metadataApiVersion?: string,
 ): string {
   const { objects } = plan;
   let i = lowerBound(objects, plan.start);
@@ -160,7 +165,7 @@ export function renderList(
   for (; i < end && parts.length < limit; i++) {
     const o = objects[i]!;
     if (!matches(o, namespace, opts)) continue;
-    parts.push(o.json);
+    parts.push(metadataApiVersion === undefined ? o.json : o.partialJson(metadataApiVersion));
     lastKey = o.key;
   }
   let meta = `"resourceVersion":"${plan.rv}"`;
@@ -168,6 +173,9 @@ export function renderList(
     if (plan.rv !== -1) snapshots.keep(table, plan.rv, objects, opts.continueToken === undefined);
     meta += `,"continue":"${encodeContinue(plan.rv, `${lastKey}\u0000`)}"`;
     if (!opts.hasSelectors) meta += `,"remainingItemCount":${end - i}`;
+  }
+  if (metadataApiVersion !== undefined) {
+    return `{"kind":"PartialObjectMetadataList","apiVersion":"${metadataApiVersion}","metadata":{${meta}},"items":[${parts.join(",")}]}`;
   }
   const def = table.def;
   const listKind = def.listKind ?? `${def.kind}List`;

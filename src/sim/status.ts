@@ -196,3 +196,15 @@ export function injected(code: number, retryAfterSeconds: number | undefined): S
   };
   return new SimError(SimErrorCode.Http, failure(code, reason, message, details));
 }
+
+/** 406 NotAcceptable when no media type of the Accept header can be served. */
+export function notAcceptable(accept: string): SimError {
+  return new SimError(
+    SimErrorCode.Http,
+    failure(
+      406,
+      "NotAcceptable",
+      `only the following media types are accepted: application/json, application/json;as=PartialObjectMetadata(List);g=meta.k8s.io;v=v1 (or v1beta1), application/json;as=Table;g=meta.k8s.io;v=v1 (got "${accept}")`,
+    ),
+  );
+}

@@ -21,6 +21,7 @@ export class StoredObject {
   readonly json: string;
   readonly labels: Readonly<Record<string, string>> | undefined;
   #parsed: KubeObject | undefined;
+  #metadataJson: string | undefined;
 
   /** Serializes `object` (which the store then never mutates nor hands out). */
   constructor(object: KubeObject, rv: number) {
@@ -37,6 +38,21 @@ export class StoredObject {
   /** The parsed object, read-only: never mutate it nor hand it out (use `JSON.parse(json)`). */
   get object(): KubeObject {
     return this.#parsed ?? parseKubeObject(this.json);
+  }
+
+  /**
+   * The JSON text of `metadata` alone, computed on first use and kept (metadata-only lists and
+   * watches read it; full-object traffic never pays for it). From the parsed object while this
+   * is the current version, else from the text.
+   */
+  get metadataJson(): string {
+    this.#metadataJson ??= JSON.stringify(this.object.metadata);
+    return this.#metadataJson;
+  }
+
+  /** This version as a `PartialObjectMetadata` of meta.k8s.io `apiVersion` (JSON text). */
+  partialJson(apiVersion: string): string {
+    return `{"kind":"PartialObjectMetadata","apiVersion":"${apiVersion}","metadata":${this.metadataJson}}`;
   }
 
   /** Drops the parsed object once a newer version replaced this one. */

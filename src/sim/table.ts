@@ -3,15 +3,9 @@
  * Name and Age, rows carrying the object's metadata (PartialObjectMetadata) so kubectl can
  * add the NAMESPACE column.
  */
-import type { IncomingMessage } from "node:http";
 import type { ResourceDefinition } from "../kube/resource.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { isKubeObject, isRecord, parseJson } from "./json.ts";
-
-/** True when the client asks for a Table (`Accept: application/json;as=Table;...`). */
-export function wantsTable(req: IncomingMessage): boolean {
-  return (req.headers.accept ?? "").includes("as=Table");
-}
 
 function age(created: string | undefined, now: number): string {
   if (created === undefined) return "<unknown>";

@@ -27,13 +27,18 @@ export interface WatchContext {
 
 const MIN_REQUEST_TIMEOUT_S = 1800;
 
-/** Answers a watch request: 200 and a stream of `{"type","object"}` lines. */
+/**
+ * Answers a watch request: 200 and a stream of `{"type","object"}` lines. With
+ * `metadataApiVersion` (e.g. `meta.k8s.io/v1`) every object, bookmarks included, is a
+ * `PartialObjectMetadata`; otherwise whole objects.
+ */
 export function serveWatch(
   ctx: WatchContext,
   table: ResourceTable,
   namespace: string,
   opts: ParsedListOptions,
   res: ServerResponse,
+  metadataApiVersion?: string,
 ): void {
   const { store } = ctx;
   const rvText = opts.resourceVersion;
@@ -75,10 +80,11 @@ export function serveWatch(
     ctx.nextWatchId(),
     (closed) => ctx.hub.remove(closed),
     ctx.maxWatcherBufferBytes,
+    metadataApiVersion,
   );
   if (sendInitial) {
     for (const o of sortedObjects(table)) {
-      if (w.selects(o)) w.enqueue(`{"type":"ADDED","object":${o.json}}\n`);
+      if (w.selects(o)) w.enqueue(`{"type":"ADDED","object":${w.objectJson(o)}}\n`);
     }
     if (endBookmark) w.bookmark(store.rv, true);
   } else {

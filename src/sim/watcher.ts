@@ -47,6 +47,8 @@ export class Watcher {
   dropCount = 0;
   readonly #onClose: (w: Watcher) => void;
   readonly #timers: NodeJS.Timeout[] = [];
+  /** meta.k8s.io version of a metadata-only watch; undefined for whole objects. */
+  readonly #metadataApiVersion: string | undefined;
 
   constructor(
     table: ResourceTable,
@@ -56,7 +58,9 @@ export class Watcher {
     opened: number,
     onClose: (w: Watcher) => void,
     maxBufferBytes: number,
+    metadataApiVersion?: string,
   ) {
+    this.#metadataApiVersion = metadataApiVersion;
     this.table = table;
     this.#maxPendingChars = maxBufferBytes;
     this.#res = res;
@@ -102,6 +106,12 @@ export class Watcher {
   /** True when `o` is in this watch's selection. */
   selects(o: StoredObject): boolean {
     return matches(o, this.#filter.namespace, this.#filter);
+  }
+
+  /** The JSON text this watch sends for `o`: the whole object or its PartialObjectMetadata. */
+  objectJson(o: StoredObject): string {
+    const v = this.#metadataApiVersion;
+    return v === undefined ? o.json : o.partialJson(v);
   }
 
   /**
@@ -152,7 +162,7 @@ export class Watcher {
       this.dropCount--;
       return;
     }
-    this.enqueue(`{"type":"${type}","object":${event.object.json}}\n`);
+    this.enqueue(`{"type":"${type}","object":${this.objectJson(event.object)}}\n`);
   }
 
   /** A BOOKMARK line at `rv`, optionally the initial-events-end one. */
@@ -161,8 +171,11 @@ export class Watcher {
     const annotations = initialEventsEnd
       ? `,"annotations":{"k8s.io/initial-events-end":"true"}`
       : "";
+    const meta = this.#metadataApiVersion;
+    const kind = meta === undefined ? def.kind : "PartialObjectMetadata";
+    const apiVersion = meta ?? groupVersion(def);
     this.enqueue(
-      `{"type":"BOOKMARK","object":{"kind":"${def.kind}","apiVersion":"${groupVersion(def)}","metadata":{"resourceVersion":"${rv}"${annotations}}}}\n`,
+      `{"type":"BOOKMARK","object":{"kind":"${kind}","apiVersion":"${apiVersion}","metadata":{"resourceVersion":"${rv}"${annotations}}}}\n`,
     );
   }
 
