@@ -185,3 +185,16 @@ export async function until(check: () => boolean, ms = 5000, what = "condition")
 export function codeOf(err: unknown): unknown {
   return typeof err === "object" && err !== null && "code" in err ? err.code : undefined;
 }
+
+/** The in-stream 410 the API server sends for a watch from a compacted resourceVersion. */
+export const EXPIRED_EVENT: WatchEvent = {
+  type: "ERROR",
+  status: {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    reason: "Expired",
+    code: 410,
+  },
+};

@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { RawObject, WatchEvent } from "../../src/kube/index.ts";
+import type { RawObject } from "../../src/kube/index.ts";
 import {
   HandlerFailedError,
   Informer,
   type DeletedFinalStateUnknown,
 } from "../../src/informer/index.ts";
-import { FakeClient, apiError, codeOf, pod, until } from "./fake-client.ts";
+import { EXPIRED_EVENT, FakeClient, apiError, codeOf, pod, until } from "./fake-client.ts";
 import { unitSuite } from "./unit-suite.ts";
 
 const pods = { group: "", version: "v1", resource: "pods" } as const;
@@ -140,17 +140,7 @@ void test('watch 410 relists at the last RV, falls back to RV "" on Expired, and
   client.set(pod("ns", "fresh", "161"));
   client.rv = "170";
   client.listErrors.push(apiError(410, "Expired"));
-  s0.push({
-    type: "ERROR",
-    status: {
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      reason: "Expired",
-      code: 410,
-    },
-  });
+  s0.push(EXPIRED_EVENT);
   const s1 = await client.nextWatch(1);
   assert.equal(s1.options.resourceVersion, "170");
   assert.deepEqual(
@@ -313,17 +303,6 @@ void test("WatchList auto: streaming is tried again after each early end (one pa
   client.set(pod("ns", "a", "1"));
   const informer = make(client, { watchList: "auto" });
   t.after(() => informer.close());
-  const expired: WatchEvent = {
-    type: "ERROR",
-    status: {
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      reason: "Expired",
-      code: 410,
-    },
-  };
   void informer.start();
   const s0 = await client.nextWatch(0);
   assert.equal(s0.options.sendInitialEvents, true);
@@ -332,7 +311,7 @@ void test("WatchList auto: streaming is tried again after each early end (one pa
   const s1 = await client.nextWatch(1);
   assert.equal(client.lists.length, 1, "one paged LIST after the early end");
   assert.equal(s1.options.sendInitialEvents, undefined);
-  s1.push(expired);
+  s1.push(EXPIRED_EVENT);
   const s2 = await client.nextWatch(2);
   assert.equal(s2.options.sendInitialEvents, true, "the next sync streams again");
   s2.push({ type: "ADDED", object: pod("ns", "a", "1") });
@@ -340,7 +319,7 @@ void test("WatchList auto: streaming is tried again after each early end (one pa
   const s3 = await client.nextWatch(3);
   assert.equal(client.lists.length, 2);
   assert.equal(s3.options.sendInitialEvents, undefined);
-  s3.push(expired);
+  s3.push(EXPIRED_EVENT);
   const s4 = await client.nextWatch(4);
   assert.equal(s4.options.sendInitialEvents, true, "two early ends in a row: still streaming");
   assert.equal(client.lists.length, 2);
@@ -589,17 +568,7 @@ void test("a throwing logger or metrics hook does not stop the informer", async 
   await informer.waitForSync(AbortSignal.timeout(3000));
   assert.equal(client.lists.length, 2);
   const s0 = await client.nextWatch(0);
-  s0.push({
-    type: "ERROR",
-    status: {
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      reason: "Expired",
-      code: 410,
-    },
-  });
+  s0.push(EXPIRED_EVENT);
   await client.nextWatch(1);
   assert.equal(client.lists.length, 3);
 });
@@ -690,17 +659,7 @@ void test("delete and re-create under one key, missed by the watch, arrives on r
   void informer.start();
   const s0 = await client.nextWatch(0);
   client.set(pod("ns", "a", "7", { uid: "second" }));
-  s0.push({
-    type: "ERROR",
-    status: {
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      reason: "Expired",
-      code: 410,
-    },
-  });
+  s0.push(EXPIRED_EVENT);
   await until(() => uids.length === 2);
   assert.deepEqual(uids, ["first", "second"]);
 });

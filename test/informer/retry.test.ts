@@ -4,24 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { KubeApiError, type WatchEvent } from "../../src/kube/index.ts";
+import { KubeApiError } from "../../src/kube/index.ts";
 import { countingTimers } from "./counting-timers.ts";
 import { unitSuite } from "./unit-suite.ts";
-import { FakeClient, apiError, pod } from "./fake-client.ts";
+import { EXPIRED_EVENT, FakeClient, apiError, pod } from "./fake-client.ts";
 
 const make = unitSuite();
-
-const expiredEvent: WatchEvent = {
-  type: "ERROR",
-  status: {
-    kind: "Status",
-    apiVersion: "v1",
-    metadata: {},
-    status: "Failure",
-    reason: "Expired",
-    code: 410,
-  },
-};
 
 function tooLarge(): KubeApiError {
   return new KubeApiError("HTTP 504", {
@@ -53,17 +41,17 @@ for (const failure of ["410 Expired event", "504 TooLarge answer"] as const) {
     await informer.waitForSync(AbortSignal.timeout(3000));
     if (failure === "504 TooLarge answer") client.watchErrors.push(tooLarge());
     // The watch expires: the next sync streams again at the last RV (client-go does the same).
-    s0.push(expiredEvent);
+    s0.push(EXPIRED_EVENT);
     const s1 = await client.nextWatch(1);
     assert.equal(s1.options.sendInitialEvents, true);
     assert.equal(s1.options.resourceVersion, "500");
-    if (failure === "410 Expired event") s1.push(expiredEvent);
+    if (failure === "410 Expired event") s1.push(EXPIRED_EVENT);
     const s2 = await client.nextWatch(2);
     assert.equal(s2.options.sendInitialEvents, true);
     assert.equal(s2.options.resourceVersion, "", "the RV that failed is not retried");
     s2.push({ type: "ADDED", object: pod("ns", "a", "7") });
     s2.push({ type: "BOOKMARK", resourceVersion: "7", initialEventsEnd: true });
-    s2.push(expiredEvent);
+    s2.push(EXPIRED_EVENT);
     const s3 = await client.nextWatch(3);
     assert.equal(s3.options.resourceVersion, "7", "after a sync, the last RV is used again");
     assert.equal(client.lists.length, 0);
