@@ -88,10 +88,15 @@ export interface WatchStream {
   close(): void;
 }
 
-/** Opens a watch (GET `path`) and reads it line by line. */
-export function watch(t: TestContext, c: SimulatedCluster, path: string): Promise<WatchStream> {
+/** Opens a watch (GET `path`, with extra request `headers`) and reads it line by line. */
+export function watch(
+  t: TestContext,
+  c: SimulatedCluster,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<WatchStream> {
   return new Promise((resolve, reject) => {
-    const req = request(`${c.url}${path}`, { agent: false }, (res) => {
+    const req = request(`${c.url}${path}`, { agent: false, headers }, (res) => {
       const lines: Json[] = [];
       const waiters: ((v: Json) => void)[] = [];
       let buf = "";
