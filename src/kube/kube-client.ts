@@ -74,6 +74,24 @@ export type KubeClientTimers = Timers;
 
 const SAMPLE_CHARS = 200;
 
+/** Accept headers of a whole-object client and of the metadata-only view. */
+interface AcceptHeaders {
+  readonly list: string;
+  readonly watch: string;
+}
+
+const JSON_ACCEPT: AcceptHeaders = { list: "application/json", watch: "application/json" };
+
+/**
+ * Metadata only, falling back to whole objects where the server cannot transform (as client-go's
+ * metadata client does). A server without the transformation answers plain JSON objects; the
+ * client decodes either, so the caller gets RawObjects in both cases.
+ */
+const METADATA_ACCEPT: AcceptHeaders = {
+  list: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json",
+  watch: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json",
+};
+
 function checkStallTimeout(ms: number | undefined): number | undefined {
   if (ms !== undefined && !(Number.isFinite(ms) && ms > 0)) {
     throw new RangeError(`stallTimeoutMs must be a positive number, got ${String(ms)}`);
@@ -98,6 +116,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
   readonly #timers: Timers;
   #closed = false;
   readonly #inFlight = new Set<HttpExchange>();
+  #metadataOnly: ListWatchClient | undefined;
 
   /** Throws `KubeConfigError` (`LOOKOUT_KUBE_CONFIG`) for a server that is not an http(s) URL. */
   constructor(options: KubeClientOptions) {
@@ -167,7 +186,38 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
    * the headers or between body chunks. Rejects with a `RangeError` for a `stallTimeoutMs` that
    * is not a positive finite number.
    */
-  async list(resource: ResourceId, options: ListOptions, signal?: AbortSignal): Promise<ListPage> {
+  list(resource: ResourceId, options: ListOptions, signal?: AbortSignal): Promise<ListPage> {
+    return this.#list(resource, options, signal, JSON_ACCEPT.list);
+  }
+
+  /**
+   * A view of this client that asks for metadata only: lists send
+   * `Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json`
+   * and watches the same with `as=PartialObjectMetadata`, so the server answers
+   * `PartialObjectMetadata` objects (kind, apiVersion `meta.k8s.io/v1`, full `metadata`, no
+   * `spec`/`data`). Everything else is this client's: agent, authentication, headers, hooks,
+   * timers, decoding (RawObjects built from the PartialObjectMetadata objects), errors, and
+   * `close()` (the view has no lifecycle of its own; it fails with `LOOKOUT_KUBE_CLOSED` once
+   * this client is closed). A server that does not support the transformation answers whole
+   * objects (the `application/json` fallback), which the view returns unchanged; check
+   * `kind` when that matters. Returns the same view on every call; does no I/O.
+   */
+  withMetadataOnly(): ListWatchClient {
+    this.#metadataOnly ??= {
+      list: (resource, options, signal) =>
+        this.#list(resource, options, signal, METADATA_ACCEPT.list),
+      watch: (resource, options, signal) =>
+        this.#watchWith(resource, options, signal, METADATA_ACCEPT.watch),
+    };
+    return this.#metadataOnly;
+  }
+
+  async #list(
+    resource: ResourceId,
+    options: ListOptions,
+    signal: AbortSignal | undefined,
+    accept: string,
+  ): Promise<ListPage> {
     const path = resourcePath(resource, options.namespace) + listQuery(options);
     const stall = checkStallTimeout(options.stallTimeoutMs);
     const started = performance.now();
@@ -179,6 +229,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
       this.#gzip,
       stall,
       started,
+      accept,
     );
     let body: Buffer;
     try {
@@ -200,9 +251,19 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     options: WatchOptions,
     signal?: AbortSignal,
   ): AsyncIterable<WatchEvent> {
+    return this.#watchWith(resource, options, signal, JSON_ACCEPT.watch);
+  }
+
+  #watchWith(
+    resource: ResourceId,
+    options: WatchOptions,
+    signal: AbortSignal | undefined,
+    accept: string,
+  ): AsyncIterable<WatchEvent> {
     const path = resourcePath(resource, options.namespace) + watchQuery(options);
     const stall = checkStallTimeout(options.stallTimeoutMs);
-    return this.#watch(resource, path, options.stripManagedFields ?? true, stall, signal);
+    const strip = options.stripManagedFields ?? true;
+    return this.#watch(resource, path, strip, stall, signal, accept);
   }
 
   async *#watch(
@@ -211,6 +272,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     strip: boolean,
     stallTimeoutMs: number | undefined,
     signal: AbortSignal | undefined,
+    accept: string,
   ): AsyncGenerator<WatchEvent, void, undefined> {
     const started = performance.now();
     const { ex, res } = await this.#open(
@@ -221,6 +283,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
       false,
       stallTimeoutMs,
       started,
+      accept,
     );
     this.#onRequest("watch", resource, res.statusCode ?? 0, started);
     const chunks: AsyncIterator<Buffer> = res[Symbol.asyncIterator]();
@@ -303,11 +366,12 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     gzip: boolean,
     stallTimeoutMs: number | undefined,
     started: number,
+    accept: string,
   ): Promise<{ ex: HttpExchange; res: IncomingMessage }> {
     signal?.throwIfAborted();
     if (this.#closed) throw new KubeClientClosedError();
     const headers: Record<string, string> = {
-      Accept: "application/json",
+      Accept: accept,
       "User-Agent": "kube-lookout",
       ...this.#headers,
     };
