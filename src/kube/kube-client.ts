@@ -200,7 +200,8 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
    * `close()` (the view has no lifecycle of its own; it fails with `LOOKOUT_KUBE_CLOSED` once
    * this client is closed). A server that does not support the transformation answers whole
    * objects (the `application/json` fallback), which the view returns unchanged; check
-   * `kind` when that matters. Returns the same view on every call; does no I/O.
+   * `kind` when that matters. An `Accept` in `KubeClientOptions.headers` replaces these
+   * headers, as it replaces the client's own. Returns the same view on every call; no I/O.
    */
   withMetadataOnly(): ListWatchClient {
     this.#metadataOnly ??= {
