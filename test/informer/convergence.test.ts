@@ -12,7 +12,7 @@ import { countingTimers } from "./counting-timers.ts";
 import { Informer } from "../../src/informer/index.ts";
 import { KubeClient } from "../../src/kube/index.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
-import { assertNoActiveHandles } from "./handles.ts";
+import { assertNoActiveHandles } from "../support/handles.ts";
 import { PODS, converge, delay } from "./sim-harness.ts";
 import { mulberry32 as seededRandom } from "../../src/sim/index.ts";
 

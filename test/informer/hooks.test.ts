@@ -6,7 +6,7 @@ import { after, test } from "node:test";
 import { Informer, type InformerMetrics } from "../../src/informer/index.ts";
 import { countingTimers } from "./counting-timers.ts";
 import { FakeClient, pod, until } from "./fake-client.ts";
-import { assertNoActiveHandles } from "./handles.ts";
+import { assertNoActiveHandles } from "../support/handles.ts";
 
 const pods = { group: "", version: "v1", resource: "pods" } as const;
 

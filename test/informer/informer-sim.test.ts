@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { InformerFactory } from "../../src/informer/index.ts";
-import { assertNoActiveHandles } from "./handles.ts";
+import { assertNoActiveHandles } from "../support/handles.ts";
 import {
   PODS,
   converge,

@@ -9,7 +9,7 @@ import { after, afterEach } from "node:test";
 import { Informer, type InformerOptions } from "../../src/informer/index.ts";
 import { countingTimers } from "./counting-timers.ts";
 import type { FakeClient } from "./fake-client.ts";
-import { assertNoActiveHandles } from "./handles.ts";
+import { assertNoActiveHandles } from "../support/handles.ts";
 
 const PODS = { group: "", version: "v1", resource: "pods" } as const;
 

@@ -14,7 +14,7 @@ import {
   mergeExtraRows,
   parseKubeVersion,
 } from "../../../src/helm/deprecations/index.ts";
-import { assertNoActiveHandles } from "./handles.ts";
+import { assertNoActiveHandles } from "../../support/handles.ts";
 
 async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "lookout-extra-rows-"));

@@ -9,7 +9,7 @@ import type { TestContext } from "node:test";
 import type { Logger } from "../../../src/logging/index.ts";
 import { BadExtraRowsError, watchExtraRows } from "../../../src/helm/deprecations/index.ts";
 import type { ExtraRowsChange } from "../../../src/helm/deprecations/index.ts";
-import { assertNoActiveHandles } from "./handles.ts";
+import { assertNoActiveHandles } from "../../support/handles.ts";
 
 const DEBOUNCE_MS = 30;
 const WAIT_MS = 5_000;
