@@ -34,6 +34,21 @@ export function skipWs(b: Uint8Array, i: number, end: number): number {
   return i;
 }
 
+/**
+ * After an object member's value ending at `i`: returns the index of the next member's key
+ * (past `,` and whitespace) or of the object's closing `}`, so a caller's loop goes on while
+ * `b[i]` is not `}`. A trailing comma, or anything but `,` or `}`, fails.
+ */
+export function nextMember(b: Uint8Array, i: number, end: number): number {
+  i = skipWs(b, i, end);
+  const c = b[i];
+  if (c === CLOSE_BRACE) return i;
+  if (c !== COMMA) fail("expected ',' or '}'", i);
+  i = skipWs(b, i + 1, end);
+  if (b[i] !== QUOTE) fail("expected a key", i);
+  return i;
+}
+
 /** Expects byte `c` at the first non-whitespace position from `i`; returns the index after it. */
 export function expectByte(b: Uint8Array, i: number, end: number, c: number, what: string): number {
   i = skipWs(b, i, end);

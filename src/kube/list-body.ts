@@ -9,6 +9,7 @@ import {
   expectByte,
   fail,
   keyMatches,
+  nextMember,
   skipString,
   skipValue,
   skipWs,
@@ -62,13 +63,8 @@ export function parseListBody(b: Buffer, strip: boolean): ListPage {
       } else {
         i = skipValue(b, i, end);
       }
-      i = skipWs(b, i, end);
-      if (b[i] === BYTES.COMMA) {
-        i = skipWs(b, i + 1, end);
-        continue;
-      }
+      i = nextMember(b, i, end);
       if (b[i] === BYTES.CLOSE_BRACE) break;
-      fail("expected ',' or '}'", i);
     }
   }
   i = skipWs(b, i + 1, end);
@@ -96,13 +92,8 @@ function readListMeta(
     i = skipValue(b, i, end);
     const key = LIST_META_KEYS.find((k) => keyMatches(b, ks, ke, k));
     if (key !== undefined) found(key, vs, i);
-    i = skipWs(b, i, end);
-    if (b[i] === BYTES.COMMA) {
-      i = skipWs(b, i + 1, end);
-      continue;
-    }
+    i = nextMember(b, i, end);
     if (b[i] === BYTES.CLOSE_BRACE) return i + 1;
-    fail("expected ',' or '}'", i);
   }
 }
 

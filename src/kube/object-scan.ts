@@ -19,6 +19,7 @@ import {
   hasEscape,
   keyIs,
   keyMatches,
+  nextMember,
   plainKey,
   skipString,
   skipValue,
@@ -73,17 +74,11 @@ export function scanObject(b: Buffer, start: number, end: number): ObjectScan {
       if (b[i] === BYTES.OPEN_BRACE) i = scanMetadata(b, i, end, out);
       else i = skipValue(b, i, end);
     } else i = skipValue(b, i, end);
-    i = skipWs(b, i, end);
-    const c = b[i];
-    if (c === BYTES.COMMA) {
-      i = skipWs(b, i + 1, end);
-      continue;
-    }
-    if (c === BYTES.CLOSE_BRACE) {
+    i = nextMember(b, i, end);
+    if (b[i] === BYTES.CLOSE_BRACE) {
       out.end = i + 1;
       return out;
     }
-    fail("expected ',' or '}'", i);
   }
 }
 
@@ -141,14 +136,8 @@ function scanMetadata(b: Buffer, start: number, end: number, out: ObjectScan): n
     }
     if (k !== 5) kept = true;
     prevEnd = i;
-    i = skipWs(b, i, end);
-    const c = b[i];
-    if (c === BYTES.COMMA) {
-      i = skipWs(b, i + 1, end);
-      continue;
-    }
-    if (c === BYTES.CLOSE_BRACE) return i + 1;
-    fail("expected ',' or '}'", i);
+    i = nextMember(b, i, end);
+    if (b[i] === BYTES.CLOSE_BRACE) return i + 1;
   }
 }
 
@@ -180,13 +169,7 @@ function scanLabels(b: Buffer, start: number, end: number, out: ObjectScan): num
         });
       } else labels[key] = value;
     }
-    i = skipWs(b, i, end);
-    const c = b[i];
-    if (c === BYTES.COMMA) {
-      i = skipWs(b, i + 1, end);
-      continue;
-    }
-    if (c === BYTES.CLOSE_BRACE) return i + 1;
-    fail("expected ',' or '}'", i);
+    i = nextMember(b, i, end);
+    if (b[i] === BYTES.CLOSE_BRACE) return i + 1;
   }
 }

@@ -10,6 +10,7 @@ import {
   expectByte,
   fail,
   keyMatches,
+  nextMember,
   skipString,
   skipValue,
   skipWs,
@@ -76,13 +77,8 @@ export function decodeWatchLine(line: Buffer, strip: boolean): WatchEvent {
       } else {
         i = skipValue(line, i, end);
       }
-      i = skipWs(line, i, end);
-      if (line[i] === BYTES.COMMA) {
-        i = skipWs(line, i + 1, end);
-        continue;
-      }
+      i = nextMember(line, i, end);
       if (line[i] === BYTES.CLOSE_BRACE) break;
-      fail("expected ',' or '}'", i);
     }
   }
   i = skipWs(line, i + 1, end);
