@@ -40,3 +40,25 @@ export function countingTimers(): CountingTimers {
     },
   };
 }
+
+/**
+ * Timers that fire after `realMs` whatever delay is asked, recording each asked delay in
+ * `delays`: for tests of long waits (Retry-After, 10 s warnings) that must not take that long.
+ */
+export function fastTimers(realMs: number): InformerTimers & { readonly delays: number[] } {
+  const handles = new Map<unknown, NodeJS.Timeout>();
+  const delays: number[] = [];
+  return {
+    delays,
+    setTimeout(fn, ms) {
+      delays.push(ms);
+      const token = {};
+      handles.set(token, setTimeout(fn, realMs));
+      return token;
+    },
+    clearTimeout(token) {
+      clearTimeout(handles.get(token));
+      handles.delete(token);
+    },
+  };
+}

@@ -12,6 +12,7 @@ import {
   type DeletedFinalStateUnknown,
 } from "../../src/informer/index.ts";
 import { EXPIRED_EVENT, FakeClient, apiError, codeOf, pod, until } from "./fake-client.ts";
+import { fastTimers } from "./counting-timers.ts";
 import { unitSuite } from "./unit-suite.ts";
 
 const pods = { group: "", version: "v1", resource: "pods" } as const;
@@ -191,20 +192,12 @@ void test('an expired continue token restarts the whole list at RV ""', async (t
 
 void test("429 with Retry-After on a watch waits that long and re-watches without a relist", async (t) => {
   const client = new FakeClient();
-  const delays: number[] = [];
-  const handles = new Map<unknown, NodeJS.Timeout>();
+  const timers = fastTimers(1);
+  const delays = timers.delays;
   const informer = make(client, {
     // Retry-After is capped at twice the backoff maximum: 7 s fits under 2 × 5 s.
     backoff: { initialMs: 1, maxMs: 5000 },
-    timers: {
-      setTimeout: (fn, ms) => {
-        delays.push(ms);
-        const token = {};
-        handles.set(token, setTimeout(fn, 1));
-        return token;
-      },
-      clearTimeout: (token) => clearTimeout(handles.get(token)),
-    },
+    timers,
   });
   t.after(() => informer.close());
   client.watchErrors.push(apiError(429, "TooManyRequests", 7));
@@ -619,21 +612,13 @@ void test('a watch from RV "" does not take the RV of its synthetic ADDEDs until
 
 void test("a streaming list warns every 10 s while the end bookmark is missing, and stops at the bookmark", async (t) => {
   const client = new FakeClient();
-  const handles = new Map<unknown, NodeJS.Timeout>();
-  const delays: number[] = [];
+  const timers = fastTimers(2);
+  const delays = timers.delays;
   let warnings = 0;
   const informer = make(client, {
     watchList: "on",
     logger: { debug: noop, info: noop, error: noop, warn: () => void warnings++ },
-    timers: {
-      setTimeout: (fn, ms) => {
-        delays.push(ms);
-        const token = {};
-        handles.set(token, setTimeout(fn, 2));
-        return token;
-      },
-      clearTimeout: (token) => clearTimeout(handles.get(token)),
-    },
+    timers,
   });
   t.after(() => informer.close());
   void informer.start();
