@@ -3,26 +3,35 @@
  * Lists are read with the targeted scanner (`list-body.ts`), watches with the line decoder
  * (`watch-lines.ts`, `watch-event.ts`), so no object is JSON.parsed on the way in.
  */
-import { Agent as HttpAgent, type IncomingMessage, type RequestOptions } from "node:http";
-import { Agent as HttpsAgent, type AgentOptions } from "node:https";
+import type { IncomingMessage, RequestOptions } from "node:http";
+import type { AgentOptions } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { silentLogger, type Logger } from "../logging/index.ts";
-import { KubeBadResponseError, KubeClientClosedError, KubeConfigError } from "./errors.ts";
-import { HttpExchange, UNREF_TIMERS, type Timers } from "./http-exchange.ts";
+import { KubeBadResponseError, KubeConfigError } from "./errors.ts";
+import { UNREF_TIMERS, type HttpExchange, type Timers } from "./http-exchange.ts";
+import { HttpRequester } from "./http-requester.ts";
 import { kubeConfigAuthenticator } from "./kube-config-auth.ts";
 import { apiErrorFromResponse, readBody } from "./http-body.ts";
 import { parseListBody } from "./list-body.ts";
 import { listQuery, watchQuery } from "./query.ts";
 import { formatResourceId, resourcePath, type ResourceId } from "./resource.ts";
-import type { ListOptions, ListPage, ListWatchClient, WatchEvent, WatchOptions } from "./types.ts";
-import { decodeWatchLine } from "./watch-event.ts";
-import { WatchLineSplitter } from "./watch-lines.ts";
+import { rawObjectFromJson } from "./raw-object.ts";
+import type {
+  KubeObject,
+  ListOptions,
+  ListPage,
+  ListWatchClient,
+  RawObject,
+  WatchEvent,
+  WatchOptions,
+} from "./types.ts";
+import { watchEvents } from "./watch-stream.ts";
 
 /** Cheap, synchronous callbacks for metrics. A hook that throws is logged, never propagated. */
 export interface KubeClientHooks {
   /** After each response's headers (watch) or whole body (list); `statusCode` 0 = no response. */
   onRequest?(info: {
-    verb: "list" | "watch";
+    verb: RequestVerb;
     resource: ResourceId;
     statusCode: number;
     durationMs: number;
@@ -34,6 +43,17 @@ export interface KubeClientHooks {
   /** Body bytes received (list and watch), as they arrive. */
   onBytes?(bytes: number): void;
 }
+
+/** Options of {@link KubeClient.get} and {@link KubeClient.getJson}. */
+export interface GetOptions {
+  /** Fail with `LOOKOUT_WATCH_STALLED` when no byte arrives for this long. */
+  readonly stallTimeoutMs?: number;
+  /** Remove `metadata.managedFields` (default true). */
+  readonly stripManagedFields?: boolean;
+}
+
+/** The API verbs this client sends (all are HTTP GETs). */
+export type RequestVerb = "get" | "list" | "watch";
 
 /** Options of {@link KubeClient}. */
 export interface KubeClientOptions {
@@ -104,44 +124,24 @@ function checkStallTimeout(ms: number | undefined): number | undefined {
  * agent and every socket (idempotent); later calls reject with `LOOKOUT_KUBE_CLOSED`.
  */
 export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable {
-  readonly #url: URL;
-  readonly #basePath: string;
-  readonly #secure: boolean;
-  readonly #agent: HttpAgent;
-  readonly #headers: Readonly<Record<string, string>>;
+  readonly #requester: HttpRequester;
   readonly #logger: Logger;
   readonly #hooks: KubeClientHooks;
   readonly #gzip: boolean;
-  readonly #authenticate: KubeClientOptions["authenticate"];
-  readonly #timers: Timers;
-  #closed = false;
-  readonly #inFlight = new Set<HttpExchange>();
   #metadataOnly: ListWatchClient | undefined;
 
   /** Throws `KubeConfigError` (`LOOKOUT_KUBE_CONFIG`) for a server that is not an http(s) URL. */
   constructor(options: KubeClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.server);
-    } catch (err) {
-      throw new KubeConfigError(`invalid server URL ${JSON.stringify(options.server)}`, {
-        cause: err,
-      });
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new KubeConfigError(`server URL ${JSON.stringify(options.server)} is not http(s)`);
-    }
-    this.#url = url;
-    this.#basePath = url.pathname.replace(/\/+$/, "");
-    this.#secure = url.protocol === "https:";
-    const agentOptions = { keepAlive: true, ...options.agentOptions };
-    this.#agent = this.#secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-    this.#headers = { ...options.headers };
+    this.#requester = new HttpRequester({
+      server: options.server,
+      headers: { ...options.headers },
+      agentOptions: options.agentOptions,
+      authenticate: options.authenticate,
+      timers: options.timers ?? UNREF_TIMERS,
+    });
     this.#logger = options.logger ?? silentLogger;
     this.#hooks = options.hooks ?? {};
     this.#gzip = options.gzip ?? false;
-    this.#authenticate = options.authenticate;
-    this.#timers = options.timers ?? UNREF_TIMERS;
   }
 
   /**
@@ -188,6 +188,83 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
    */
   list(resource: ResourceId, options: ListOptions, signal?: AbortSignal): Promise<ListPage> {
     return this.#list(resource, options, signal, JSON_ACCEPT.list);
+  }
+
+  /**
+   * Reads one object (`GET .../namespaces/{namespace}/{resource}/{name}`; `namespace` "" for a
+   * cluster-scoped resource) as a RawObject (managedFields stripped unless
+   * `stripManagedFields: false`). Rejects like {@link list}: `KubeApiError` with status 404 when
+   * the object does not exist, 403 when forbidden.
+   */
+  async get<T extends KubeObject = KubeObject>(
+    resource: ResourceId,
+    namespace: string,
+    name: string,
+    options: GetOptions = {},
+    signal?: AbortSignal,
+  ): Promise<RawObject<T>> {
+    if (name === "" || name.includes("/")) {
+      throw new RangeError(
+        `object name must be non-empty without "/", got ${JSON.stringify(name)}`,
+      );
+    }
+    const path = `${resourcePath(resource, namespace === "" ? undefined : namespace)}/${encodeURIComponent(name)}`;
+    const body = await this.#read("get", resource, path, options.stallTimeoutMs, signal);
+    try {
+      return rawObjectFromJson<T>(body.toString("utf8"), {
+        stripManagedFields: options.stripManagedFields ?? true,
+      });
+    } catch (err) {
+      if (err instanceof KubeBadResponseError) throw err;
+      throw new KubeBadResponseError("object body is not a JSON object", undefined, { cause: err });
+    }
+  }
+
+  /**
+   * GETs a non-resource path such as `/version` and resolves with its parsed JSON (validate it
+   * before use). Rejects with `KubeApiError` for a non-2xx answer and `KubeBadResponseError`
+   * (`LOOKOUT_KUBE_BAD_RESPONSE`) for a body that is not JSON.
+   */
+  async getJson(path: string, options: GetOptions = {}, signal?: AbortSignal): Promise<unknown> {
+    if (!path.startsWith("/")) throw new RangeError(`path must start with "/", got ${path}`);
+    const resource: ResourceId = { group: "", version: "", resource: path };
+    const body = await this.#read("get", resource, path, options.stallTimeoutMs, signal);
+    try {
+      const value: unknown = JSON.parse(body.toString("utf8"));
+      return value;
+    } catch (err) {
+      throw new KubeBadResponseError(`${path} answered a body that is not JSON`, undefined, {
+        cause: err,
+      });
+    }
+  }
+
+  async #read(
+    verb: RequestVerb,
+    resource: ResourceId,
+    path: string,
+    stallTimeoutMs: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Buffer> {
+    const stall = checkStallTimeout(stallTimeoutMs);
+    const started = performance.now();
+    const accept = JSON_ACCEPT.list;
+    const { ex, res } = await this.#open(
+      verb,
+      resource,
+      path,
+      signal,
+      this.#gzip,
+      stall,
+      started,
+      accept,
+    );
+    try {
+      return await readBody(ex, res, this.#countBytes, Infinity);
+    } finally {
+      ex.close();
+      this.#onRequest(verb, resource, res.statusCode ?? 0, started);
+    }
   }
 
   /**
@@ -287,53 +364,17 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
       accept,
     );
     this.#onRequest("watch", resource, res.statusCode ?? 0, started);
-    const chunks: AsyncIterator<Buffer> = res[Symbol.asyncIterator]();
-    const splitter = new WatchLineSplitter();
-    const lines: Buffer[] = [];
-    try {
-      for (;;) {
-        let next: IteratorResult<Buffer>;
-        ex.arm();
-        try {
-          // oxlint-disable-next-line eslint/no-await-in-loop -- one chunk at a time: backpressure
-          next = await chunks.next();
-        } catch (err) {
-          if (ex.failed) throw ex.reason;
-          // A connection lost mid-stream ends the watch like EOF does (client-go StreamWatcher).
-          this.#logger.debug("watch stream ended by a connection error", { resource, err });
-          break;
-        } finally {
-          ex.disarm();
-        }
-        if (next.done === true) break;
-        const chunk = next.value;
-        if (this.#hooks.onBytes !== undefined) this.#countBytes(chunk.length);
-        splitter.push(chunk, lines);
-        for (let k = 0; k < lines.length; k++) {
-          const line = lines[k]!;
-          let event: WatchEvent;
-          try {
-            event = decodeWatchLine(line, strip);
-          } catch (err) {
-            this.#malformed(resource, err, line);
-            continue;
-          }
-          yield event;
-        }
-        lines.length = 0;
-      }
-      if (ex.failed) throw ex.reason;
-      const tail = splitter.end();
-      if (tail !== undefined) {
-        this.#logger.debug("watch stream ended inside a line; dropped it", {
-          resource,
-          bytes: tail.length,
-        });
-        this.#hook("onTruncatedLine", () => this.#hooks.onTruncatedLine?.(tail.length));
-      }
-    } finally {
-      ex.close();
-    }
+    yield* watchEvents(ex, res, strip, {
+      onBytes: this.#hooks.onBytes === undefined ? undefined : this.#countBytes,
+      malformed: (err, line) => this.#malformed(resource, err, line),
+      connectionLost: (err) => {
+        this.#logger.debug("watch stream ended by a connection error", { resource, err });
+      },
+      truncated: (bytes) => {
+        this.#logger.debug("watch stream ended inside a line; dropped it", { resource, bytes });
+        this.#hook("onTruncatedLine", () => this.#hooks.onTruncatedLine?.(bytes));
+      },
+    });
   }
 
   /**
@@ -341,11 +382,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
    * `LOOKOUT_KUBE_CLOSED`. Idempotent.
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const ex of this.#inFlight) ex.fail(new KubeClientClosedError());
-    this.#inFlight.clear();
-    this.#agent.destroy();
+    this.#requester.close();
   }
 
   /** Same as {@link close}. */
@@ -360,7 +397,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
   }
 
   async #open(
-    verb: "list" | "watch",
+    verb: RequestVerb,
     resource: ResourceId,
     path: string,
     signal: AbortSignal | undefined,
@@ -369,34 +406,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     started: number,
     accept: string,
   ): Promise<{ ex: HttpExchange; res: IncomingMessage }> {
-    signal?.throwIfAborted();
-    if (this.#closed) throw new KubeClientClosedError();
-    const headers: Record<string, string> = {
-      Accept: accept,
-      "User-Agent": "kube-lookout",
-      ...this.#headers,
-    };
-    if (gzip) headers["Accept-Encoding"] = "gzip";
-    const options: RequestOptions & AgentOptions = {
-      method: "GET",
-      protocol: this.#url.protocol,
-      hostname: this.#url.hostname.replace(/^\[(.*)\]$/, "$1"),
-      port: this.#url.port === "" ? (this.#secure ? 443 : 80) : Number(this.#url.port),
-      path: this.#basePath + path,
-      headers,
-      agent: this.#agent,
-    };
-    if (this.#authenticate !== undefined) await this.#applyAuth(options, headers);
-    signal?.throwIfAborted();
-    if (this.#closed) throw new KubeClientClosedError();
-    const ex = new HttpExchange(
-      options,
-      this.#secure,
-      signal,
-      stallTimeoutMs,
-      this.#inFlight,
-      this.#timers,
-    );
+    const ex = await this.#requester.send(path, accept, gzip, stallTimeoutMs, signal);
     let res: IncomingMessage;
     try {
       res = await ex.response;
@@ -416,30 +426,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     }
   }
 
-  async #applyAuth(options: RequestOptions & AgentOptions, headers: Record<string, string>) {
-    const scratch: RequestOptions & AgentOptions = { headers: {} };
-    try {
-      await this.#authenticate!(scratch);
-    } catch (err) {
-      throw new KubeConfigError("authentication setup failed", { cause: err });
-    }
-    const extra = scratch.headers;
-    if (extra !== undefined && !Array.isArray(extra)) {
-      for (const [k, v] of Object.entries(extra)) if (v !== undefined) headers[k] = String(v);
-    }
-    if (scratch.auth !== undefined && scratch.auth !== null) options.auth = scratch.auth;
-    if (scratch.ca !== undefined) options.ca = scratch.ca;
-    if (scratch.cert !== undefined) options.cert = scratch.cert;
-    if (scratch.key !== undefined) options.key = scratch.key;
-    if (scratch.pfx !== undefined) options.pfx = scratch.pfx;
-    if (scratch.passphrase !== undefined) options.passphrase = scratch.passphrase;
-    if (scratch.rejectUnauthorized !== undefined) {
-      options.rejectUnauthorized = scratch.rejectUnauthorized;
-    }
-    if (scratch.servername !== undefined) options.servername = scratch.servername;
-  }
-
-  #onRequest(verb: "list" | "watch", resource: ResourceId, statusCode: number, started: number) {
+  #onRequest(verb: RequestVerb, resource: ResourceId, statusCode: number, started: number) {
     const hooks = this.#hooks;
     if (hooks.onRequest === undefined) return;
     const durationMs = performance.now() - started;
