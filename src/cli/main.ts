@@ -4,13 +4,14 @@
  * code instead of exiting, so tests can run it in-process.
  */
 import { readFileSync } from "node:fs";
-import { commandHelp, parseFlags } from "./args.ts";
-import type { Command, CommandIo } from "./args.ts";
+import { commandHelp, groupHelp, isCommandGroup, parseFlags } from "./args.ts";
+import type { Command, CommandGroup, CommandIo } from "./args.ts";
 import { demoCommand } from "./commands/demo.ts";
+import { helmGroup } from "./commands/helm.ts";
 import { simCommand } from "./commands/sim.ts";
 import { UsageError } from "./errors.ts";
 
-const COMMANDS: readonly Command[] = [demoCommand, simCommand];
+const COMMANDS: readonly (Command | CommandGroup)[] = [demoCommand, simCommand, helmGroup];
 
 function version(): string {
   const pkg: unknown = JSON.parse(
@@ -32,16 +33,34 @@ function topHelp(): string {
     "Usage: kube-lookout <command> [options]",
     "",
     "A Kubernetes sidecar and library: a client-go-grade informer over the API server's",
-    "list/watch protocol, and a simulated API server to run it against.",
+    "list/watch protocol, Helm deprecation checks, and a simulated API server.",
     "",
     "Commands:",
     ...rows,
     `  ${"version".padEnd(width)}  Print the version.`,
-    `  ${"help".padEnd(width)}  Show this help, or a command's: kube-lookout help <command>.`,
+    `  ${"help".padEnd(width)}  Show this help, or a command's: kube-lookout help <command> [<subcommand>].`,
     "",
     "Run 'kube-lookout <command> --help' for a command's options.",
     "",
   ].join("\n");
+}
+
+type Write = (text: string) => void;
+
+/** `help [command [subcommand]]`: the help text, or undefined for an unknown topic. */
+function helpFor(topic: readonly string[]): string | undefined {
+  const [name, sub] = topic;
+  if (name === undefined) return topHelp();
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (entry === undefined) return undefined;
+  if (!isCommandGroup(entry)) return sub === undefined ? commandHelp(entry) : undefined;
+  if (sub === undefined) return groupHelp(entry);
+  const command = entry.subcommands.find((c) => c.name === sub);
+  return command === undefined ? undefined : commandHelp(command);
+}
+
+function isHelpWord(arg: string | undefined): boolean {
+  return arg === "help" || arg === "--help" || arg === "-h";
 }
 
 /** Runs the CLI with `argv` (without node and script). Resolves to the exit code. */
@@ -49,29 +68,60 @@ export async function main(argv: readonly string[], io: Partial<CommandIo> = {})
   const stdout = io.stdout ?? ((text: string) => void process.stdout.write(text));
   const stderr = io.stderr ?? ((text: string) => void process.stderr.write(text));
   const [name, ...rest] = argv;
-  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    const topic = name === "help" ? rest[0] : undefined;
-    const command = COMMANDS.find((c) => c.name === topic);
-    if (topic !== undefined && command === undefined) {
-      stderr(`kube-lookout: unknown command "${topic}"\n\n${topHelp()}`);
+  if (name === undefined || isHelpWord(name)) {
+    const topic = name === "help" ? rest : [];
+    const text = helpFor(topic);
+    if (text === undefined) {
+      stderr(`kube-lookout: unknown command "${topic.join(" ")}"\n\n${topHelp()}`);
       return 2;
     }
-    stdout(command === undefined ? topHelp() : commandHelp(command));
+    stdout(text);
     return 0;
   }
   if (name === "version" || name === "--version") {
     stdout(`kube-lookout ${version()}\n`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (command === undefined) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (entry === undefined) {
     stderr(`kube-lookout: unknown command "${name}"\n\n${topHelp()}`);
     return 2;
   }
+  const full = { stdout, stderr, stdin: io.stdin, stderrIsTTY: io.stderrIsTTY, signal: io.signal };
+  if (!isCommandGroup(entry)) return await runCommand(entry, entry.name, rest, full);
+  const [sub, ...subRest] = rest;
+  if (isHelpWord(sub)) {
+    const text =
+      sub === "help" && subRest[0] !== undefined ? helpFor([name, subRest[0]]) : undefined;
+    stdout(text ?? groupHelp(entry));
+    return 0;
+  }
+  const command = entry.subcommands.find((c) => c.name === sub);
+  if (command === undefined) {
+    const what = sub === undefined ? "missing command" : `unknown command "${sub}"`;
+    stderr(`kube-lookout ${entry.name}: ${what}\n\n${groupHelp(entry)}`);
+    return entry.usageExitCode ?? 2;
+  }
+  return await runCommand(command, `${entry.name} ${command.name}`, subRest, full);
+}
+
+async function runCommand(
+  command: Command,
+  fullName: string,
+  args: readonly string[],
+  io: {
+    stdout: Write;
+    stderr: Write;
+    stdin: CommandIo["stdin"] | undefined;
+    stderrIsTTY: boolean | undefined;
+    signal: AbortSignal | undefined;
+  },
+): Promise<number> {
+  const { stdout, stderr } = io;
   let controller: AbortController | undefined;
   const onSignal = (): void => controller?.abort(new Error("interrupted"));
   try {
-    const values = parseFlags(command, rest);
+    const { values, positionals } = parseFlags(command, args, fullName);
     if (values["help"] === true) {
       stdout(commandHelp(command));
       return 0;
@@ -83,17 +133,22 @@ export async function main(argv: readonly string[], io: Partial<CommandIo> = {})
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
     }
-    return await command.run(values, { stdout, stderr, signal });
+    const commandIo: CommandIo = {
+      stdout,
+      stderr,
+      signal,
+      stdin: io.stdin ?? process.stdin,
+      stderrIsTTY: io.stderrIsTTY ?? process.stderr.isTTY,
+    };
+    return await command.run(values, commandIo, positionals);
   } catch (error: unknown) {
     if (error instanceof UsageError) {
-      stderr(`kube-lookout ${command.name}: ${error.message}\n\n${commandHelp(command)}`);
-      return 2;
+      stderr(`kube-lookout ${fullName}: ${error.message}\n\n${commandHelp(command)}`);
+      return command.usageExitCode ?? 2;
     }
     const code = errorCode(error);
     const message = error instanceof Error ? error.message : String(error);
-    stderr(
-      `kube-lookout ${command.name}: ${message}${typeof code === "string" ? ` (${code})` : ""}\n`,
-    );
+    stderr(`kube-lookout ${fullName}: ${message}${typeof code === "string" ? ` (${code})` : ""}\n`);
     return 1;
   } finally {
     process.off("SIGINT", onSignal);

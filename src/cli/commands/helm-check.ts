@@ -1,0 +1,203 @@
+import {
+  STDIN_PATH,
+  checkManifests,
+  errorLine,
+  exitCodeFor,
+  formatReport,
+  isReportFormat,
+  listManifestFiles,
+  loadCheckTable,
+  readManifests,
+  REPORT_FORMATS,
+  resolveTarget,
+  tableComponents,
+} from "../../helm/report/index.ts";
+import {
+  BadVersionError,
+  builtinTable,
+  formatCoverage,
+  parseKubeVersion,
+} from "../../helm/index.ts";
+import type { Command, CommandIo } from "../args.ts";
+import { listFlag, stringFlag } from "../args.ts";
+import { UsageError } from "../errors.ts";
+import { createProgress } from "../progress.ts";
+
+const NAME = "helm check";
+
+/** Files above this count get a progress line (on a terminal). */
+const PROGRESS_ABOVE = 20;
+
+async function readAll(stdin: AsyncIterable<string | Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const chunk of stdin) {
+    text += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+function componentVersions(
+  specs: readonly string[],
+  known: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    const name = eq < 0 ? "" : spec.slice(0, eq);
+    const version = eq < 0 ? "" : spec.slice(eq + 1);
+    if (name === "" || version === "") {
+      throw new UsageError(`--component-version must be NAME=vX.Y.Z, got "${spec}"`, NAME);
+    }
+    if (!known.includes(name)) {
+      throw new UsageError(
+        `--component-version: unknown component "${name}" (the table knows ${known.join(", ")})`,
+        NAME,
+      );
+    }
+    try {
+      parseKubeVersion(version);
+    } catch (error) {
+      if (!(error instanceof BadVersionError)) throw error;
+      throw new UsageError(`--component-version ${name}: ${error.message}`, NAME, {
+        cause: error,
+      });
+    }
+    out[name] = version;
+  }
+  return out;
+}
+
+async function checkFiles(
+  paths: readonly string[],
+  values: Parameters<Command["run"]>[0],
+  io: CommandIo,
+): Promise<number> {
+  const format = stringFlag(values, "format") ?? "table";
+  if (!isReportFormat(format)) {
+    throw new UsageError(
+      `--format must be one of ${REPORT_FORMATS.join(", ")}, got "${format}"`,
+      NAME,
+    );
+  }
+  if (paths.length === 0) {
+    throw new UsageError("--files needs at least one PATH, or - for standard input", NAME);
+  }
+  if (paths.filter((p) => p === STDIN_PATH).length > 1) {
+    throw new UsageError("- (standard input) may be given only once", NAME);
+  }
+  const table = await loadCheckTable(stringFlag(values, "extra-rows"), { signal: io.signal });
+  const target = resolveTarget(stringFlag(values, "target-version"), table);
+  const components = componentVersions(
+    listFlag(values, "component-version"),
+    tableComponents(table),
+  );
+  const list = await listManifestFiles(paths);
+  const progress = createProgress({
+    write: io.stderr,
+    isTTY: io.stderrIsTTY && list.paths.length > PROGRESS_ABOVE,
+    label: "reading manifests",
+  });
+  let reads;
+  try {
+    reads = await readManifests(list, {
+      readStdin: () => readAll(io.stdin),
+      onProgress: (done, total) => progress.update(done, total),
+      signal: io.signal,
+    });
+  } finally {
+    progress.clear();
+  }
+  const result = checkManifests(reads.files, { table, target, components }, reads.errors);
+  io.stdout(formatReport(result.report, format));
+  if (format === "csv" && result.report.errors.length > 0) {
+    io.stderr(result.report.errors.map((e) => `${errorLine(e)}\n`).join(""));
+  }
+  if (result.checkedNothing) {
+    io.stderr(`kube-lookout ${NAME}: nothing could be checked (see the errors above)\n`);
+    return 1;
+  }
+  return exitCodeFor(result.report);
+}
+
+/**
+ * `kube-lookout helm check`: checks Helm-rendered manifests (files mode) for Kubernetes APIs
+ * that are deprecated or removed at one target version. Exits 0 clean, 2 deprecated only,
+ * 3 something removed, 1 on any error including bad usage.
+ */
+export const helmCheckCommand: Command = {
+  name: "check",
+  short: "Check rendered manifests for APIs deprecated or removed at a Kubernetes version.",
+  summary:
+    "Check Kubernetes manifests rendered by Helm (helm template output, or any YAML/JSON " +
+    "manifests) for APIs that are deprecated or removed at one target Kubernetes version. " +
+    "Folders are searched recursively for *.yaml, *.yml and *.json; '-' reads standard input. " +
+    "'kind: List' documents are expanded. A document that cannot be read is reported as an " +
+    "error and the rest is still checked.",
+  usage: "kube-lookout helm check --files [options] PATH... | -",
+  positionals: {
+    name: "PATH... | -",
+    description: "Manifest files or folders (with --files); '-' reads standard input.",
+  },
+  usageExitCode: 1,
+  flags: {
+    files: {
+      type: "boolean",
+      description: "Check manifest files (files mode). Required: the cluster mode is not here yet.",
+    },
+    "target-version": {
+      type: "string",
+      valueName: "vX.Y[.Z]",
+      description:
+        "Kubernetes version to check against (default: the newest version the table covers).",
+    },
+    "extra-rows": {
+      type: "string",
+      valueName: "FILE",
+      description: "YAML or JSON file of extra deprecation rows, merged over the built-in table.",
+    },
+    "component-version": {
+      type: "string",
+      valueName: "NAME=vX.Y.Z",
+      multiple: true,
+      description:
+        "Version of a component (cert-manager, istio, ...) whose CRD APIs are judged at it; " +
+        "a component without one is judged at its newest release.",
+    },
+    format: {
+      type: "string",
+      valueName: "FORMAT",
+      description: `Report format: ${REPORT_FORMATS.join(", ")}.`,
+      default: "table",
+    },
+  },
+  exitCodes: [
+    [0, "No deprecated or removed API found."],
+    [
+      1,
+      "Error: bad usage, missing path, unreadable extra rows, target beyond the table, or nothing could be checked.",
+    ],
+    [2, "Deprecated APIs found, none removed at the target."],
+    [3, "At least one API is removed at the target."],
+  ],
+  notes: () => [
+    `The built-in deprecation table covers Kubernetes up to ${formatCoverage(builtinTable())}; a newer target is an error.`,
+    "Unreadable documents and files are listed as errors (stderr for --format csv) and do not change the exit code unless nothing could be checked.",
+  ],
+  examples: [
+    "helm template my-app ./chart | kube-lookout helm check --files - --target-version v1.25",
+    "kube-lookout helm check --files rendered/ --format json > report.json",
+    "kube-lookout helm check --files out.yaml --component-version cert-manager=v1.15.0 --extra-rows my-crds.yaml",
+  ],
+  async run(values, io, positionals) {
+    if (values["files"] !== true) {
+      throw new UsageError(
+        positionals.length > 0
+          ? "give --files to check manifest files (the cluster mode is not available yet)"
+          : "the cluster mode is not available yet: give --files PATH... (or - for standard input)",
+        NAME,
+      );
+    }
+    return await checkFiles(positionals, values, io);
+  },
+};

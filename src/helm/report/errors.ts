@@ -1,0 +1,67 @@
+/**
+ * Errors of the Helm check reports and of files mode. Callers match on `code`, never on the
+ * message.
+ */
+
+/** Stable codes of the errors of this folder. */
+export const ReportErrorCode = {
+  /** A path given to files mode does not exist. */
+  PathNotFound: "LOOKOUT_HELM_PATH_NOT_FOUND",
+  /** A manifest file (or stdin) exists but cannot be read. */
+  FileUnreadable: "LOOKOUT_HELM_FILE_UNREADABLE",
+  /** The given paths hold no `*.yaml`, `*.yml` or `*.json` file. */
+  NoManifests: "LOOKOUT_HELM_NO_MANIFESTS",
+  /** `formatReport` was asked for a format it does not know. */
+  BadReportFormat: "LOOKOUT_HELM_BAD_REPORT_FORMAT",
+} as const;
+/** One of the {@link ReportErrorCode} values. */
+export type ReportErrorCode = (typeof ReportErrorCode)[keyof typeof ReportErrorCode];
+
+/** A path given to files mode (`path`, as given) does not exist. */
+export class ManifestPathNotFoundError extends Error {
+  override readonly name = "ManifestPathNotFoundError";
+  readonly code = ReportErrorCode.PathNotFound;
+  readonly path: string;
+
+  constructor(path: string, options?: ErrorOptions) {
+    super(`no such file or folder: ${path}`, options);
+    this.path = path;
+  }
+}
+
+/** A manifest file (`path`; `-` for stdin) cannot be read; `cause` is the fs error. */
+export class ManifestUnreadableError extends Error {
+  override readonly name = "ManifestUnreadableError";
+  readonly code = ReportErrorCode.FileUnreadable;
+  readonly path: string;
+
+  constructor(path: string, options?: ErrorOptions) {
+    const reason = options?.cause instanceof Error ? `: ${options.cause.message}` : "";
+    super(`cannot read ${path}${reason}`, options);
+    this.path = path;
+  }
+}
+
+/** The paths given to files mode (`paths`) hold no manifest file. */
+export class NoManifestsError extends Error {
+  override readonly name = "NoManifestsError";
+  readonly code = ReportErrorCode.NoManifests;
+  readonly paths: readonly string[];
+
+  constructor(paths: readonly string[]) {
+    super(`no *.yaml, *.yml or *.json files under ${paths.join(", ")}`);
+    this.paths = paths;
+  }
+}
+
+/** `formatReport` got a format (`format`, as given) that is not one of `REPORT_FORMATS`. */
+export class BadReportFormatError extends Error {
+  override readonly name = "BadReportFormatError";
+  readonly code = ReportErrorCode.BadReportFormat;
+  readonly format: string;
+
+  constructor(format: string, known: readonly string[]) {
+    super(`unknown report format ${JSON.stringify(format)}: expected one of ${known.join(", ")}`);
+    this.format = format;
+  }
+}
