@@ -17,6 +17,8 @@ export const SimErrorCode = {
   Expired: "LOOKOUT_SIM_EXPIRED",
   /** A resourceVersion newer than the server's: HTTP 504. */
   Timeout: "LOOKOUT_SIM_TIMEOUT",
+  /** A request denied by a `faults.forbid` rule: HTTP 403 Forbidden. */
+  Forbidden: "LOOKOUT_SIM_FORBIDDEN",
   /** Any other HTTP-only failure (405, 415, 429, 500): see `status.code`. */
   Http: "LOOKOUT_SIM_HTTP",
 } as const;

@@ -1,11 +1,11 @@
 /**
  * Injected request failures: rules that fail the next N matching requests with a status
- * (429 with Retry-After, 500, ...), and rules that stall the next N matching LIST responses
- * part-way through their body.
+ * (429 with Retry-After, 500, ...), rules that stall the next N matching LIST responses
+ * part-way through their body, and persistent 403 rules (RBAC denials) until lifted.
  */
 import type { ResourceDefinition } from "../kube/resource.ts";
 import type { SimError } from "./errors.ts";
-import { injected } from "./status.ts";
+import { forbidden, injected } from "./status.ts";
 
 /** The verbs a request-failure rule can match. */
 export type SimVerb = "list" | "watch" | "get" | "create" | "update" | "patch" | "delete";
@@ -23,10 +23,56 @@ interface StallRule {
   readonly def: ResourceDefinition | undefined;
 }
 
+/**
+ * A persistent 403 rule. `namespace` undefined matches only requests without a namespace
+ * (all-namespaces lists and watches, cluster-scoped resources); a namespace matches only the
+ * namespaced requests in it.
+ */
+interface ForbidRule {
+  readonly verb: SimVerb | undefined;
+  readonly def: ResourceDefinition | undefined;
+  readonly namespace: string | undefined;
+}
+
 /** The pending request-failure rules of one cluster. */
 export class RequestFaults {
   readonly #rules: Rule[] = [];
   readonly #listStalls: StallRule[] = [];
+  readonly #forbids = new Set<ForbidRule>();
+
+  /** Adds a persistent 403 rule; the returned function removes it (idempotent). */
+  addForbid(
+    verb: SimVerb | undefined,
+    def: ResourceDefinition | undefined,
+    namespace: string | undefined,
+  ): () => void {
+    const rule: ForbidRule = { verb, def, namespace };
+    this.#forbids.add(rule);
+    return () => {
+      this.#forbids.delete(rule);
+    };
+  }
+
+  /** Removes every 403 rule. */
+  clearForbids(): void {
+    this.#forbids.clear();
+  }
+
+  /** The 403 to answer a request with while a matching forbid rule is active, else undefined. */
+  forbidden(
+    verb: SimVerb,
+    def: ResourceDefinition,
+    namespace: string,
+    name: string | undefined,
+  ): SimError | undefined {
+    for (const r of this.#forbids) {
+      if (r.verb !== undefined && r.verb !== verb) continue;
+      if (r.def !== undefined && r.def !== def) continue;
+      if ((r.namespace ?? "") !== namespace) continue;
+      return forbidden(def, verb, namespace, name);
+    }
+    return undefined;
+  }
 
   /** Adds a rule stalling the next `count` LIST responses (of `def`, or of any resource). */
   addListStall(count: number, def: ResourceDefinition | undefined): void {

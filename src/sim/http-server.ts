@@ -197,6 +197,8 @@ async function route(
   const verb = verbOf(method, t, watch);
   if (verb === undefined) throw methodNotAllowed(method);
   if (verb === "create" && t.def.namespaced && t.namespace === "") throw pathNotFound();
+  const denied = ctx.faults.forbidden(verb, t.def, t.namespace, t.name);
+  if (denied !== undefined) throw denied;
   const injected = ctx.faults.take(verb, t.def);
   if (injected !== undefined) throw injected;
 

@@ -197,6 +197,31 @@ export function injected(code: number, retryAfterSeconds: number | undefined): S
   return new SimError(SimErrorCode.Http, failure(code, reason, message, details));
 }
 
+/** The identity the simulated cluster denies requests to (a service account, as in-cluster). */
+export const FORBIDDEN_USER = "system:serviceaccount:default:kube-lookout";
+
+/**
+ * 403 Forbidden as the apiserver's RBAC authorizer answers it: `secrets is forbidden: User "…"
+ * cannot list resource "secrets" in API group "" in the namespace "team-a"` (or `at the cluster
+ * scope`); with a name, `secrets "x" is forbidden: …`.
+ */
+export function forbidden(
+  def: ResourceDefinition,
+  verb: string,
+  namespace: string,
+  name: string | undefined,
+): SimError {
+  const subject = name === undefined ? qualified(def) : `${qualified(def)} "${name}"`;
+  const scope = namespace === "" ? "at the cluster scope" : `in the namespace "${namespace}"`;
+  const message = `${subject} is forbidden: User "${FORBIDDEN_USER}" cannot ${verb} resource "${def.resource}" in API group "${def.group}" ${scope}`;
+  const details: StatusDetails = {
+    ...(name === undefined ? {} : { name }),
+    ...(def.group === "" ? {} : { group: def.group }),
+    kind: def.resource,
+  };
+  return new SimError(SimErrorCode.Forbidden, failure(403, "Forbidden", message, details));
+}
+
 /** 406 NotAcceptable when no media type of the Accept header can be served. */
 export function notAcceptable(accept: string): SimError {
   return new SimError(
