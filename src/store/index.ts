@@ -1,0 +1,32 @@
+/**
+ * kube-lookout's state file: one SQLite database (better-sqlite3, WAL, one writer) with a
+ * versioned schema, a key/value table and the Helm checker's releases and findings.
+ * See docs/store.md.
+ */
+export {
+  StoreAsyncTransactionError,
+  StoreBadInputError,
+  StoreClosedError,
+  StoreInvalidOptionError,
+  StoreLockedError,
+  StoreMemoryRefusedError,
+  StoreMigrationFailedError,
+  StoreOpenFailedError,
+  StoreTooNewError,
+  StoreWriteFailedError,
+} from "./errors.ts";
+export type { HelmStateRepository } from "./helm-state.ts";
+export type {
+  FindingsReplacement,
+  HelmStateChange,
+  ReleaseFindings,
+  ReleaseKey,
+  ReleaseUpsert,
+  StoredRelease,
+} from "./helm-types.ts";
+export type { KeyValueStore } from "./kv.ts";
+export type { LookoutStore } from "./lookout-store.ts";
+export { SCHEMA_VERSION } from "./migrations.ts";
+export type { Migration } from "./migrations.ts";
+export { openStore } from "./open-store.ts";
+export type { StoreOptions, StoreSynchronous } from "./options.ts";

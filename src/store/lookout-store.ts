@@ -1,0 +1,105 @@
+/**
+ * The open store: one SQLite connection, its transactions, the key/value table and the Helm
+ * checker's repository. Made by `openStore`.
+ */
+import type { Database } from "better-sqlite3";
+import type { Logger } from "../logging/index.ts";
+import { StoreAsyncTransactionError } from "./errors.ts";
+import { StoreHandle } from "./handle.ts";
+import { SqliteHelmState, type HelmStateRepository } from "./helm-state.ts";
+import { SqliteKeyValueStore, type KeyValueStore } from "./kv.ts";
+import { userVersion } from "./migrate.ts";
+
+/** An open kube-lookout state file. Synchronous: every call returns when SQLite has answered. */
+export interface LookoutStore extends Disposable {
+  /** The file path as given (`":memory:"` for an in-memory store). */
+  readonly path: string;
+  /**
+   * True when the file was corrupt or unreadable and was moved aside to
+   * `<path>.corrupt-<epoch ms>`: the store is empty, the caller rebuilds from the cluster.
+   */
+  readonly recovered: boolean;
+  /** The schema version (`PRAGMA user_version`) of the open file. */
+  readonly schemaVersion: number;
+  /** False after `close()`. */
+  readonly open: boolean;
+  /** The key/value table. */
+  readonly kv: KeyValueStore;
+  /** The Helm checker's releases and findings. */
+  readonly helm: HelmStateRepository;
+  /**
+   * Runs `fn` in one write transaction and returns its result: committed when `fn` returns,
+   * rolled back when it throws (the error is rethrown as is). Calls inside `fn`, including
+   * `helm.apply` and nested `transaction`, join it (nested ones as savepoints). `fn` must be
+   * synchronous: a returned promise rolls back and throws `LOOKOUT_STORE_ASYNC_TRANSACTION`.
+   */
+  transaction<T>(fn: () => T): T;
+  /**
+   * Checkpoints the WAL into the file and closes the connection, releasing the lock.
+   * Idempotent. Every other member then throws `LOOKOUT_STORE_CLOSED`. Must not be called from
+   * inside `transaction(fn)`.
+   */
+  close(): void;
+}
+
+/** The {@link LookoutStore} over an open, migrated connection. */
+export class SqliteLookoutStore implements LookoutStore {
+  readonly path: string;
+  readonly recovered: boolean;
+  readonly kv: KeyValueStore;
+  readonly helm: HelmStateRepository;
+  readonly #handle: StoreHandle;
+  readonly #logger: Logger;
+
+  constructor(db: Database, fields: { path: string; recovered: boolean; logger: Logger }) {
+    this.path = fields.path;
+    this.recovered = fields.recovered;
+    this.#logger = fields.logger;
+    this.#handle = new StoreHandle(db);
+    this.kv = new SqliteKeyValueStore(this.#handle);
+    this.helm = new SqliteHelmState(this.#handle, fields.logger);
+  }
+
+  get schemaVersion(): number {
+    return userVersion(this.#handle.db);
+  }
+
+  get open(): boolean {
+    return this.#handle.open;
+  }
+
+  transaction<T>(fn: () => T): T {
+    const run = this.#handle.db.transaction((): T => {
+      const result = fn();
+      if (isThenable(result)) throw new StoreAsyncTransactionError();
+      return result;
+    });
+    return run();
+  }
+
+  close(): void {
+    const db = this.#handle.release();
+    if (db === undefined) return;
+    if (!db.memory) {
+      try {
+        db.pragma("wal_checkpoint(TRUNCATE)");
+      } catch (err) {
+        this.#logger.warn("store: WAL checkpoint at close failed", { path: this.path, err });
+      }
+    }
+    db.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function isThenable(v: unknown): boolean {
+  return (
+    (typeof v === "object" || typeof v === "function") &&
+    v !== null &&
+    "then" in v &&
+    typeof v.then === "function"
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * The store's schema as a list of forward migrations. `PRAGMA user_version` holds the version of
+ * the last one applied; each runs in its own transaction (see `migrate.ts`). Append only: a
+ * released migration is never edited, a change is a new migration with the next version.
+ */
+import type { Database } from "better-sqlite3";
+
+/** One forward schema step. */
+export interface Migration {
+  /** The `user_version` after this step: 1 for the first, then consecutive. */
+  readonly version: number;
+  /** One line saying what the step adds; recorded in `store_migrations`. */
+  readonly description: string;
+  /** Applies the step. Runs inside a transaction; throwing rolls it back. */
+  up(db: Database): void;
+}
+
+const V1_KV = `
+CREATE TABLE IF NOT EXISTS kv (
+  key TEXT NOT NULL PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+`;
+
+const V1_HELM = `
+CREATE TABLE helm_releases (
+  namespace TEXT NOT NULL,
+  release TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  payload_hash TEXT NOT NULL,
+  driver TEXT NOT NULL CHECK (driver IN ('secret', 'configmap')),
+  storage_name TEXT NOT NULL,
+  storage_uid TEXT NOT NULL,
+  storage_resource_version TEXT NOT NULL,
+  chart TEXT NOT NULL,
+  chart_version TEXT NOT NULL,
+  app_version TEXT,
+  status TEXT NOT NULL,
+  scanned_at INTEGER NOT NULL,
+  objects TEXT NOT NULL,
+  errors TEXT NOT NULL,
+  findings_computed_at INTEGER NOT NULL,
+  PRIMARY KEY (namespace, release),
+  UNIQUE (namespace, release, revision, payload_hash)
+) STRICT;
+
+CREATE TABLE helm_findings (
+  namespace TEXT NOT NULL,
+  release TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  payload_hash TEXT NOT NULL,
+  source TEXT NOT NULL CHECK (source IN ('manifest', 'hook')),
+  object_namespace TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  api_version TEXT NOT NULL,
+  name TEXT NOT NULL,
+  component TEXT NOT NULL,
+  target TEXT NOT NULL,
+  ordinal INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('deprecated', 'removed')),
+  deprecated_in TEXT,
+  removed_in TEXT,
+  replacement_api TEXT,
+  minors_until_removal INTEGER,
+  computed_at INTEGER NOT NULL,
+  PRIMARY KEY (namespace, release, revision, payload_hash,
+               source, object_namespace, kind, api_version, name, component, target),
+  FOREIGN KEY (namespace, release, revision, payload_hash)
+    REFERENCES helm_releases (namespace, release, revision, payload_hash) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+`;
+
+/**
+ * The built-in migrations, in order. Version 1: the key/value table (kept if a pre-versioning
+ * file already has one) and the Helm checker's `helm_releases` and `helm_findings`.
+ */
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    description: "kv table; helm_releases and helm_findings",
+    up(db: Database): void {
+      db.exec(V1_KV);
+      db.exec(V1_HELM);
+    },
+  },
+]);
+
+/** The schema version this code creates and understands: the last migration's version. */
+export const SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,0 +1,149 @@
+/**
+ * Opening the state file: lock, version check, integrity check, pragmas, migrations, and
+ * moving a corrupt file aside.
+ *
+ * One writer: the connection sets `PRAGMA locking_mode=EXCLUSIVE` and takes a write
+ * transaction before reading anything, so it holds SQLite's exclusive file lock until it
+ * closes. A second opener, in this process or another, waits in SQLite's busy handler for
+ * `busyTimeoutMs` and then fails with `LOOKOUT_STORE_LOCKED`. Chosen over a pid lock file
+ * because the OS drops the lock when the holder dies (no stale lock to judge, and in a
+ * container the pid is often 1 in every run), and because it also shuts out any other SQLite
+ * writer. In exclusive mode the WAL index lives in heap memory: no `-shm` file is made.
+ */
+import { existsSync, renameSync } from "node:fs";
+import Sqlite from "better-sqlite3";
+import type { Database } from "better-sqlite3";
+import {
+  StoreLockedError,
+  StoreMigrationFailedError,
+  StoreOpenFailedError,
+  StoreTooNewError,
+} from "./errors.ts";
+import { SqliteLookoutStore, type LookoutStore } from "./lookout-store.ts";
+import { checkMigrationList, migrate, userVersion } from "./migrate.ts";
+import { MIGRATIONS, type Migration } from "./migrations.ts";
+import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from "./options.ts";
+
+/**
+ * Opens (creating if needed) the store at `options.path` and migrates it to the newest schema.
+ * Synchronous. Throws:
+ * - `LOOKOUT_STORE_INVALID_OPTION` / `LOOKOUT_STORE_MEMORY_REFUSED` before any I/O;
+ * - `LOOKOUT_STORE_LOCKED` when another connection holds the file after `busyTimeoutMs`;
+ * - `LOOKOUT_STORE_TOO_NEW` when the file's schema is newer than this code (file untouched);
+ * - `LOOKOUT_STORE_MIGRATION_FAILED` when a migration throws (rolled back);
+ * - `LOOKOUT_STORE_OPEN_FAILED` for a missing directory, permissions or I/O errors.
+ * A file that is not a database or fails `PRAGMA quick_check` is moved aside to
+ * `<path>.corrupt-<ms>` (with its `-wal`/`-shm`/`-journal`), logged at warn, and replaced by a
+ * fresh one: the store's `recovered` is then true.
+ */
+export function openStore(options: StoreOptions): LookoutStore {
+  return openStoreWith(options, MIGRATIONS);
+}
+
+/** {@link openStore} with another migration list (tests of the migration runner). */
+export function openStoreWith(
+  options: StoreOptions,
+  migrations: readonly Migration[],
+): LookoutStore {
+  const o = resolveStoreOptions(options);
+  checkMigrationList(migrations);
+  if (o.memory) {
+    const db = new Sqlite(":memory:");
+    db.pragma("foreign_keys = ON");
+    migrate(db, migrations, o);
+    return new SqliteLookoutStore(db, { path: o.path, recovered: false, logger: o.logger });
+  }
+  const first = openFile(o, migrations);
+  if ("db" in first) {
+    return new SqliteLookoutStore(first.db, { path: o.path, recovered: false, logger: o.logger });
+  }
+  const movedTo = moveAside(o);
+  o.logger.warn("store file is corrupt; moved it aside and started a fresh one", {
+    path: o.path,
+    movedTo,
+    reason: first.corrupt,
+  });
+  const second = openFile(o, migrations);
+  if ("db" in second) {
+    return new SqliteLookoutStore(second.db, { path: o.path, recovered: true, logger: o.logger });
+  }
+  throw new StoreOpenFailedError(o.path, "the fresh file is corrupt too", second.corrupt);
+}
+
+type Opened = { readonly db: Database } | { readonly corrupt: string };
+
+function openFile(o: ResolvedStoreOptions, migrations: readonly Migration[]): Opened {
+  let db: Database;
+  try {
+    db = new Sqlite(o.path, { timeout: o.busyTimeoutMs });
+  } catch (err) {
+    throw new StoreOpenFailedError(o.path, "open", err);
+  }
+  try {
+    db.pragma("locking_mode = EXCLUSIVE");
+    // Take the lock and look before changing anything: a too-new or corrupt file stays as is.
+    db.exec("BEGIN EXCLUSIVE");
+    const version = userVersion(db);
+    if (version > migrations.length) {
+      throw new StoreTooNewError(o.path, version, migrations.length);
+    }
+    const problems = quickCheck(db);
+    db.exec("COMMIT");
+    if (problems !== undefined) {
+      db.close();
+      return { corrupt: problems };
+    }
+    const mode: unknown = db.pragma("journal_mode = WAL", { simple: true });
+    if (mode !== "wal") throw new Error(`journal_mode is ${String(mode)}, not wal`);
+    db.pragma(`synchronous = ${o.synchronous}`);
+    db.pragma("foreign_keys = ON");
+    migrate(db, migrations, o);
+    return { db };
+  } catch (err) {
+    db.close();
+    const cause = err instanceof StoreMigrationFailedError ? err.cause : err;
+    const code = sqliteCode(cause);
+    if (code === "SQLITE_NOTADB" || code?.startsWith("SQLITE_CORRUPT") === true) {
+      return { corrupt: `${code}: ${cause instanceof Error ? cause.message : String(cause)}` };
+    }
+    if (err instanceof StoreTooNewError || err instanceof StoreMigrationFailedError) throw err;
+    if (code?.startsWith("SQLITE_BUSY") === true || code?.startsWith("SQLITE_LOCKED") === true) {
+      throw new StoreLockedError(o.path, o.busyTimeoutMs, { cause: err });
+    }
+    throw new StoreOpenFailedError(o.path, "setup", err);
+  }
+}
+
+/** Undefined when `PRAGMA quick_check` says ok, else its first lines. */
+function quickCheck(db: Database): string | undefined {
+  const rows: unknown = db.pragma("quick_check(20)", { simple: false });
+  const lines = Array.isArray(rows)
+    ? rows.map((r: unknown) =>
+        typeof r === "object" && r !== null && "quick_check" in r
+          ? String(r.quick_check)
+          : String(r),
+      )
+    : [String(rows)];
+  return lines.length === 1 && lines[0] === "ok" ? undefined : lines.join("; ");
+}
+
+function sqliteCode(err: unknown): string | undefined {
+  if (err instanceof Error && "code" in err && typeof err.code === "string") return err.code;
+  return undefined;
+}
+
+/** Renames the file and its companions to `<path>.corrupt-<ms>[-n]`; returns the new path. */
+function moveAside(o: ResolvedStoreOptions): string {
+  const stamp = o.now();
+  let target = `${o.path}.corrupt-${stamp}`;
+  for (let n = 1; existsSync(target); n++) target = `${o.path}.corrupt-${stamp}-${n}`;
+  try {
+    renameSync(o.path, target);
+    for (const suffix of ["-wal", "-shm", "-journal"]) {
+      if (existsSync(o.path + suffix)) renameSync(o.path + suffix, target + suffix);
+    }
+  } catch (err) {
+    throw new StoreOpenFailedError(o.path, `moving the corrupt file to ${target}`, err);
+  }
+  return target;
+}

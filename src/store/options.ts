@@ -1,0 +1,78 @@
+/**
+ * Options of `openStore`, validated before any I/O.
+ */
+import type { Logger } from "../logging/index.ts";
+import { silentLogger } from "../logging/index.ts";
+import { StoreInvalidOptionError, StoreMemoryRefusedError } from "./errors.ts";
+
+/** The `synchronous` pragma in WAL mode: see docs/store.md. */
+export type StoreSynchronous = "FULL" | "NORMAL";
+
+/** Options of {@link openStore}. */
+export interface StoreOptions {
+  /** The SQLite file. Its directory must exist. `":memory:"` only with `allowMemory`. */
+  readonly path: string;
+  /** Allow `path: ":memory:"` (tests, one-shot CLI runs); state is lost on close. */
+  readonly allowMemory?: boolean;
+  /**
+   * `FULL` (default): a commit is on disk when `apply`/`set` returns. `NORMAL`: a commit may be
+   * lost on power loss or OS crash (never on a process crash); the file stays consistent.
+   */
+  readonly synchronous?: StoreSynchronous;
+  /** How long `openStore` (and any write) waits for another connection's lock; default 5000. */
+  readonly busyTimeoutMs?: number;
+  /** Where the store logs (recovery, migrations); default silent. */
+  readonly logger?: Logger;
+  /** Clock seam in epoch milliseconds (names the `.corrupt-<ms>` file); default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** The options with defaults applied. */
+export interface ResolvedStoreOptions {
+  readonly path: string;
+  readonly memory: boolean;
+  readonly synchronous: StoreSynchronous;
+  readonly busyTimeoutMs: number;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/** The path that names an in-memory database. */
+export const MEMORY_PATH = ":memory:";
+
+const MAX_TIMEOUT = 0x7fffffff;
+
+/**
+ * Validates and fills in defaults. Throws {@link StoreInvalidOptionError} for a bad value and
+ * {@link StoreMemoryRefusedError} for `":memory:"` without `allowMemory`.
+ */
+export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions {
+  const { path } = options;
+  if (typeof path !== "string" || path.trim() === "") {
+    throw new StoreInvalidOptionError("path", path, "a non-empty file path");
+  }
+  const memory = path === MEMORY_PATH;
+  if (memory && options.allowMemory !== true) throw new StoreMemoryRefusedError();
+  const synchronous = options.synchronous ?? "FULL";
+  if (synchronous !== "FULL" && synchronous !== "NORMAL") {
+    throw new StoreInvalidOptionError("synchronous", synchronous, '"FULL" or "NORMAL"');
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0 || busyTimeoutMs > MAX_TIMEOUT) {
+    throw new StoreInvalidOptionError(
+      "busyTimeoutMs",
+      busyTimeoutMs,
+      `an integer from 0 to ${MAX_TIMEOUT}`,
+    );
+  }
+  const now = options.now ?? Date.now;
+  if (typeof now !== "function") throw new StoreInvalidOptionError("now", now, "a function");
+  return {
+    path,
+    memory,
+    synchronous,
+    busyTimeoutMs,
+    logger: options.logger ?? silentLogger,
+    now,
+  };
+}
