@@ -6,6 +6,7 @@ import type { ResourceDefinition, ResourceId } from "../kube/resource.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { Logger } from "../logging/index.ts";
 import type { SimVerb } from "./faults.ts";
+import type { SimHelmReleases } from "./helm-releases.ts";
 import type { RequestRecord } from "./http-server.ts";
 import type { ChurnOptions } from "./load.ts";
 
@@ -46,6 +47,25 @@ export interface FailRequestsOptions {
   count?: number;
   verb?: SimVerb;
   resource?: ResourceId | string;
+}
+
+/** Options of `faults.forbid`: which requests get 403 Forbidden while the rule is active. */
+export interface ForbidOptions {
+  /** Default: every resource. */
+  resource?: ResourceId | string;
+  /**
+   * A namespace blocks the namespaced requests in it; left out, the rule blocks the requests
+   * without a namespace (all-namespaces lists and watches, cluster-scoped resources).
+   */
+  namespace?: string;
+  /** Default: every verb. */
+  verb?: SimVerb;
+}
+
+/** An active `faults.forbid` rule. */
+export interface ForbidHandle extends Disposable {
+  /** Lifts this rule (idempotent); other rules stay. */
+  remove(): void;
 }
 
 /** A running simulated cluster. See docs/simulator.md. */
@@ -97,6 +117,15 @@ export interface SimulatedCluster extends AsyncDisposable {
     failRequests(opts: FailRequestsOptions): void;
     /** The next `count` events are not sent to the oldest open watcher (of `resource`). */
     dropEvents(opts: { count: number; resource?: ResourceId | string }): void;
+    /**
+     * Until removed, matching requests (watches too) get 403 Forbidden with the apiserver's RBAC
+     * Status (`secrets is forbidden: User "system:serviceaccount:default:kube-lookout" cannot
+     * list resource "secrets" in API group "" in the namespace "team-a"`, or `at the cluster
+     * scope`). Throws LOOKOUT_SIM_INVALID for an empty namespace, UNKNOWN_RESOURCE.
+     */
+    forbid(opts?: ForbidOptions): ForbidHandle;
+    /** Lifts every `forbid` rule. */
+    allow(): void;
     /** Forgets all history now: any watch from an older RV gets 410. */
     compact(): void;
     /** Every outstanding continue token gets 410 next time. */
@@ -110,6 +139,8 @@ export interface SimulatedCluster extends AsyncDisposable {
       opts: ChurnOptions & { resource: ResourceId | string },
     ): Promise<{ created: number; updated: number; deleted: number }>;
   };
+  /** Helm 3 releases stored as Helm stores them (Secrets/ConfigMaps); see docs/simulator.md. */
+  readonly helm: SimHelmReleases;
   /** Ends every watch, closes the server and all sockets, clears all timers. Idempotent. */
   close(): Promise<void>;
 }

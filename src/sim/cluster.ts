@@ -10,6 +10,7 @@ import { silentLogger } from "../logging/index.ts";
 import type { SimulatedCluster, SimulatedClusterOptions } from "./cluster-api.ts";
 import { SimError, SimErrorCode } from "./errors.ts";
 import { RequestFaults } from "./faults.ts";
+import { createHelmReleases } from "./helm-releases.ts";
 import { handleRequest } from "./http-server.ts";
 import type { RequestRecord, ServerContext } from "./http-server.ts";
 import { kubeConfigYaml } from "./kubeconfig.ts";
@@ -243,6 +244,22 @@ export async function startSimulatedCluster(
         const w = hub.watchers(tableOf(opts.resource))[0];
         if (w !== undefined) w.dropCount += opts.count;
       },
+      forbid(opts) {
+        if (opts?.namespace === "") {
+          throw new SimError(
+            SimErrorCode.Invalid,
+            failure(
+              422,
+              "Invalid",
+              'invalid forbid namespace "" (leave it out for the cluster scope)',
+            ),
+          );
+        }
+        const def = opts?.resource === undefined ? undefined : resolve(opts.resource);
+        const remove = faults.addForbid(opts?.verb, def, opts?.namespace);
+        return { remove, [Symbol.dispose]: remove };
+      },
+      allow: () => faults.clearForbids(),
       compact: () => store.compact(),
       expireContinueTokens: () => snapshots.clear(),
     },
@@ -250,6 +267,7 @@ export async function startSimulatedCluster(
       seed: (resource, count, make) => seed(store, hub, resolve(resource), count, make),
       churn: (opts) => churn(store, hub, resolve(opts.resource), opts, sleep, () => closed),
     },
+    helm: createHelmReleases(store, hub, resolve, clock),
     close,
     [Symbol.asyncDispose]: close,
   };

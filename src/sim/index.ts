@@ -5,6 +5,8 @@
 export { startSimulatedCluster } from "./cluster.ts";
 export type {
   FailRequestsOptions,
+  ForbidHandle,
+  ForbidOptions,
   SimulatedCluster,
   SimulatedClusterOptions,
 } from "./cluster-api.ts";
@@ -13,3 +15,26 @@ export type { SimVerb } from "./faults.ts";
 export type { ChurnOptions } from "./load.ts";
 export { mulberry32 } from "./prng.ts";
 export type { RequestRecord } from "./http-server.ts";
+export {
+  decodeHelmPayload,
+  encodeHelmPayload,
+  helmObjectName,
+  helmStorageObject,
+} from "./helm-payload.ts";
+export type {
+  EncodeHelmPayloadOptions,
+  HelmDriver,
+  HelmHookJson,
+  HelmReleaseJson,
+  HelmStorageOptions,
+} from "./helm-payload.ts";
+export type { HelmObjectRef } from "./helm-manifest.ts";
+export { generateHelmReleases } from "./helm-population.ts";
+export type { HelmSeedOptions, SeededRelease, SeededRevision } from "./helm-population.ts";
+export type {
+  HelmHookInput,
+  HelmInstallOptions,
+  HelmSeedResult,
+  HelmUpgradeOptions,
+  SimHelmReleases,
+} from "./helm-releases.ts";
