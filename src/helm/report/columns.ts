@@ -31,3 +31,12 @@ export function fieldText(finding: HelmFinding, field: FindingField, empty: stri
 export function oneLine(text: string): string {
   return text.replaceAll(/\s+/g, " ").trim();
 }
+
+/**
+ * The first line of an error message, for one-line displays: text before the first line
+ * break, a trailing colon (announcing the detail that followed) dropped, spaces collapsed.
+ */
+export function messageLine(message: string): string {
+  const first = message.split(/\r?\n/, 1)[0] ?? "";
+  return oneLine(first).replace(/:$/, "");
+}

@@ -1,7 +1,7 @@
 /**
  * The Markdown report: a GitHub-flavoured table for pull-request comments and job summaries.
  */
-import { FINDING_FIELDS, fieldText, oneLine } from "./columns.ts";
+import { FINDING_FIELDS, fieldText, messageLine, oneLine } from "./columns.ts";
 import type { HelmReport } from "./report.ts";
 import { sortFindings, summaryLine } from "./report.ts";
 
@@ -12,7 +12,8 @@ export function markdownCell(text: string): string {
 
 /**
  * The report as Markdown: the summary line, a GitHub table of the findings (sorted as
- * `sortFindings`, null as `-`; omitted when there are none), and a list of the errors. Pure.
+ * `sortFindings`, null as `-`; omitted when there are none), and a list of the errors (first
+ * line of each message). Pure.
  */
 export function formatMarkdown(report: HelmReport): string {
   const lines = [`**kube-lookout helm check**: ${markdownCell(summaryLine(report))}`];
@@ -31,7 +32,7 @@ export function formatMarkdown(report: HelmReport): string {
     lines.push("", "Errors:", "");
     for (const e of report.errors) {
       const where = e.namespace === "" ? e.release : `${e.namespace}/${e.release}`;
-      lines.push(`- \`${e.code}\` ${markdownCell(where)}: ${markdownCell(e.message)}`);
+      lines.push(`- \`${e.code}\` ${markdownCell(where)}: ${markdownCell(messageLine(e.message))}`);
     }
   }
   return `${lines.join("\n")}\n`;

@@ -1,7 +1,7 @@
 /**
  * The terminal report: aligned columns, a summary line, and the errors below.
  */
-import { oneLine } from "./columns.ts";
+import { messageLine, oneLine } from "./columns.ts";
 import type { HelmReport } from "./report.ts";
 import { sortFindings, summaryLine } from "./report.ts";
 import type { HelmReleaseError } from "../findings.ts";
@@ -19,10 +19,13 @@ const HEADERS = [
   "REPLACEMENT",
 ] as const;
 
-/** One error as one line: `release: CODE: message` (namespace first when there is one). */
+/**
+ * One error as one line: `release: CODE: message` (namespace first when there is one; the
+ * message's first line only, the JSON report keeps it whole).
+ */
 export function errorLine(error: HelmReleaseError): string {
   const where = error.namespace === "" ? error.release : `${error.namespace}/${error.release}`;
-  return `${where}: ${error.code}: ${oneLine(error.message)}`;
+  return `${where}: ${error.code}: ${messageLine(error.message)}`;
 }
 
 /**

@@ -268,7 +268,7 @@ void test("table: aligned columns, sorted, summary line and errors below", () =>
   assert.ok(errorsAt > 4);
   assert.equal(
     lines[errorsAt + 1],
-    "  apps/broken: LOOKOUT_HELM_BAD_YAML: document 1 is not valid YAML: line 3",
+    "  apps/broken: LOOKOUT_HELM_BAD_YAML: document 1 is not valid YAML",
   );
   const clean = formatTable({ target: "v1.25.0", findings: [], errors: [] });
   assert.equal(clean, "no deprecated or removed APIs at v1.25.0\n");
