@@ -47,6 +47,24 @@ export type {
   TargetConfig,
   TargetPlan,
 } from "./deprecations/index.ts";
+export {
+  ClusterVersionUnavailableError,
+  HelmChecker,
+  HelmCheckerClosedError,
+  HelmMetricNames,
+  InvalidHelmCheckerOptionError,
+  findingAttributes,
+} from "./checker/index.ts";
+export type {
+  FindingsChange,
+  ForbiddenScope,
+  HelmApiClient,
+  HelmCheckerOptions,
+  HelmCheckerStatus,
+  HelmStateStore,
+  ReleaseState,
+  ScanSummary,
+} from "./checker/index.ts";
 export { findingsFor } from "./findings.ts";
 export type {
   FindingStatus,

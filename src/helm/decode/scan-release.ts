@@ -2,6 +2,7 @@
  * The whole per-release job, as data in and data out so it can cross a thread boundary:
  * decode a payload, scan its manifest and every hook's manifest.
  */
+import { createHash } from "node:crypto";
 import { isHelmPayloadError, type HelmBadYamlError, type HelmPayloadError } from "./errors.ts";
 import { scanManifest } from "./manifest-scan.ts";
 import {
@@ -28,6 +29,8 @@ export interface ScanIssue {
 
 /** What scanning one release payload gives. `release` is absent when decoding failed. */
 export interface ScanResult {
+  /** SHA-256 (hex) of the payload as given (the `release` value's bytes), decodable or not. */
+  payloadHash: string;
   release?: ReleaseSummary;
   objects: ScannedObject[];
   errors: ScanIssue[];
@@ -63,11 +66,12 @@ export function scanRelease(input: ScanInput, limits: DecodeLimits = {}): ScanRe
     input.value instanceof Uint8Array && !Buffer.isBuffer(input.value)
       ? Buffer.from(input.value.buffer, input.value.byteOffset, input.value.byteLength)
       : input.value;
+  const payloadHash = createHash("sha256").update(value).digest("hex");
   let release;
   try {
     release = decodeRelease(value, input.driver, limits);
   } catch (err) {
-    if (isHelmPayloadError(err)) return { objects: [], errors: [toIssue(err)] };
+    if (isHelmPayloadError(err)) return { payloadHash, objects: [], errors: [toIssue(err)] };
     throw err;
   }
   const main = scanManifest(release.manifest, { source: "manifest" });
@@ -79,5 +83,5 @@ export function scanRelease(input: ScanInput, limits: DecodeLimits = {}): ScanRe
     for (const e of scan.errors) errors.push(toIssue(e));
   }
   const { manifest: _manifest, hooks: _hooks, ...summary } = release;
-  return { release: summary, objects, errors };
+  return { payloadHash, release: summary, objects, errors };
 }

@@ -1,0 +1,803 @@
+/**
+ * The Helm checker: discovers releases from their storage objects' metadata, decodes and scans
+ * only the newest checked revision of each (in the worker pool), computes findings at every
+ * target, persists them, keeps them fresh with incremental checks and periodic full reconciles.
+ */
+import { createHash } from "node:crypto";
+import { ScanPool, type ScanIssue, type ScanResult, type ScannedObject } from "../decode/index.ts";
+import {
+  formatKubeVersion,
+  mergeExtraRows,
+  parseVersionInfo,
+  planTargets,
+  watchExtraRows,
+  type DeprecationTable,
+  type KubeVersion,
+  type TargetUncoveredError,
+} from "../deprecations/index.ts";
+import { findingsFor, type HelmFinding, type HelmReleaseError } from "../findings.ts";
+import { HelmDiscovery, type ForbiddenScope } from "./discovery.ts";
+import { ClusterVersionUnavailableError, HelmCheckerClosedError } from "./errors.ts";
+import { HelmCheckerMetrics } from "./metrics.ts";
+import {
+  resolveCheckerOptions,
+  type HelmCheckerOptions,
+  type ResolvedCheckerOptions,
+} from "./options.ts";
+import { fetchPayloads, type FetchedPayload, type FetchFailure } from "./payload-fetch.ts";
+import type { HelmStateChange, StoredRelease } from "./state-store.ts";
+import { pickRevision, releaseKey, type RevisionRef } from "./storage-object.ts";
+
+/** The checked state of one release. */
+export interface ReleaseState {
+  readonly namespace: string;
+  readonly release: string;
+  readonly revision: number;
+  readonly driver: "secret" | "configmap";
+  readonly storageName: string;
+  readonly storageUid: string;
+  readonly storageResourceVersion: string;
+  readonly payloadHash: string;
+  readonly chart: string;
+  readonly chartVersion: string;
+  readonly appVersion?: string;
+  readonly status: string;
+  /** When its payload was scanned (ms since epoch). */
+  readonly scannedAt: number;
+  /** When its findings were computed (ms since epoch). */
+  readonly computedAt: number;
+  readonly findings: readonly HelmFinding[];
+  readonly errors: readonly HelmReleaseError[];
+}
+
+interface Entry extends ReleaseState {
+  /** Objects that have a row in the table (what findings are computed from). */
+  readonly objects: readonly ScannedObject[];
+  readonly issues: readonly ScanIssue[];
+}
+
+/** A change of one release's findings, for the events issue to publish. */
+export interface FindingsChange {
+  readonly namespace: string;
+  readonly release: string;
+  /** The revision now checked; undefined when the release is gone. */
+  readonly revision: number | undefined;
+  readonly findings: readonly HelmFinding[];
+  readonly previous: readonly HelmFinding[];
+  readonly at: number;
+}
+
+/** What one scan did. */
+export interface ScanSummary {
+  readonly mode: "full" | "incremental";
+  /** Releases looked at. */
+  readonly releases: number;
+  /** Payloads fetched and decoded. */
+  readonly decoded: number;
+  /** Releases whose payload was unchanged (same object, or same hash). */
+  readonly unchanged: number;
+  readonly removed: number;
+  readonly durationMs: number;
+}
+
+/** The checker's status, for `/readyz` and the cache API. */
+export interface HelmCheckerStatus {
+  readonly ready: boolean;
+  /** Findings restored from the store and not yet rechecked. */
+  readonly restored: boolean;
+  readonly clusterVersion: string | undefined;
+  readonly targets: readonly string[];
+  readonly uncoveredTargets: readonly string[];
+  readonly lastFullScanAt: number | undefined;
+  readonly lastScan: ScanSummary | undefined;
+  readonly forbidden: readonly ForbiddenScope[];
+  readonly releases: number;
+}
+
+const scanErrorToRelease = (
+  ref: { namespace: string; release: string; revision: number },
+  issue: { code: string; message: string },
+): HelmReleaseError => ({
+  namespace: ref.namespace,
+  release: ref.release,
+  revision: ref.revision,
+  code: issue.code,
+  message: issue.message,
+});
+
+function codeOf(err: unknown): string {
+  return typeof err === "object" && err !== null && "code" in err && typeof err.code === "string"
+    ? err.code
+    : "LOOKOUT_HELM_FETCH_FAILED";
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The continuous Helm deprecation checker. The constructor validates options
+ * (`LOOKOUT_HELM_INVALID_OPTION`) and does no I/O. {@link start} is memoized; {@link close} is
+ * idempotent. Background failures are logged and counted, never thrown.
+ */
+export class HelmChecker implements AsyncDisposable {
+  readonly #o: ResolvedCheckerOptions;
+  readonly #discovery: HelmDiscovery;
+  readonly #pool: ScanPool;
+  readonly #ownPool: boolean;
+  readonly #metrics: HelmCheckerMetrics;
+  readonly #abort = new AbortController();
+  readonly #entries = new Map<string, Entry>();
+  readonly #dirty = new Set<string>();
+  readonly #listeners = new Set<(change: FindingsChange) => void>();
+  readonly #loggedErrors = new Set<string>();
+  readonly #duplicates = new Map<string, number>();
+  #table: DeprecationTable;
+  #targets: readonly KubeVersion[] = [];
+  #uncovered: readonly TargetUncoveredError[] = [];
+  #clusterVersion: KubeVersion | undefined;
+  #restored = false;
+  #ready = false;
+  #readyResolve!: () => void;
+  readonly #readyPromise: Promise<void>;
+  #started: Promise<void> | undefined;
+  #closed: Promise<void> | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #fullPending: Promise<ScanSummary> | undefined;
+  #incrementalTimer: NodeJS.Timeout | undefined;
+  #fullTimer: NodeJS.Timeout | undefined;
+  #versionTimer: NodeJS.Timeout | undefined;
+  #lastFullScanAt: number | undefined;
+  #lastScan: ScanSummary | undefined;
+  #needsReevaluation = false;
+
+  constructor(options: HelmCheckerOptions) {
+    this.#o = resolveCheckerOptions(options);
+    this.#table = this.#o.table;
+    this.#discovery = new HelmDiscovery({
+      client: this.#o.client.withMetadataOnly(),
+      drivers: this.#o.drivers,
+      namespaces: this.#o.namespaces,
+      pageSize: this.#o.pageSize,
+      logger: this.#o.logger,
+      now: this.#o.now,
+      informerOptions: this.#o.informerOptions,
+      onChange: (key) => this.#markDirty(key),
+    });
+    this.#ownPool = this.#o.pool === undefined;
+    this.#pool =
+      this.#o.pool ?? new ScanPool({ maxThreads: this.#o.maxThreads, limits: this.#o.limits });
+    this.#metrics = new HelmCheckerMetrics(this.#o.meterProvider, () => this.#snapshotForMetrics());
+    this.#readyPromise = new Promise((resolve) => {
+      this.#readyResolve = resolve;
+    });
+  }
+
+  /**
+   * Resolves once the first complete scan after {@link start} is done (findings of every
+   * readable release computed). Never rejects; stays pending if the checker closes first.
+   */
+  get ready(): Promise<void> {
+    return this.#readyPromise;
+  }
+
+  /**
+   * Restores the last findings from the store (served at once), reads the cluster's version,
+   * starts discovery and runs the first full scan in the background. Resolves when the stored
+   * state is loaded and discovery has started (not when the scan is done: see {@link ready}).
+   * Memoized. Rejects with `LOOKOUT_HELM_CHECKER_CLOSED` after {@link close}.
+   */
+  start(): Promise<void> {
+    if (this.#closed !== undefined) return Promise.reject(new HelmCheckerClosedError());
+    this.#started ??= this.#start();
+    return this.#started;
+  }
+
+  async #start(): Promise<void> {
+    this.#restore();
+    if (this.#o.extraRowsFile !== undefined) {
+      const base = this.#o.table;
+      const initial = await watchExtraRows(
+        this.#o.extraRowsFile,
+        (change) => {
+          this.#useTable(mergeExtraRows(base, change.rows).table);
+          if (change.error !== undefined) this.#reportError("extra-rows", change.error);
+        },
+        { signal: this.#abort.signal, logger: this.#o.logger },
+      );
+      this.#table = mergeExtraRows(base, initial.rows).table;
+      if (initial.error !== undefined) this.#reportError("extra-rows", initial.error);
+    }
+    this.#discovery.start();
+    void this.#firstScan();
+  }
+
+  async #firstScan(): Promise<void> {
+    const signal = this.#abort.signal;
+    try {
+      await this.#refreshVersion(true);
+      await this.#discovery.settled(signal);
+      await this.reconcile();
+      this.#ready = true;
+      this.#readyResolve();
+      this.#scheduleFull();
+      this.#scheduleVersion();
+    } catch (err) {
+      if (signal.aborted) return;
+      this.#reportError("first-scan", err);
+    }
+  }
+
+  /** Loads stored scans and findings (so they are served before the first scan finishes). */
+  #restore(): void {
+    const store = this.#o.store;
+    if (store === undefined) return;
+    const findings = new Map<string, readonly HelmFinding[]>();
+    const computed = new Map<string, number>();
+    for (const f of store.loadFindings()) {
+      const key = releaseKey(f.namespace, f.release);
+      findings.set(key, f.findings);
+      computed.set(key, f.computedAt);
+    }
+    for (const r of store.loadReleases()) {
+      const key = releaseKey(r.namespace, r.release);
+      this.#entries.set(
+        key,
+        this.#entryFrom(r, findings.get(key) ?? [], computed.get(key) ?? r.scannedAt),
+      );
+    }
+    this.#restored = this.#entries.size > 0;
+    this.#o.logger.info("helm checker: restored stored findings", { releases: this.#entries.size });
+  }
+
+  #entryFrom(r: StoredRelease, findings: readonly HelmFinding[], computedAt: number): Entry {
+    return {
+      namespace: r.namespace,
+      release: r.release,
+      revision: r.revision,
+      driver: r.driver,
+      storageName: r.storageName,
+      storageUid: r.storageUid,
+      storageResourceVersion: r.storageResourceVersion,
+      payloadHash: r.payloadHash,
+      chart: r.chart,
+      chartVersion: r.chartVersion,
+      ...(r.appVersion === undefined ? {} : { appVersion: r.appVersion }),
+      status: r.status,
+      scannedAt: r.scannedAt,
+      computedAt,
+      findings,
+      errors: r.errors.map((issue) => scanErrorToRelease(r, issue)),
+      objects: this.#interesting(r.objects),
+      issues: r.errors,
+    };
+  }
+
+  /** Objects some table row matches: all the checker keeps in memory. */
+  #interesting(objects: readonly ScannedObject[]): ScannedObject[] {
+    const apis = apiVersionsOf(this.#table);
+    return objects.filter((o) => o.kind !== "" && apis.has(o.apiVersion));
+  }
+
+  /** Reads /version and re-plans the targets. Throws only when `first` and nothing is known. */
+  async #refreshVersion(first: boolean): Promise<void> {
+    const explicit = this.#o.targets.versions !== undefined;
+    let version: KubeVersion | undefined;
+    try {
+      const info = await this.#o.client.getJson(
+        "/version",
+        { stallTimeoutMs: this.#o.stallTimeoutMs },
+        this.#abort.signal,
+      );
+      version = parseVersionInfo(info);
+    } catch (err) {
+      if (this.#abort.signal.aborted) throw err;
+      this.#reportError("version", new ClusterVersionUnavailableError({ cause: err }));
+      if (first && !explicit && this.#clusterVersion === undefined) {
+        throw new ClusterVersionUnavailableError({ cause: err });
+      }
+    }
+    if (version !== undefined) this.#clusterVersion = version;
+    const base = this.#clusterVersion ?? { major: 1, minor: 0, patch: 0 };
+    const plan = planTargets(base, this.#table.coversUpTo, this.#o.targets);
+    const before = this.#targets.map((t) => formatKubeVersion(t)).join(",");
+    this.#targets = plan.targets;
+    this.#uncovered = plan.uncovered;
+    for (const err of plan.uncovered) {
+      this.#reportError(`target:${err.target}`, err);
+    }
+    if (this.#targets.map((t) => formatKubeVersion(t)).join(",") !== before) {
+      this.#needsReevaluation = true;
+    }
+  }
+
+  /**
+   * A new table (extra rows reloaded): objects kept in memory were filtered by the old one, so
+   * they are reloaded from the store, or (without a store) the releases are decoded again.
+   */
+  #useTable(table: DeprecationTable): void {
+    this.#table = table;
+    this.#needsReevaluation = true;
+    const stored = new Map<string, readonly ScannedObject[]>();
+    try {
+      for (const r of this.#o.store?.loadReleases() ?? []) {
+        stored.set(releaseKey(r.namespace, r.release), r.objects);
+      }
+    } catch (err) {
+      this.#reportError("store", err);
+    }
+    for (const [key, entry] of this.#entries) {
+      const objects = stored.get(key);
+      this.#entries.set(
+        key,
+        objects === undefined
+          ? { ...entry, storageUid: "", payloadHash: "" }
+          : { ...entry, objects: this.#interesting(objects) },
+      );
+    }
+    void this.reconcile().catch(() => undefined);
+  }
+
+  #markDirty(key: string): void {
+    if (this.#closed !== undefined) return;
+    this.#dirty.add(key);
+    if (!this.#ready || this.#incrementalTimer !== undefined) return;
+    this.#incrementalTimer = setTimeout(() => {
+      this.#incrementalTimer = undefined;
+      void this.#enqueue(() => this.#scan("incremental")).catch((err: unknown) => {
+        if (!this.#abort.signal.aborted) this.#reportError("incremental", err);
+      });
+    }, this.#o.incrementalDelayMs);
+    this.#incrementalTimer.unref();
+  }
+
+  #scheduleFull(): void {
+    if (this.#o.fullScanIntervalMs === 0 || this.#closed !== undefined) return;
+    this.#fullTimer = setTimeout(() => void this.#fullTick(), this.#o.fullScanIntervalMs);
+    this.#fullTimer.unref();
+  }
+
+  async #fullTick(): Promise<void> {
+    try {
+      await this.reconcile();
+    } catch (err) {
+      if (!this.#abort.signal.aborted) this.#reportError("full-scan", err);
+    }
+    this.#scheduleFull();
+  }
+
+  #scheduleVersion(): void {
+    if (this.#closed !== undefined) return;
+    this.#versionTimer = setTimeout(() => void this.#versionTick(), this.#o.versionIntervalMs);
+    this.#versionTimer.unref();
+  }
+
+  async #versionTick(): Promise<void> {
+    try {
+      await this.#refreshVersion(false);
+      if (this.#needsReevaluation) await this.reconcile();
+    } catch {
+      // Reported where it happened; the next tick tries again.
+    }
+    this.#scheduleVersion();
+  }
+
+  #enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(job, job);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * A full reconcile now: every release rechecked against the caches (only changed payloads are
+   * fetched and decoded), every finding re-evaluated when the table or targets changed.
+   * Never two at once: a call while one is queued or running joins it. Rejects with
+   * `LOOKOUT_HELM_CHECKER_CLOSED` when the checker closes first.
+   */
+  reconcile(): Promise<ScanSummary> {
+    if (this.#closed !== undefined) return Promise.reject(new HelmCheckerClosedError());
+    this.#fullPending ??= this.#enqueue(async () => {
+      this.#fullPending = undefined;
+      return this.#scan("full");
+    });
+    return this.#fullPending;
+  }
+
+  async #scan(mode: "full" | "incremental"): Promise<ScanSummary> {
+    const signal = this.#abort.signal;
+    if (signal.aborted) throw new HelmCheckerClosedError();
+    const started = performance.now();
+    let keys: Set<string>;
+    if (mode === "full") {
+      keys = this.#discovery.releaseKeys();
+      for (const key of this.#entries.keys()) keys.add(key);
+      this.#dirty.clear();
+    } else {
+      keys = new Set(this.#dirty);
+      this.#dirty.clear();
+    }
+    const reevaluate = this.#needsReevaluation;
+    this.#needsReevaluation = false;
+    const now = this.#o.now();
+    const change = { upsert: [] as Entry[], replace: [] as Entry[], remove: [] as Entry[] };
+    const wants: RevisionRef[] = [];
+    let unchanged = 0;
+    const forbidden = new Set(this.#discovery.forbidden().map((f) => f.namespace));
+    for (const key of keys) {
+      const pick = pickRevision(this.#discovery.revisions(key), this.#o.statuses);
+      if (pick.deployed > 1) this.#duplicates.set(key, pick.deployed);
+      else this.#duplicates.delete(key);
+      const entry = this.#entries.get(key);
+      const chosen = pick.chosen;
+      if (chosen === undefined) {
+        // Keep what we know of releases in namespaces we cannot read now.
+        if (entry !== undefined && !forbidden.has(entry.namespace) && !forbidden.has("")) {
+          change.remove.push(entry);
+        }
+        continue;
+      }
+      if (
+        entry !== undefined &&
+        entry.storageUid === chosen.uid &&
+        entry.storageResourceVersion === chosen.resourceVersion
+      ) {
+        unchanged++;
+        if (reevaluate || this.#restored) change.replace.push(this.#evaluate(entry, now));
+        continue;
+      }
+      wants.push(chosen);
+    }
+    let decoded = 0;
+    const inFlight = new Set<Promise<void>>();
+    const maxInFlight = Math.max(2, this.#o.maxThreads * 2);
+    for await (const batch of fetchPayloads(this.#o.client, wants, {
+      bulkThreshold: this.#o.bulkThreshold,
+      pageSize: this.#o.pageSize,
+      statuses: [...this.#o.statuses],
+      concurrency: this.#o.fetchConcurrency,
+      stallTimeoutMs: this.#o.stallTimeoutMs,
+      namespaced: this.#o.namespaces !== undefined,
+      signal,
+    })) {
+      for (const failure of batch.failures) this.#fetchFailed(failure, change, now);
+      if (batch.payloads.length === 0) continue;
+      const job = this.#scanBatch(batch.payloads, change, now, signal).then((n) => {
+        decoded += n.decoded;
+        unchanged += n.unchanged;
+        return undefined;
+      });
+      inFlight.add(job);
+      void job.finally(() => inFlight.delete(job)).catch(() => undefined);
+      if (inFlight.size >= maxInFlight) {
+        // oxlint-disable-next-line eslint/no-await-in-loop -- backpressure on the pool
+        await Promise.race(inFlight);
+      }
+    }
+    await Promise.all(inFlight);
+    if (signal.aborted) throw new HelmCheckerClosedError();
+    this.#commit(change, now);
+    if (mode === "full") {
+      this.#restored = false;
+      this.#lastFullScanAt = now;
+    }
+    const summary: ScanSummary = {
+      mode,
+      releases: keys.size,
+      decoded,
+      unchanged,
+      removed: change.remove.length,
+      durationMs: performance.now() - started,
+    };
+    this.#lastScan = summary;
+    this.#metrics.scanned(summary, this.#o.now());
+    this.#o.logger.debug("helm checker: scan done", { ...summary });
+    return summary;
+  }
+
+  /** Scans one batch of payloads in the pool; a payload whose hash is known is not re-decoded. */
+  async #scanBatch(
+    payloads: readonly FetchedPayload[],
+    change: { upsert: Entry[] },
+    now: number,
+    signal: AbortSignal,
+  ): Promise<{ decoded: number; unchanged: number }> {
+    const counts = { decoded: 0, unchanged: 0 };
+    const toScan: FetchedPayload[] = [];
+    for (const p of payloads) {
+      const entry = this.#entries.get(releaseKey(p.ref.namespace, p.ref.release));
+      if (entry !== undefined && entry.revision === p.ref.revision && entry.payloadHash !== "") {
+        const hash = createHash("sha256").update(p.value).digest("hex");
+        if (hash === entry.payloadHash) {
+          counts.unchanged++;
+          const moved = {
+            ...entry,
+            storageUid: p.ref.uid,
+            storageResourceVersion: p.ref.resourceVersion,
+          };
+          change.upsert.push(this.#evaluate(moved, now));
+          continue;
+        }
+      }
+      toScan.push(p);
+    }
+    if (toScan.length === 0) return counts;
+    const results = await this.#pool.scanMany(
+      toScan.map((p) => ({ value: p.value, driver: p.ref.driver })),
+      signal,
+    );
+    results.forEach((result, i) => {
+      counts.decoded++;
+      change.upsert.push(this.#fromScan(toScan[i]!.ref, result, now));
+    });
+    return counts;
+  }
+
+  #fetchFailed(
+    failure: FetchFailure,
+    change: { upsert: Entry[]; remove: Entry[] },
+    now: number,
+  ): void {
+    if (failure.kind === "gone") {
+      // The release changed meanwhile; its watch event schedules another check.
+      this.#dirty.add(releaseKey(failure.ref.namespace, failure.ref.release));
+      return;
+    }
+    const ref = failure.ref;
+    const error = scanErrorToRelease(ref, {
+      code: codeOf(failure.error),
+      message: messageOf(failure.error),
+    });
+    const previous = this.#entries.get(releaseKey(ref.namespace, ref.release));
+    change.upsert.push({
+      namespace: ref.namespace,
+      release: ref.release,
+      revision: ref.revision,
+      driver: ref.driver,
+      storageName: ref.name,
+      storageUid: "",
+      storageResourceVersion: "",
+      payloadHash: "",
+      chart: previous?.chart ?? "",
+      chartVersion: previous?.chartVersion ?? "",
+      status: ref.status,
+      scannedAt: now,
+      computedAt: now,
+      findings: [],
+      errors: [error],
+      objects: [],
+      issues: [{ code: error.code, message: error.message }],
+    });
+  }
+
+  #fromScan(ref: RevisionRef, result: ScanResult, now: number): Entry {
+    const summary = result.release;
+    const entry: Entry = {
+      namespace: ref.namespace,
+      release: ref.release,
+      revision: ref.revision,
+      driver: ref.driver,
+      storageName: ref.name,
+      storageUid: ref.uid,
+      storageResourceVersion: ref.resourceVersion,
+      payloadHash: result.payloadHash,
+      chart: summary?.chart.name ?? "",
+      chartVersion: summary?.chart.version ?? "",
+      ...(summary?.chart.appVersion === undefined ? {} : { appVersion: summary.chart.appVersion }),
+      status: ref.status,
+      scannedAt: now,
+      computedAt: now,
+      findings: [],
+      errors: result.errors.map((issue) => scanErrorToRelease(ref, issue)),
+      objects: result.objects,
+      issues: result.errors,
+    };
+    return this.#evaluate(entry, now);
+  }
+
+  /** The entry with findings computed at the current targets and table. */
+  #evaluate(entry: Entry, now: number): Entry {
+    const findings = findingsFor(entry, entry.objects, this.#table, {
+      kubernetes: this.#targets,
+      components: this.#o.componentVersions,
+    });
+    return { ...entry, findings, computedAt: now };
+  }
+
+  #commit(change: { upsert: Entry[]; replace: Entry[]; remove: Entry[] }, now: number): void {
+    const store = this.#o.store;
+    if (
+      store !== undefined &&
+      change.upsert.length + change.replace.length + change.remove.length > 0
+    ) {
+      const persisted: HelmStateChange = {
+        upsert: change.upsert.map((e) => ({
+          release: {
+            namespace: e.namespace,
+            release: e.release,
+            revision: e.revision,
+            payloadHash: e.payloadHash,
+            driver: e.driver,
+            storageName: e.storageName,
+            storageUid: e.storageUid,
+            storageResourceVersion: e.storageResourceVersion,
+            chart: e.chart,
+            chartVersion: e.chartVersion,
+            ...(e.appVersion === undefined ? {} : { appVersion: e.appVersion }),
+            status: e.status,
+            scannedAt: e.scannedAt,
+            objects: e.objects,
+            errors: e.issues,
+          },
+          findings: e.findings,
+          computedAt: e.computedAt,
+        })),
+        replaceFindings: change.replace.map((e) => ({
+          namespace: e.namespace,
+          release: e.release,
+          findings: e.findings,
+          computedAt: e.computedAt,
+        })),
+        delete: change.remove.map((e) => ({ namespace: e.namespace, release: e.release })),
+      };
+      try {
+        store.apply(persisted);
+      } catch (err) {
+        this.#reportError("store", err);
+      }
+    }
+    for (const e of [...change.upsert, ...change.replace]) {
+      const key = releaseKey(e.namespace, e.release);
+      const before = this.#entries.get(key);
+      const kept: Entry = { ...e, objects: this.#interesting(e.objects) };
+      this.#entries.set(key, kept);
+      for (const err of e.errors) this.#logOnce(err);
+      if (
+        before === undefined ||
+        !sameFindings(before.findings, e.findings) ||
+        before.revision !== e.revision
+      ) {
+        this.#emit({
+          namespace: e.namespace,
+          release: e.release,
+          revision: e.revision,
+          findings: e.findings,
+          previous: before?.findings ?? [],
+          at: now,
+        });
+      }
+    }
+    for (const e of change.remove) {
+      const key = releaseKey(e.namespace, e.release);
+      this.#entries.delete(key);
+      this.#duplicates.delete(key);
+      this.#emit({
+        namespace: e.namespace,
+        release: e.release,
+        revision: undefined,
+        findings: [],
+        previous: e.findings,
+        at: now,
+      });
+    }
+  }
+
+  #logOnce(err: HelmReleaseError): void {
+    const key = `${err.namespace}/${err.release}/${String(err.revision)}/${err.code}`;
+    if (this.#loggedErrors.has(key)) return;
+    this.#loggedErrors.add(key);
+    this.#metrics.releaseError(err.code);
+    this.#o.logger.warn("helm checker: release could not be fully checked", { ...err });
+  }
+
+  #emit(change: FindingsChange): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.#o.logger.error("helm checker: a findings listener threw", { error: err });
+      }
+    }
+  }
+
+  #reportError(where: string, err: unknown): void {
+    this.#metrics.checkerError(codeOf(err));
+    this.#o.logger.warn("helm checker: error", { where, error: err });
+  }
+
+  #snapshotForMetrics() {
+    return {
+      entries: this.#entries.values(),
+      duplicates: this.#duplicates.size,
+      lastFullScanAt: this.#lastFullScanAt,
+    };
+  }
+
+  /**
+   * Calls `listener` after each change of a release's findings (or its revision), and when a
+   * release goes away. Returns the unsubscribe function. A throwing listener is logged.
+   */
+  onFindingsChanged(listener: (change: FindingsChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Every current finding (all releases, all targets). */
+  findings(): HelmFinding[] {
+    const out: HelmFinding[] = [];
+    for (const e of this.#entries.values()) out.push(...e.findings);
+    return out;
+  }
+
+  /** Every release that could not be fully checked, with the reason. */
+  errors(): HelmReleaseError[] {
+    const out: HelmReleaseError[] = [];
+    for (const e of this.#entries.values()) out.push(...e.errors);
+    return out;
+  }
+
+  /** The checked releases. */
+  releases(): ReleaseState[] {
+    return [...this.#entries.values()].map(({ objects: _o, issues: _i, ...state }) => state);
+  }
+
+  /** The checker's status. */
+  status(): HelmCheckerStatus {
+    return {
+      ready: this.#ready,
+      restored: this.#restored,
+      clusterVersion:
+        this.#clusterVersion === undefined ? undefined : formatKubeVersion(this.#clusterVersion),
+      targets: this.#targets.map((t) => formatKubeVersion(t)),
+      uncoveredTargets: this.#uncovered.map((e) => e.target),
+      lastFullScanAt: this.#lastFullScanAt,
+      lastScan: this.#lastScan,
+      forbidden: this.#discovery.forbidden(),
+      releases: this.#entries.size,
+    };
+  }
+
+  /** The metric producer of the findings gauge (see `HelmCheckerMetrics`). */
+  get metricProducer() {
+    return this.#metrics.producer;
+  }
+
+  /**
+   * Stops timers, discovery and scans (a running scan rejects with
+   * `LOOKOUT_HELM_CHECKER_CLOSED`), and closes the checker's own pool. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#abort.abort(new HelmCheckerClosedError());
+      clearTimeout(this.#incrementalTimer);
+      clearTimeout(this.#fullTimer);
+      clearTimeout(this.#versionTimer);
+      await this.#discovery.close();
+      await this.#queue;
+      if (this.#ownPool) await this.#pool.close();
+      this.#metrics.close();
+    })();
+    return this.#closed;
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+const apiVersionCache = new WeakMap<DeprecationTable, ReadonlySet<string>>();
+
+/** The apiVersions that have a row in `table`. */
+function apiVersionsOf(table: DeprecationTable): ReadonlySet<string> {
+  let set = apiVersionCache.get(table);
+  if (set === undefined) {
+    set = new Set(table.rules.map((r) => r.apiVersion));
+    apiVersionCache.set(table, set);
+  }
+  return set;
+}
+
+function sameFindings(a: readonly HelmFinding[], b: readonly HelmFinding[]): boolean {
+  if (a.length !== b.length) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}

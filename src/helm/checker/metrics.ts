@@ -1,0 +1,226 @@
+/**
+ * The Helm checker's metrics. Counters, histograms and small gauges go through the
+ * OpenTelemetry API (a meter from the injected MeterProvider). The per-finding gauge is a
+ * MetricProducer of ours instead: OpenTelemetry JS keeps exporting attribute sets an observable
+ * gauge no longer observes (seen with sdk-metrics 3.1.1, test/helm/checker/metrics.test.ts), so a
+ * fixed finding would never leave `/metrics`. Register {@link HelmCheckerMetrics.producer} with
+ * the reader (`new PrometheusExporter({ metricProducers: [checker.metricProducer] })`).
+ */
+import {
+  metrics as otelMetrics,
+  ValueType,
+  type Attributes,
+  type BatchObservableCallback,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+  type ObservableGauge,
+} from "@opentelemetry/api";
+import { emptyResource } from "@opentelemetry/resources";
+import {
+  AggregationTemporality,
+  DataPointType,
+  type CollectionResult,
+  type DataPoint,
+  type MetricProducer,
+} from "@opentelemetry/sdk-metrics";
+import type { HelmFinding } from "../findings.ts";
+
+const SCOPE = "kube-lookout/helm";
+
+/** Names of the checker's instruments (the catalogue of docs/metrics.md lists them). */
+export const HelmMetricNames = {
+  findings: "kube_lookout.helm.findings",
+  releases: "kube_lookout.helm.releases",
+  releasesWithFindings: "kube_lookout.helm.releases.with_findings",
+  scans: "kube_lookout.helm.scans",
+  scanDuration: "kube_lookout.helm.scan.duration",
+  lastSuccess: "kube_lookout.helm.scan.last_success",
+  releaseErrors: "kube_lookout.helm.release.errors",
+  checkerErrors: "kube_lookout.helm.checker.errors",
+  duplicateDeployed: "kube_lookout.helm.releases.duplicate_deployed",
+} as const;
+
+/** What the gauges read at each collection. */
+export interface MetricsSnapshot {
+  readonly entries: Iterable<{
+    readonly findings: readonly HelmFinding[];
+    readonly errors: readonly unknown[];
+  }>;
+  readonly duplicates: number;
+  readonly lastFullScanAt: number | undefined;
+}
+
+/** The stable label set of one finding (no timestamps, no revision: they would churn series). */
+export function findingAttributes(f: HelmFinding): Attributes {
+  return {
+    "k8s.namespace.name": f.namespace,
+    "helm.release.name": f.release,
+    "helm.chart.name": f.chart,
+    "helm.chart.version": f.chartVersion,
+    "k8s.object.kind": f.kind,
+    "k8s.object.name": f.name,
+    "k8s.api_version": f.apiVersion,
+    "k8s.api_version.replacement": f.replacementApi ?? "",
+    deprecated_in: f.deprecatedIn ?? "",
+    removed_in: f.removedIn ?? "",
+    target: f.target,
+    status: f.status,
+    source: f.source,
+  };
+}
+
+/**
+ * The instruments. Construction registers the observable gauges; {@link close} removes their
+ * callback. The findings producer answers from `snapshot()` at each collection, so a finding that
+ * is gone is gone at the next scrape.
+ */
+export class HelmCheckerMetrics {
+  readonly #scans: Counter;
+  readonly #duration: Histogram;
+  readonly #releaseErrors: Counter;
+  readonly #checkerErrors: Counter;
+  readonly #gauges: ObservableGauge[];
+  readonly #callback: BatchObservableCallback;
+  readonly #meter: Meter;
+  readonly #snapshot: () => MetricsSnapshot;
+  #lastSuccess: number | undefined;
+  /** The per-finding gauge, for the reader's `metricProducers`. */
+  readonly producer: MetricProducer;
+
+  constructor(provider: MeterProvider | undefined, snapshot: () => MetricsSnapshot) {
+    this.#snapshot = snapshot;
+    const meter = (provider ?? otelMetrics.getMeterProvider()).getMeter(SCOPE);
+    this.#meter = meter;
+    this.#scans = meter.createCounter(HelmMetricNames.scans, {
+      description: "Helm scans completed, by mode (full or incremental).",
+      unit: "{scan}",
+    });
+    this.#duration = meter.createHistogram(HelmMetricNames.scanDuration, {
+      description: "Duration of Helm scans, by mode.",
+      unit: "s",
+      advice: {
+        explicitBucketBoundaries: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      },
+    });
+    this.#releaseErrors = meter.createCounter(HelmMetricNames.releaseErrors, {
+      description:
+        "Release revisions that could not be fully checked, by error code (counted once per revision and code).",
+      unit: "{error}",
+    });
+    this.#checkerErrors = meter.createCounter(HelmMetricNames.checkerErrors, {
+      description: "Errors of the checker itself (version read, store, extra rows), by code.",
+      unit: "{error}",
+    });
+    const releases = meter.createObservableGauge(HelmMetricNames.releases, {
+      description: "Helm releases checked.",
+      unit: "{release}",
+      valueType: ValueType.INT,
+    });
+    const withFindings = meter.createObservableGauge(HelmMetricNames.releasesWithFindings, {
+      description: "Releases with at least one deprecated or removed API, by target and status.",
+      unit: "{release}",
+      valueType: ValueType.INT,
+    });
+    const lastSuccess = meter.createObservableGauge(HelmMetricNames.lastSuccess, {
+      description: "When the last full scan succeeded (Unix time).",
+      unit: "s",
+    });
+    const duplicates = meter.createObservableGauge(HelmMetricNames.duplicateDeployed, {
+      description: "Releases with more than one revision in status deployed.",
+      unit: "{release}",
+      valueType: ValueType.INT,
+    });
+    this.#gauges = [releases, withFindings, lastSuccess, duplicates];
+    this.#callback = (result) => {
+      const snap = this.#snapshot();
+      let count = 0;
+      const perTarget = new Map<string, { target: string; status: string; n: number }>();
+      for (const e of snap.entries) {
+        count++;
+        const seen = new Set<string>();
+        for (const f of e.findings) {
+          const key = `${f.target}\u0000${f.status}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const slot = perTarget.get(key) ?? { target: f.target, status: f.status, n: 0 };
+          slot.n++;
+          perTarget.set(key, slot);
+        }
+      }
+      result.observe(releases, count);
+      for (const slot of perTarget.values()) {
+        result.observe(withFindings, slot.n, { target: slot.target, status: slot.status });
+      }
+      result.observe(duplicates, snap.duplicates);
+      const at = snap.lastFullScanAt ?? this.#lastSuccess;
+      if (at !== undefined) result.observe(lastSuccess, at / 1000);
+    };
+    meter.addBatchObservableCallback(this.#callback, this.#gauges);
+    this.producer = { collect: () => Promise.resolve(this.#collectFindings()) };
+  }
+
+  /** Records a completed scan. */
+  scanned(summary: { readonly mode: string; readonly durationMs: number }, now: number): void {
+    this.#scans.add(1, { mode: summary.mode });
+    this.#duration.record(summary.durationMs / 1000, { mode: summary.mode });
+    if (summary.mode === "full") this.#lastSuccess = now;
+  }
+
+  /** Counts a release error (the caller counts each revision and code once). */
+  releaseError(code: string): void {
+    this.#releaseErrors.add(1, { "error.type": code });
+  }
+
+  /** Counts an error of the checker itself. */
+  checkerError(code: string): void {
+    this.#checkerErrors.add(1, { "error.type": code });
+  }
+
+  #collectFindings(): CollectionResult {
+    const ms = Date.now();
+    const time: [number, number] = [Math.floor(ms / 1000), (ms % 1000) * 1e6];
+    const points: DataPoint<number>[] = [];
+    const seen = new Set<string>();
+    for (const e of this.#snapshot().entries) {
+      for (const f of e.findings) {
+        const attributes = findingAttributes(f);
+        const key = JSON.stringify(attributes);
+        if (seen.has(key)) continue; // the same object twice in a manifest is one series
+        seen.add(key);
+        points.push({ startTime: time, endTime: time, attributes, value: 1 });
+      }
+    }
+    return {
+      resourceMetrics: {
+        resource: emptyResource(),
+        scopeMetrics: [
+          {
+            scope: { name: SCOPE },
+            metrics: [
+              {
+                descriptor: {
+                  name: HelmMetricNames.findings,
+                  description:
+                    "One series per object of a Helm release using an API deprecated or removed at a target version (value 1).",
+                  unit: "{finding}",
+                  valueType: ValueType.INT,
+                },
+                aggregationTemporality: AggregationTemporality.CUMULATIVE,
+                dataPointType: DataPointType.GAUGE,
+                dataPoints: points,
+              },
+            ],
+          },
+        ],
+      },
+      errors: [],
+    };
+  }
+
+  /** Removes the gauges' callback. Idempotent. */
+  close(): void {
+    this.#meter.removeBatchObservableCallback(this.#callback, this.#gauges);
+  }
+}

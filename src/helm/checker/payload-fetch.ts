@@ -1,0 +1,213 @@
+/**
+ * Fetching the `release` payloads of chosen revisions: one GET each for a few, or a paged LIST
+ * of `owner=helm,status in (…)` objects per driver (and namespace in namespaced mode) when many
+ * are wanted, keeping only the wanted ones. Payloads are yielded page by page, so only a page
+ * of them is in memory at a time.
+ */
+import type {
+  KubeObject,
+  ListPage,
+  ListOptions,
+  ListWatchClient,
+  RawObject,
+  ResourceId,
+} from "../../kube/index.ts";
+import { KubeApiError } from "../../kube/index.ts";
+import type { RevisionRef, StorageDriver } from "./storage-object.ts";
+
+/** What the checker needs from an API client; `KubeClient` is one. */
+export interface HelmApiClient {
+  list(resource: ResourceId, options: ListOptions, signal?: AbortSignal): Promise<ListPage>;
+  get(
+    resource: ResourceId,
+    namespace: string,
+    name: string,
+    options?: { readonly stallTimeoutMs?: number },
+    signal?: AbortSignal,
+  ): Promise<RawObject>;
+  getJson(
+    path: string,
+    options?: { readonly stallTimeoutMs?: number },
+    signal?: AbortSignal,
+  ): Promise<unknown>;
+  withMetadataOnly(): ListWatchClient;
+}
+
+/** A payload as read from its storage object. */
+export interface FetchedPayload {
+  readonly ref: RevisionRef;
+  readonly value: string;
+}
+
+/** A wanted revision whose payload could not be read. */
+export interface FetchFailure {
+  readonly ref: RevisionRef;
+  /** `gone` when the object no longer exists (the release changed meanwhile). */
+  readonly kind: "gone" | "error";
+  readonly error: unknown;
+}
+
+/** One step of {@link fetchPayloads}: payloads read, and failures. */
+export interface FetchBatch {
+  readonly payloads: FetchedPayload[];
+  readonly failures: FetchFailure[];
+}
+
+/** Options of {@link fetchPayloads}. */
+export interface FetchOptions {
+  /** More wanted payloads than this are read by LIST instead of one GET each. */
+  readonly bulkThreshold: number;
+  readonly pageSize: number;
+  /** Statuses in the LIST label selector (the statuses the checker wants). */
+  readonly statuses: readonly string[];
+  /** GETs in flight at once. */
+  readonly concurrency: number;
+  readonly stallTimeoutMs: number;
+  /** Namespaced mode: list per namespace instead of across all. */
+  readonly namespaced: boolean;
+  readonly signal: AbortSignal;
+}
+
+const RESOURCES: Readonly<Record<StorageDriver, ResourceId>> = {
+  secret: { group: "", version: "v1", resource: "secrets" },
+  configmap: { group: "", version: "v1", resource: "configmaps" },
+};
+
+/** The `release` value of a Secret or ConfigMap, or undefined when it has none. */
+export function releaseValue(obj: KubeObject): string | undefined {
+  const data: unknown = obj["data"];
+  if (typeof data !== "object" || data === null || !("release" in data)) return undefined;
+  const value: unknown = data.release;
+  return typeof value === "string" ? value : undefined;
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof KubeApiError && err.statusCode === 404;
+}
+
+/**
+ * Reads the payloads of `wants`, yielding them in batches (a LIST page, or up to `concurrency`
+ * GETs). A wanted object missing from a LIST (its status changed meanwhile) is then read by GET.
+ * An object without a `release` value is a failure with a `LOOKOUT_HELM_BAD_PAYLOAD`-coded
+ * error. Throws only the abort reason; request errors become failures.
+ */
+export async function* fetchPayloads(
+  client: HelmApiClient,
+  wants: readonly RevisionRef[],
+  options: FetchOptions,
+): AsyncGenerator<FetchBatch, void, undefined> {
+  let rest: RevisionRef[] = [...wants];
+  if (rest.length > options.bulkThreshold) {
+    const byUid = new Map(rest.map((r) => [r.uid, r]));
+    for (const driver of ["secret", "configmap"] as const) {
+      const mine = rest.filter((r) => r.driver === driver);
+      if (mine.length === 0) continue;
+      const namespaces = options.namespaced ? [...new Set(mine.map((r) => r.namespace))] : [""];
+      for (const namespace of namespaces) {
+        // oxlint-disable-next-line eslint/no-await-in-loop -- one list at a time bounds memory
+        for await (const batch of listScope(client, driver, namespace, byUid, options)) {
+          yield batch;
+        }
+      }
+    }
+    rest = [...byUid.values()];
+  }
+  for (let i = 0; i < rest.length; i += options.concurrency) {
+    options.signal.throwIfAborted();
+    const slice = rest.slice(i, i + options.concurrency);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- bounded concurrency, one wave at a time
+    const settled = await Promise.allSettled(
+      slice.map((ref) =>
+        client.get(
+          RESOURCES[ref.driver],
+          ref.namespace,
+          ref.name,
+          { stallTimeoutMs: options.stallTimeoutMs },
+          options.signal,
+        ),
+      ),
+    );
+    options.signal.throwIfAborted();
+    const batch: FetchBatch = { payloads: [], failures: [] };
+    settled.forEach((s, k) => {
+      const ref = slice[k]!;
+      if (s.status === "rejected") {
+        batch.failures.push({
+          ref,
+          kind: isNotFound(s.reason) ? "gone" : "error",
+          error: s.reason,
+        });
+        return;
+      }
+      take(ref, s.value, batch);
+    });
+    yield batch;
+  }
+}
+
+function take(ref: RevisionRef, obj: RawObject, batch: FetchBatch): void {
+  if (obj.uid !== ref.uid) {
+    batch.failures.push({ ref, kind: "gone", error: new Error("the object was replaced") });
+    return;
+  }
+  const value = releaseValue(obj.object);
+  if (value === undefined) {
+    batch.failures.push({ ref, kind: "error", error: new MissingPayloadError(ref.name) });
+    return;
+  }
+  batch.payloads.push({ ref: { ...ref, resourceVersion: obj.resourceVersion }, value });
+}
+
+/** A storage object without `data.release`. */
+export class MissingPayloadError extends Error {
+  override readonly name = "MissingPayloadError";
+  readonly code = "LOOKOUT_HELM_BAD_PAYLOAD";
+  constructor(object: string) {
+    super(`storage object ${object} has no data.release`);
+  }
+}
+
+async function* listScope(
+  client: HelmApiClient,
+  driver: StorageDriver,
+  namespace: string,
+  byUid: Map<string, RevisionRef>,
+  options: FetchOptions,
+): AsyncGenerator<FetchBatch, void, undefined> {
+  const statuses = [...new Set(options.statuses)].sort();
+  const labelSelector =
+    statuses.length === 1
+      ? `owner=helm,status=${statuses[0]}`
+      : `owner=helm,status in (${statuses.join(",")})`;
+  let token: string | undefined;
+  do {
+    let page: ListPage;
+    try {
+      // oxlint-disable-next-line eslint/no-await-in-loop -- pages are sequential
+      page = await client.list(
+        RESOURCES[driver],
+        {
+          labelSelector,
+          limit: options.pageSize,
+          stallTimeoutMs: options.stallTimeoutMs,
+          ...(namespace === "" ? {} : { namespace }),
+          ...(token === undefined ? {} : { continue: token }),
+        },
+        options.signal,
+      );
+    } catch {
+      options.signal.throwIfAborted();
+      // The wanted objects stay in byUid and are read by GET instead.
+      return;
+    }
+    token = page.continue;
+    const batch: FetchBatch = { payloads: [], failures: [] };
+    for (const obj of page.items) {
+      const ref = byUid.get(obj.uid);
+      if (ref === undefined || ref.driver !== driver) continue;
+      byUid.delete(obj.uid);
+      take(ref, obj, batch);
+    }
+    if (batch.payloads.length > 0 || batch.failures.length > 0) yield batch;
+  } while (token !== undefined);
+}

@@ -1,0 +1,284 @@
+/**
+ * The Helm checker end to end against the simulated API server: discovery from metadata,
+ * newest deployed revision only, incremental re-checks, bad payloads, persistence.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { HelmChecker, type HelmFinding } from "../../../src/helm/index.ts";
+import { KubeClient } from "../../../src/kube/index.ts";
+import { startSimulatedCluster, type SimulatedCluster } from "../../../src/sim/index.ts";
+import { openStore } from "../../../src/store/index.ts";
+import { assertNoActiveHandles } from "../../support/handles.ts";
+
+after(assertNoActiveHandles);
+
+const INGRESS_BETA = `---
+# Source: web/templates/ingress.yaml
+apiVersion: networking.k8s.io/v1beta1
+kind: Ingress
+metadata:
+  name: web
+spec: {}
+`;
+const INGRESS_V1 = `---
+# Source: web/templates/ingress.yaml
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+`;
+const PSP = `---
+apiVersion: policy/v1beta1
+kind: PodSecurityPolicy
+metadata:
+  name: restricted
+`;
+const FLOWSCHEMA = `---
+apiVersion: flowcontrol.apiserver.k8s.io/v1beta1
+kind: FlowSchema
+metadata:
+  name: fs
+`;
+const HOOK_CRONJOB = `apiVersion: batch/v1beta1
+kind: CronJob
+metadata:
+  name: cleanup
+`;
+
+async function until(what: string, ready: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling, by design
+    await sleep(10);
+  }
+}
+
+function brief(f: HelmFinding): string {
+  return `${f.namespace}/${f.release}@${f.revision} ${f.kind}/${f.name} ${f.apiVersion} ${f.target} ${f.status} ${f.source}`;
+}
+
+async function setup(t: { after(fn: () => unknown): void }, gitVersion = "v1.21.5+k3s1") {
+  const sim = await startSimulatedCluster({ gitVersion });
+  t.after(() => sim.close());
+  const client = new KubeClient({ server: sim.url });
+  t.after(() => client.close());
+  return { sim, client };
+}
+
+function checker(
+  client: KubeClient,
+  extra: Partial<ConstructorParameters<typeof HelmChecker>[0]> = {},
+) {
+  return new HelmChecker({
+    client,
+    maxThreads: 2,
+    incrementalDelayMs: 20,
+    fullScanIntervalMs: 0,
+    ...extra,
+  });
+}
+
+function installBasics(sim: SimulatedCluster): void {
+  sim.helm.install({ namespace: "shop", name: "web", manifest: INGRESS_BETA + PSP });
+  sim.helm.upgrade("shop", "web", { manifest: INGRESS_BETA + PSP + FLOWSCHEMA });
+  sim.helm.install({
+    namespace: "ops",
+    name: "jobs",
+    manifest: INGRESS_V1,
+    hooks: [{ name: "cleanup", path: "jobs/templates/hook.yaml", manifest: HOOK_CRONJOB }],
+    driver: "configmap",
+  });
+  sim.helm.install({ namespace: "ops", name: "clean", manifest: INGRESS_V1 });
+}
+
+void test("findings of the newest deployed revision at the cluster's version and the next two minors", async (t) => {
+  const { sim, client } = await setup(t);
+  installBasics(sim);
+  const c = checker(client);
+  t.after(() => c.close());
+  await c.start();
+  await c.ready;
+  const status = c.status();
+  assert.equal(status.clusterVersion, "v1.21.5");
+  assert.deepEqual(status.targets, ["v1.21.0", "v1.22.0", "v1.23.0"]);
+  assert.equal(status.releases, 3);
+  const got = c.findings().map(brief).sort();
+  assert.deepEqual(got, [
+    "ops/jobs@1 CronJob/cleanup batch/v1beta1 v1.21.0 deprecated hook",
+    "ops/jobs@1 CronJob/cleanup batch/v1beta1 v1.22.0 deprecated hook",
+    "ops/jobs@1 CronJob/cleanup batch/v1beta1 v1.23.0 deprecated hook",
+    "shop/web@2 FlowSchema/fs flowcontrol.apiserver.k8s.io/v1beta1 v1.23.0 deprecated manifest",
+    "shop/web@2 Ingress/web networking.k8s.io/v1beta1 v1.21.0 deprecated manifest",
+    "shop/web@2 Ingress/web networking.k8s.io/v1beta1 v1.22.0 removed manifest",
+    "shop/web@2 Ingress/web networking.k8s.io/v1beta1 v1.23.0 removed manifest",
+    "shop/web@2 PodSecurityPolicy/restricted policy/v1beta1 v1.21.0 deprecated manifest",
+    "shop/web@2 PodSecurityPolicy/restricted policy/v1beta1 v1.22.0 deprecated manifest",
+    "shop/web@2 PodSecurityPolicy/restricted policy/v1beta1 v1.23.0 deprecated manifest",
+  ]);
+  const ingress = c.findings().find((f) => f.kind === "Ingress" && f.target === "v1.21.0")!;
+  assert.equal(ingress.replacementApi, "networking.k8s.io/v1");
+  assert.equal(ingress.minorsUntilRemoval, 1);
+  assert.deepEqual(c.errors(), []);
+});
+
+void test("an upgrade is re-checked incrementally (one release), an uninstall drops its findings", async (t) => {
+  const { sim, client } = await setup(t);
+  installBasics(sim);
+  const c = checker(client);
+  t.after(() => c.close());
+  const changes: string[] = [];
+  c.onFindingsChanged((ch) =>
+    changes.push(`${ch.release}@${String(ch.revision)}:${ch.findings.length}`),
+  );
+  await c.start();
+  await c.ready;
+  assert.equal(changes.length, 3);
+  const gets = (): number =>
+    sim.requests.filter((r) => !r.watch && /\/secrets\/sh\.helm\.release/.test(r.path)).length;
+  const before = gets();
+  sim.helm.upgrade("shop", "web", { manifest: INGRESS_V1 });
+  await until("the upgrade to be checked", () => c.status().lastScan?.mode === "incremental");
+  await until("web@3", () => c.releases().some((r) => r.release === "web" && r.revision === 3));
+  assert.deepEqual(
+    c.findings().filter((f) => f.release === "web"),
+    [],
+    "the fixed release has no findings",
+  );
+  assert.equal(c.status().lastScan?.decoded, 1);
+  assert.equal(gets() - before, 1, "one GET: only the new revision's payload");
+  assert.ok(changes.includes("web@3:0"));
+
+  sim.helm.uninstall("ops", "jobs");
+  await until("jobs to go", () => !c.releases().some((r) => r.release === "jobs"));
+  assert.deepEqual(c.findings(), []);
+  assert.ok(changes.includes("jobs@undefined:0"));
+
+  // A failed upgrade is not checked by default: the deployed revision stays the checked one.
+  sim.helm.upgrade("ops", "clean", { manifest: PSP, status: "failed" });
+  const summary = await c.reconcile();
+  assert.equal(summary.mode, "full");
+  assert.equal(summary.decoded, 0);
+  assert.equal(c.releases().find((r) => r.release === "clean")?.revision, 1);
+});
+
+void test("bad payloads are reported per release and do not stop the scan", async (t) => {
+  const { sim, client } = await setup(t);
+  sim.helm.install({ namespace: "shop", name: "web", manifest: INGRESS_BETA });
+  sim.helm.putRaw("bad", "b64", 1, "not*base64", { driver: "secret" });
+  sim.helm.putRaw(
+    "bad",
+    "gzip",
+    1,
+    Buffer.from(Buffer.from([0x1f, 0x8b, 0x08, 1, 2, 3]).toString("base64")).toString("base64"),
+    { driver: "secret" },
+  );
+  sim.helm.putRaw("bad", "json", 1, Buffer.from("{nope").toString("base64"), {
+    driver: "configmap",
+  });
+  const c = checker(client);
+  t.after(() => c.close());
+  await c.start();
+  await c.ready;
+  const codes = c
+    .errors()
+    .map((e) => `${e.namespace}/${e.release}:${e.code}`)
+    .sort();
+  assert.deepEqual(codes, [
+    "bad/b64:LOOKOUT_HELM_BAD_BASE64",
+    "bad/gzip:LOOKOUT_HELM_BAD_GZIP",
+    "bad/json:LOOKOUT_HELM_BAD_JSON",
+  ]);
+  assert.equal(c.findings().filter((f) => f.release === "web").length, 3);
+});
+
+void test("a restart serves the stored findings before its first scan and re-decodes nothing unchanged", async (t) => {
+  const { sim, client } = await setup(t);
+  installBasics(sim);
+  const dir = await mkdtemp(join(tmpdir(), "kl-helm-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, "state.db");
+  {
+    const store = openStore({ path });
+    const c = checker(client, { store: store.helm });
+    await c.start();
+    await c.ready;
+    assert.equal(c.findings().length, 10);
+    await c.close();
+    store.close();
+  }
+  const store = openStore({ path });
+  t.after(() => store.close());
+  const c = checker(client, { store: store.helm });
+  t.after(() => c.close());
+  sim.faults.stallLists({ count: 10 });
+  await c.start();
+  const served = c.findings().map(brief).sort();
+  assert.equal(served.length, 10, "stored findings are served at once");
+  assert.equal(c.status().restored, true);
+  assert.equal(c.status().ready, false);
+  await c.close();
+
+  const again = checker(client, { store: store.helm });
+  t.after(() => again.close());
+  await again.start();
+  await again.ready;
+  assert.equal(again.status().lastScan?.decoded, 0, "nothing re-decoded");
+  assert.equal(again.status().restored, false);
+  assert.deepEqual(again.findings().map(brief).sort(), served);
+});
+
+void test("namespaced mode: a forbidden namespace is reported, the others are checked", async (t) => {
+  const { sim, client } = await setup(t);
+  installBasics(sim);
+  sim.faults.forbid({ namespace: "ops", resource: "secrets" });
+  sim.faults.forbid({ namespace: "ops", resource: "configmaps" });
+  const c = checker(client, {
+    namespaces: ["shop", "ops"],
+    informerOptions: { backoff: { initialMs: 50, maxMs: 100 } },
+  });
+  t.after(() => c.close());
+  await c.start();
+  await c.ready;
+  assert.deepEqual(
+    c
+      .status()
+      .forbidden.map((f) => `${f.resource}/${f.namespace}`)
+      .sort(),
+    ["configmaps/ops", "secrets/ops"],
+  );
+  assert.deepEqual([...new Set(c.findings().map((f) => f.release))], ["web"]);
+  sim.faults.allow();
+  await until("ops to be readable", () => c.status().forbidden.length === 0);
+  await c.reconcile();
+  assert.deepEqual([...new Set(c.findings().map((f) => f.release))].sort(), ["jobs", "web"]);
+});
+
+void test("an explicit target beyond the table's coverage is reported; covered ones are checked", async (t) => {
+  const { sim, client } = await setup(t);
+  installBasics(sim);
+  const c = checker(client, { targets: { versions: ["v1.25.0", "v1.99.0"] } });
+  t.after(() => c.close());
+  await c.start();
+  await c.ready;
+  assert.deepEqual(c.status().targets, ["v1.25.0"]);
+  assert.deepEqual(c.status().uncoveredTargets, ["v1.99.0"]);
+  assert.ok(c.findings().every((f) => f.target === "v1.25.0"));
+  assert.ok(c.findings().some((f) => f.kind === "PodSecurityPolicy" && f.status === "removed"));
+});
+
+void test("close is idempotent, and reconcile after close rejects", async (t) => {
+  const { client } = await setup(t);
+  const c = checker(client);
+  await Promise.all([c.close(), c.close()]);
+  await assert.rejects(c.reconcile(), { code: "LOOKOUT_HELM_CHECKER_CLOSED" });
+  await assert.rejects(c.start(), { code: "LOOKOUT_HELM_CHECKER_CLOSED" });
+  const drivers: unknown = "nope";
+  assert.throws(() => new HelmChecker({ client, ...({ drivers } as object) }), {
+    code: "LOOKOUT_HELM_INVALID_OPTION",
+  });
+});
