@@ -1,0 +1,119 @@
+/**
+ * Shared pieces of the store tests: a temp dir per test, fixtures and a log recorder.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import type { HelmFinding, ScannedObject } from "../../src/helm/index.ts";
+import type { Logger } from "../../src/logging/index.ts";
+import type { StoredRelease } from "../../src/store/index.ts";
+
+/** A fresh directory under os.tmpdir(), removed after the test. */
+export function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), "lookout-store-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The `code` of an error, for `assert.throws` matchers. */
+export function codeOf(err: unknown): unknown {
+  return typeof err === "object" && err !== null && "code" in err ? err.code : undefined;
+}
+
+/** A matcher for `assert.throws`: the error has this `code`. */
+export function withCode(code: string): (err: unknown) => boolean {
+  return (err) => codeOf(err) === code;
+}
+
+/** A release with `n` objects. */
+export function release(
+  namespace: string,
+  name: string,
+  revision: number,
+  n = 3,
+  extra: Partial<StoredRelease> = {},
+): StoredRelease {
+  const objects: ScannedObject[] = [];
+  for (let i = 0; i < n; i++) {
+    const o: ScannedObject = {
+      apiVersion: i % 2 === 0 ? "extensions/v1beta1" : "apps/v1",
+      kind: i % 2 === 0 ? "Ingress" : "Deployment",
+      name: `${name}-obj-${i}`,
+      source: i === n - 1 ? "hook" : "manifest",
+      template: `${name}/templates/t${i}.yaml`,
+    };
+    if (i % 3 === 0) o.namespace = namespace;
+    if (o.source === "hook") o.hookIndex = 0;
+    objects.push(o);
+  }
+  return {
+    namespace,
+    release: name,
+    revision,
+    payloadHash: `hash-${name}-${revision}`,
+    driver: "secret",
+    storageName: `sh.helm.release.v1.${name}.v${revision}`,
+    storageUid: `uid-${name}-${revision}`,
+    storageResourceVersion: String(1000 + revision),
+    chart: "demo",
+    chartVersion: "1.2.3",
+    appVersion: "4.5.6",
+    status: "deployed",
+    scannedAt: 1_700_000_000_000 + revision,
+    objects,
+    errors: [],
+    ...extra,
+  };
+}
+
+/** The findings of `r`: one per Ingress object per target. */
+export function findingsOf(r: StoredRelease, targets = ["v1.22.0", "v1.25.0"]): HelmFinding[] {
+  const out: HelmFinding[] = [];
+  for (const target of targets) {
+    for (const o of r.objects) {
+      if (o.kind !== "Ingress") continue;
+      out.push({
+        namespace: r.namespace,
+        release: r.release,
+        revision: r.revision,
+        chart: r.chart,
+        chartVersion: r.chartVersion,
+        name: o.name ?? "",
+        objectNamespace: o.namespace ?? "",
+        kind: o.kind,
+        apiVersion: o.apiVersion,
+        source: o.source,
+        component: "k8s",
+        deprecatedIn: "v1.14.0",
+        removedIn: "v1.22.0",
+        replacementApi: "networking.k8s.io/v1",
+        target,
+        status: "removed",
+        minorsUntilRemoval: target === "v1.22.0" ? 0 : null,
+      });
+    }
+  }
+  return out;
+}
+
+/** One recorded log call. */
+export interface LogLine {
+  readonly level: string;
+  readonly message: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** A logger that records what it is given. */
+export function recordingLogger(): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at =
+    (level: string) =>
+    (message: string, fields: Readonly<Record<string, unknown>> = {}): void => {
+      lines.push({ level, message, fields });
+    };
+  return {
+    lines,
+    logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") },
+  };
+}
