@@ -2,7 +2,7 @@
  * Building Helm release payloads the way Helm writes them (JSON → gzip → base64, and once more
  * base64 for a Secret as it appears in the API JSON), for tests and the benchmark.
  */
-import { gzipSync } from "node:zlib";
+import { encodeHelmPayload } from "../../../src/sim/index.ts";
 
 /** A Helm release JSON object (the fields the checker reads plus a few Helm always writes). */
 export interface ReleaseJson {
@@ -46,14 +46,15 @@ export function releaseJson(
   };
 }
 
-/** The `release` value as the API returns it for `driver`. */
+/**
+ * The `release` value as the API returns it for `driver`: the simulator's `encodeHelmPayload`
+ * (at zlib's default level, so payload hashes stay as before).
+ */
 export function encodePayload(
   release: unknown,
   driver: "secret" | "configmap",
   options: { gzip?: boolean } = {},
 ): string {
-  const json = Buffer.from(typeof release === "string" ? release : JSON.stringify(release));
-  const body = options.gzip === false ? json : gzipSync(json);
-  const once = body.toString("base64");
-  return driver === "secret" ? Buffer.from(once).toString("base64") : once;
+  const json = typeof release === "string" ? release : JSON.stringify(release);
+  return encodeHelmPayload(json, driver, { level: 6, ...options });
 }
