@@ -137,7 +137,10 @@ async function runCommand(
       stdout,
       stderr,
       signal,
-      stdin: io.stdin ?? process.stdin,
+      // A getter: touching process.stdin opens it, so only commands that read it do.
+      get stdin() {
+        return io.stdin ?? process.stdin;
+      },
       stderrIsTTY: io.stderrIsTTY ?? process.stderr.isTTY,
     };
     return await command.run(values, commandIo, positionals);

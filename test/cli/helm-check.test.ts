@@ -273,13 +273,14 @@ void test("stdin (-) is read and reported as release -, alongside files", async 
   );
 });
 
-void test("a real process: bin/kube-lookout.js reads stdin, prints JSON and exits 3", async () => {
+void test("a real process: bin/kube-lookout.js reads stdin, prints JSON and exits 3", async (t) => {
   const bin = fileURLToPath(new URL("../../bin/kube-lookout.js", import.meta.url));
   const child = spawn(
     process.execPath,
     [bin, "helm", "check", "--files", "-", "--target-version", "v1.29", "--format", "json"],
     { stdio: ["pipe", "pipe", "pipe"] },
   );
+  t.after(() => child.kill());
   let out = "";
   let err = "";
   child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
