@@ -53,26 +53,35 @@ export function openStoreWith(
     migrate(db, migrations, o);
     return new SqliteLookoutStore(db, { path: o.path, recovered: false, logger: o.logger });
   }
-  const first = openFile(o, migrations);
+  const first = openFile(o, migrations, true);
   if ("db" in first) {
     return new SqliteLookoutStore(first.db, { path: o.path, recovered: false, logger: o.logger });
   }
-  const movedTo = moveAside(o);
   o.logger.warn("store file is corrupt; moved it aside and started a fresh one", {
     path: o.path,
-    movedTo,
+    movedTo: first.movedTo,
     reason: first.corrupt,
   });
-  const second = openFile(o, migrations);
+  const second = openFile(o, migrations, false);
   if ("db" in second) {
     return new SqliteLookoutStore(second.db, { path: o.path, recovered: true, logger: o.logger });
   }
   throw new StoreOpenFailedError(o.path, "the fresh file is corrupt too", second.corrupt);
 }
 
-type Opened = { readonly db: Database } | { readonly corrupt: string };
+type Opened =
+  { readonly db: Database } | { readonly corrupt: string; readonly movedTo: string | undefined };
 
-function openFile(o: ResolvedStoreOptions, migrations: readonly Migration[]): Opened {
+/**
+ * One attempt. A corrupt file is renamed (when `recover`) while this connection still holds its
+ * lock, so no other opener can slip in between, and before closing, because closing deletes
+ * the `-wal` file.
+ */
+function openFile(
+  o: ResolvedStoreOptions,
+  migrations: readonly Migration[],
+  recover: boolean,
+): Opened {
   let db: Database;
   try {
     db = new Sqlite(o.path, { timeout: o.busyTimeoutMs });
@@ -88,11 +97,8 @@ function openFile(o: ResolvedStoreOptions, migrations: readonly Migration[]): Op
       throw new StoreTooNewError(o.path, version, migrations.length);
     }
     const problems = quickCheck(db);
+    if (problems !== undefined) return corrupt(db, o, recover, problems);
     db.exec("COMMIT");
-    if (problems !== undefined) {
-      db.close();
-      return { corrupt: problems };
-    }
     const mode: unknown = db.pragma("journal_mode = WAL", { simple: true });
     if (mode !== "wal") throw new Error(`journal_mode is ${String(mode)}, not wal`);
     db.pragma(`synchronous = ${o.synchronous}`);
@@ -100,17 +106,27 @@ function openFile(o: ResolvedStoreOptions, migrations: readonly Migration[]): Op
     migrate(db, migrations, o);
     return { db };
   } catch (err) {
-    db.close();
     const cause = err instanceof StoreMigrationFailedError ? err.cause : err;
     const code = sqliteCode(cause);
     if (code === "SQLITE_NOTADB" || code?.startsWith("SQLITE_CORRUPT") === true) {
-      return { corrupt: `${code}: ${cause instanceof Error ? cause.message : String(cause)}` };
+      const reason = `${code}: ${cause instanceof Error ? cause.message : String(cause)}`;
+      return corrupt(db, o, recover, reason);
     }
+    db.close();
     if (err instanceof StoreTooNewError || err instanceof StoreMigrationFailedError) throw err;
     if (code?.startsWith("SQLITE_BUSY") === true || code?.startsWith("SQLITE_LOCKED") === true) {
       throw new StoreLockedError(o.path, o.busyTimeoutMs, { cause: err });
     }
     throw new StoreOpenFailedError(o.path, "setup", err);
+  }
+}
+
+/** Moves the file aside (when `recover`), then closes the connection. */
+function corrupt(db: Database, o: ResolvedStoreOptions, recover: boolean, reason: string): Opened {
+  try {
+    return { corrupt: reason, movedTo: recover ? moveAside(o) : undefined };
+  } finally {
+    db.close();
   }
 }
 
