@@ -4,7 +4,7 @@
  * target, persists them, keeps them fresh with incremental checks and periodic full reconciles.
  */
 import { createHash } from "node:crypto";
-import { ScanPool, type ScanIssue, type ScanResult, type ScannedObject } from "../decode/index.ts";
+import { ScanPool, type ScannedObject } from "../decode/index.ts";
 import {
   formatKubeVersion,
   mergeExtraRows,
@@ -24,37 +24,22 @@ import {
   type HelmCheckerOptions,
   type ResolvedCheckerOptions,
 } from "./options.ts";
-import { fetchPayloads, type FetchedPayload, type FetchFailure } from "./payload-fetch.ts";
-import type { HelmStateChange, StoredRelease } from "./state-store.ts";
+import { fetchPayloads, type FetchedPayload } from "./payload-fetch.ts";
+import {
+  apiVersionsOf,
+  codeOf,
+  entryFromFailure,
+  entryFromScan,
+  entryFromStored,
+  sameFindings,
+  toStateChange,
+  type Entry,
+  type EntryChange,
+  type ReleaseState,
+} from "./release-entry.ts";
 import { pickRevision, releaseKey, type RevisionRef } from "./storage-object.ts";
 
-/** The checked state of one release. */
-export interface ReleaseState {
-  readonly namespace: string;
-  readonly release: string;
-  readonly revision: number;
-  readonly driver: "secret" | "configmap";
-  readonly storageName: string;
-  readonly storageUid: string;
-  readonly storageResourceVersion: string;
-  readonly payloadHash: string;
-  readonly chart: string;
-  readonly chartVersion: string;
-  readonly appVersion?: string;
-  readonly status: string;
-  /** When its payload was scanned (ms since epoch). */
-  readonly scannedAt: number;
-  /** When its findings were computed (ms since epoch). */
-  readonly computedAt: number;
-  readonly findings: readonly HelmFinding[];
-  readonly errors: readonly HelmReleaseError[];
-}
-
-interface Entry extends ReleaseState {
-  /** Objects that have a row in the table (what findings are computed from). */
-  readonly objects: readonly ScannedObject[];
-  readonly issues: readonly ScanIssue[];
-}
+export type { ReleaseState };
 
 /** A change of one release's findings, for the events issue to publish. */
 export interface FindingsChange {
@@ -92,27 +77,6 @@ export interface HelmCheckerStatus {
   readonly lastScan: ScanSummary | undefined;
   readonly forbidden: readonly ForbiddenScope[];
   readonly releases: number;
-}
-
-const scanErrorToRelease = (
-  ref: { namespace: string; release: string; revision: number },
-  issue: { code: string; message: string },
-): HelmReleaseError => ({
-  namespace: ref.namespace,
-  release: ref.release,
-  revision: ref.revision,
-  code: issue.code,
-  message: issue.message,
-});
-
-function codeOf(err: unknown): string {
-  return typeof err === "object" && err !== null && "code" in err && typeof err.code === "string"
-    ? err.code
-    : "LOOKOUT_HELM_FETCH_FAILED";
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -243,34 +207,13 @@ export class HelmChecker implements AsyncDisposable {
       const key = releaseKey(r.namespace, r.release);
       this.#entries.set(
         key,
-        this.#entryFrom(r, findings.get(key) ?? [], computed.get(key) ?? r.scannedAt),
+        entryFromStored(r, findings.get(key) ?? [], computed.get(key) ?? r.scannedAt, (o) =>
+          this.#interesting(o),
+        ),
       );
     }
     this.#restored = this.#entries.size > 0;
     this.#o.logger.info("helm checker: restored stored findings", { releases: this.#entries.size });
-  }
-
-  #entryFrom(r: StoredRelease, findings: readonly HelmFinding[], computedAt: number): Entry {
-    return {
-      namespace: r.namespace,
-      release: r.release,
-      revision: r.revision,
-      driver: r.driver,
-      storageName: r.storageName,
-      storageUid: r.storageUid,
-      storageResourceVersion: r.storageResourceVersion,
-      payloadHash: r.payloadHash,
-      chart: r.chart,
-      chartVersion: r.chartVersion,
-      ...(r.appVersion === undefined ? {} : { appVersion: r.appVersion }),
-      status: r.status,
-      scannedAt: r.scannedAt,
-      computedAt,
-      findings,
-      errors: r.errors.map((issue) => scanErrorToRelease(r, issue)),
-      objects: this.#interesting(r.objects),
-      issues: r.errors,
-    };
   }
 
   /** Objects some table row matches: all the checker keeps in memory. */
@@ -419,7 +362,7 @@ export class HelmChecker implements AsyncDisposable {
     const reevaluate = this.#needsReevaluation;
     this.#needsReevaluation = false;
     const now = this.#o.now();
-    const change = { upsert: [] as Entry[], replace: [] as Entry[], remove: [] as Entry[] };
+    const change: EntryChange = { upsert: [], replace: [], remove: [] };
     const wants: RevisionRef[] = [];
     let unchanged = 0;
     const forbidden = new Set(this.#discovery.forbidden().map((f) => f.namespace));
@@ -459,7 +402,12 @@ export class HelmChecker implements AsyncDisposable {
       namespaced: this.#o.namespaces !== undefined,
       signal,
     })) {
-      for (const failure of batch.failures) this.#fetchFailed(failure, change, now);
+      for (const failure of batch.failures) {
+        const key = releaseKey(failure.ref.namespace, failure.ref.release);
+        // A release that changed meanwhile is checked again after its watch event.
+        if (failure.kind === "gone") this.#dirty.add(key);
+        else change.upsert.push(entryFromFailure(failure, this.#entries.get(key), now));
+      }
       if (batch.payloads.length === 0) continue;
       const job = this.#scanBatch(batch.payloads, change, now, signal).then((n) => {
         decoded += n.decoded;
@@ -527,71 +475,9 @@ export class HelmChecker implements AsyncDisposable {
     );
     results.forEach((result, i) => {
       counts.decoded++;
-      change.upsert.push(this.#fromScan(toScan[i]!.ref, result, now));
+      change.upsert.push(this.#evaluate(entryFromScan(toScan[i]!.ref, result, now), now));
     });
     return counts;
-  }
-
-  #fetchFailed(
-    failure: FetchFailure,
-    change: { upsert: Entry[]; remove: Entry[] },
-    now: number,
-  ): void {
-    if (failure.kind === "gone") {
-      // The release changed meanwhile; its watch event schedules another check.
-      this.#dirty.add(releaseKey(failure.ref.namespace, failure.ref.release));
-      return;
-    }
-    const ref = failure.ref;
-    const error = scanErrorToRelease(ref, {
-      code: codeOf(failure.error),
-      message: messageOf(failure.error),
-    });
-    const previous = this.#entries.get(releaseKey(ref.namespace, ref.release));
-    change.upsert.push({
-      namespace: ref.namespace,
-      release: ref.release,
-      revision: ref.revision,
-      driver: ref.driver,
-      storageName: ref.name,
-      storageUid: "",
-      storageResourceVersion: "",
-      payloadHash: "",
-      chart: previous?.chart ?? "",
-      chartVersion: previous?.chartVersion ?? "",
-      status: ref.status,
-      scannedAt: now,
-      computedAt: now,
-      findings: [],
-      errors: [error],
-      objects: [],
-      issues: [{ code: error.code, message: error.message }],
-    });
-  }
-
-  #fromScan(ref: RevisionRef, result: ScanResult, now: number): Entry {
-    const summary = result.release;
-    const entry: Entry = {
-      namespace: ref.namespace,
-      release: ref.release,
-      revision: ref.revision,
-      driver: ref.driver,
-      storageName: ref.name,
-      storageUid: ref.uid,
-      storageResourceVersion: ref.resourceVersion,
-      payloadHash: result.payloadHash,
-      chart: summary?.chart.name ?? "",
-      chartVersion: summary?.chart.version ?? "",
-      ...(summary?.chart.appVersion === undefined ? {} : { appVersion: summary.chart.appVersion }),
-      status: ref.status,
-      scannedAt: now,
-      computedAt: now,
-      findings: [],
-      errors: result.errors.map((issue) => scanErrorToRelease(ref, issue)),
-      objects: result.objects,
-      issues: result.errors,
-    };
-    return this.#evaluate(entry, now);
   }
 
   /** The entry with findings computed at the current targets and table. */
@@ -603,42 +489,13 @@ export class HelmChecker implements AsyncDisposable {
     return { ...entry, findings, computedAt: now };
   }
 
-  #commit(change: { upsert: Entry[]; replace: Entry[]; remove: Entry[] }, now: number): void {
+  #commit(change: EntryChange, now: number): void {
     const store = this.#o.store;
     if (
       store !== undefined &&
       change.upsert.length + change.replace.length + change.remove.length > 0
     ) {
-      const persisted: HelmStateChange = {
-        upsert: change.upsert.map((e) => ({
-          release: {
-            namespace: e.namespace,
-            release: e.release,
-            revision: e.revision,
-            payloadHash: e.payloadHash,
-            driver: e.driver,
-            storageName: e.storageName,
-            storageUid: e.storageUid,
-            storageResourceVersion: e.storageResourceVersion,
-            chart: e.chart,
-            chartVersion: e.chartVersion,
-            ...(e.appVersion === undefined ? {} : { appVersion: e.appVersion }),
-            status: e.status,
-            scannedAt: e.scannedAt,
-            objects: e.objects,
-            errors: e.issues,
-          },
-          findings: e.findings,
-          computedAt: e.computedAt,
-        })),
-        replaceFindings: change.replace.map((e) => ({
-          namespace: e.namespace,
-          release: e.release,
-          findings: e.findings,
-          computedAt: e.computedAt,
-        })),
-        delete: change.remove.map((e) => ({ namespace: e.namespace, release: e.release })),
-      };
+      const persisted = toStateChange(change);
       try {
         store.apply(persisted);
       } catch (err) {
@@ -783,21 +640,4 @@ export class HelmChecker implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-const apiVersionCache = new WeakMap<DeprecationTable, ReadonlySet<string>>();
-
-/** The apiVersions that have a row in `table`. */
-function apiVersionsOf(table: DeprecationTable): ReadonlySet<string> {
-  let set = apiVersionCache.get(table);
-  if (set === undefined) {
-    set = new Set(table.rules.map((r) => r.apiVersion));
-    apiVersionCache.set(table, set);
-  }
-  return set;
-}
-
-function sameFindings(a: readonly HelmFinding[], b: readonly HelmFinding[]): boolean {
-  if (a.length !== b.length) return false;
-  return JSON.stringify(a) === JSON.stringify(b);
 }
