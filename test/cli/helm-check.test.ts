@@ -8,7 +8,7 @@ import { after, test } from "node:test";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main.ts";
-import { builtinTable } from "../../src/helm/index.ts";
+import { builtinTable } from "../../src/helm/deprecations/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 import { parseCsv } from "../helm/report/csv-parse.ts";
 
@@ -421,6 +421,10 @@ void test("nothing checked exits 1: only bad documents (report still printed), m
     ["LOOKOUT_HELM_BAD_YAML"],
   );
   assert.match(onlyBad.err, /nothing could be checked/);
+
+  const emptyStdin = await run(["helm", "check", "--files", "-"], { stdin: "" });
+  assert.equal(emptyStdin.code, 1, "empty helm template output must not pass");
+  assert.match(emptyStdin.err, /nothing could be checked/);
 
   const missing = await run(["helm", "check", "--files", join(dir, "bad.yaml"), join(dir, "nope")]);
   assert.equal(missing.code, 1);

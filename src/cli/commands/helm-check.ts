@@ -17,7 +17,9 @@ import {
   builtinTable,
   formatCoverage,
   parseKubeVersion,
-} from "../../helm/index.ts";
+} from "../../helm/deprecations/index.ts";
+// The deprecations and report folders only, not helm/index.ts: files mode must not load (or
+// break with) the cluster checker and its informer.
 import type { Command, CommandIo } from "../args.ts";
 import { listFlag, stringFlag } from "../args.ts";
 import { UsageError } from "../errors.ts";
@@ -114,7 +116,11 @@ async function checkFiles(
     io.stderr(result.report.errors.map((e) => `${errorLine(e)}\n`).join(""));
   }
   if (result.checkedNothing) {
-    io.stderr(`kube-lookout ${NAME}: nothing could be checked (see the errors above)\n`);
+    const why =
+      result.report.errors.length > 0
+        ? "see the errors above"
+        : "no Kubernetes object in the input";
+    io.stderr(`kube-lookout ${NAME}: nothing could be checked (${why})\n`);
     return 1;
   }
   return exitCodeFor(result.report);
@@ -182,7 +188,7 @@ export const helmCheckCommand: Command = {
   ],
   notes: () => [
     `The built-in deprecation table covers Kubernetes up to ${formatCoverage(builtinTable())}; a newer target is an error.`,
-    "Unreadable documents and files are listed as errors (stderr for --format csv) and do not change the exit code unless nothing could be checked.",
+    "Unreadable documents and files are listed as errors (stderr for --format csv) and do not change the exit code unless nothing could be checked (no object found in any input: exit 1).",
   ],
   examples: [
     "helm template my-app ./chart | kube-lookout helm check --files - --target-version v1.25",

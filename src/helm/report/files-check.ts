@@ -33,8 +33,9 @@ export interface FilesCheckResult {
   /** Objects found in them (`kind: List` items counted one by one). */
   readonly objects: number;
   /**
-   * True when nothing could be checked at all: no file was read, or no object was found and
-   * at least one document or file was rejected. The CLI exits 1 then.
+   * True when nothing could be checked at all: no file was read, or the files hold no object
+   * (empty input, only comments, or every document rejected). The CLI exits 1 then, so that
+   * `helm template … | kube-lookout helm check --files -` cannot pass on empty output.
    */
   readonly checkedNothing: boolean;
 }
@@ -79,6 +80,6 @@ export function checkManifests(
     report: { target: formatKubeVersion(options.target), findings, errors },
     files: files.length,
     objects,
-    checkedNothing: files.length === 0 || (objects === 0 && errors.length > 0),
+    checkedNothing: objects === 0,
   };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import type { TestContext } from "node:test";
-import { builtinTable, parseKubeVersion } from "../../../src/helm/index.ts";
+import { builtinTable, parseKubeVersion } from "../../../src/helm/deprecations/index.ts";
 import {
   ManifestPathNotFoundError,
   NoManifestsError,
@@ -66,11 +66,15 @@ void test("checkManifests: findings per file at one target, List expanded, bad d
   assert.equal(result.checkedNothing, false);
 });
 
-void test("checkManifests: nothing checked when no file was read or every document was rejected", () => {
+void test("checkManifests: nothing checked when no file was read or no object was found", () => {
   const options = { table: builtinTable(), target: parseKubeVersion("v1.30") };
   assert.equal(checkManifests([], options).checkedNothing, true);
   assert.equal(checkManifests([{ path: "x", text: BAD }], options).checkedNothing, true);
-  assert.equal(checkManifests([{ path: "x", text: "" }], options).checkedNothing, false);
+  assert.equal(
+    checkManifests([{ path: "x", text: "# only a comment\n---\n" }], options).checkedNothing,
+    true,
+  );
+  assert.equal(checkManifests([{ path: "x", text: DEPLOY }], options).checkedNothing, false);
   assert.equal(
     checkManifests([{ path: "x", text: `${BAD}---\n${DEPLOY}` }], options).checkedNothing,
     false,
