@@ -87,7 +87,10 @@ void test("a store held here is LOCKED in another process within the bound", asy
   const answer: unknown = JSON.parse(await other.line());
   assert.ok(typeof answer === "object" && answer !== null && "code" in answer && "ms" in answer);
   assert.equal(answer.code, "LOOKOUT_STORE_LOCKED");
-  assert.ok(typeof answer.ms === "number" && answer.ms < 400 + SLACK_MS, `waited ${answer.ms}`);
+  assert.ok(
+    typeof answer.ms === "number" && answer.ms < 400 + SLACK_MS,
+    `waited ${String(answer.ms)} ms`,
+  );
   store.close();
   const again = startChild(t, ["try", path, "0"]);
   assert.equal(codeOf(JSON.parse(await again.line())), "OK");
