@@ -135,6 +135,15 @@ export class StoreAsyncTransactionError extends Error {
   }
 }
 
+/** `close()` was called inside `transaction(fn)`; the store stays open. */
+export class StoreInTransactionError extends Error {
+  override readonly name = "StoreInTransactionError";
+  readonly code = "LOOKOUT_STORE_IN_TRANSACTION";
+  constructor() {
+    super("store.close() inside transaction(fn): close after the transaction returns");
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number" || typeof value === "boolean" || value == null) {

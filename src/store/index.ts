@@ -7,6 +7,7 @@ export {
   StoreAsyncTransactionError,
   StoreBadInputError,
   StoreClosedError,
+  StoreInTransactionError,
   StoreInvalidOptionError,
   StoreLockedError,
   StoreMemoryRefusedError,

@@ -4,7 +4,7 @@
  */
 import type { Database } from "better-sqlite3";
 import type { Logger } from "../logging/index.ts";
-import { StoreAsyncTransactionError } from "./errors.ts";
+import { StoreAsyncTransactionError, StoreInTransactionError } from "./errors.ts";
 import { StoreHandle } from "./handle.ts";
 import { SqliteHelmState, type HelmStateRepository } from "./helm-state.ts";
 import { SqliteKeyValueStore, type KeyValueStore } from "./kv.ts";
@@ -36,8 +36,8 @@ export interface LookoutStore extends Disposable {
   transaction<T>(fn: () => T): T;
   /**
    * Checkpoints the WAL into the file and closes the connection, releasing the lock.
-   * Idempotent. Every other member then throws `LOOKOUT_STORE_CLOSED`. Must not be called from
-   * inside `transaction(fn)`.
+   * Idempotent. Every other member then throws `LOOKOUT_STORE_CLOSED`. Inside
+   * `transaction(fn)` it throws `LOOKOUT_STORE_IN_TRANSACTION` and the store stays open.
    */
   close(): void;
 }
@@ -78,6 +78,7 @@ export class SqliteLookoutStore implements LookoutStore {
   }
 
   close(): void {
+    if (this.#handle.open && this.#handle.db.inTransaction) throw new StoreInTransactionError();
     const db = this.#handle.release();
     if (db === undefined) return;
     if (!db.memory) {

@@ -23,7 +23,7 @@ export interface StoreOptions {
   readonly busyTimeoutMs?: number;
   /** Where the store logs (recovery, migrations); default silent. */
   readonly logger?: Logger;
-  /** Clock seam in epoch milliseconds (names the `.corrupt-<ms>` file); default `Date.now`. */
+  /** Clock seam, epoch ms: names the `.corrupt-<ms>` file, stamps `store_migrations`; default `Date.now`. */
   readonly now?: () => number;
 }
 

@@ -163,4 +163,11 @@ void test("transaction(fn) commits, rolls back on throw, refuses async fn", (t) 
   });
   assert.equal(store.kv.get("outer"), "yes");
   assert.equal(store.kv.get("inner"), undefined);
+  // close() inside fn is refused and the store stays usable.
+  store.transaction(() => {
+    store.kv.set("during", "close");
+    assert.throws(() => store.close(), withCode("LOOKOUT_STORE_IN_TRANSACTION"));
+  });
+  assert.equal(store.open, true);
+  assert.equal(store.kv.get("during"), "close");
 });
