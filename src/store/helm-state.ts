@@ -3,11 +3,18 @@
  * (its findings, cascading with the release row). Statements are prepared once.
  */
 import type { Statement, Transaction } from "better-sqlite3";
-import type { HelmFinding, ManifestSource, ReleaseDriver } from "../helm/index.ts";
+import type { HelmFinding } from "../helm/index.ts";
 import type { Logger } from "../logging/index.ts";
 import { StoreBadInputError, StoreWriteFailedError } from "./errors.ts";
 import type { StoreHandle } from "./handle.ts";
 import { encodeObjects, parseIssues, parseObjects } from "./helm-json.ts";
+import {
+  SQL,
+  type Bind,
+  type FindingRow,
+  type ReleaseKeyRow,
+  type ReleaseRow,
+} from "./helm-sql.ts";
 import type { HelmStateChange, ReleaseFindings, StoredRelease } from "./helm-types.ts";
 
 /** Reads and changes the Helm checker's stored state. */
@@ -36,62 +43,6 @@ export interface HelmStateRepository {
   apply(change: HelmStateChange): void;
 }
 
-interface ReleaseRow {
-  namespace: string;
-  release: string;
-  revision: number;
-  payloadHash: string;
-  driver: ReleaseDriver;
-  storageName: string;
-  storageUid: string;
-  storageResourceVersion: string;
-  chart: string;
-  chartVersion: string;
-  appVersion: string | null;
-  status: string;
-  scannedAt: number;
-  objects: string;
-  errors: string;
-  computedAt: number;
-}
-
-interface FindingRow {
-  namespace: string;
-  release: string;
-  source: ManifestSource;
-  objectNamespace: string;
-  kind: string;
-  apiVersion: string;
-  name: string;
-  component: string;
-  target: string;
-  status: "deprecated" | "removed";
-  deprecatedIn: string | null;
-  removedIn: string | null;
-  replacementApi: string | null;
-  minorsUntilRemoval: number | null;
-}
-
-interface ReleaseKeyRow {
-  revision: number;
-  payloadHash: string;
-  chart: string;
-  chartVersion: string;
-}
-
-const RELEASE_COLUMNS = `namespace, release, revision, payload_hash AS payloadHash, driver,
-  storage_name AS storageName, storage_uid AS storageUid,
-  storage_resource_version AS storageResourceVersion, chart, chart_version AS chartVersion,
-  app_version AS appVersion, status, scanned_at AS scannedAt, objects, errors,
-  findings_computed_at AS computedAt`;
-
-const FINDING_COLUMNS = `namespace, release, source, object_namespace AS objectNamespace, kind,
-  api_version AS apiVersion, name, component, target, status, deprecated_in AS deprecatedIn,
-  removed_in AS removedIn, replacement_api AS replacementApi,
-  minors_until_removal AS minorsUntilRemoval`;
-
-type Bind = (string | number | null)[];
-
 /** The {@link HelmStateRepository} over one connection. */
 export class SqliteHelmState implements HelmStateRepository {
   readonly #handle: StoreHandle;
@@ -111,39 +62,15 @@ export class SqliteHelmState implements HelmStateRepository {
     this.#handle = handle;
     this.#logger = logger;
     const db = handle.db;
-    this.#count = db.prepare<[], number>("SELECT count(*) FROM helm_releases").pluck();
-    this.#releases = db.prepare<[], ReleaseRow>(
-      `SELECT ${RELEASE_COLUMNS} FROM helm_releases ORDER BY namespace, release`,
-    );
-    this.#findings = db.prepare<[], FindingRow>(
-      `SELECT ${FINDING_COLUMNS} FROM helm_findings ORDER BY namespace, release, ordinal`,
-    );
-    this.#key = db.prepare<[string, string], ReleaseKeyRow>(
-      `SELECT revision, payload_hash AS payloadHash, chart, chart_version AS chartVersion
-       FROM helm_releases WHERE namespace = ? AND release = ?`,
-    );
-    this.#deleteRelease = db.prepare<[string, string]>(
-      "DELETE FROM helm_releases WHERE namespace = ? AND release = ?",
-    );
-    this.#insertRelease = db.prepare<Bind>(
-      `INSERT INTO helm_releases (namespace, release, revision, payload_hash, driver, storage_name,
-         storage_uid, storage_resource_version, chart, chart_version, app_version, status,
-         scanned_at, objects, errors, findings_computed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.#deleteFindings = db.prepare<[string, string]>(
-      "DELETE FROM helm_findings WHERE namespace = ? AND release = ?",
-    );
-    // Exact duplicates (the same object twice in a manifest) are one finding: stored once.
-    this.#insertFinding = db.prepare<Bind>(
-      `INSERT INTO helm_findings (namespace, release, revision, payload_hash, source,
-         object_namespace, kind, api_version, name, component, target, ordinal, status,
-         deprecated_in, removed_in, replacement_api, minors_until_removal, computed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-    );
-    this.#setComputedAt = db.prepare<[number, string, string]>(
-      "UPDATE helm_releases SET findings_computed_at = ? WHERE namespace = ? AND release = ?",
-    );
+    this.#count = db.prepare<[], number>(SQL.count).pluck();
+    this.#releases = db.prepare<[], ReleaseRow>(SQL.releases);
+    this.#findings = db.prepare<[], FindingRow>(SQL.findings);
+    this.#key = db.prepare<[string, string], ReleaseKeyRow>(SQL.releaseKey);
+    this.#deleteRelease = db.prepare<[string, string]>(SQL.deleteRelease);
+    this.#insertRelease = db.prepare<Bind>(SQL.insertRelease);
+    this.#deleteFindings = db.prepare<[string, string]>(SQL.deleteFindings);
+    this.#insertFinding = db.prepare<Bind>(SQL.insertFinding);
+    this.#setComputedAt = db.prepare<[number, string, string]>(SQL.setComputedAt);
     this.#apply = db.transaction((change: HelmStateChange) => this.#applyInTransaction(change));
   }
 
