@@ -36,7 +36,12 @@ function stringRecord(v: unknown): Record<string, string> {
   return out;
 }
 
-function get(agent: Agent, url: string): Promise<Buffer> {
+/**
+ * One GET. A keep-alive socket the server closed while idle (the baseline can spend seconds on
+ * one page) fails with ECONNRESET on reuse: the GET is then retried once on a new socket, as
+ * Node's documentation advises (`request.reusedSocket`).
+ */
+function get(agent: Agent, url: string, retried = false): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent, headers: { accept: "application/json" } }, (res) => {
       const chunks: Buffer[] = [];
@@ -51,7 +56,13 @@ function get(agent: Agent, url: string): Promise<Buffer> {
         }
       });
     });
-    req.on("error", reject);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (!retried && req.reusedSocket && error.code === "ECONNRESET") {
+        resolve(get(agent, url, true));
+      } else {
+        reject(error);
+      }
+    });
     req.end();
   });
 }
