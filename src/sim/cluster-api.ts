@@ -6,7 +6,7 @@ import type { ResourceDefinition, ResourceId } from "../kube/resource.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { Logger } from "../logging/index.ts";
 import type { SimVerb } from "./faults.ts";
-import type { SimHelmReleases } from "./helm-releases.ts";
+import type { SimHelmReleases } from "./helm-api.ts";
 import type { RequestRecord } from "./http-server.ts";
 import type { ChurnOptions } from "./load.ts";
 

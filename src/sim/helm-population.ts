@@ -9,6 +9,8 @@ import { SimError, SimErrorCode } from "./errors.ts";
 import { CHART_KINDS, renderDocument } from "./helm-manifest.ts";
 import type { HelmObjectRef, RenderContext } from "./helm-manifest.ts";
 import type { HelmDriver, HelmHookJson, HelmReleaseJson } from "./helm-payload.ts";
+import { APP_VERSION, CHART_VERSION, REVISION, compile } from "./helm-marked-text.ts";
+import type { MarkedText } from "./helm-marked-text.ts";
 import { mulberry32 } from "./prng.ts";
 import { failure } from "./status.ts";
 
@@ -56,10 +58,6 @@ export interface SeededRelease {
 
 const CHARTS = ["web", "api", "worker", "gateway", "billing", "search", "auth", "cache", "etl"];
 const BASE_TIME = Date.UTC(2025, 0, 1);
-// Markers filled in per revision; none can occur in rendered text nor changes under JSON escaping.
-const REVISION = "@@REV@@";
-const CHART_VERSION = "@@CHART_VERSION@@";
-const APP_VERSION = "@@APP_VERSION@@";
 const MANIFEST_MARKER = "@@MANIFEST@@";
 
 function invalid(message: string): SimError {
@@ -97,29 +95,6 @@ function deprecatedByKind(): Map<string, string[]> {
 interface PlannedObject {
   readonly ref: HelmObjectRef;
   readonly salt: number;
-}
-
-/** A text with markers, filled with [revision, chartVersion, appVersion]. */
-type MarkedText = (values: readonly string[]) => string;
-
-const MARKERS = new RegExp(`${REVISION}|${CHART_VERSION}|${APP_VERSION}`, "g");
-
-/** Splits `text` at its markers once, so that each fill is one pass of concatenation. */
-function compile(text: string): MarkedText {
-  const parts: string[] = [];
-  const slots: number[] = [];
-  let last = 0;
-  for (const m of text.matchAll(MARKERS)) {
-    parts.push(text.slice(last, m.index));
-    slots.push(m[0] === REVISION ? 0 : m[0] === CHART_VERSION ? 1 : 2);
-    last = m.index + m[0].length;
-  }
-  const tail = text.slice(last);
-  return (values) => {
-    let out = "";
-    for (let i = 0; i < slots.length; i++) out += parts[i]! + values[slots[i]!]!;
-    return out + tail;
-  };
 }
 
 function iso(ms: number): string {

@@ -37,4 +37,4 @@ export type {
   HelmSeedResult,
   HelmUpgradeOptions,
   SimHelmReleases,
-} from "./helm-releases.ts";
+} from "./helm-api.ts";
