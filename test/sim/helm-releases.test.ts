@@ -279,9 +279,9 @@ void test("seed: 2,000 releases x 5 revisions in one batch", async (t) => {
   assert.equal(r.revisions, 10_000);
   assert.ok(r.ms < 30_000, `seeding took ${r.ms} ms`);
   const count = async (resource: string): Promise<number> => {
-    const r = await http(c, "GET", `/api/v1/${resource}?limit=1`);
-    assert.equal(r.status, 200);
-    return r.json.items.length + (r.json.metadata.remainingItemCount ?? 0);
+    const page = await http(c, "GET", `/api/v1/${resource}?limit=1`);
+    assert.equal(page.status, 200);
+    return page.json.items.length + (page.json.metadata.remainingItemCount ?? 0);
   };
   assert.equal((await count("secrets")) + (await count("configmaps")), 10_000);
 });
