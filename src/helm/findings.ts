@@ -97,6 +97,10 @@ export function findingsFor(
     components.set(name, parseKubeVersion(text));
   }
   const out: HelmFinding[] = [];
+  // Most objects use APIs no row mentions: drop them with one set lookup each.
+  const apis = apiVersionsOf(table);
+  const candidates = objects.filter((o) => o.kind !== "" && apis.has(o.apiVersion));
+  if (candidates.length === 0) return out;
   const kubeTargets = targets.kubernetes.map((v) => ({ version: v, text: formatKubeVersion(v) }));
   for (const component of componentsOf(table)) {
     const fixed = component === KUBERNETES_COMPONENT ? undefined : components.get(component);
@@ -107,8 +111,7 @@ export function findingsFor(
           ? [{ version: undefined, text: LATEST }]
           : [{ version: fixed, text: formatKubeVersion(fixed) }];
     for (const { version, text } of list) {
-      for (const object of objects) {
-        if (object.apiVersion === "" || object.kind === "") continue;
+      for (const object of candidates) {
         const rule = table.lookup(object.apiVersion, object.kind, component);
         if (rule === undefined) continue;
         let status: FindingStatus;
@@ -148,6 +151,17 @@ export function findingsFor(
 }
 
 const componentCache = new WeakMap<DeprecationTable, readonly string[]>();
+const apiVersionCache = new WeakMap<DeprecationTable, ReadonlySet<string>>();
+
+/** The apiVersions that have a row in `table` (any component). */
+export function apiVersionsOf(table: DeprecationTable): ReadonlySet<string> {
+  let set = apiVersionCache.get(table);
+  if (set === undefined) {
+    set = new Set(table.rules.map((r) => r.apiVersion));
+    apiVersionCache.set(table, set);
+  }
+  return set;
+}
 
 /** The table's components, `"k8s"` first. */
 function componentsOf(table: DeprecationTable): readonly string[] {

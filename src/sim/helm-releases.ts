@@ -144,9 +144,12 @@ export function createHelmReleases(
         manifest: o.manifest ?? base.manifest,
       };
       if (o.hooks !== undefined) release.hooks = o.hooks.map(hookJson);
+      // As Helm 3 does: the deployed revision is superseded only when the upgrade succeeds; a
+      // failed upgrade leaves it deployed beside the failed one.
+      const supersede = release.info.status === "deployed";
       hub.batch(() => {
         for (const r of revs) {
-          if (r.object.labels?.["status"] !== "deployed") continue;
+          if (!supersede || r.object.labels?.["status"] !== "deployed") continue;
           const old = decodeHelmPayload(readPayload(r.object), r.driver);
           old.info.status = "superseded";
           store.update(

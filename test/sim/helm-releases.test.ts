@@ -126,13 +126,14 @@ void test("install, upgrade (superseded + deployed, then failed), uninstall, as 
   items = await stored(c, "secrets", "apps");
   assert.deepEqual(
     items.map((o: Json) => o.metadata.labels.status),
-    ["superseded", "superseded", "failed"],
+    ["superseded", "deployed", "failed"],
+    "a failed upgrade leaves the deployed revision deployed, as Helm 3 does",
   );
   assert.deepEqual(
     c.helm.history("apps", "web").map((r) => [r.version, r.info.status, r.manifest]),
     [
       [1, "superseded", MANIFEST],
-      [2, "superseded", MANIFEST],
+      [2, "deployed", MANIFEST],
       [3, "failed", "kind: ConfigMap\n"],
     ],
   );

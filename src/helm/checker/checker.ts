@@ -15,7 +15,12 @@ import {
   type KubeVersion,
   type TargetUncoveredError,
 } from "../deprecations/index.ts";
-import { findingsFor, type HelmFinding, type HelmReleaseError } from "../findings.ts";
+import {
+  apiVersionsOf,
+  findingsFor,
+  type HelmFinding,
+  type HelmReleaseError,
+} from "../findings.ts";
 import { HelmDiscovery, type ForbiddenScope } from "./discovery.ts";
 import { ClusterVersionUnavailableError, HelmCheckerClosedError } from "./errors.ts";
 import { HelmCheckerMetrics } from "./metrics.ts";
@@ -26,7 +31,6 @@ import {
 } from "./options.ts";
 import { fetchPayloads, type FetchedPayload } from "./payload-fetch.ts";
 import {
-  apiVersionsOf,
   codeOf,
   entryFromFailure,
   entryFromScan,
@@ -97,6 +101,8 @@ export class HelmChecker implements AsyncDisposable {
   readonly #loggedErrors = new Set<string>();
   readonly #duplicates = new Map<string, number>();
   #table: DeprecationTable;
+  /** The table's apiVersions, sorted: the scan keeps only objects of these. */
+  #apiVersions: readonly string[];
   #targets: readonly KubeVersion[] = [];
   #uncovered: readonly TargetUncoveredError[] = [];
   #clusterVersion: KubeVersion | undefined;
@@ -118,6 +124,7 @@ export class HelmChecker implements AsyncDisposable {
   constructor(options: HelmCheckerOptions) {
     this.#o = resolveCheckerOptions(options);
     this.#table = this.#o.table;
+    this.#apiVersions = [...apiVersionsOf(this.#table)].sort();
     this.#discovery = new HelmDiscovery({
       client: this.#o.client.withMetadataOnly(),
       drivers: this.#o.drivers,
@@ -170,6 +177,7 @@ export class HelmChecker implements AsyncDisposable {
         { signal: this.#abort.signal, logger: this.#o.logger },
       );
       this.#table = mergeExtraRows(base, initial.rows).table;
+      this.#apiVersions = [...apiVersionsOf(this.#table)].sort();
       if (initial.error !== undefined) this.#reportError("extra-rows", initial.error);
     }
     this.#discovery.start();
@@ -255,28 +263,15 @@ export class HelmChecker implements AsyncDisposable {
   }
 
   /**
-   * A new table (extra rows reloaded): objects kept in memory were filtered by the old one, so
-   * they are reloaded from the store, or (without a store) the releases are decoded again.
+   * A new table (extra rows reloaded). Scans keep only the objects of the table's apiVersions
+   * (documents that cannot hold one are not even read), so every release is decoded again.
    */
   #useTable(table: DeprecationTable): void {
     this.#table = table;
+    this.#apiVersions = [...apiVersionsOf(table)].sort();
     this.#needsReevaluation = true;
-    const stored = new Map<string, readonly ScannedObject[]>();
-    try {
-      for (const r of this.#o.store?.loadReleases() ?? []) {
-        stored.set(releaseKey(r.namespace, r.release), r.objects);
-      }
-    } catch (err) {
-      this.#reportError("store", err);
-    }
     for (const [key, entry] of this.#entries) {
-      const objects = stored.get(key);
-      this.#entries.set(
-        key,
-        objects === undefined
-          ? { ...entry, storageUid: "", payloadHash: "" }
-          : { ...entry, objects: this.#interesting(objects) },
-      );
+      this.#entries.set(key, { ...entry, storageUid: "", payloadHash: "" });
     }
     void this.reconcile().catch(() => undefined);
   }
@@ -470,7 +465,7 @@ export class HelmChecker implements AsyncDisposable {
     }
     if (toScan.length === 0) return counts;
     const results = await this.#pool.scanMany(
-      toScan.map((p) => ({ value: p.value, driver: p.ref.driver })),
+      toScan.map((p) => ({ value: p.value, driver: p.ref.driver, apiVersions: this.#apiVersions })),
       signal,
     );
     results.forEach((result, i) => {

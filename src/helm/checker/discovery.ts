@@ -100,7 +100,10 @@ export class HelmDiscovery {
         });
         const scope: Scope = { driver, namespace, informer, forbidden: undefined, listed: false };
         informer.addEventHandler({
-          onAdd: (obj) => this.#changed(obj, driver),
+          // The initial list is covered by the first full scan.
+          onAdd: (obj, initial) => {
+            if (!initial) this.#changed(obj, driver);
+          },
           onUpdate: (_old, obj) => this.#changed(obj, driver),
           onDelete: (obj) => this.#changed("type" in obj ? obj.object : obj, driver),
         });

@@ -3,7 +3,6 @@
  * and turning a batch of them into the store's change.
  */
 import type { ScanIssue, ScanResult, ScannedObject } from "../decode/index.ts";
-import type { DeprecationTable } from "../deprecations/index.ts";
 import type { HelmFinding, HelmReleaseError } from "../findings.ts";
 import type { FetchFailure } from "./payload-fetch.ts";
 import type { HelmStateChange, StoredRelease } from "./state-store.ts";
@@ -183,18 +182,6 @@ export function toStateChange(change: EntryChange): HelmStateChange {
     })),
     delete: change.remove.map((e) => ({ namespace: e.namespace, release: e.release })),
   };
-}
-
-const apiVersionCache = new WeakMap<DeprecationTable, ReadonlySet<string>>();
-
-/** The apiVersions that have a row in `table`. */
-export function apiVersionsOf(table: DeprecationTable): ReadonlySet<string> {
-  let set = apiVersionCache.get(table);
-  if (set === undefined) {
-    set = new Set(table.rules.map((r) => r.apiVersion));
-    apiVersionCache.set(table, set);
-  }
-  return set;
 }
 
 export function sameFindings(a: readonly HelmFinding[], b: readonly HelmFinding[]): boolean {

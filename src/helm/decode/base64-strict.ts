@@ -4,8 +4,6 @@
  */
 import { HelmBadBase64Error } from "./errors.ts";
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 /**
  * Decodes `text` (a string, or the ASCII bytes of one). Throws {@link HelmBadBase64Error} naming
  * `layer` when the text is empty, has a character outside the standard alphabet, or a length
@@ -20,12 +18,17 @@ export function decodeBase64Strict(text: string | Buffer, layer: number): Buffer
       layer,
     );
   }
-  if (!BASE64.test(s)) {
+  // Node's decoder skips characters outside the alphabet (so fewer bytes come out than the
+  // length promises) and also accepts base64url's "-" and "_": checking both is exact, and much
+  // cheaper than a regular expression over the whole text. The regex only names the offset.
+  const pad = s.endsWith("==") ? 2 : s.endsWith("=") ? 1 : 0;
+  const bytes = Buffer.from(s, "base64");
+  if (bytes.length !== (s.length / 4) * 3 - pad || s.includes("-") || s.includes("_")) {
     const at = s.search(/[^A-Za-z0-9+/=]|=[^=]|=.*[^=]/);
     throw new HelmBadBase64Error(
       `base64 layer ${layer}: invalid character or padding at offset ${at < 0 ? "?" : at}`,
       layer,
     );
   }
-  return Buffer.from(s, "base64");
+  return bytes;
 }

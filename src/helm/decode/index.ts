@@ -15,7 +15,7 @@ export {
 export type { HelmPayloadError, ManifestSource } from "./errors.ts";
 export { DEFAULT_MAX_OUTPUT_LENGTH, decodeRelease } from "./payload.ts";
 export type { DecodeLimits, DecodedRelease, ReleaseDriver, ReleaseSummary } from "./payload.ts";
-export { scanManifest } from "./manifest-scan.ts";
+export { ApiVersionFilter, scanManifest } from "./manifest-scan.ts";
 export type { ManifestScan, ScanManifestOptions } from "./manifest-scan.ts";
 export type { ScannedObject } from "./scanned-object.ts";
 export { scanRelease } from "./scan-release.ts";

@@ -122,7 +122,12 @@ export class ScanPool {
     ) {
       transferList.push(value.buffer);
     }
-    return { value, driver: input.driver, limits: this.#limits };
+    return {
+      value,
+      driver: input.driver,
+      limits: this.#limits,
+      ...(input.apiVersions === undefined ? {} : { apiVersions: input.apiVersions }),
+    };
   }
 
   async #run<T>(

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { isHelmPayloadError, type HelmBadYamlError, type HelmPayloadError } from "./errors.ts";
-import { scanManifest } from "./manifest-scan.ts";
+import { ApiVersionFilter, scanManifest } from "./manifest-scan.ts";
 import {
   decodeRelease,
   type DecodeLimits,
@@ -41,6 +41,25 @@ export interface ScanInput {
   /** The `release` value as read from the API object (text or its bytes). */
   value: string | Buffer | Uint8Array;
   driver: ReleaseDriver;
+  /**
+   * Keep only objects of these apiVersions (documents that cannot hold one are not read; see
+   * `ApiVersionFilter`). Default: every object.
+   */
+  apiVersions?: readonly string[];
+}
+
+// The filters of the last few apiVersion lists (a table changes rarely): compiled once each.
+const filters = new Map<string, ApiVersionFilter>();
+
+function filterFor(apiVersions: readonly string[]): ApiVersionFilter {
+  const key = apiVersions.join("\n");
+  let filter = filters.get(key);
+  if (filter === undefined) {
+    if (filters.size >= 4) filters.clear();
+    filter = new ApiVersionFilter(apiVersions);
+    filters.set(key, filter);
+  }
+  return filter;
 }
 
 /** Turns a typed error of this folder into {@link ScanIssue} data. */
@@ -74,11 +93,19 @@ export function scanRelease(input: ScanInput, limits: DecodeLimits = {}): ScanRe
     if (isHelmPayloadError(err)) return { payloadHash, objects: [], errors: [toIssue(err)] };
     throw err;
   }
-  const main = scanManifest(release.manifest, { source: "manifest" });
+  const only = input.apiVersions === undefined ? undefined : filterFor(input.apiVersions);
+  const main = scanManifest(release.manifest, {
+    source: "manifest",
+    ...(only === undefined ? {} : { only }),
+  });
   const objects = main.objects;
   const errors = main.errors.map(toIssue);
   for (const [hookIndex, hook] of release.hooks.entries()) {
-    const scan = scanManifest(hook.manifest, { source: "hook", hookIndex });
+    const scan = scanManifest(hook.manifest, {
+      source: "hook",
+      hookIndex,
+      ...(only === undefined ? {} : { only }),
+    });
     objects.push(...scan.objects);
     for (const e of scan.errors) errors.push(toIssue(e));
   }

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { scanManifest } from "../../../src/helm/decode/index.ts";
+import { ApiVersionFilter, scanManifest } from "../../../src/helm/decode/index.ts";
 import { mulberry32 as seededRandom } from "../../../src/sim/index.ts";
 import { configMap, deployment, FIXTURES, service } from "./manifest-fixtures.ts";
 import { referenceScan } from "./reference-scan.ts";
@@ -30,6 +30,7 @@ const NAMES = [
   ".inf",
   "v1 # c",
 ];
+const ONLY = new ApiVersionFilter(["policy/v1beta1", "apps/v1"]);
 const QUOTES = ["plain", "double", "single"] as const;
 
 function scalar(rand: () => number, text: string): string {
@@ -93,6 +94,12 @@ void test("random manifests: fast path with fallback equals the yaml package", (
       const refStrip = ref.objects.map(({ source: _s, ...o }) => o);
       assert.deepEqual(strip, refStrip, `round ${round}:\n${manifest}`);
       assert.equal(scan.errors.length, ref.errors, `round ${round} errors:\n${manifest}`);
+      const only = scanManifest(manifest, { only: ONLY });
+      assert.deepEqual(
+        only.objects,
+        scan.objects.filter((o) => ONLY.apiVersions.has(o.apiVersion)),
+        `round ${round} (apiVersion filter):\n${manifest}`,
+      );
       fast += scan.fastDocuments;
     }
   } catch (err) {
@@ -100,4 +107,28 @@ void test("random manifests: fast path with fallback equals the yaml package", (
     throw err;
   }
   assert.ok(fast > rounds, `the fast path read only ${fast} documents`);
+});
+
+void test("the apiVersion filter reads every document that may hold a wanted object, however written", () => {
+  const only = new ApiVersionFilter(["policy/v1beta1"]);
+  const docs = [
+    "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: plain\n",
+    "apiVersion: 'policy/v1beta1'\nkind: PodSecurityPolicy\nmetadata:\n  name: single\n",
+    'apiVersion: "policy\\/v1beta1"\nkind: PodSecurityPolicy\nmetadata:\n  name: escaped\n',
+    'apiVersion: "policy\\x2fv1beta1"\nkind: PodSecurityPolicy\nmetadata:\n  name: hex\n',
+    "{apiVersion: policy/v1beta1, kind: PodSecurityPolicy, metadata: {name: flow}}\n",
+    "apiVersion: >-\n  policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: folded\n",
+    "apiVersion: policy/v1beta1.5\nkind: PodSecurityPolicy\nmetadata:\n  name: other\n",
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: skipped\n",
+  ];
+  const manifest = docs.map((d) => `---\n${d}`).join("");
+  const names = scanManifest(manifest, { only }).objects.map((o) => o.name);
+  assert.deepEqual(names, ["plain", "single", "escaped", "hex", "flow", "folded"]);
+  assert.equal(only.mayMention(docs[7]!), false, "a document without the text is not read");
+  assert.equal(only.mayMention(docs[6]!), false, "a longer apiVersion is not a mention");
+  assert.equal(
+    new ApiVersionFilter(["v1"]).mayMention("kind: X\n"),
+    true,
+    "core apiVersions match all",
+  );
 });

@@ -1,0 +1,227 @@
+/**
+ * `npm run bench -- helm [--releases 2000] [--revisions 5] [--objects 40] [--driver secret]`
+ *
+ * A simulated API server (in its own process) seeded with R Helm releases of 5 revisions each,
+ * ~40 objects per manifest. Three ways of producing the same findings, each timed end to end:
+ * - ours: the HelmChecker from a cold start (fresh SQLite file, new pool, metadata-only
+ *   discovery, newest deployed payloads only, scans on worker threads) until `ready`;
+ * - baseline: as kdave and Pluto do it (bench/lib/helm-baseline.ts): every revision listed with
+ *   its payload, decoded, every document parsed by `yaml`, one thread;
+ * - limit: list + base64 + gunzip of the newest deployed payloads only (bench/lib/helm-limit.ts).
+ * Then one release is upgraded and the time until ours has re-checked it is measured
+ * (incremental). Ours and the limit run three times (median); the baseline once (it is slow).
+ * Ours' findings must equal the baseline's (asserted). Last line: one JSON object.
+ */
+import assert from "node:assert/strict";
+import { fork } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { HelmChecker, parseKubeVersion, type HelmFinding } from "../src/helm/index.ts";
+import { KubeClient } from "../src/kube/index.ts";
+import { openStore } from "../src/store/index.ts";
+import { helmBaseline } from "./lib/helm-baseline.ts";
+import { helmLimit } from "./lib/helm-limit.ts";
+import { ratio } from "./lib/measure.ts";
+
+const { values } = parseArgs({
+  options: {
+    releases: { type: "string", default: "2000" },
+    revisions: { type: "string", default: "5" },
+    objects: { type: "string", default: "40" },
+    driver: { type: "string", default: "secret" },
+    /** Development only: skip the (slow) baseline; no ratio against it and no equality check. */
+    "skip-baseline": { type: "boolean", default: false },
+  },
+});
+const R = Number(values.releases);
+if (!Number.isSafeInteger(R) || R < 2)
+  throw new Error(`--releases must be >= 2, got ${values.releases}`);
+const log = (text: string): void => void process.stderr.write(`${text}\n`);
+const ROUNDS = 3;
+const CLUSTER_VERSION = "v1.25.4";
+
+type Ready = {
+  type: "ready";
+  url: string;
+  seeded: { revisions: number; payloadBytes: number; ms: number };
+};
+const child = fork(
+  new URL("lib/helm-server.ts", import.meta.url),
+  [String(R), values.revisions, values.objects, values.driver, CLUSTER_VERSION],
+  { stdio: ["ignore", "inherit", "inherit", "ipc"] },
+);
+function next<T>(type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: { type: string }): void => {
+      if (m.type !== type) return;
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+      // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- our own child's IPC message
+      resolve(m as T);
+    };
+    const onExit = (code: number | null): void => reject(new Error(`server exited (${code})`));
+    child.on("message", onMessage);
+    child.once("exit", onExit);
+  });
+}
+
+function key(f: HelmFinding): string {
+  return JSON.stringify([
+    f.namespace,
+    f.release,
+    f.revision,
+    f.source,
+    f.kind,
+    f.name,
+    f.objectNamespace,
+    f.apiVersion,
+    f.target,
+    f.status,
+  ]);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+const ready = await next<Ready>("ready");
+log(
+  `helm benchmark: ${R} releases, ${ready.seeded.revisions} revisions, ` +
+    `${Math.round(ready.seeded.payloadBytes / 2 ** 20)} MiB of payloads (seeded in ${Math.round(ready.seeded.ms)} ms)`,
+);
+const v = parseKubeVersion(CLUSTER_VERSION);
+const targets = {
+  kubernetes: [0, 1, 2].map((o) => ({ major: v.major, minor: v.minor + o, patch: 0 })),
+};
+const dir = await mkdtemp(join(tmpdir(), "kl-helm-bench-"));
+try {
+  // Limit first (warms the server's list path too), then ours, three rounds each, alternating.
+  const limitMs: number[] = [];
+  const oursMs: number[] = [];
+  let oursFindings: HelmFinding[] = [];
+  let oursReleases = 0;
+  let limitReleases = 0;
+  let incrementalMs = 0;
+  let incrementalScanMs = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    let t0 = performance.now();
+    // oxlint-disable-next-line eslint/no-await-in-loop -- rounds are sequential
+    const limit = await helmLimit({ url: ready.url });
+    limitMs.push(performance.now() - t0);
+    limitReleases = limit.releases;
+
+    const store = openStore({ path: join(dir, `ours-${round}.db`) });
+    const client = new KubeClient({ server: ready.url });
+    const checker = new HelmChecker({
+      client,
+      store: store.helm,
+      maxThreads: availableParallelism(),
+      incrementalDelayMs: 0,
+      fullScanIntervalMs: 0,
+    });
+    t0 = performance.now();
+    // oxlint-disable-next-line eslint/no-await-in-loop -- rounds are sequential
+    await checker.start();
+    // oxlint-disable-next-line eslint/no-await-in-loop -- rounds are sequential
+    await checker.ready;
+    oursMs.push(performance.now() - t0);
+    oursFindings = checker.findings();
+    oursReleases = checker.status().releases;
+    log(
+      `round ${round + 1}: limit ${Math.round(limitMs.at(-1)!)} ms, ours ${Math.round(oursMs.at(-1)!)} ms ` +
+        `(${JSON.stringify(checker.status().lastScan)})`,
+    );
+    if (round === ROUNDS - 1) {
+      // Incremental: upgrade one release, time until ours has its new revision's findings.
+      const target = checker.releases()[0]!;
+      const changed = new Promise<number>((resolve) => {
+        checker.onFindingsChanged((c) => {
+          if (c.release === target.release && c.revision === target.revision + 1)
+            resolve(performance.now());
+        });
+      });
+      const started = performance.now();
+      child.send({
+        type: "upgrade",
+        namespace: target.namespace,
+        name: target.release,
+        manifest: "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: pdb\n",
+      });
+      // oxlint-disable-next-line eslint/no-await-in-loop -- once
+      incrementalMs = (await changed) - started;
+      const last = checker.status().lastScan;
+      assert.equal(last?.mode, "incremental");
+      assert.equal(last.decoded, 1, "the incremental check decodes one release");
+      incrementalScanMs = last.durationMs;
+      log(
+        `incremental: ${incrementalMs.toFixed(1)} ms from upgrade to findings (${JSON.stringify(last)})`,
+      );
+    }
+    // oxlint-disable-next-line eslint/no-await-in-loop -- rounds are sequential
+    await checker.close();
+    client.close();
+    store.close();
+  }
+  if (values["skip-baseline"]) {
+    const rate = (ms: number): number => Math.round((R * 1000) / ms);
+    log(`ours ${rate(median(oursMs))} releases/s, limit ${rate(median(limitMs))} releases/s`);
+    process.exitCode = 3;
+    throw new Error("--skip-baseline: no baseline, so no result line (development runs only)");
+  }
+  // The upgraded release now has a new revision; the baseline sees the same state as ours did.
+  const t0 = performance.now();
+  const baseline = await helmBaseline({ url: ready.url, targets });
+  const baselineMs = performance.now() - t0;
+  log(
+    `baseline: ${Math.round(baselineMs)} ms, ${baseline.releases} releases, ${baseline.findings.length} findings`,
+  );
+
+  // Identical results: ours (before the upgrade) vs the baseline (after it), minus that release.
+  const upgraded = new Set(
+    baseline.findings
+      .filter((f) => f.apiVersion === "policy/v1beta1" && f.name === "pdb")
+      .map((f) => f.release),
+  );
+  const strip = (fs: HelmFinding[]) =>
+    fs
+      .filter((f) => !upgraded.has(f.release))
+      .map(key)
+      .sort();
+  assert.equal(upgraded.size, 1);
+  assert.equal(oursReleases, baseline.releases);
+  assert.equal(limitReleases, baseline.releases);
+  assert.ok(oursFindings.length > 0);
+  assert.deepEqual(strip(oursFindings), strip(baseline.findings), "ours and the baseline agree");
+
+  const oursFull = median(oursMs);
+  const limitFull = median(limitMs);
+  const rate = (ms: number): number => Math.round((R * 1000) / ms);
+  const ours = rate(oursFull);
+  const base = rate(baselineMs);
+  const lim = rate(limitFull);
+  console.log(
+    JSON.stringify({
+      releases: R,
+      findings: oursFindings.length,
+      ours,
+      baseline: base,
+      limit: lim,
+      fullScanMs: Math.round(oursFull),
+      baselineMs: Math.round(baselineMs),
+      limitMs: Math.round(limitFull),
+      incrementalMs: Math.round(incrementalMs * 10) / 10,
+      incrementalScanMs: Math.round(incrementalScanMs * 10) / 10,
+      ratios: {
+        vsBaseline: ratio(ours, base),
+        vsLimit: ratio(ours, lim),
+        incrementalVsFull: Math.round((incrementalMs / oursFull) * 10000) / 10000,
+      },
+    }),
+  );
+} finally {
+  child.send({ type: "stop" });
+  await rm(dir, { recursive: true, force: true });
+}
