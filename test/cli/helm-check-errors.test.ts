@@ -183,7 +183,7 @@ void test("usage errors of helm and helm check exit 1, not 2; other commands kee
     ["helm", "check", "--files", ".", "--nope"],
     ["helm", "check", "--files"],
     ["helm", "check", "some/path"],
-    ["helm", "check"],
+    ["helm", "check", "--files", ".", "--context", "x"],
     ["helm", "check", "--files", ".", "--format", "xml"],
     ["helm", "check", "--files", "-", "-"],
     ["helm", "check", "--files", ".", "--target-version"],
@@ -209,7 +209,7 @@ void test("help: helm lists its subcommands; helm check shows every flag, defaul
     const r = await run(args);
     assert.equal(r.code, 0);
     assert.match(r.out, /Usage: kube-lookout helm <command>/);
-    assert.match(r.out, /\n  check +Check rendered manifests/);
+    assert.match(r.out, /\n  check +Check Helm releases in a cluster, or rendered manifests/);
   }
   for (const args of [
     ["helm", "check", "--help"],
@@ -233,7 +233,8 @@ void test("help: helm lists its subcommands; helm check shows every flag, defaul
     assert.match(r.out, /Repeatable/);
     assert.match(r.out, /Exit codes:\n  0 .*\n  1 .*\n  2 .*\n  3 /);
     assert.ok(r.out.includes(`covers Kubernetes up to ${COVERED}`));
-    assert.match(r.out, /Examples:\n  helm template/);
+    assert.match(r.out, /Examples:\n  kube-lookout helm check --context prod/);
+    assert.match(r.out, /\n  helm template my-app/);
   }
 });
 

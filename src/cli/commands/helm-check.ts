@@ -18,12 +18,11 @@ import {
   formatCoverage,
   parseKubeVersion,
 } from "../../helm/deprecations/index.ts";
-// The deprecations and report folders only, not helm/index.ts: files mode must not load (or
-// break with) the cluster checker and its informer.
 import type { Command, CommandIo } from "../args.ts";
 import { listFlag, stringFlag } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import { createProgress } from "../progress.ts";
+import { checkCluster } from "./helm-check-cluster.ts";
 
 const NAME = "helm check";
 
@@ -133,14 +132,18 @@ async function checkFiles(
  */
 export const helmCheckCommand: Command = {
   name: "check",
-  short: "Check rendered manifests for APIs deprecated or removed at a Kubernetes version.",
+  short: "Check Helm releases in a cluster, or rendered manifests, for deprecated or removed APIs.",
   summary:
-    "Check Kubernetes manifests rendered by Helm (helm template output, or any YAML/JSON " +
-    "manifests) for APIs that are deprecated or removed at one target Kubernetes version. " +
-    "Folders are searched recursively for *.yaml, *.yml and *.json; '-' reads standard input. " +
-    "'kind: List' documents are expanded. A document that cannot be read is reported as an " +
-    "error and the rest is still checked.",
-  usage: "kube-lookout helm check --files [options] PATH... | -",
+    "Check every deployed Helm 3 release of a cluster (the newest deployed revision of each, " +
+    "its manifest and its hooks), or Kubernetes manifests rendered by Helm (with --files), for " +
+    "APIs that are deprecated or removed at one target Kubernetes version. In the cluster, the " +
+    "release storage objects (Secrets and ConfigMaps labelled owner=helm) are listed by their " +
+    "metadata and only the newest deployed payloads are read. With --files, folders are searched " +
+    "recursively for *.yaml, *.yml and *.json; '-' reads standard input. 'kind: List' documents " +
+    "are expanded. A release or document that cannot be read is reported as an error and the " +
+    "rest is still checked.",
+  usage:
+    "kube-lookout helm check [options]  |  kube-lookout helm check --files [options] PATH... | -",
   positionals: {
     name: "PATH... | -",
     description: "Manifest files or folders (with --files); '-' reads standard input.",
@@ -149,13 +152,48 @@ export const helmCheckCommand: Command = {
   flags: {
     files: {
       type: "boolean",
-      description: "Check manifest files (files mode). Required: the cluster mode is not here yet.",
+      description: "Check manifest files (files mode) instead of a cluster.",
+    },
+    kubeconfig: {
+      type: "string",
+      valueName: "FILE",
+      description:
+        "Cluster mode: the kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster).",
+    },
+    context: {
+      type: "string",
+      valueName: "NAME",
+      description: "Cluster mode: the kubeconfig context (default: its current context).",
+    },
+    namespace: {
+      type: "string",
+      valueName: "NS",
+      multiple: true,
+      description:
+        "Cluster mode: check only this namespace (repeatable), for users who may not read all; default all.",
+    },
+    drivers: {
+      type: "string",
+      valueName: "DRIVERS",
+      description:
+        "Cluster mode: Helm storage to read: secrets, configmaps or both (default both).",
+    },
+    "include-failed": {
+      type: "boolean",
+      description: "Cluster mode: also check a release's newest revision when it failed.",
+    },
+    timeout: {
+      type: "string",
+      valueName: "SECONDS",
+      description:
+        "Cluster mode: give up (exit 1) when the scan has not completed by then (default 300).",
     },
     "target-version": {
       type: "string",
       valueName: "vX.Y[.Z]",
       description:
-        "Kubernetes version to check against (default: the newest version the table covers).",
+        "Kubernetes version to check against (default: files mode, the newest version the table " +
+        "covers; cluster mode, the minor after the cluster's own version).",
     },
     "extra-rows": {
       type: "string",
@@ -191,19 +229,34 @@ export const helmCheckCommand: Command = {
     "Unreadable documents and files are listed as errors (stderr for --format csv) and do not change the exit code unless nothing could be checked (no object found in any input: exit 1).",
   ],
   examples: [
+    "kube-lookout helm check --context prod --target-version v1.32",
+    "kube-lookout helm check --namespace team-a --namespace team-b --format json",
     "helm template my-app ./chart | kube-lookout helm check --files - --target-version v1.25",
     "kube-lookout helm check --files rendered/ --format json > report.json",
     "kube-lookout helm check --files out.yaml --component-version cert-manager=v1.15.0 --extra-rows my-crds.yaml",
   ],
   async run(values, io, positionals) {
-    if (values["files"] !== true) {
-      throw new UsageError(
-        positionals.length > 0
-          ? "give --files to check manifest files (the cluster mode is not available yet)"
-          : "the cluster mode is not available yet: give --files PATH... (or - for standard input)",
-        NAME,
-      );
+    if (values["files"] === true) {
+      for (const flag of [
+        "kubeconfig",
+        "context",
+        "namespace",
+        "drivers",
+        "include-failed",
+        "timeout",
+      ]) {
+        if (values[flag] !== undefined)
+          throw new UsageError(`--${flag} is for the cluster mode, not --files`, NAME);
+      }
+      return await checkFiles(positionals, values, io);
     }
-    return await checkFiles(positionals, values, io);
+    if (positionals.length > 0) {
+      throw new UsageError(`paths are checked with --files (got ${positionals.join(" ")})`, NAME);
+    }
+    const components = componentVersions(
+      listFlag(values, "component-version"),
+      tableComponents(builtinTable()),
+    );
+    return await checkCluster(values, io, components);
   },
 };

@@ -4,6 +4,7 @@
  * target, persists them, keeps them fresh with incremental checks and periodic full reconciles.
  */
 import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { ScanPool, type ScannedObject } from "../decode/index.ts";
 import {
   formatKubeVersion,
@@ -32,6 +33,7 @@ import {
 import { fetchPayloads, type FetchedPayload } from "./payload-fetch.ts";
 import {
   codeOf,
+  messageOf,
   entryFromFailure,
   entryFromScan,
   entryFromStored,
@@ -81,6 +83,16 @@ export interface HelmCheckerStatus {
   readonly lastScan: ScanSummary | undefined;
   readonly forbidden: readonly ForbiddenScope[];
   readonly releases: number;
+  /** The checker's (or discovery's) last error, if any: where, code, message, when. */
+  readonly lastError: CheckerError | undefined;
+}
+
+/** An error of the checker itself (not of one release). */
+export interface CheckerError {
+  readonly where: string;
+  readonly code: string;
+  readonly message: string;
+  readonly at: number;
 }
 
 /**
@@ -120,6 +132,7 @@ export class HelmChecker implements AsyncDisposable {
   #lastFullScanAt: number | undefined;
   #lastScan: ScanSummary | undefined;
   #needsReevaluation = false;
+  #lastError: CheckerError | undefined;
 
   constructor(options: HelmCheckerOptions) {
     this.#o = resolveCheckerOptions(options);
@@ -134,6 +147,14 @@ export class HelmChecker implements AsyncDisposable {
       now: this.#o.now,
       informerOptions: this.#o.informerOptions,
       onChange: (key) => this.#markDirty(key),
+      onError: (err) => {
+        this.#lastError = {
+          where: "discovery",
+          code: codeOf(err),
+          message: messageOf(err),
+          at: this.#o.now(),
+        };
+      },
     });
     this.#ownPool = this.#o.pool === undefined;
     this.#pool =
@@ -184,19 +205,48 @@ export class HelmChecker implements AsyncDisposable {
     void this.#firstScan();
   }
 
+  /** The first complete scan, retried with backoff (1 s doubling to 30 s) until it succeeds. */
   async #firstScan(): Promise<void> {
     const signal = this.#abort.signal;
+    for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
+      try {
+        // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
+        await this.#refreshVersion(true);
+        // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
+        await this.#discovery.settled(signal);
+        // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
+        await this.reconcile();
+        this.#ready = true;
+        this.#readyResolve();
+        this.#scheduleFull();
+        this.#scheduleVersion();
+        return;
+      } catch (err) {
+        if (signal.aborted) return;
+        this.#reportError("first-scan", err);
+      }
+      try {
+        // oxlint-disable-next-line eslint/no-await-in-loop -- backoff between retries
+        await sleep(delay, undefined, { signal, ref: false });
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Resolves once {@link ready}; rejects with `signal.reason` when `signal` aborts first (the
+   * checker keeps running). For one-shot callers that must not wait forever.
+   */
+  async waitUntilReady(signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    const { promise, reject } = Promise.withResolvers<never>();
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
     try {
-      await this.#refreshVersion(true);
-      await this.#discovery.settled(signal);
-      await this.reconcile();
-      this.#ready = true;
-      this.#readyResolve();
-      this.#scheduleFull();
-      this.#scheduleVersion();
-    } catch (err) {
-      if (signal.aborted) return;
-      this.#reportError("first-scan", err);
+      await Promise.race([this.#readyPromise, promise]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
     }
   }
 
@@ -552,6 +602,7 @@ export class HelmChecker implements AsyncDisposable {
   }
 
   #reportError(where: string, err: unknown): void {
+    this.#lastError = { where, code: codeOf(err), message: messageOf(err), at: this.#o.now() };
     this.#metrics.checkerError(codeOf(err));
     this.#o.logger.warn("helm checker: error", { where, error: err });
   }
@@ -605,6 +656,7 @@ export class HelmChecker implements AsyncDisposable {
       lastScan: this.#lastScan,
       forbidden: this.#discovery.forbidden(),
       releases: this.#entries.size,
+      lastError: this.#lastError,
     };
   }
 

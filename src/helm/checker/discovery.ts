@@ -43,6 +43,8 @@ export interface DiscoveryOptions {
   readonly informerOptions?: Partial<InformerOptions>;
   /** Called with a release key whenever one of its storage objects is added, changed or deleted. */
   readonly onChange: (key: string) => void;
+  /** Called with every error a discovery informer reports (also logged by the informer). */
+  readonly onError?: (error: unknown) => void;
   /** Called when the set of forbidden scopes changes. */
   readonly onForbiddenChange?: () => void;
 }
@@ -84,6 +86,7 @@ export class HelmDiscovery {
         const metrics: InformerMetrics = {
           listRequest: (info) => this.#onList(scope, info.error),
           error: (info) => {
+            options.onError?.(info.error);
             if (isForbidden(info.error)) this.#onList(scope, info.error);
           },
         };

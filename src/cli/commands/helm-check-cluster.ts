@@ -1,0 +1,135 @@
+/**
+ * `kube-lookout helm check` against a cluster: one run of the Helm checker (metadata-only
+ * discovery, newest deployed payloads, worker pool) at one target, turned into a report.
+ */
+import { KubeConfig } from "@kubernetes/client-node";
+import { HelmChecker, type HelmReleaseError } from "../../helm/index.ts";
+import {
+  exitCodeFor,
+  formatReport,
+  isReportFormat,
+  REPORT_FORMATS,
+} from "../../helm/report/index.ts";
+import { KubeClient } from "../../kube/index.ts";
+import type { CommandIo, FlagValues } from "../args.ts";
+import { intFlag, listFlag, stringFlag } from "../args.ts";
+import { UsageError } from "../errors.ts";
+
+const NAME = "helm check";
+
+/** Builds the client from --kubeconfig/--context, or the default loading rules. */
+function clientFrom(values: FlagValues): KubeClient {
+  const kc = new KubeConfig();
+  const file = stringFlag(values, "kubeconfig");
+  if (file === undefined) kc.loadFromDefault();
+  else kc.loadFromFile(file);
+  const context = stringFlag(values, "context");
+  if (context !== undefined) {
+    if (!kc.getContexts().some((c) => c.name === context)) {
+      throw new UsageError(
+        `--context "${context}" is not in the kubeconfig (it has ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(", ") || "none"
+        })`,
+        NAME,
+      );
+    }
+    kc.setCurrentContext(context);
+  }
+  return KubeClient.fromKubeConfig(kc);
+}
+
+/**
+ * Runs one check of the cluster. Resolves to the exit code: by findings (0/2/3) when the scan
+ * completed, 1 when it could not (unreachable cluster, nothing readable, timeout).
+ */
+export async function checkCluster(
+  values: FlagValues,
+  io: CommandIo,
+  componentVersions: Readonly<Record<string, string>>,
+): Promise<number> {
+  const format = stringFlag(values, "format") ?? "table";
+  if (!isReportFormat(format)) {
+    throw new UsageError(
+      `--format must be one of ${REPORT_FORMATS.join(", ")}, got "${format}"`,
+      NAME,
+    );
+  }
+  const drivers = stringFlag(values, "drivers") ?? "both";
+  if (drivers !== "secrets" && drivers !== "configmaps" && drivers !== "both") {
+    throw new UsageError(`--drivers must be secrets, configmaps or both, got "${drivers}"`, NAME);
+  }
+  const timeoutSeconds = intFlag(NAME, values, "timeout", 1, 86_400) ?? 300;
+  const namespaces = listFlag(values, "namespace");
+  const target = stringFlag(values, "target-version");
+  const client = clientFrom(values);
+  const checker = new HelmChecker({
+    client,
+    drivers,
+    ...(namespaces.length === 0 ? {} : { namespaces }),
+    statuses: values["include-failed"] === true ? ["deployed", "failed"] : ["deployed"],
+    targets: target === undefined ? { offsets: [1] } : { versions: [target] },
+    fullScanIntervalMs: 0,
+    componentVersions,
+    ...(stringFlag(values, "extra-rows") === undefined
+      ? {}
+      : { extraRowsFile: stringFlag(values, "extra-rows")! }),
+  });
+  try {
+    await checker.start();
+    try {
+      await checker.waitUntilReady(
+        AbortSignal.any([io.signal, AbortSignal.timeout(timeoutSeconds * 1000)]),
+      );
+    } catch (err) {
+      if (io.signal.aborted) throw err;
+      const last = checker.status().lastError;
+      io.stderr(
+        `kube-lookout ${NAME}: the scan did not complete within ${timeoutSeconds} s` +
+          (last === undefined ? "\n" : `; last error (${last.code}): ${last.message}\n`),
+      );
+      return 1;
+    }
+    const status = checker.status();
+    const uncovered = status.uncoveredTargets;
+    if (status.targets.length === 0) {
+      io.stderr(
+        `kube-lookout ${NAME}: ${uncovered.length > 0 ? `target ${uncovered.join(", ")} is beyond the deprecation table's coverage` : "no target version"}\n`,
+      );
+      return 1;
+    }
+    const forbidden: HelmReleaseError[] = status.forbidden.map((f) => ({
+      namespace: f.namespace,
+      release: "",
+      code: "LOOKOUT_HELM_FORBIDDEN",
+      message: `${f.resource} cannot be read${f.namespace === "" ? " at the cluster scope" : ""}: ${f.message}`,
+    }));
+    if (
+      namespaces.length > 0
+        ? forbidden.length === namespaces.length * (drivers === "both" ? 2 : 1)
+        : forbidden.length === (drivers === "both" ? 2 : 1)
+    ) {
+      io.stderr(
+        `kube-lookout ${NAME}: nothing could be read:\n${forbidden.map((e) => `  ${e.message}\n`).join("")}`,
+      );
+      return 1;
+    }
+    const report = {
+      target: status.targets[0]!,
+      findings: checker.findings(),
+      errors: [...forbidden, ...checker.errors()],
+    };
+    io.stdout(formatReport(report, format));
+    if (format === "csv" && report.errors.length > 0) {
+      io.stderr(
+        report.errors.map((e) => `${e.namespace}/${e.release}: ${e.code}: ${e.message}\n`).join(""),
+      );
+    }
+    return exitCodeFor(report);
+  } finally {
+    await checker.close();
+    client.close();
+  }
+}

@@ -1,0 +1,138 @@
+/** `kube-lookout helm check` in cluster mode, against the simulated API server. */
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, test, type TestContext } from "node:test";
+import { startSimulatedCluster, type SimulatedCluster } from "../../src/sim/index.ts";
+import { assertNoActiveHandles } from "../support/handles.ts";
+import { parseReport, run, tempDir } from "./helm-fixtures.ts";
+
+after(assertNoActiveHandles);
+
+const PSP = "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: restricted\n";
+const CRON = "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: nightly\n";
+const FINE = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n";
+
+async function cluster(
+  t: TestContext,
+  gitVersion = "v1.24.3-eks-4f4795d",
+): Promise<{ sim: SimulatedCluster; kubeconfig: string }> {
+  const sim = await startSimulatedCluster({ gitVersion });
+  t.after(() => sim.close());
+  const dir = await tempDir(t);
+  const kubeconfig = join(dir, "kubeconfig");
+  await writeFile(kubeconfig, sim.kubeConfigYaml());
+  return { sim, kubeconfig };
+}
+
+void test("cluster mode: findings of the newest deployed revisions at the next minor, exit by status", async (t) => {
+  const { sim, kubeconfig } = await cluster(t);
+  sim.helm.install({ namespace: "shop", name: "web", manifest: PSP });
+  sim.helm.upgrade("shop", "web", { manifest: FINE + "---\n" + CRON });
+  sim.helm.install({ namespace: "ops", name: "tools", manifest: FINE, driver: "configmap" });
+  sim.helm.putRaw("ops", "broken", 1, "%%%", { driver: "secret" });
+
+  const json = await run(["helm", "check", "--kubeconfig", kubeconfig, "--format", "json"]);
+  assert.equal(json.code, 3, json.err);
+  const report = parseReport(json.out);
+  assert.equal(report.target, "v1.25.0", "default target: the minor after the cluster's");
+  assert.deepEqual(report.findings, [
+    {
+      namespace: "shop",
+      release: "web",
+      revision: 2,
+      name: "nightly",
+      kind: "CronJob",
+      apiVersion: "batch/v1beta1",
+      deprecatedIn: "v1.21.0",
+      removedIn: "v1.25.0",
+      replacementApi: "batch/v1",
+      status: "removed",
+    },
+  ]);
+  assert.deepEqual(
+    report.errors.map((e) => [e.namespace, e.release, e.code]),
+    [["ops", "broken", "LOOKOUT_HELM_BAD_BASE64"]],
+  );
+
+  const older = await run([
+    "helm",
+    "check",
+    "--kubeconfig",
+    kubeconfig,
+    "--context",
+    "sim",
+    "--target-version",
+    "v1.22",
+    "--format",
+    "csv",
+  ]);
+  assert.equal(older.code, 2, older.err);
+  assert.match(older.out, /nightly/);
+  assert.match(older.err, /LOOKOUT_HELM_BAD_BASE64/, "csv errors go to stderr");
+
+  sim.helm.uninstall("shop", "web");
+  const clean = await run(["helm", "check", "--kubeconfig", kubeconfig]);
+  assert.equal(clean.code, 0, clean.err);
+});
+
+void test("cluster mode: a forbidden namespace is reported, everything forbidden exits 1", async (t) => {
+  const { sim, kubeconfig } = await cluster(t);
+  sim.helm.install({ namespace: "a", name: "x", manifest: CRON });
+  sim.helm.install({ namespace: "b", name: "y", manifest: CRON });
+  sim.faults.forbid({ namespace: "b" });
+  const r = await run([
+    "helm",
+    "check",
+    "--kubeconfig",
+    kubeconfig,
+    "--namespace",
+    "a",
+    "--namespace",
+    "b",
+    "--drivers",
+    "secrets",
+    "--format",
+    "json",
+  ]);
+  assert.equal(r.code, 3, r.err);
+  const report = parseReport(r.out);
+  assert.deepEqual(
+    [...new Set(report.findings.map((f) => `${f.namespace}/${f.release}`))],
+    ["a/x"],
+  );
+  assert.deepEqual(
+    report.errors.map((e) => [e.namespace, e.code]),
+    [["b", "LOOKOUT_HELM_FORBIDDEN"]],
+  );
+
+  sim.faults.forbid({});
+  const none = await run(["helm", "check", "--kubeconfig", kubeconfig]);
+  assert.equal(none.code, 1);
+  assert.match(none.err, /nothing could be read/);
+});
+
+void test("cluster mode: an unknown context, a target beyond the table, an unreachable cluster exit 1", async (t) => {
+  const { kubeconfig } = await cluster(t, "v1.35.0");
+  const context = await run(["helm", "check", "--kubeconfig", kubeconfig, "--context", "nope"]);
+  assert.equal(context.code, 1);
+  assert.match(context.err, /--context "nope" is not in the kubeconfig/);
+  const beyond = await run(["helm", "check", "--kubeconfig", kubeconfig]);
+  assert.equal(beyond.code, 1);
+  assert.match(beyond.err, /v1\.36\.0 is beyond the deprecation table's coverage/);
+
+  const dir = await tempDir(t);
+  const dead = join(dir, "dead");
+  await writeFile(
+    dead,
+    await (async () => {
+      const sim = await startSimulatedCluster();
+      const yaml = sim.kubeConfigYaml();
+      await sim.close();
+      return yaml;
+    })(),
+  );
+  const unreachable = await run(["helm", "check", "--kubeconfig", dead, "--timeout", "2"]);
+  assert.equal(unreachable.code, 1);
+  assert.match(unreachable.err, /did not complete within 2 s/);
+});
