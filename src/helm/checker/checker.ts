@@ -454,7 +454,7 @@ export class HelmChecker implements AsyncDisposable {
         else change.upsert.push(entryFromFailure(failure, this.#entries.get(key), now));
       }
       if (batch.payloads.length === 0) continue;
-      const job = this.#scanBatch(batch.payloads, change, now, signal).then((n) => {
+      const job = this.#scanBatch(batch.payloads, now, signal).then((n) => {
         decoded += n.decoded;
         unchanged += n.unchanged;
         return undefined;
@@ -490,11 +490,11 @@ export class HelmChecker implements AsyncDisposable {
   /** Scans one batch of payloads in the pool; a payload whose hash is known is not re-decoded. */
   async #scanBatch(
     payloads: readonly FetchedPayload[],
-    change: { upsert: Entry[] },
     now: number,
     signal: AbortSignal,
   ): Promise<{ decoded: number; unchanged: number }> {
     const counts = { decoded: 0, unchanged: 0 };
+    const change: EntryChange = { upsert: [], replace: [], remove: [] };
     const toScan: FetchedPayload[] = [];
     for (const p of payloads) {
       const entry = this.#entries.get(releaseKey(p.ref.namespace, p.ref.release));
@@ -513,15 +513,22 @@ export class HelmChecker implements AsyncDisposable {
       }
       toScan.push(p);
     }
-    if (toScan.length === 0) return counts;
-    const results = await this.#pool.scanMany(
-      toScan.map((p) => ({ value: p.value, driver: p.ref.driver, apiVersions: this.#apiVersions })),
-      signal,
-    );
-    results.forEach((result, i) => {
-      counts.decoded++;
-      change.upsert.push(this.#evaluate(entryFromScan(toScan[i]!.ref, result, now), now));
-    });
+    if (toScan.length > 0) {
+      const results = await this.#pool.scanMany(
+        toScan.map((p) => ({
+          value: p.value,
+          driver: p.ref.driver,
+          apiVersions: this.#apiVersions,
+        })),
+        signal,
+      );
+      results.forEach((result, i) => {
+        counts.decoded++;
+        change.upsert.push(this.#evaluate(entryFromScan(toScan[i]!.ref, result, now), now));
+      });
+    }
+    // Each batch is committed as it completes, so the store's work overlaps the next scans.
+    if (!signal.aborted) this.#commit(change, now);
     return counts;
   }
 
