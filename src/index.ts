@@ -67,3 +67,41 @@ export type {
 export { compileLabelSelector, compileFieldSelector } from "./selectors/index.ts";
 export { jsonLogger, silentLogger } from "./logging/index.ts";
 export type { Logger, LogLevel } from "./logging/index.ts";
+export {
+  ApiStatus,
+  BadExtraRowsError,
+  BadVersionError,
+  ClusterVersionUnavailableError,
+  HelmChecker,
+  HelmCheckerClosedError,
+  HelmMetricNames,
+  InvalidHelmCheckerOptionError,
+  TargetUncoveredError,
+  builtinTable,
+  findingAttributes,
+  findingsFor,
+  loadExtraRows,
+  mergeExtraRows,
+  parseKubeVersion,
+  planTargets,
+} from "./helm/index.ts";
+export type {
+  DeprecationRule,
+  DeprecationTable,
+  FindingStatus,
+  FindingTargets,
+  FindingsChange,
+  ForbiddenScope,
+  HelmApiClient,
+  HelmCheckerOptions,
+  HelmCheckerStatus,
+  HelmFinding,
+  HelmReleaseError,
+  HelmStateStore,
+  KubeVersion,
+  ReleaseState,
+  ScanSummary,
+  TargetConfig,
+} from "./helm/index.ts";
+export { openStore } from "./store/index.ts";
+export type { LookoutStore, StoreOptions } from "./store/index.ts";

@@ -56,6 +56,7 @@ export {
   findingAttributes,
 } from "./checker/index.ts";
 export type {
+  CheckerError,
   FindingsChange,
   ForbiddenScope,
   HelmApiClient,
@@ -73,3 +74,12 @@ export type {
   HelmReleaseError,
   ReleaseRef,
 } from "./findings.ts";
+export {
+  HelmCheckExit,
+  REPORT_FORMATS,
+  checkManifests,
+  exitCodeFor,
+  formatReport,
+  isReportFormat,
+} from "./report/index.ts";
+export type { HelmReport, ReportFormat } from "./report/index.ts";

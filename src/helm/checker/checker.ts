@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ScanPool, type ScannedObject } from "../decode/index.ts";
+import { ScanPool, type ScanResult, type ScannedObject } from "../decode/index.ts";
 import {
   formatKubeVersion,
   mergeExtraRows,
@@ -30,7 +30,12 @@ import {
   type HelmCheckerOptions,
   type ResolvedCheckerOptions,
 } from "./options.ts";
-import { fetchPayloads, type FetchedPayload } from "./payload-fetch.ts";
+import {
+  fetchPayloads,
+  listPayloadPages,
+  type FetchedPayload,
+  type ListedPayload,
+} from "./payload-fetch.ts";
 import {
   codeOf,
   messageOf,
@@ -43,9 +48,17 @@ import {
   type EntryChange,
   type ReleaseState,
 } from "./release-entry.ts";
-import { pickRevision, releaseKey, type RevisionRef } from "./storage-object.ts";
+import {
+  pickRevision,
+  releaseKey,
+  type RevisionRef,
+  type StorageDriver,
+} from "./storage-object.ts";
 
 export type { ReleaseState };
+
+/** Scan results of payloads read before discovery settled, by storage object uid. */
+type Prefetched = Map<string, { readonly resourceVersion: string; readonly result: ScanResult }>;
 
 /** A change of one release's findings, for the events issue to publish. */
 export interface FindingsChange {
@@ -202,12 +215,14 @@ export class HelmChecker implements AsyncDisposable {
       if (initial.error !== undefined) this.#reportError("extra-rows", initial.error);
     }
     this.#discovery.start();
+    void this.#pool.warm();
     void this.#firstScan();
   }
 
   /** The first complete scan, retried with backoff (1 s doubling to 30 s) until it succeeds. */
   async #firstScan(): Promise<void> {
     const signal = this.#abort.signal;
+    let prefetch = this.#entries.size === 0 ? this.#prefetch(signal) : undefined;
     for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
       try {
         // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
@@ -215,7 +230,10 @@ export class HelmChecker implements AsyncDisposable {
         // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
         await this.#discovery.settled(signal);
         // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
-        await this.reconcile();
+        const prefetched = prefetch === undefined ? undefined : await prefetch;
+        prefetch = undefined;
+        // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
+        await this.#reconcile(prefetched);
         this.#ready = true;
         this.#readyResolve();
         this.#scheduleFull();
@@ -383,15 +401,67 @@ export class HelmChecker implements AsyncDisposable {
    * `LOOKOUT_HELM_CHECKER_CLOSED` when the checker closes first.
    */
   reconcile(): Promise<ScanSummary> {
+    return this.#reconcile(undefined);
+  }
+
+  #reconcile(prefetched: Prefetched | undefined): Promise<ScanSummary> {
     if (this.#closed !== undefined) return Promise.reject(new HelmCheckerClosedError());
     this.#fullPending ??= this.#enqueue(async () => {
       this.#fullPending = undefined;
-      return this.#scan("full");
+      return this.#scan("full", prefetched);
     });
     return this.#fullPending;
   }
 
-  async #scan(mode: "full" | "incremental"): Promise<ScanSummary> {
+  /**
+   * Cold start only (nothing known yet): while discovery lists metadata, LIST the payloads of
+   * the wanted statuses and scan them at once, keeping only the (small) scan results by storage
+   * uid; the first full scan then uses those whose object is still the wanted revision. Reads
+   * that fail leave the scan to fetch what is missing.
+   */
+  async #prefetch(signal: AbortSignal): Promise<Prefetched> {
+    const out: Prefetched = new Map();
+    const inFlight = new Set<Promise<void>>();
+    const maxInFlight = Math.max(2, this.#o.maxThreads * 2);
+    const scanPage = async (driver: StorageDriver, items: ListedPayload[]): Promise<void> => {
+      const results = await this.#pool.scanMany(
+        items.map((i) => ({ value: i.value!, driver, apiVersions: this.#apiVersions })),
+        signal,
+      );
+      results.forEach((result, k) => {
+        const item = items[k]!;
+        out.set(item.uid, { resourceVersion: item.resourceVersion, result });
+      });
+    };
+    try {
+      for (const driver of this.#o.drivers) {
+        for (const namespace of this.#o.namespaces ?? [""]) {
+          const pages = listPayloadPages(this.#o.client, driver, namespace, {
+            pageSize: this.#o.pageSize,
+            statuses: [...this.#o.statuses],
+            stallTimeoutMs: this.#o.stallTimeoutMs,
+            signal,
+          });
+          // oxlint-disable-next-line eslint/no-await-in-loop -- one list at a time bounds memory
+          for await (const page of pages) {
+            const items = page.filter((i) => i.value !== undefined);
+            if (items.length === 0) continue;
+            const job = scanPage(driver, items).catch(() => undefined);
+            inFlight.add(job);
+            void job.finally(() => inFlight.delete(job));
+            // oxlint-disable-next-line eslint/no-await-in-loop -- backpressure on the pool
+            if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+          }
+        }
+      }
+    } catch {
+      // A forbidden scope or a failed page: the scan reads what is missing.
+    }
+    await Promise.all(inFlight);
+    return out;
+  }
+
+  async #scan(mode: "full" | "incremental", prefetched?: Prefetched): Promise<ScanSummary> {
     const signal = this.#abort.signal;
     if (signal.aborted) throw new HelmCheckerClosedError();
     const started = performance.now();
@@ -436,6 +506,19 @@ export class HelmChecker implements AsyncDisposable {
       wants.push(chosen);
     }
     let decoded = 0;
+    if (prefetched !== undefined && prefetched.size > 0) {
+      const hits: Entry[] = [];
+      const rest: RevisionRef[] = [];
+      for (const want of wants) {
+        const p = prefetched.get(want.uid);
+        if (p === undefined || p.resourceVersion !== want.resourceVersion) rest.push(want);
+        else hits.push(this.#evaluate(entryFromScan(want, p.result, now), now));
+      }
+      decoded += hits.length;
+      wants.length = 0;
+      wants.push(...rest);
+      this.#commit({ upsert: hits, replace: [], remove: [] }, now);
+    }
     const inFlight = new Set<Promise<void>>();
     const maxInFlight = Math.max(2, this.#o.maxThreads * 2);
     for await (const batch of fetchPayloads(this.#o.client, wants, {

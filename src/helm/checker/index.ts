@@ -3,7 +3,13 @@
  * worker pool, persisted findings, metrics.
  */
 export { HelmChecker } from "./checker.ts";
-export type { FindingsChange, HelmCheckerStatus, ReleaseState, ScanSummary } from "./checker.ts";
+export type {
+  CheckerError,
+  FindingsChange,
+  HelmCheckerStatus,
+  ReleaseState,
+  ScanSummary,
+} from "./checker.ts";
 export type { ForbiddenScope } from "./discovery.ts";
 export {
   ClusterVersionUnavailableError,

@@ -205,18 +205,29 @@ function readPage(body: unknown): { items: ListedObject[]; continue: string | un
   return { items, continue: next };
 }
 
+/** What {@link listPayloadPages} needs. */
+export interface ListPagesOptions {
+  readonly pageSize: number;
+  readonly statuses: readonly string[];
+  readonly stallTimeoutMs: number;
+  readonly signal: AbortSignal;
+}
+
+/** One object of a payload LIST page: identity and its `release` value (undefined if none). */
+export type ListedPayload = ListedObject;
+
 /**
- * One scope's LIST of wanted-status objects, page by page. The pages are parsed with
+ * The Helm storage objects of one driver and scope ("" = all namespaces) whose status is wanted,
+ * page by page (`owner=helm,status in (…)`, `limit` = pageSize). Pages are parsed with
  * `JSON.parse` (native, several times faster than the informer's byte scanner on objects that
- * are mostly one long payload string), and only the wanted payloads are kept.
+ * are mostly one long payload string). Rejects with the request's error.
  */
-async function* listScope(
+export async function* listPayloadPages(
   client: HelmApiClient,
   driver: StorageDriver,
   namespace: string,
-  byUid: Map<string, RevisionRef>,
-  options: FetchOptions,
-): AsyncGenerator<FetchBatch, void, undefined> {
+  options: ListPagesOptions,
+): AsyncGenerator<ListedPayload[], void, undefined> {
   const statuses = [...new Set(options.statuses)].sort();
   const labelSelector =
     statuses.length === 1
@@ -227,35 +238,46 @@ async function* listScope(
   do {
     const query = new URLSearchParams({ labelSelector, limit: String(options.pageSize) });
     if (token !== undefined) query.set("continue", token);
-    let page: ReturnType<typeof readPage>;
-    try {
-      // oxlint-disable-next-line eslint/no-await-in-loop -- pages are sequential
-      const body = await client.getJson(
-        `${base}?${query.toString()}`,
-        { stallTimeoutMs: options.stallTimeoutMs },
-        options.signal,
-      );
-      page = readPage(body);
-    } catch {
-      options.signal.throwIfAborted();
-      // The wanted objects stay in byUid and are read by GET instead.
-      return;
-    }
+    // oxlint-disable-next-line eslint/no-await-in-loop -- pages are sequential
+    const body = await client.getJson(
+      `${base}?${query.toString()}`,
+      { stallTimeoutMs: options.stallTimeoutMs },
+      options.signal,
+    );
+    const page = readPage(body);
     token = page.continue;
-    const batch: FetchBatch = { payloads: [], failures: [] };
-    for (const item of page.items) {
-      const ref = byUid.get(item.uid);
-      if (ref === undefined || ref.driver !== driver) continue;
-      byUid.delete(item.uid);
-      if (item.value === undefined) {
-        batch.failures.push({ ref, kind: "error", error: new MissingPayloadError(ref.name) });
-      } else {
-        batch.payloads.push({
-          ref: { ...ref, resourceVersion: item.resourceVersion },
-          value: item.value,
-        });
-      }
-    }
-    if (batch.payloads.length > 0 || batch.failures.length > 0) yield batch;
+    yield page.items;
   } while (token !== undefined);
+}
+
+/** One scope's LIST, keeping only the wanted payloads; on a failed page the rest go by GET. */
+async function* listScope(
+  client: HelmApiClient,
+  driver: StorageDriver,
+  namespace: string,
+  byUid: Map<string, RevisionRef>,
+  options: FetchOptions,
+): AsyncGenerator<FetchBatch, void, undefined> {
+  try {
+    for await (const items of listPayloadPages(client, driver, namespace, options)) {
+      const batch: FetchBatch = { payloads: [], failures: [] };
+      for (const item of items) {
+        const ref = byUid.get(item.uid);
+        if (ref === undefined || ref.driver !== driver) continue;
+        byUid.delete(item.uid);
+        if (item.value === undefined) {
+          batch.failures.push({ ref, kind: "error", error: new MissingPayloadError(ref.name) });
+        } else {
+          batch.payloads.push({
+            ref: { ...ref, resourceVersion: item.resourceVersion },
+            value: item.value,
+          });
+        }
+      }
+      if (batch.payloads.length > 0 || batch.failures.length > 0) yield batch;
+    }
+  } catch {
+    options.signal.throwIfAborted();
+    // The wanted objects still in byUid are read by GET instead.
+  }
 }

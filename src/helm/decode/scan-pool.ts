@@ -111,6 +111,20 @@ export class ScanPool {
     return out;
   }
 
+  /**
+   * Starts every worker thread now (each loads the scanning code), so that the first real scans
+   * do not wait for thread start-up. Resolves when they are up; never rejects (a failure shows
+   * again on the first scan). A no-op after {@link close}.
+   */
+  async warm(): Promise<void> {
+    if (this.#closing !== undefined) return;
+    const threads = this.#pool.options.maxThreads;
+    const tasks = Array.from({ length: threads }, () =>
+      this.#pool.run([], { name: "scanBatch" }).catch(() => undefined),
+    );
+    await Promise.all(tasks);
+  }
+
   #task(input: ScanPoolInput, transferList: ArrayBuffer[]): ScanTask {
     const value = input.value;
     if (
