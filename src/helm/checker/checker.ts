@@ -5,16 +5,12 @@
  */
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ScanPool, type ScanResult, type ScannedObject } from "../decode/index.ts";
+import { ScanPool, type ScannedObject } from "../decode/index.ts";
 import {
   formatKubeVersion,
   mergeExtraRows,
-  parseVersionInfo,
-  planTargets,
   watchExtraRows,
   type DeprecationTable,
-  type KubeVersion,
-  type TargetUncoveredError,
 } from "../deprecations/index.ts";
 import {
   apiVersionsOf,
@@ -23,19 +19,16 @@ import {
   type HelmReleaseError,
 } from "../findings.ts";
 import { HelmDiscovery, type ForbiddenScope } from "./discovery.ts";
-import { ClusterVersionUnavailableError, HelmCheckerClosedError } from "./errors.ts";
+import { HelmCheckerClosedError } from "./errors.ts";
 import { HelmCheckerMetrics } from "./metrics.ts";
 import {
   resolveCheckerOptions,
   type HelmCheckerOptions,
   type ResolvedCheckerOptions,
 } from "./options.ts";
-import {
-  fetchPayloads,
-  listPayloadPages,
-  type FetchedPayload,
-  type ListedPayload,
-} from "./payload-fetch.ts";
+import { fetchPayloads, type FetchedPayload } from "./payload-fetch.ts";
+import { prefetchPayloads, type Prefetched } from "./prefetch.ts";
+import { ClusterTargets } from "./cluster-targets.ts";
 import {
   codeOf,
   messageOf,
@@ -48,17 +41,9 @@ import {
   type EntryChange,
   type ReleaseState,
 } from "./release-entry.ts";
-import {
-  pickRevision,
-  releaseKey,
-  type RevisionRef,
-  type StorageDriver,
-} from "./storage-object.ts";
+import { pickRevision, releaseKey, type RevisionRef } from "./storage-object.ts";
 
 export type { ReleaseState };
-
-/** Scan results of payloads read before discovery settled, by storage object uid. */
-type Prefetched = Map<string, { readonly resourceVersion: string; readonly result: ScanResult }>;
 
 /** A change of one release's findings, for the events issue to publish. */
 export interface FindingsChange {
@@ -128,9 +113,7 @@ export class HelmChecker implements AsyncDisposable {
   #table: DeprecationTable;
   /** The table's apiVersions, sorted: the scan keeps only objects of these. */
   #apiVersions: readonly string[];
-  #targets: readonly KubeVersion[] = [];
-  #uncovered: readonly TargetUncoveredError[] = [];
-  #clusterVersion: KubeVersion | undefined;
+  readonly #targets: ClusterTargets;
   #restored = false;
   #ready = false;
   #readyResolve!: () => void;
@@ -150,6 +133,7 @@ export class HelmChecker implements AsyncDisposable {
   constructor(options: HelmCheckerOptions) {
     this.#o = resolveCheckerOptions(options);
     this.#table = this.#o.table;
+    this.#targets = new ClusterTargets(this.#o.client, this.#o.targets, this.#o.stallTimeoutMs);
     this.#apiVersions = [...apiVersionsOf(this.#table)].sort();
     this.#discovery = new HelmDiscovery({
       client: this.#o.client.withMetadataOnly(),
@@ -222,11 +206,27 @@ export class HelmChecker implements AsyncDisposable {
   /** The first complete scan, retried with backoff (1 s doubling to 30 s) until it succeeds. */
   async #firstScan(): Promise<void> {
     const signal = this.#abort.signal;
-    let prefetch = this.#entries.size === 0 ? this.#prefetch(signal) : undefined;
+    let prefetch =
+      this.#entries.size === 0
+        ? prefetchPayloads(
+            {
+              client: this.#o.client,
+              pool: this.#pool,
+              drivers: this.#o.drivers,
+              namespaces: this.#o.namespaces,
+              pageSize: this.#o.pageSize,
+              statuses: [...this.#o.statuses],
+              stallTimeoutMs: this.#o.stallTimeoutMs,
+              maxInFlight: Math.max(2, this.#o.maxThreads * 2),
+              apiVersions: this.#apiVersions,
+            },
+            signal,
+          )
+        : undefined;
     for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
       try {
         // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
-        await this.#refreshVersion(true);
+        await this.#refreshVersion();
         // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
         await this.#discovery.settled(signal);
         // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
@@ -298,36 +298,18 @@ export class HelmChecker implements AsyncDisposable {
     return objects.filter((o) => o.kind !== "" && apis.has(o.apiVersion));
   }
 
-  /** Reads /version and re-plans the targets. Throws only when `first` and nothing is known. */
-  async #refreshVersion(first: boolean): Promise<void> {
-    const explicit = this.#o.targets.versions !== undefined;
-    let version: KubeVersion | undefined;
+  /** Reads /version and re-plans the targets; see {@link ClusterTargets.refresh}. */
+  async #refreshVersion(): Promise<void> {
+    let result;
     try {
-      const info = await this.#o.client.getJson(
-        "/version",
-        { stallTimeoutMs: this.#o.stallTimeoutMs },
-        this.#abort.signal,
-      );
-      version = parseVersionInfo(info);
+      result = await this.#targets.refresh(this.#table.coversUpTo, this.#abort.signal);
     } catch (err) {
-      if (this.#abort.signal.aborted) throw err;
-      this.#reportError("version", new ClusterVersionUnavailableError({ cause: err }));
-      if (first && !explicit && this.#clusterVersion === undefined) {
-        throw new ClusterVersionUnavailableError({ cause: err });
-      }
+      if (!this.#abort.signal.aborted) this.#reportError("version", err);
+      throw err;
     }
-    if (version !== undefined) this.#clusterVersion = version;
-    const base = this.#clusterVersion ?? { major: 1, minor: 0, patch: 0 };
-    const plan = planTargets(base, this.#table.coversUpTo, this.#o.targets);
-    const before = this.#targets.map((t) => formatKubeVersion(t)).join(",");
-    this.#targets = plan.targets;
-    this.#uncovered = plan.uncovered;
-    for (const err of plan.uncovered) {
-      this.#reportError(`target:${err.target}`, err);
-    }
-    if (this.#targets.map((t) => formatKubeVersion(t)).join(",") !== before) {
-      this.#needsReevaluation = true;
-    }
+    if (result.error !== undefined) this.#reportError("version", result.error);
+    for (const err of this.#targets.uncovered) this.#reportError(`target:${err.target}`, err);
+    if (result.changed) this.#needsReevaluation = true;
   }
 
   /**
@@ -380,7 +362,7 @@ export class HelmChecker implements AsyncDisposable {
 
   async #versionTick(): Promise<void> {
     try {
-      await this.#refreshVersion(false);
+      await this.#refreshVersion();
       if (this.#needsReevaluation) await this.reconcile();
     } catch {
       // Reported where it happened; the next tick tries again.
@@ -411,54 +393,6 @@ export class HelmChecker implements AsyncDisposable {
       return this.#scan("full", prefetched);
     });
     return this.#fullPending;
-  }
-
-  /**
-   * Cold start only (nothing known yet): while discovery lists metadata, LIST the payloads of
-   * the wanted statuses and scan them at once, keeping only the (small) scan results by storage
-   * uid; the first full scan then uses those whose object is still the wanted revision. Reads
-   * that fail leave the scan to fetch what is missing.
-   */
-  async #prefetch(signal: AbortSignal): Promise<Prefetched> {
-    const out: Prefetched = new Map();
-    const inFlight = new Set<Promise<void>>();
-    const maxInFlight = Math.max(2, this.#o.maxThreads * 2);
-    const scanPage = async (driver: StorageDriver, items: ListedPayload[]): Promise<void> => {
-      const results = await this.#pool.scanMany(
-        items.map((i) => ({ value: i.value!, driver, apiVersions: this.#apiVersions })),
-        signal,
-      );
-      results.forEach((result, k) => {
-        const item = items[k]!;
-        out.set(item.uid, { resourceVersion: item.resourceVersion, result });
-      });
-    };
-    try {
-      for (const driver of this.#o.drivers) {
-        for (const namespace of this.#o.namespaces ?? [""]) {
-          const pages = listPayloadPages(this.#o.client, driver, namespace, {
-            pageSize: this.#o.pageSize,
-            statuses: [...this.#o.statuses],
-            stallTimeoutMs: this.#o.stallTimeoutMs,
-            signal,
-          });
-          // oxlint-disable-next-line eslint/no-await-in-loop -- one list at a time bounds memory
-          for await (const page of pages) {
-            const items = page.filter((i) => i.value !== undefined);
-            if (items.length === 0) continue;
-            const job = scanPage(driver, items).catch(() => undefined);
-            inFlight.add(job);
-            void job.finally(() => inFlight.delete(job));
-            // oxlint-disable-next-line eslint/no-await-in-loop -- backpressure on the pool
-            if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-          }
-        }
-      }
-    } catch {
-      // A forbidden scope or a failed page: the scan reads what is missing.
-    }
-    await Promise.all(inFlight);
-    return out;
   }
 
   async #scan(mode: "full" | "incremental", prefetched?: Prefetched): Promise<ScanSummary> {
@@ -618,7 +552,7 @@ export class HelmChecker implements AsyncDisposable {
   /** The entry with findings computed at the current targets and table. */
   #evaluate(entry: Entry, now: number): Entry {
     const findings = findingsFor(entry, entry.objects, this.#table, {
-      kubernetes: this.#targets,
+      kubernetes: this.#targets.targets,
       components: this.#o.componentVersions,
     });
     return { ...entry, findings, computedAt: now };
@@ -739,9 +673,9 @@ export class HelmChecker implements AsyncDisposable {
       ready: this.#ready,
       restored: this.#restored,
       clusterVersion:
-        this.#clusterVersion === undefined ? undefined : formatKubeVersion(this.#clusterVersion),
-      targets: this.#targets.map((t) => formatKubeVersion(t)),
-      uncoveredTargets: this.#uncovered.map((e) => e.target),
+        this.#targets.cluster === undefined ? undefined : formatKubeVersion(this.#targets.cluster),
+      targets: this.#targets.targets.map((t) => formatKubeVersion(t)),
+      uncoveredTargets: this.#targets.uncovered.map((e) => e.target),
       lastFullScanAt: this.#lastFullScanAt,
       lastScan: this.#lastScan,
       forbidden: this.#discovery.forbidden(),

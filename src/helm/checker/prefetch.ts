@@ -1,0 +1,78 @@
+/**
+ * The cold-start prefetch: while discovery is still listing metadata, LIST the payloads of the
+ * wanted statuses and scan them at once, keeping only the (small) scan results.
+ */
+import type { ScanPool, ScanResult } from "../decode/index.ts";
+import { listPayloadPages, type HelmApiClient, type ListedPayload } from "./payload-fetch.ts";
+import type { StorageDriver } from "./storage-object.ts";
+
+/** Scan results of payloads read before discovery settled, by storage object uid. */
+export type Prefetched = Map<
+  string,
+  { readonly resourceVersion: string; readonly result: ScanResult }
+>;
+
+/** What {@link prefetchPayloads} reads with and scans on. */
+export interface PrefetchContext {
+  readonly client: HelmApiClient;
+  readonly pool: ScanPool;
+  readonly drivers: readonly StorageDriver[];
+  readonly namespaces: readonly string[] | undefined;
+  readonly pageSize: number;
+  readonly statuses: readonly string[];
+  readonly stallTimeoutMs: number;
+  /** Pages being scanned at once, at most (backpressure on the pool). */
+  readonly maxInFlight: number;
+  readonly apiVersions: readonly string[];
+}
+
+/**
+ * Cold start only (nothing known yet): while discovery lists metadata, LIST the payloads of
+ * the wanted statuses and scan them at once, keeping only the (small) scan results by storage
+ * uid; the first full scan then uses those whose object is still the wanted revision. Reads
+ * that fail leave the scan to fetch what is missing.
+ */
+export async function prefetchPayloads(
+  ctx: PrefetchContext,
+  signal: AbortSignal,
+): Promise<Prefetched> {
+  const out: Prefetched = new Map();
+  const inFlight = new Set<Promise<void>>();
+  const maxInFlight = ctx.maxInFlight;
+  const scanPage = async (driver: StorageDriver, items: ListedPayload[]): Promise<void> => {
+    const results = await ctx.pool.scanMany(
+      items.map((i) => ({ value: i.value!, driver, apiVersions: ctx.apiVersions })),
+      signal,
+    );
+    results.forEach((result, k) => {
+      const item = items[k]!;
+      out.set(item.uid, { resourceVersion: item.resourceVersion, result });
+    });
+  };
+  try {
+    for (const driver of ctx.drivers) {
+      for (const namespace of ctx.namespaces ?? [""]) {
+        const pages = listPayloadPages(ctx.client, driver, namespace, {
+          pageSize: ctx.pageSize,
+          statuses: ctx.statuses,
+          stallTimeoutMs: ctx.stallTimeoutMs,
+          signal,
+        });
+        // oxlint-disable-next-line eslint/no-await-in-loop -- one list at a time bounds memory
+        for await (const page of pages) {
+          const items = page.filter((i) => i.value !== undefined);
+          if (items.length === 0) continue;
+          const job = scanPage(driver, items).catch(() => undefined);
+          inFlight.add(job);
+          void job.finally(() => inFlight.delete(job));
+          // oxlint-disable-next-line eslint/no-await-in-loop -- backpressure on the pool
+          if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+        }
+      }
+    }
+  } catch {
+    // A forbidden scope or a failed page: the scan reads what is missing.
+  }
+  await Promise.all(inFlight);
+  return out;
+}
