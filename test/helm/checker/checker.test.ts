@@ -3,7 +3,7 @@
  * newest deployed revision only, incremental re-checks, bad payloads, persistence.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -281,4 +281,62 @@ void test("close is idempotent, and reconcile after close rejects", async (t) =>
   assert.throws(() => new HelmChecker({ client, ...({ drivers } as object) }), {
     code: "LOOKOUT_HELM_INVALID_OPTION",
   });
+});
+
+const GADGET = `apiVersion: gadgets.example.com/v1alpha1
+kind: Gadget
+metadata:
+  name: g1
+`;
+const GADGET_ROW = `- apiVersion: gadgets.example.com/v1alpha1
+  kind: ""
+  deprecatedIn: v1.20.0
+  removedIn: v1.22.0
+  replacementApi: null
+  replacementAvailableIn: null
+  component: k8s
+  note: gadgets are gone
+`;
+
+void test("extra rows are hot-reloaded: a new row re-checks every release and finds the CRD", async (t) => {
+  const { sim, client } = await setup(t);
+  sim.helm.install({ namespace: "shop", name: "gadgets", manifest: GADGET + "---\n" + INGRESS_V1 });
+  const dir = await mkdtemp(join(tmpdir(), "kl-rows-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, "rows.yaml");
+  await writeFile(file, "[]\n");
+  const c = checker(client, { extraRowsFile: file });
+  t.after(() => c.close());
+  await c.start();
+  await c.ready;
+  assert.deepEqual(c.findings(), []);
+  await writeFile(file, GADGET_ROW);
+  await until("the gadget finding", () => c.findings().length > 0);
+  assert.deepEqual(c.findings().map(brief).sort(), [
+    "shop/gadgets@1 Gadget/g1 gadgets.example.com/v1alpha1 v1.21.0 deprecated manifest",
+    "shop/gadgets@1 Gadget/g1 gadgets.example.com/v1alpha1 v1.22.0 removed manifest",
+    "shop/gadgets@1 Gadget/g1 gadgets.example.com/v1alpha1 v1.23.0 removed manifest",
+  ]);
+  await writeFile(file, "- not: a row\n");
+  await sleep(300);
+  assert.equal(c.findings().length, 3, "a bad edit keeps the last good rows");
+});
+
+void test("reconcile calls made while one is queued or running join it", async (t) => {
+  const { sim, client } = await setup(t);
+  installBasics(sim);
+  const c = checker(client);
+  t.after(() => c.close());
+  await c.start();
+  await c.ready;
+  const a = c.reconcile();
+  const b = c.reconcile();
+  assert.equal(a, b);
+  const [sa, sb] = await Promise.all([a, b]);
+  assert.equal(sa, sb);
+  assert.equal(sa.mode, "full");
+  assert.equal(sa.decoded, 0, "nothing changed: nothing decoded");
+  const next = c.reconcile();
+  assert.notEqual(next, a, "a call after it finished starts a new one");
+  await next;
 });
