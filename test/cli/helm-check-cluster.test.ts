@@ -136,3 +136,22 @@ void test("cluster mode: an unknown context, a target beyond the table, an unrea
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.err, /did not complete within 2 s/);
 });
+
+void test("cluster mode: a progress line on a terminal, erased before the report; none otherwise", async (t) => {
+  const { sim, kubeconfig } = await cluster(t);
+  sim.helm.seed({ releases: 300, revisionsPerRelease: 1, objectsPerManifest: 40, seed: 3 });
+  const tty = await run(["helm", "check", "--kubeconfig", kubeconfig, "--format", "json"], {
+    tty: true,
+  });
+  assert.ok(tty.code === 2 || tty.code === 3, tty.err);
+  assert.equal(parseReport(tty.out).findings.length > 0, true);
+  const lines = tty.err.split("\r\u001b[2K").filter((l) => l !== "");
+  assert.ok(lines.length >= 1, `progress drawn: ${JSON.stringify(tty.err)}`);
+  assert.ok(
+    lines.every((l) => /^releases checked \d+\/300 \(\d+%\)$/.test(l)),
+    JSON.stringify(lines),
+  );
+  assert.ok(tty.err.endsWith("\r\u001b[2K"), "erased at the end");
+  const plain = await run(["helm", "check", "--kubeconfig", kubeconfig, "--format", "json"]);
+  assert.equal(plain.err, "");
+});

@@ -14,6 +14,7 @@ import { KubeClient } from "../../kube/index.ts";
 import type { CommandIo, FlagValues } from "../args.ts";
 import { intFlag, listFlag, stringFlag } from "../args.ts";
 import { UsageError } from "../errors.ts";
+import { createProgress } from "../progress.ts";
 
 const NAME = "helm check";
 
@@ -77,6 +78,16 @@ export async function checkCluster(
       ? {}
       : { extraRowsFile: stringFlag(values, "extra-rows")! }),
   });
+  const progress = createProgress({
+    write: io.stderr,
+    isTTY: io.stderrIsTTY,
+    label: "releases checked",
+  });
+  const timer = setInterval(() => {
+    const p = checker.progress();
+    if (p.known > 0) progress.update(Math.min(p.checked, p.known), p.known);
+  }, 100);
+  timer.unref();
   try {
     await checker.start();
     try {
@@ -92,6 +103,8 @@ export async function checkCluster(
       );
       return 1;
     }
+    clearInterval(timer);
+    progress.clear();
     const status = checker.status();
     const uncovered = status.uncoveredTargets;
     if (status.targets.length === 0) {
@@ -129,6 +142,8 @@ export async function checkCluster(
     }
     return exitCodeFor(report);
   } finally {
+    clearInterval(timer);
+    progress.clear();
     await checker.close();
     client.close();
   }

@@ -667,6 +667,14 @@ export class HelmChecker implements AsyncDisposable {
     return [...this.#entries.values()].map(({ objects: _o, issues: _i, ...state }) => state);
   }
 
+  /**
+   * How far the checking is: releases with a checked state, and releases known from discovery
+   * (counting them walks the discovery caches: for progress displays, not hot paths).
+   */
+  progress(): { readonly checked: number; readonly known: number } {
+    return { checked: this.#entries.size, known: this.#discovery.releaseKeys().size };
+  }
+
   /** The checker's status. */
   status(): HelmCheckerStatus {
     return {
