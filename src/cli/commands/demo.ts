@@ -10,6 +10,12 @@ import { runChurn } from "../churn.ts";
 
 const PODS = { group: "", version: "v1", resource: "pods" } as const;
 
+/** "N findings (R removed, D deprecated)". */
+function describe(findings: readonly HelmFinding[]): string {
+  const removed = findings.filter((f) => f.status === "removed").length;
+  return `${findings.length} findings (${removed} removed, ${findings.length - removed} deprecated)`;
+}
+
 /**
  * `kube-lookout demo`: a simulated cluster with churning pods, and an informer (from a shared
  * factory, over real HTTP) that logs every change it sees and a summary of its cache.
@@ -112,10 +118,6 @@ export const demoCommand: Command = {
 
     // The Helm checker: findings at the cluster's version and the next two minors.
     await using checker = new HelmChecker({ client, maxThreads: 1, incrementalDelayMs: 100 });
-    const describe = (findings: readonly HelmFinding[]): string => {
-      const removed = findings.filter((f) => f.status === "removed").length;
-      return `${findings.length} findings (${removed} removed, ${findings.length - removed} deprecated)`;
-    };
     checker.onFindingsChanged((change) => {
       if (!checker.status().ready) return;
       io.stdout(
