@@ -2,7 +2,7 @@
  * The SQL of the Helm repository and the row shapes it reads. The tables are `STRICT` and the
  * CHECK constraints hold the enumerations, so the row types are what SQLite returns.
  */
-import type { ManifestSource, ReleaseDriver } from "../helm/index.ts";
+import type { ReleaseDriver } from "../helm/index.ts";
 
 /** A `helm_releases` row as selected. */
 export interface ReleaseRow {
@@ -21,25 +21,21 @@ export interface ReleaseRow {
   scannedAt: number;
   objects: string;
   errors: string;
-  computedAt: number;
 }
 
-/** A `helm_findings` row as selected (chart fields come from the release). */
-export interface FindingRow {
+/**
+ * A release joined with its `helm_findings` row; `findings` and `computedAt` are null when the
+ * row is missing (only a hand-edited file lacks one).
+ */
+export interface FindingsRow {
   namespace: string;
   release: string;
-  source: ManifestSource;
-  objectNamespace: string;
-  kind: string;
-  apiVersion: string;
-  name: string;
-  component: string;
-  target: string;
-  status: "deprecated" | "removed";
-  deprecatedIn: string | null;
-  removedIn: string | null;
-  replacementApi: string | null;
-  minorsUntilRemoval: number | null;
+  revision: number;
+  payloadHash: string;
+  chart: string;
+  chartVersion: string;
+  findings: string | null;
+  computedAt: number | null;
 }
 
 /** What `replaceFindings` needs of a stored release. */
@@ -53,13 +49,7 @@ export interface ReleaseKeyRow {
 const RELEASE_COLUMNS = `namespace, release, revision, payload_hash AS payloadHash, driver,
   storage_name AS storageName, storage_uid AS storageUid,
   storage_resource_version AS storageResourceVersion, chart, chart_version AS chartVersion,
-  app_version AS appVersion, status, scanned_at AS scannedAt, objects, errors,
-  findings_computed_at AS computedAt`;
-
-const FINDING_COLUMNS = `namespace, release, source, object_namespace AS objectNamespace, kind,
-  api_version AS apiVersion, name, component, target, status, deprecated_in AS deprecatedIn,
-  removed_in AS removedIn, replacement_api AS replacementApi,
-  minors_until_removal AS minorsUntilRemoval`;
+  app_version AS appVersion, status, scanned_at AS scannedAt, objects, errors`;
 
 /** Positional parameters. */
 export type Bind = (string | number | null)[];
@@ -68,20 +58,24 @@ export type Bind = (string | number | null)[];
 export const SQL = {
   count: "SELECT count(*) FROM helm_releases",
   releases: `SELECT ${RELEASE_COLUMNS} FROM helm_releases ORDER BY namespace, release`,
-  findings: `SELECT ${FINDING_COLUMNS} FROM helm_findings ORDER BY namespace, release, ordinal`,
+  findings: `SELECT r.namespace, r.release, r.revision, r.payload_hash AS payloadHash, r.chart,
+      r.chart_version AS chartVersion, f.findings, f.computed_at AS computedAt
+    FROM helm_releases r LEFT JOIN helm_findings f
+      ON f.namespace = r.namespace AND f.release = r.release AND f.revision = r.revision
+        AND f.payload_hash = r.payload_hash
+    ORDER BY r.namespace, r.release`,
   releaseKey: `SELECT revision, payload_hash AS payloadHash, chart, chart_version AS chartVersion
     FROM helm_releases WHERE namespace = ? AND release = ?`,
   deleteRelease: "DELETE FROM helm_releases WHERE namespace = ? AND release = ?",
   insertRelease: `INSERT INTO helm_releases (namespace, release, revision, payload_hash, driver,
       storage_name, storage_uid, storage_resource_version, chart, chart_version, app_version,
-      status, scanned_at, objects, errors, findings_computed_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  deleteFindings: "DELETE FROM helm_findings WHERE namespace = ? AND release = ?",
-  // Exact duplicates (the same object twice in a manifest) are one finding: stored once.
-  insertFinding: `INSERT INTO helm_findings (namespace, release, revision, payload_hash, source,
-      object_namespace, kind, api_version, name, component, target, ordinal, status,
-      deprecated_in, removed_in, replacement_api, minors_until_removal, computed_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-  setComputedAt:
-    "UPDATE helm_releases SET findings_computed_at = ? WHERE namespace = ? AND release = ?",
+      status, scanned_at, objects, errors)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  // One row per release: the upsert's release row was just inserted (its old findings row went
+  // with the old release row); replaceFindings overwrites the stored one.
+  putFindings: `INSERT INTO helm_findings (namespace, release, revision, payload_hash, findings,
+      computed_at)
+    VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (namespace, release, revision, payload_hash)
+      DO UPDATE SET findings = excluded.findings, computed_at = excluded.computed_at`,
 } as const;

@@ -1,17 +1,18 @@
 /**
  * The Helm checker's state: `helm_releases` (the last scan of each release) and `helm_findings`
- * (its findings, cascading with the release row). Statements are prepared once.
+ * (one row per release: its findings as one JSON array, cascading with the release row).
+ * Statements are prepared once.
  */
 import type { Statement, Transaction } from "better-sqlite3";
-import type { HelmFinding } from "../helm/index.ts";
 import type { Logger } from "../logging/index.ts";
 import { StoreBadInputError, StoreWriteFailedError } from "./errors.ts";
 import type { StoreHandle } from "./handle.ts";
+import { encodeFindings, parseFindings } from "./helm-findings-json.ts";
 import { encodeObjects, parseIssues, parseObjects } from "./helm-json.ts";
 import {
   SQL,
   type Bind,
-  type FindingRow,
+  type FindingsRow,
   type ReleaseKeyRow,
   type ReleaseRow,
 } from "./helm-sql.ts";
@@ -28,7 +29,8 @@ export interface HelmStateRepository {
   loadReleases(): StoredRelease[];
   /**
    * The findings of every stored release (one entry per release, also when it has none),
-   * ordered by (namespace, release), each list in the order it was given to `apply`.
+   * ordered by (namespace, release), each list in the order it was given to `apply`. A release
+   * whose findings do not decode is left out with a warn log line (the checker recomputes).
    */
   loadFindings(): ReleaseFindings[];
   /**
@@ -36,7 +38,8 @@ export interface HelmStateRepository {
    * `replaceFindings` (new findings for a stored release), then `delete` (release and findings;
    * a missing one is no error), all in one transaction: on any error nothing is written.
    * Throws `LOOKOUT_STORE_BAD_INPUT` for a finding of another release, revision, chart or chart
-   * version, or a `replaceFindings` entry for a release that is not stored;
+   * version, a finding field of the wrong type, or a `replaceFindings` entry for a release that
+   * is not stored;
    * `LOOKOUT_STORE_WRITE_FAILED` when SQLite refuses a row (e.g. a non-integer revision, an
    * unknown driver); `LOOKOUT_STORE_CLOSED` after close.
    */
@@ -49,13 +52,11 @@ export class SqliteHelmState implements HelmStateRepository {
   readonly #logger: Logger;
   readonly #count: Statement<[], number>;
   readonly #releases: Statement<[], ReleaseRow>;
-  readonly #findings: Statement<[], FindingRow>;
+  readonly #findings: Statement<[], FindingsRow>;
   readonly #key: Statement<[string, string], ReleaseKeyRow>;
   readonly #deleteRelease: Statement<[string, string]>;
   readonly #insertRelease: Statement<Bind>;
-  readonly #deleteFindings: Statement<[string, string]>;
-  readonly #insertFinding: Statement<Bind>;
-  readonly #setComputedAt: Statement<[number, string, string]>;
+  readonly #putFindings: Statement<Bind>;
   readonly #apply: Transaction<(change: HelmStateChange) => void>;
 
   constructor(handle: StoreHandle, logger: Logger) {
@@ -64,13 +65,11 @@ export class SqliteHelmState implements HelmStateRepository {
     const db = handle.db;
     this.#count = db.prepare<[], number>(SQL.count).pluck();
     this.#releases = db.prepare<[], ReleaseRow>(SQL.releases);
-    this.#findings = db.prepare<[], FindingRow>(SQL.findings);
+    this.#findings = db.prepare<[], FindingsRow>(SQL.findings);
     this.#key = db.prepare<[string, string], ReleaseKeyRow>(SQL.releaseKey);
     this.#deleteRelease = db.prepare<[string, string]>(SQL.deleteRelease);
     this.#insertRelease = db.prepare<Bind>(SQL.insertRelease);
-    this.#deleteFindings = db.prepare<[string, string]>(SQL.deleteFindings);
-    this.#insertFinding = db.prepare<Bind>(SQL.insertFinding);
-    this.#setComputedAt = db.prepare<[number, string, string]>(SQL.setComputedAt);
+    this.#putFindings = db.prepare<Bind>(SQL.putFindings);
     this.#apply = db.transaction((change: HelmStateChange) => this.#applyInTransaction(change));
   }
 
@@ -116,56 +115,27 @@ export class SqliteHelmState implements HelmStateRepository {
 
   loadFindings(): ReleaseFindings[] {
     this.#handle.assertOpen();
-    const groups = new Map<string, ReleaseFindings & { chart: string; chartVersion: string }>();
     const out: ReleaseFindings[] = [];
-    for (const r of this.#releases.iterate()) {
-      const group = {
-        namespace: r.namespace,
-        release: r.release,
-        revision: r.revision,
-        payloadHash: r.payloadHash,
-        computedAt: r.computedAt,
-        findings: [],
-        chart: r.chart,
-        chartVersion: r.chartVersion,
-      };
-      groups.set(keyOf(r.namespace, r.release), group);
-      out.push(group);
-    }
-    let group: (ReleaseFindings & { chart: string; chartVersion: string }) | undefined;
-    for (const f of this.#findings.iterate()) {
-      if (group === undefined || group.namespace !== f.namespace || group.release !== f.release) {
-        group = groups.get(keyOf(f.namespace, f.release));
-        if (group === undefined) continue; // cannot happen: foreign key
+    for (const row of this.#findings.iterate()) {
+      const findings = row.findings === null ? undefined : parseFindings(row.findings, row);
+      if (findings === undefined || row.computedAt === null) {
+        this.#logger.warn("store: skipping Helm findings that do not decode", {
+          namespace: row.namespace,
+          release: row.release,
+          column: "findings",
+        });
+        continue;
       }
-      group.findings.push({
-        namespace: f.namespace,
-        release: f.release,
-        revision: group.revision,
-        chart: group.chart,
-        chartVersion: group.chartVersion,
-        name: f.name,
-        objectNamespace: f.objectNamespace,
-        kind: f.kind,
-        apiVersion: f.apiVersion,
-        source: f.source,
-        component: f.component,
-        deprecatedIn: f.deprecatedIn,
-        removedIn: f.removedIn,
-        replacementApi: f.replacementApi,
-        target: f.target,
-        status: f.status,
-        minorsUntilRemoval: f.minorsUntilRemoval,
+      out.push({
+        namespace: row.namespace,
+        release: row.release,
+        revision: row.revision,
+        payloadHash: row.payloadHash,
+        computedAt: row.computedAt,
+        findings,
       });
     }
-    return out.map(({ namespace, release, revision, payloadHash, computedAt, findings }) => ({
-      namespace,
-      release,
-      revision,
-      payloadHash,
-      computedAt,
-      findings,
-    }));
+    return out;
   }
 
   apply(change: HelmStateChange): void {
@@ -180,6 +150,7 @@ export class SqliteHelmState implements HelmStateRepository {
 
   #applyInTransaction(change: HelmStateChange): void {
     for (const [i, { release: r, findings, computedAt }] of (change.upsert ?? []).entries()) {
+      const text = encodeFindings(`upsert[${i}]`, r, findings);
       this.#deleteRelease.run(r.namespace, r.release);
       this.#insertRelease.run(
         r.namespace,
@@ -197,9 +168,8 @@ export class SqliteHelmState implements HelmStateRepository {
         r.scannedAt,
         encodeObjects(r.objects),
         JSON.stringify(r.errors),
-        computedAt,
       );
-      this.#insertFindings(`upsert[${i}]`, r, r.payloadHash, findings, computedAt);
+      this.#putFindings.run(r.namespace, r.release, r.revision, r.payloadHash, text, computedAt);
     }
     for (const [i, entry] of (change.replaceFindings ?? []).entries()) {
       const stored = this.#key.get(entry.namespace, entry.release);
@@ -210,14 +180,14 @@ export class SqliteHelmState implements HelmStateRepository {
           "no such release is stored",
         );
       }
-      const ref = { namespace: entry.namespace, release: entry.release, ...stored };
-      this.#deleteFindings.run(entry.namespace, entry.release);
-      this.#setComputedAt.run(entry.computedAt, entry.namespace, entry.release);
-      this.#insertFindings(
-        `replaceFindings[${i}]`,
-        ref,
+      const owner = { namespace: entry.namespace, release: entry.release, ...stored };
+      const text = encodeFindings(`replaceFindings[${i}]`, owner, entry.findings);
+      this.#putFindings.run(
+        entry.namespace,
+        entry.release,
+        stored.revision,
         stored.payloadHash,
-        entry.findings,
+        text,
         entry.computedAt,
       );
     }
@@ -225,65 +195,4 @@ export class SqliteHelmState implements HelmStateRepository {
       this.#deleteRelease.run(namespace, release);
     }
   }
-
-  #insertFindings(
-    where: string,
-    ref: {
-      namespace: string;
-      release: string;
-      revision: number;
-      chart: string;
-      chartVersion: string;
-    },
-    payloadHash: string,
-    findings: readonly HelmFinding[],
-    computedAt: number,
-  ): void {
-    for (const [j, f] of findings.entries()) {
-      checkSame(`${where}.findings[${j}]`, f, ref);
-      this.#insertFinding.run(
-        ref.namespace,
-        ref.release,
-        ref.revision,
-        payloadHash,
-        f.source,
-        f.objectNamespace,
-        f.kind,
-        f.apiVersion,
-        f.name,
-        f.component,
-        f.target,
-        j,
-        f.status,
-        f.deprecatedIn,
-        f.removedIn,
-        f.replacementApi,
-        f.minorsUntilRemoval,
-        computedAt,
-      );
-    }
-  }
-}
-
-const OWN_FIELDS = ["namespace", "release", "revision", "chart", "chartVersion"] as const;
-
-/** A finding must belong to the release it is stored under. */
-function checkSame(
-  where: string,
-  f: HelmFinding,
-  ref: Readonly<Record<(typeof OWN_FIELDS)[number], string | number>>,
-): void {
-  for (const field of OWN_FIELDS) {
-    if (f[field] !== ref[field]) {
-      throw new StoreBadInputError(
-        `${where}.${field}`,
-        f[field],
-        `expected ${JSON.stringify(ref[field])}, the release's`,
-      );
-    }
-  }
-}
-
-function keyOf(namespace: string, release: string): string {
-  return `${namespace}\u0000${release}`;
 }

@@ -71,8 +71,58 @@ CREATE TABLE helm_findings (
 `;
 
 /**
+ * Version 2: `helm_findings` holds one row per release instead of one per finding (the write
+ * cost was per row), the findings as one compact JSON array (see `helm-findings-json.ts`), and
+ * `computed_at` moves there from `helm_releases`, so replacing findings leaves the release row
+ * alone. Every release gets a row, `[]` when it has no findings. The array is built here in SQL
+ * in the version-2 format, so this step does not change when the code's encoder does.
+ */
+const V2_HELM_FINDINGS = `
+CREATE TABLE helm_findings_v2 (
+  namespace TEXT NOT NULL,
+  release TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  payload_hash TEXT NOT NULL,
+  findings TEXT NOT NULL,
+  computed_at INTEGER NOT NULL,
+  PRIMARY KEY (namespace, release, revision, payload_hash),
+  FOREIGN KEY (namespace, release, revision, payload_hash)
+    REFERENCES helm_releases (namespace, release, revision, payload_hash) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO helm_findings_v2 (namespace, release, revision, payload_hash, findings, computed_at)
+SELECT r.namespace, r.release, r.revision, r.payload_hash,
+  (SELECT json_group_array(
+      CASE
+        WHEN f.minors_until_removal IS NOT NULL THEN json_array(f.api_version, f.kind, f.name,
+          f.object_namespace, f.source, f.component, f.target, f.status, f.deprecated_in,
+          f.removed_in, f.replacement_api, f.minors_until_removal)
+        WHEN f.replacement_api IS NOT NULL THEN json_array(f.api_version, f.kind, f.name,
+          f.object_namespace, f.source, f.component, f.target, f.status, f.deprecated_in,
+          f.removed_in, f.replacement_api)
+        WHEN f.removed_in IS NOT NULL THEN json_array(f.api_version, f.kind, f.name,
+          f.object_namespace, f.source, f.component, f.target, f.status, f.deprecated_in,
+          f.removed_in)
+        WHEN f.deprecated_in IS NOT NULL THEN json_array(f.api_version, f.kind, f.name,
+          f.object_namespace, f.source, f.component, f.target, f.status, f.deprecated_in)
+        ELSE json_array(f.api_version, f.kind, f.name, f.object_namespace, f.source,
+          f.component, f.target, f.status)
+      END ORDER BY f.ordinal)
+    FROM helm_findings f
+    WHERE f.namespace = r.namespace AND f.release = r.release AND f.revision = r.revision
+      AND f.payload_hash = r.payload_hash),
+  r.findings_computed_at
+FROM helm_releases r;
+
+DROP TABLE helm_findings;
+ALTER TABLE helm_findings_v2 RENAME TO helm_findings;
+ALTER TABLE helm_releases DROP COLUMN findings_computed_at;
+`;
+
+/**
  * The built-in migrations, in order. Version 1: the key/value table (kept if a pre-versioning
- * file already has one) and the Helm checker's `helm_releases` and `helm_findings`.
+ * file already has one) and the Helm checker's `helm_releases` and `helm_findings` (one row per
+ * finding). Version 2: `helm_findings` one row per release (see {@link V2_HELM_FINDINGS}).
  */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   {
@@ -81,6 +131,13 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     up(db: Database): void {
       db.exec(V1_KV);
       db.exec(V1_HELM);
+    },
+  },
+  {
+    version: 2,
+    description: "helm_findings: one row per release, findings as a JSON array",
+    up(db: Database): void {
+      db.exec(V2_HELM_FINDINGS);
     },
   },
 ]);

@@ -51,22 +51,32 @@ export function openStoreWith(
     const db = new Sqlite(":memory:");
     db.pragma("foreign_keys = ON");
     migrate(db, migrations, o);
-    return new SqliteLookoutStore(db, { path: o.path, recovered: false, logger: o.logger });
+    return storeOver(db, o, false);
   }
   const first = openFile(o, migrations, true);
-  if ("db" in first) {
-    return new SqliteLookoutStore(first.db, { path: o.path, recovered: false, logger: o.logger });
-  }
+  if ("db" in first) return storeOver(first.db, o, false);
   o.logger.warn("store file is corrupt; moved it aside and started a fresh one", {
     path: o.path,
     movedTo: first.movedTo,
     reason: first.corrupt,
   });
   const second = openFile(o, migrations, false);
-  if ("db" in second) {
-    return new SqliteLookoutStore(second.db, { path: o.path, recovered: true, logger: o.logger });
-  }
+  if ("db" in second) return storeOver(second.db, o, true);
   throw new StoreOpenFailedError(o.path, "the fresh file is corrupt too", second.corrupt);
+}
+
+/**
+ * The store over a migrated connection. Preparing its statements fails when the schema is not
+ * the one this code writes (only with a shorter migration list, in tests): the connection is
+ * closed, releasing the lock, and the SQLite error is thrown.
+ */
+function storeOver(db: Database, o: ResolvedStoreOptions, recovered: boolean): LookoutStore {
+  try {
+    return new SqliteLookoutStore(db, { path: o.path, recovered, logger: o.logger });
+  } catch (err) {
+    db.close();
+    throw err;
+  }
 }
 
 type Opened =

@@ -30,10 +30,17 @@ function good(name: string): ReleaseUpsert {
   return { release: r, findings: findingsOf(r), computedAt: 2 };
 }
 
-function findingRows(path: string): number {
+/** The `helm_findings` rows (one per release) and the findings they hold, read directly. */
+function findingRows(path: string): { rows: number; findings: number } {
   const db = new Sqlite(path, { readonly: true });
   try {
-    return Number(db.prepare("SELECT count(*) FROM helm_findings").pluck().get());
+    const [rows, findings] = db
+      .prepare<[], [number, number]>(
+        "SELECT count(*), coalesce(sum(json_array_length(findings)), 0) FROM helm_findings",
+      )
+      .raw()
+      .get()!;
+    return { rows, findings };
   } finally {
     db.close();
   }
@@ -100,7 +107,10 @@ void test("an upsert replaces the release row and all its findings", (t) => {
   assert.deepEqual(kept?.findings, findingsOf(other));
   assert.deepEqual(store.helm.loadReleases()[0], v2);
   store.close();
-  assert.equal(findingRows(path), findingsOf(v2).length + findingsOf(other).length);
+  assert.deepEqual(findingRows(path), {
+    rows: 2,
+    findings: findingsOf(v2).length + findingsOf(other).length,
+  });
 });
 
 void test("deleting a release deletes its findings (cascade); a missing one is no error", (t) => {
@@ -124,7 +134,7 @@ void test("deleting a release deletes its findings (cascade); a missing one is n
     ["b"],
   );
   store.close();
-  assert.equal(findingRows(path), findingsOf(b).length);
+  assert.deepEqual(findingRows(path), { rows: 1, findings: findingsOf(b).length });
 });
 
 void test("replaceFindings swaps one release's findings and computedAt, keeps its row", (t) => {

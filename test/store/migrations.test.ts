@@ -78,14 +78,14 @@ void test("a version-0 file with data keeps it: its kv rows and foreign tables s
 
 void test("a later migration runs once on a file made by an older list", (t) => {
   const path = join(tempDir(t), "s.db");
-  const v1 = MIGRATIONS.slice(0, 1);
-  openStoreWith({ path }, v1).close();
-  assert.equal(inspect(path).version, 1);
+  openStore({ path }).close();
+  assert.equal(inspect(path).version, SCHEMA_VERSION);
   let runs = 0;
-  const v2: Migration[] = [
-    ...v1,
+  const next = SCHEMA_VERSION + 1;
+  const longer: Migration[] = [
+    ...MIGRATIONS,
     {
-      version: 2,
+      version: next,
       description: "test: notes table",
       up(db: Database) {
         runs++;
@@ -93,28 +93,28 @@ void test("a later migration runs once on a file made by an older list", (t) => 
       },
     },
   ];
-  const store = openStoreWith({ path }, v2);
-  assert.equal(store.schemaVersion, 2);
+  const store = openStoreWith({ path }, longer);
+  assert.equal(store.schemaVersion, next);
   store.close();
-  openStoreWith({ path }, v2).close();
+  openStoreWith({ path }, longer).close();
   assert.equal(runs, 1);
   const after2 = inspect(path);
-  assert.equal(after2.version, 2);
+  assert.equal(after2.version, next);
   assert.deepEqual(
     after2.ledger.map((r) => r.version),
-    [1, 2],
+    longer.map((m) => m.version),
   );
   assert.ok(after2.tables.includes("notes"));
 });
 
 void test("a failing migration rolls back whole and leaves the file at the version before", (t) => {
   const path = join(tempDir(t), "s.db");
-  const v1 = MIGRATIONS.slice(0, 1);
-  openStoreWith({ path }, v1).close();
+  openStore({ path }).close();
+  const next = SCHEMA_VERSION + 1;
   const failing: Migration[] = [
-    ...v1,
+    ...MIGRATIONS,
     {
-      version: 2,
+      version: next,
       description: "test: half done, then fails",
       up(db: Database) {
         db.exec("CREATE TABLE half (x TEXT)");
@@ -128,17 +128,17 @@ void test("a failing migration rolls back whole and leaves the file at the versi
       codeOf(err) === "LOOKOUT_STORE_MIGRATION_FAILED" &&
       err instanceof Error &&
       "version" in err &&
-      err.version === 2 &&
+      err.version === next &&
       err.cause instanceof Error,
   );
   const state = inspect(path);
-  assert.equal(state.version, 1);
+  assert.equal(state.version, SCHEMA_VERSION);
   assert.equal(state.tables.includes("half"), false);
   assert.deepEqual(
     state.ledger.map((r) => r.version),
-    [1],
+    MIGRATIONS.map((m) => m.version),
   );
-  openStoreWith({ path }, v1).close(); // the failed open released its lock
+  openStore({ path }).close(); // the failed open released its lock
 });
 
 void test("a migration list that is not 1, 2, 3, ... is a programming error", (t) => {
