@@ -1,6 +1,7 @@
 /**
  * The SQL of the Helm repository and the row shapes it reads. The tables are `STRICT` and the
- * CHECK constraints hold the enumerations, so the row types are what SQLite returns.
+ * CHECK constraints hold the enumerations, so the row types are what SQLite returns; the JSON
+ * columns are text here and decoded by type guards (`helm-json.ts`, `helm-findings-json.ts`).
  */
 import type { ReleaseDriver } from "../helm/index.ts";
 

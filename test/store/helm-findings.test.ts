@@ -193,3 +193,39 @@ void test("exact duplicates in a long list are stored once, in first-seen order"
   });
   assert.deepEqual(store.helm.loadFindings()[0]?.findings, once);
 });
+
+void test("a release without a findings row (hand-edited file) is left out with a warning", (t) => {
+  const path = join(tempDir(t), "s.db");
+  const a = release("ns", "a", 1, 4);
+  const b = release("ns", "b", 1, 4);
+  const first = openStore({ path });
+  first.helm.apply({
+    upsert: [a, b].map((r) => ({ release: r, findings: findingsOf(r), computedAt: 1 })),
+  });
+  first.close();
+  const raw = new Sqlite(path);
+  raw.prepare("DELETE FROM helm_findings WHERE release = 'a'").run();
+  raw.close();
+  const { logger, lines } = recordingLogger();
+  const store = openStore({ path, logger });
+  t.after(() => store.close());
+  assert.deepEqual(
+    store.helm.loadFindings().map((g) => g.release),
+    ["b"],
+  );
+  assert.deepEqual(
+    lines.filter((l) => l.level === "warn").map((l) => [l.fields.release, l.fields.column]),
+    [["a", "findings"]],
+  );
+  // replaceFindings writes the row again.
+  store.helm.apply({
+    replaceFindings: [{ namespace: "ns", release: "a", findings: findingsOf(a), computedAt: 2 }],
+  });
+  assert.deepEqual(
+    store.helm.loadFindings().map((g) => [g.release, g.computedAt, g.findings]),
+    [
+      ["a", 2, findingsOf(a)],
+      ["b", 1, findingsOf(b)],
+    ],
+  );
+});
