@@ -88,7 +88,7 @@ CREATE TABLE helm_findings_v2 (
   PRIMARY KEY (namespace, release, revision, payload_hash),
   FOREIGN KEY (namespace, release, revision, payload_hash)
     REFERENCES helm_releases (namespace, release, revision, payload_hash) ON DELETE CASCADE
-) STRICT, WITHOUT ROWID;
+) STRICT;
 
 INSERT INTO helm_findings_v2 (namespace, release, revision, payload_hash, findings, computed_at)
 SELECT r.namespace, r.release, r.revision, r.payload_hash,
