@@ -85,6 +85,12 @@ function key(f: HelmFinding): string {
   ]);
 }
 
+/** CPU time (user + system, all threads of this process) since `start`, in ms. */
+function cpuMs(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -104,6 +110,8 @@ try {
   // Limit first (warms the server's list path too), then ours, three rounds each, alternating.
   const limitMs: number[] = [];
   const oursMs: number[] = [];
+  const limitCpuMs: number[] = [];
+  const oursCpuMs: number[] = [];
   let oursFindings: HelmFinding[] = [];
   let oursReleases = 0;
   let limitReleases = 0;
@@ -111,9 +119,11 @@ try {
   let incrementalScanMs = 0;
   for (let round = 0; round < ROUNDS; round++) {
     let t0 = performance.now();
+    let cpu0 = process.cpuUsage();
     // oxlint-disable-next-line eslint/no-await-in-loop -- rounds are sequential
     const limit = await helmLimit({ url: ready.url });
     limitMs.push(performance.now() - t0);
+    limitCpuMs.push(cpuMs(cpu0));
     limitReleases = limit.releases;
 
     const store = openStore({ path: join(dir, `ours-${round}.db`) });
@@ -126,11 +136,13 @@ try {
       fullScanIntervalMs: 0,
     });
     t0 = performance.now();
+    cpu0 = process.cpuUsage();
     // oxlint-disable-next-line eslint/no-await-in-loop -- rounds are sequential
     await checker.start();
     // oxlint-disable-next-line eslint/no-await-in-loop -- rounds are sequential
     await checker.ready;
     oursMs.push(performance.now() - t0);
+    oursCpuMs.push(cpuMs(cpu0));
     oursFindings = checker.findings();
     oursReleases = checker.status().releases;
     log(
@@ -223,6 +235,9 @@ try {
       // The re-check itself (the incremental scan: fetch, decode, evaluate, persist) against
       // the full scan from a cold start; end to end adds the watch event's trip from the server
       // process and the timer that lets a burst of changes coalesce.
+      // CPU time of the measuring process (main thread and workers; the server's is apart).
+      oursCpuMs: Math.round(median(oursCpuMs)),
+      limitCpuMs: Math.round(median(limitCpuMs)),
       incrementalMs: Math.round(incrementalScanMs * 10) / 10,
       incrementalEndToEndMs: Math.round(incrementalMs * 10) / 10,
       ratios: {
