@@ -245,10 +245,10 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     path: string,
     stallTimeoutMs: number | undefined,
     signal: AbortSignal | undefined,
+    accept: string = JSON_ACCEPT.list,
   ): Promise<Buffer> {
     const stall = checkStallTimeout(stallTimeoutMs);
     const started = performance.now();
-    const accept = JSON_ACCEPT.list;
     const { ex, res } = await this.#open(
       verb,
       resource,
@@ -297,25 +297,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     accept: string,
   ): Promise<ListPage> {
     const path = resourcePath(resource, options.namespace) + listQuery(options);
-    const stall = checkStallTimeout(options.stallTimeoutMs);
-    const started = performance.now();
-    const { ex, res } = await this.#open(
-      "list",
-      resource,
-      path,
-      signal,
-      this.#gzip,
-      stall,
-      started,
-      accept,
-    );
-    let body: Buffer;
-    try {
-      body = await readBody(ex, res, this.#countBytes, Infinity);
-    } finally {
-      ex.close();
-      this.#onRequest("list", resource, res.statusCode ?? 0, started);
-    }
+    const body = await this.#read("list", resource, path, options.stallTimeoutMs, signal, accept);
     return parseListBody(body, options.stripManagedFields ?? true);
   }
 

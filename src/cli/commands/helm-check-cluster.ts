@@ -4,16 +4,12 @@
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import { HelmChecker, type HelmReleaseError } from "../../helm/index.ts";
-import {
-  exitCodeFor,
-  formatReport,
-  isReportFormat,
-  REPORT_FORMATS,
-} from "../../helm/report/index.ts";
+import { exitCodeFor, formatReport } from "../../helm/report/index.ts";
 import { KubeClient } from "../../kube/index.ts";
 import type { CommandIo, FlagValues } from "../args.ts";
 import { intFlag, listFlag, stringFlag } from "../args.ts";
 import { UsageError } from "../errors.ts";
+import { reportFormatFlag } from "./report-format.ts";
 import { createProgress } from "../progress.ts";
 
 const NAME = "helm check";
@@ -51,13 +47,7 @@ export async function checkCluster(
   io: CommandIo,
   componentVersions: Readonly<Record<string, string>>,
 ): Promise<number> {
-  const format = stringFlag(values, "format") ?? "table";
-  if (!isReportFormat(format)) {
-    throw new UsageError(
-      `--format must be one of ${REPORT_FORMATS.join(", ")}, got "${format}"`,
-      NAME,
-    );
-  }
+  const format = reportFormatFlag(values, NAME);
   const drivers = stringFlag(values, "drivers") ?? "both";
   if (drivers !== "secrets" && drivers !== "configmaps" && drivers !== "both") {
     throw new UsageError(`--drivers must be secrets, configmaps or both, got "${drivers}"`, NAME);

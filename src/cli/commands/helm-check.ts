@@ -4,7 +4,6 @@ import {
   errorLine,
   exitCodeFor,
   formatReport,
-  isReportFormat,
   listManifestFiles,
   loadCheckTable,
   readManifests,
@@ -21,6 +20,7 @@ import {
 import type { Command, CommandIo } from "../args.ts";
 import { listFlag, stringFlag } from "../args.ts";
 import { UsageError } from "../errors.ts";
+import { reportFormatFlag } from "./report-format.ts";
 import { createProgress } from "../progress.ts";
 import { checkCluster } from "./helm-check-cluster.ts";
 
@@ -74,13 +74,7 @@ async function checkFiles(
   values: Parameters<Command["run"]>[0],
   io: CommandIo,
 ): Promise<number> {
-  const format = stringFlag(values, "format") ?? "table";
-  if (!isReportFormat(format)) {
-    throw new UsageError(
-      `--format must be one of ${REPORT_FORMATS.join(", ")}, got "${format}"`,
-      NAME,
-    );
-  }
+  const format = reportFormatFlag(values, NAME);
   if (paths.length === 0) {
     throw new UsageError("--files needs at least one PATH, or - for standard input", NAME);
   }
