@@ -140,6 +140,7 @@ export class HelmChecker implements AsyncDisposable {
       drivers: this.#o.drivers,
       namespaces: this.#o.namespaces,
       pageSize: this.#o.pageSize,
+      statuses: [...this.#o.statuses],
       logger: this.#o.logger,
       now: this.#o.now,
       informerOptions: this.#o.informerOptions,

@@ -1,6 +1,6 @@
 /**
  * Discovery of Helm releases: metadata-only informers on Secrets and/or ConfigMaps labelled
- * `owner=helm` (all namespaces, or one informer per namespace in namespaced mode), indexed by
+ * `owner=helm` with a checked status (all namespaces, or one informer per namespace in namespaced mode), indexed by
  * release. A scope the sidecar may not read (403) is recorded and reported; the others work.
  */
 import { Informer, type InformerMetrics, type InformerOptions } from "../../informer/index.ts";
@@ -37,6 +37,14 @@ export interface DiscoveryOptions {
   /** Namespaces to watch one by one; undefined = all namespaces with one informer per driver. */
   readonly namespaces: readonly string[] | undefined;
   readonly pageSize: number;
+  /**
+   * The revision statuses the checker reads: only storage objects in one of them are watched
+   * (`owner=helm,status in (…)`). Helm keeps up to 10 revisions of a release, all but one
+   * superseded; they are never checked, so they are not listed, cached or watched either. An
+   * object entering a status (a new deployed revision) or leaving it (superseded, uninstalled)
+   * arrives as an add or a delete.
+   */
+  readonly statuses: readonly string[];
   readonly logger: Logger;
   readonly now: () => number;
   /** Extra informer options (timers, backoff, …) for tests and embedders. */
@@ -62,6 +70,14 @@ function releaseIndex(driver: StorageDriver) {
     const ref = revisionOf(obj, driver);
     return ref === undefined ? [] : [releaseKey(ref.namespace, ref.release)];
   };
+}
+
+/** `owner=helm,status=deployed`, or `owner=helm,status in (deployed,failed)`. */
+export function statusSelector(statuses: readonly string[]): string {
+  const sorted = [...new Set(statuses)].sort();
+  return sorted.length === 1
+    ? `owner=helm,status=${sorted[0]}`
+    : `owner=helm,status in (${sorted.join(",")})`;
 }
 
 function isForbidden(err: unknown): err is KubeApiError {
@@ -95,7 +111,7 @@ export class HelmDiscovery {
           client: options.client,
           resource: RESOURCES[driver],
           ...(namespace === "" ? {} : { namespace }),
-          labelSelector: "owner=helm",
+          labelSelector: statusSelector(options.statuses),
           pageSize: options.pageSize,
           indexers: { [RELEASE_INDEX]: releaseIndex(driver) },
           logger: options.logger,

@@ -13,6 +13,7 @@ import type {
   ResourceId,
 } from "../../kube/index.ts";
 import { KubeApiError, KubeBadResponseError, resourcePath } from "../../kube/index.ts";
+import { statusSelector } from "./discovery.ts";
 import type { RevisionRef, StorageDriver } from "./storage-object.ts";
 
 /** What the checker needs from an API client; `KubeClient` is one. */
@@ -228,11 +229,7 @@ export async function* listPayloadPages(
   namespace: string,
   options: ListPagesOptions,
 ): AsyncGenerator<ListedPayload[], void, undefined> {
-  const statuses = [...new Set(options.statuses)].sort();
-  const labelSelector =
-    statuses.length === 1
-      ? `owner=helm,status=${statuses[0]}`
-      : `owner=helm,status in (${statuses.join(",")})`;
+  const labelSelector = statusSelector(options.statuses);
   const base = resourcePath(RESOURCES[driver], namespace === "" ? undefined : namespace);
   let token: string | undefined;
   do {

@@ -120,6 +120,13 @@ void test("findings of the newest deployed revision at the cluster's version and
     "shop/web@2 PodSecurityPolicy/restricted policy/v1beta1 v1.22.0 deprecated manifest",
     "shop/web@2 PodSecurityPolicy/restricted policy/v1beta1 v1.23.0 deprecated manifest",
   ]);
+  // Only revisions in a checked status are listed and watched: superseded ones never are.
+  const selectors = new Set(
+    sim.requests
+      .filter((r) => /\/(secrets|configmaps)$/.test(r.path))
+      .map((r) => new URLSearchParams(r.query).get("labelSelector")),
+  );
+  assert.deepEqual([...selectors], ["owner=helm,status=deployed"]);
   const ingress = c.findings().find((f) => f.kind === "Ingress" && f.target === "v1.21.0")!;
   assert.equal(ingress.replacementApi, "networking.k8s.io/v1");
   assert.equal(ingress.minorsUntilRemoval, 1);
