@@ -3,7 +3,6 @@
  * only the newest checked revision of each (in the worker pool), computes findings at every
  * target, persists them, keeps them fresh with incremental checks and periodic full reconciles.
  */
-import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ScanPool, type ScannedObject } from "../decode/index.ts";
 import {
@@ -18,7 +17,7 @@ import {
   type HelmFinding,
   type HelmReleaseError,
 } from "../findings.ts";
-import { HelmDiscovery, type ForbiddenScope } from "./discovery.ts";
+import { HelmDiscovery } from "./discovery.ts";
 import { HelmCheckerClosedError } from "./errors.ts";
 import { HelmCheckerMetrics } from "./metrics.ts";
 import {
@@ -26,72 +25,24 @@ import {
   type HelmCheckerOptions,
   type ResolvedCheckerOptions,
 } from "./options.ts";
-import { fetchPayloads, type FetchedPayload } from "./payload-fetch.ts";
+import { readAndScan, type PipelineContext } from "./scan-pipeline.ts";
+import { PeriodicJob } from "./periodic.ts";
 import { prefetchPayloads, type Prefetched } from "./prefetch.ts";
 import { ClusterTargets } from "./cluster-targets.ts";
 import {
   codeOf,
   messageOf,
-  entryFromFailure,
   entryFromScan,
-  entryFromStored,
-  sameFindings,
-  toStateChange,
   type Entry,
   type EntryChange,
   type ReleaseState,
 } from "./release-entry.ts";
-import { pickRevision, releaseKey, type RevisionRef } from "./storage-object.ts";
+import { ReleaseBook, type FindingsChange } from "./release-book.ts";
+import type { CheckerError, HelmCheckerStatus, ScanSummary } from "./status.ts";
+import { planScan } from "./scan-plan.ts";
+import { releaseKey, type RevisionRef } from "./storage-object.ts";
 
-export type { ReleaseState };
-
-/** A change of one release's findings, for the events issue to publish. */
-export interface FindingsChange {
-  readonly namespace: string;
-  readonly release: string;
-  /** The revision now checked; undefined when the release is gone. */
-  readonly revision: number | undefined;
-  readonly findings: readonly HelmFinding[];
-  readonly previous: readonly HelmFinding[];
-  readonly at: number;
-}
-
-/** What one scan did. */
-export interface ScanSummary {
-  readonly mode: "full" | "incremental";
-  /** Releases looked at. */
-  readonly releases: number;
-  /** Payloads fetched and decoded. */
-  readonly decoded: number;
-  /** Releases whose payload was unchanged (same object, or same hash). */
-  readonly unchanged: number;
-  readonly removed: number;
-  readonly durationMs: number;
-}
-
-/** The checker's status, for `/readyz` and the cache API. */
-export interface HelmCheckerStatus {
-  readonly ready: boolean;
-  /** Findings restored from the store and not yet rechecked. */
-  readonly restored: boolean;
-  readonly clusterVersion: string | undefined;
-  readonly targets: readonly string[];
-  readonly uncoveredTargets: readonly string[];
-  readonly lastFullScanAt: number | undefined;
-  readonly lastScan: ScanSummary | undefined;
-  readonly forbidden: readonly ForbiddenScope[];
-  readonly releases: number;
-  /** The checker's (or discovery's) last error, if any: where, code, message, when. */
-  readonly lastError: CheckerError | undefined;
-}
-
-/** An error of the checker itself (not of one release). */
-export interface CheckerError {
-  readonly where: string;
-  readonly code: string;
-  readonly message: string;
-  readonly at: number;
-}
+export type { CheckerError, FindingsChange, HelmCheckerStatus, ReleaseState, ScanSummary };
 
 /**
  * The continuous Helm deprecation checker. The constructor validates options
@@ -105,10 +56,8 @@ export class HelmChecker implements AsyncDisposable {
   readonly #ownPool: boolean;
   readonly #metrics: HelmCheckerMetrics;
   readonly #abort = new AbortController();
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: ReleaseBook;
   readonly #dirty = new Set<string>();
-  readonly #listeners = new Set<(change: FindingsChange) => void>();
-  readonly #loggedErrors = new Set<string>();
   readonly #duplicates = new Map<string, number>();
   #table: DeprecationTable;
   /** The table's apiVersions, sorted: the scan keeps only objects of these. */
@@ -116,15 +65,14 @@ export class HelmChecker implements AsyncDisposable {
   readonly #targets: ClusterTargets;
   #restored = false;
   #ready = false;
-  #readyResolve!: () => void;
-  readonly #readyPromise: Promise<void>;
+  readonly #readyGate = Promise.withResolvers<void>();
   #started: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #fullPending: Promise<ScanSummary> | undefined;
   #incrementalTimer: NodeJS.Timeout | undefined;
-  #fullTimer: NodeJS.Timeout | undefined;
-  #versionTimer: NodeJS.Timeout | undefined;
+  readonly #fullJob: PeriodicJob;
+  readonly #versionJob: PeriodicJob;
   #lastFullScanAt: number | undefined;
   #lastScan: ScanSummary | undefined;
   #needsReevaluation = false;
@@ -133,6 +81,21 @@ export class HelmChecker implements AsyncDisposable {
   constructor(options: HelmCheckerOptions) {
     this.#o = resolveCheckerOptions(options);
     this.#table = this.#o.table;
+    this.#fullJob = new PeriodicJob(this.#o.fullScanIntervalMs, async () => {
+      try {
+        await this.reconcile();
+      } catch (err) {
+        if (!this.#abort.signal.aborted) this.#reportError("full-scan", err);
+      }
+    });
+    this.#versionJob = new PeriodicJob(this.#o.versionIntervalMs, async () => {
+      try {
+        await this.#refreshVersion();
+        if (this.#needsReevaluation) await this.reconcile();
+      } catch {
+        // Reported where it happened; the next run tries again.
+      }
+    });
     this.#targets = new ClusterTargets(this.#o.client, this.#o.targets, this.#o.stallTimeoutMs);
     this.#apiVersions = [...apiVersionsOf(this.#table)].sort();
     this.#discovery = new HelmDiscovery({
@@ -145,22 +108,22 @@ export class HelmChecker implements AsyncDisposable {
       now: this.#o.now,
       informerOptions: this.#o.informerOptions,
       onChange: (key) => this.#markDirty(key),
-      onError: (err) => {
-        this.#lastError = {
-          where: "discovery",
-          code: codeOf(err),
-          message: messageOf(err),
-          at: this.#o.now(),
-        };
-      },
+      onError: (err) => this.#noteError("discovery", err),
     });
     this.#ownPool = this.#o.pool === undefined;
     this.#pool =
       this.#o.pool ?? new ScanPool({ maxThreads: this.#o.maxThreads, limits: this.#o.limits });
-    this.#metrics = new HelmCheckerMetrics(this.#o.meterProvider, () => this.#snapshotForMetrics());
-    this.#readyPromise = new Promise((resolve) => {
-      this.#readyResolve = resolve;
+    this.#entries = new ReleaseBook({
+      store: this.#o.store,
+      logger: this.#o.logger,
+      releaseError: (code) => this.#metrics.releaseError(code),
+      reportError: (where, err) => this.#reportError(where, err),
     });
+    this.#metrics = new HelmCheckerMetrics(this.#o.meterProvider, () => ({
+      entries: this.#entries.values(),
+      duplicates: this.#duplicates.size,
+      lastFullScanAt: this.#lastFullScanAt,
+    }));
   }
 
   /**
@@ -168,7 +131,7 @@ export class HelmChecker implements AsyncDisposable {
    * readable release computed). Never rejects; stays pending if the checker closes first.
    */
   get ready(): Promise<void> {
-    return this.#readyPromise;
+    return this.#readyGate.promise;
   }
 
   /**
@@ -209,20 +172,7 @@ export class HelmChecker implements AsyncDisposable {
     const signal = this.#abort.signal;
     let prefetch =
       this.#entries.size === 0
-        ? prefetchPayloads(
-            {
-              client: this.#o.client,
-              pool: this.#pool,
-              drivers: this.#o.drivers,
-              namespaces: this.#o.namespaces,
-              pageSize: this.#o.pageSize,
-              statuses: [...this.#o.statuses],
-              stallTimeoutMs: this.#o.stallTimeoutMs,
-              maxInFlight: Math.max(2, this.#o.maxThreads * 2),
-              apiVersions: this.#apiVersions,
-            },
-            signal,
-          )
+        ? prefetchPayloads(this.#o, this.#pool, this.#apiVersions, signal)
         : undefined;
     for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
       try {
@@ -236,9 +186,9 @@ export class HelmChecker implements AsyncDisposable {
         // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
         await this.#reconcile(prefetched);
         this.#ready = true;
-        this.#readyResolve();
-        this.#scheduleFull();
-        this.#scheduleVersion();
+        this.#readyGate.resolve();
+        this.#fullJob.schedule();
+        this.#versionJob.schedule();
         return;
       } catch (err) {
         if (signal.aborted) return;
@@ -263,7 +213,7 @@ export class HelmChecker implements AsyncDisposable {
     const onAbort = (): void => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     try {
-      await Promise.race([this.#readyPromise, promise]);
+      await Promise.race([this.#readyGate.promise, promise]);
     } finally {
       signal.removeEventListener("abort", onAbort);
     }
@@ -271,33 +221,18 @@ export class HelmChecker implements AsyncDisposable {
 
   /** Loads stored scans and findings (so they are served before the first scan finishes). */
   #restore(): void {
-    const store = this.#o.store;
-    if (store === undefined) return;
-    const findings = new Map<string, readonly HelmFinding[]>();
-    const computed = new Map<string, number>();
-    for (const f of store.loadFindings()) {
-      const key = releaseKey(f.namespace, f.release);
-      findings.set(key, f.findings);
-      computed.set(key, f.computedAt);
+    const count = this.#entries.restore(this.#keep);
+    this.#restored = count > 0;
+    if (this.#o.store !== undefined) {
+      this.#o.logger.info("helm checker: restored stored findings", { releases: count });
     }
-    for (const r of store.loadReleases()) {
-      const key = releaseKey(r.namespace, r.release);
-      this.#entries.set(
-        key,
-        entryFromStored(r, findings.get(key) ?? [], computed.get(key) ?? r.scannedAt, (o) =>
-          this.#interesting(o),
-        ),
-      );
-    }
-    this.#restored = this.#entries.size > 0;
-    this.#o.logger.info("helm checker: restored stored findings", { releases: this.#entries.size });
   }
 
   /** Objects some table row matches: all the checker keeps in memory. */
-  #interesting(objects: readonly ScannedObject[]): ScannedObject[] {
+  readonly #keep = (objects: readonly ScannedObject[]): ScannedObject[] => {
     const apis = apiVersionsOf(this.#table);
     return objects.filter((o) => o.kind !== "" && apis.has(o.apiVersion));
-  }
+  };
 
   /** Reads /version and re-plans the targets; see {@link ClusterTargets.refresh}. */
   async #refreshVersion(): Promise<void> {
@@ -321,9 +256,7 @@ export class HelmChecker implements AsyncDisposable {
     this.#table = table;
     this.#apiVersions = [...apiVersionsOf(table)].sort();
     this.#needsReevaluation = true;
-    for (const [key, entry] of this.#entries) {
-      this.#entries.set(key, { ...entry, storageUid: "", payloadHash: "" });
-    }
+    this.#entries.forgetScans();
     void this.reconcile().catch(() => undefined);
   }
 
@@ -338,37 +271,6 @@ export class HelmChecker implements AsyncDisposable {
       });
     }, this.#o.incrementalDelayMs);
     this.#incrementalTimer.unref();
-  }
-
-  #scheduleFull(): void {
-    if (this.#o.fullScanIntervalMs === 0 || this.#closed !== undefined) return;
-    this.#fullTimer = setTimeout(() => void this.#fullTick(), this.#o.fullScanIntervalMs);
-    this.#fullTimer.unref();
-  }
-
-  async #fullTick(): Promise<void> {
-    try {
-      await this.reconcile();
-    } catch (err) {
-      if (!this.#abort.signal.aborted) this.#reportError("full-scan", err);
-    }
-    this.#scheduleFull();
-  }
-
-  #scheduleVersion(): void {
-    if (this.#closed !== undefined) return;
-    this.#versionTimer = setTimeout(() => void this.#versionTick(), this.#o.versionIntervalMs);
-    this.#versionTimer.unref();
-  }
-
-  async #versionTick(): Promise<void> {
-    try {
-      await this.#refreshVersion();
-      if (this.#needsReevaluation) await this.reconcile();
-    } catch {
-      // Reported where it happened; the next tick tries again.
-    }
-    this.#scheduleVersion();
   }
 
   #enqueue<T>(job: () => Promise<T>): Promise<T> {
@@ -412,34 +314,24 @@ export class HelmChecker implements AsyncDisposable {
     const reevaluate = this.#needsReevaluation;
     this.#needsReevaluation = false;
     const now = this.#o.now();
-    const change: EntryChange = { upsert: [], replace: [], remove: [] };
-    const wants: RevisionRef[] = [];
-    let unchanged = 0;
-    const forbidden = new Set(this.#discovery.forbidden().map((f) => f.namespace));
+    const plan = planScan({
+      keys,
+      revisions: (key) => this.#discovery.revisions(key),
+      entry: (key) => this.#entries.get(key),
+      statuses: this.#o.statuses,
+      forbidden: new Set(this.#discovery.forbidden().map((f) => f.namespace)),
+    });
     for (const key of keys) {
-      const pick = pickRevision(this.#discovery.revisions(key), this.#o.statuses);
-      if (pick.deployed > 1) this.#duplicates.set(key, pick.deployed);
-      else this.#duplicates.delete(key);
-      const entry = this.#entries.get(key);
-      const chosen = pick.chosen;
-      if (chosen === undefined) {
-        // Keep what we know of releases in namespaces we cannot read now.
-        if (entry !== undefined && !forbidden.has(entry.namespace) && !forbidden.has("")) {
-          change.remove.push(entry);
-        }
-        continue;
-      }
-      if (
-        entry !== undefined &&
-        entry.storageUid === chosen.uid &&
-        entry.storageResourceVersion === chosen.resourceVersion
-      ) {
-        unchanged++;
-        if (reevaluate || this.#restored) change.replace.push(this.#evaluate(entry, now));
-        continue;
-      }
-      wants.push(chosen);
+      const n = plan.duplicates.get(key);
+      if (n === undefined) this.#duplicates.delete(key);
+      else this.#duplicates.set(key, n);
     }
+    const change: EntryChange = { upsert: [], replace: [], remove: plan.remove };
+    if (reevaluate || this.#restored) {
+      for (const entry of plan.unchanged) change.replace.push(this.#evaluate(entry, now));
+    }
+    let unchanged = plan.unchanged.length;
+    const wants = plan.wants;
     let decoded = 0;
     if (prefetched !== undefined && prefetched.size > 0) {
       const hits: Entry[] = [];
@@ -454,37 +346,10 @@ export class HelmChecker implements AsyncDisposable {
       wants.push(...rest);
       this.#commit({ upsert: hits, replace: [], remove: [] }, now);
     }
-    const inFlight = new Set<Promise<void>>();
-    const maxInFlight = Math.max(2, this.#o.maxThreads * 2);
-    for await (const batch of fetchPayloads(this.#o.client, wants, {
-      bulkThreshold: this.#o.bulkThreshold,
-      pageSize: this.#o.pageSize,
-      statuses: [...this.#o.statuses],
-      concurrency: this.#o.fetchConcurrency,
-      stallTimeoutMs: this.#o.stallTimeoutMs,
-      namespaced: this.#o.namespaces !== undefined,
-      signal,
-    })) {
-      for (const failure of batch.failures) {
-        const key = releaseKey(failure.ref.namespace, failure.ref.release);
-        // A release that changed meanwhile is checked again after its watch event.
-        if (failure.kind === "gone") this.#dirty.add(key);
-        else change.upsert.push(entryFromFailure(failure, this.#entries.get(key), now));
-      }
-      if (batch.payloads.length === 0) continue;
-      const job = this.#scanBatch(batch.payloads, now, signal).then((n) => {
-        decoded += n.decoded;
-        unchanged += n.unchanged;
-        return undefined;
-      });
-      inFlight.add(job);
-      void job.finally(() => inFlight.delete(job)).catch(() => undefined);
-      if (inFlight.size >= maxInFlight) {
-        // oxlint-disable-next-line eslint/no-await-in-loop -- backpressure on the pool
-        await Promise.race(inFlight);
-      }
-    }
-    await Promise.all(inFlight);
+    const read = await readAndScan(wants, this.#pipeline(now, signal), signal);
+    decoded += read.decoded;
+    unchanged += read.unchanged;
+    change.upsert.push(...read.failed);
     if (signal.aborted) throw new HelmCheckerClosedError();
     this.#commit(change, now);
     if (mode === "full") {
@@ -505,49 +370,28 @@ export class HelmChecker implements AsyncDisposable {
     return summary;
   }
 
-  /** Scans one batch of payloads in the pool; a payload whose hash is known is not re-decoded. */
-  async #scanBatch(
-    payloads: readonly FetchedPayload[],
-    now: number,
-    signal: AbortSignal,
-  ): Promise<{ decoded: number; unchanged: number }> {
-    const counts = { decoded: 0, unchanged: 0 };
-    const change: EntryChange = { upsert: [], replace: [], remove: [] };
-    const toScan: FetchedPayload[] = [];
-    for (const p of payloads) {
-      const entry = this.#entries.get(releaseKey(p.ref.namespace, p.ref.release));
-      if (entry !== undefined && entry.revision === p.ref.revision && entry.payloadHash !== "") {
-        const hash = createHash("sha256").update(p.value).digest("hex");
-        if (hash === entry.payloadHash) {
-          counts.unchanged++;
-          const moved = {
-            ...entry,
-            storageUid: p.ref.uid,
-            storageResourceVersion: p.ref.resourceVersion,
-          };
-          change.upsert.push(this.#evaluate(moved, now));
-          continue;
-        }
-      }
-      toScan.push(p);
-    }
-    if (toScan.length > 0) {
-      const results = await this.#pool.scanMany(
-        toScan.map((p) => ({
-          value: p.value,
-          driver: p.ref.driver,
-          apiVersions: this.#apiVersions,
-        })),
+  /** What the read-and-scan pipeline needs of this checker for one scan. */
+  #pipeline(now: number, signal: AbortSignal): PipelineContext {
+    return {
+      client: this.#o.client,
+      pool: this.#pool,
+      fetch: {
+        bulkThreshold: this.#o.bulkThreshold,
+        pageSize: this.#o.pageSize,
+        statuses: [...this.#o.statuses],
+        concurrency: this.#o.fetchConcurrency,
+        stallTimeoutMs: this.#o.stallTimeoutMs,
+        namespaced: this.#o.namespaces !== undefined,
         signal,
-      );
-      results.forEach((result, i) => {
-        counts.decoded++;
-        change.upsert.push(this.#evaluate(entryFromScan(toScan[i]!.ref, result, now), now));
-      });
-    }
-    // Each batch is committed as it completes, so the store's work overlaps the next scans.
-    if (!signal.aborted) this.#commit(change, now);
-    return counts;
+      },
+      maxInFlight: Math.max(2, this.#o.maxThreads * 2),
+      apiVersions: this.#apiVersions,
+      now,
+      entry: (key) => this.#entries.get(key),
+      evaluate: (entry) => this.#evaluate(entry, now),
+      commit: (change) => this.#commit(change, now),
+      changedMeanwhile: (key) => this.#dirty.add(key),
+    };
   }
 
   /** The entry with findings computed at the current targets and table. */
@@ -560,84 +404,18 @@ export class HelmChecker implements AsyncDisposable {
   }
 
   #commit(change: EntryChange, now: number): void {
-    const store = this.#o.store;
-    if (
-      store !== undefined &&
-      change.upsert.length + change.replace.length + change.remove.length > 0
-    ) {
-      const persisted = toStateChange(change);
-      try {
-        store.apply(persisted);
-      } catch (err) {
-        this.#reportError("store", err);
-      }
-    }
-    for (const e of [...change.upsert, ...change.replace]) {
-      const key = releaseKey(e.namespace, e.release);
-      const before = this.#entries.get(key);
-      const kept: Entry = { ...e, objects: this.#interesting(e.objects) };
-      this.#entries.set(key, kept);
-      for (const err of e.errors) this.#logOnce(err);
-      if (
-        before === undefined ||
-        !sameFindings(before.findings, e.findings) ||
-        before.revision !== e.revision
-      ) {
-        this.#emit({
-          namespace: e.namespace,
-          release: e.release,
-          revision: e.revision,
-          findings: e.findings,
-          previous: before?.findings ?? [],
-          at: now,
-        });
-      }
-    }
-    for (const e of change.remove) {
-      const key = releaseKey(e.namespace, e.release);
-      this.#entries.delete(key);
-      this.#duplicates.delete(key);
-      this.#emit({
-        namespace: e.namespace,
-        release: e.release,
-        revision: undefined,
-        findings: [],
-        previous: e.findings,
-        at: now,
-      });
-    }
+    this.#entries.commit(change, now, this.#keep);
+    for (const e of change.remove) this.#duplicates.delete(releaseKey(e.namespace, e.release));
   }
 
-  #logOnce(err: HelmReleaseError): void {
-    const key = `${err.namespace}/${err.release}/${String(err.revision)}/${err.code}`;
-    if (this.#loggedErrors.has(key)) return;
-    this.#loggedErrors.add(key);
-    this.#metrics.releaseError(err.code);
-    this.#o.logger.warn("helm checker: release could not be fully checked", { ...err });
-  }
-
-  #emit(change: FindingsChange): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(change);
-      } catch (err) {
-        this.#o.logger.error("helm checker: a findings listener threw", { error: err });
-      }
-    }
+  #noteError(where: string, err: unknown): void {
+    this.#lastError = { where, code: codeOf(err), message: messageOf(err), at: this.#o.now() };
   }
 
   #reportError(where: string, err: unknown): void {
-    this.#lastError = { where, code: codeOf(err), message: messageOf(err), at: this.#o.now() };
+    this.#noteError(where, err);
     this.#metrics.checkerError(codeOf(err));
     this.#o.logger.warn("helm checker: error", { where, error: err });
-  }
-
-  #snapshotForMetrics() {
-    return {
-      entries: this.#entries.values(),
-      duplicates: this.#duplicates.size,
-      lastFullScanAt: this.#lastFullScanAt,
-    };
   }
 
   /**
@@ -645,27 +423,22 @@ export class HelmChecker implements AsyncDisposable {
    * release goes away. Returns the unsubscribe function. A throwing listener is logged.
    */
   onFindingsChanged(listener: (change: FindingsChange) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#entries.onFindingsChanged(listener);
   }
 
   /** Every current finding (all releases, all targets). */
   findings(): HelmFinding[] {
-    const out: HelmFinding[] = [];
-    for (const e of this.#entries.values()) out.push(...e.findings);
-    return out;
+    return this.#entries.findings();
   }
 
   /** Every release that could not be fully checked, with the reason. */
   errors(): HelmReleaseError[] {
-    const out: HelmReleaseError[] = [];
-    for (const e of this.#entries.values()) out.push(...e.errors);
-    return out;
+    return this.#entries.errors();
   }
 
-  /** The checked releases. */
+  /** The checked releases, each with when its findings were computed. */
   releases(): ReleaseState[] {
-    return [...this.#entries.values()].map(({ objects: _o, issues: _i, ...state }) => state);
+    return this.#entries.releases();
   }
 
   /**
@@ -706,8 +479,8 @@ export class HelmChecker implements AsyncDisposable {
     this.#closed ??= (async () => {
       this.#abort.abort(new HelmCheckerClosedError());
       clearTimeout(this.#incrementalTimer);
-      clearTimeout(this.#fullTimer);
-      clearTimeout(this.#versionTimer);
+      this.#fullJob.stop();
+      this.#versionJob.stop();
       await this.#discovery.close();
       await this.#queue;
       if (this.#ownPool) await this.#pool.close();

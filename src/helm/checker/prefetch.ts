@@ -3,7 +3,8 @@
  * wanted statuses and scan them at once, keeping only the (small) scan results.
  */
 import type { ScanPool, ScanResult } from "../decode/index.ts";
-import { listPayloadPages, type HelmApiClient, type ListedPayload } from "./payload-fetch.ts";
+import type { ResolvedCheckerOptions } from "./options.ts";
+import { listPayloadPages, type ListedPayload } from "./payload-fetch.ts";
 import type { StorageDriver } from "./storage-object.ts";
 
 /** Scan results of payloads read before discovery settled, by storage object uid. */
@@ -12,20 +13,6 @@ export type Prefetched = Map<
   { readonly resourceVersion: string; readonly result: ScanResult }
 >;
 
-/** What {@link prefetchPayloads} reads with and scans on. */
-export interface PrefetchContext {
-  readonly client: HelmApiClient;
-  readonly pool: ScanPool;
-  readonly drivers: readonly StorageDriver[];
-  readonly namespaces: readonly string[] | undefined;
-  readonly pageSize: number;
-  readonly statuses: readonly string[];
-  readonly stallTimeoutMs: number;
-  /** Pages being scanned at once, at most (backpressure on the pool). */
-  readonly maxInFlight: number;
-  readonly apiVersions: readonly string[];
-}
-
 /**
  * Cold start only (nothing known yet): while discovery lists metadata, LIST the payloads of
  * the wanted statuses and scan them at once, keeping only the (small) scan results by storage
@@ -33,15 +20,17 @@ export interface PrefetchContext {
  * that fail leave the scan to fetch what is missing.
  */
 export async function prefetchPayloads(
-  ctx: PrefetchContext,
+  o: ResolvedCheckerOptions,
+  pool: ScanPool,
+  apiVersions: readonly string[],
   signal: AbortSignal,
 ): Promise<Prefetched> {
+  const maxInFlight = Math.max(2, o.maxThreads * 2);
   const out: Prefetched = new Map();
   const inFlight = new Set<Promise<void>>();
-  const maxInFlight = ctx.maxInFlight;
   const scanPage = async (driver: StorageDriver, items: ListedPayload[]): Promise<void> => {
-    const results = await ctx.pool.scanMany(
-      items.map((i) => ({ value: i.value!, driver, apiVersions: ctx.apiVersions })),
+    const results = await pool.scanMany(
+      items.map((i) => ({ value: i.value!, driver, apiVersions })),
       signal,
     );
     results.forEach((result, k) => {
@@ -50,12 +39,12 @@ export async function prefetchPayloads(
     });
   };
   try {
-    for (const driver of ctx.drivers) {
-      for (const namespace of ctx.namespaces ?? [""]) {
-        const pages = listPayloadPages(ctx.client, driver, namespace, {
-          pageSize: ctx.pageSize,
-          statuses: ctx.statuses,
-          stallTimeoutMs: ctx.stallTimeoutMs,
+    for (const driver of o.drivers) {
+      for (const namespace of o.namespaces ?? [""]) {
+        const pages = listPayloadPages(o.client, driver, namespace, {
+          pageSize: o.pageSize,
+          statuses: [...o.statuses],
+          stallTimeoutMs: o.stallTimeoutMs,
           signal,
         });
         // oxlint-disable-next-line eslint/no-await-in-loop -- one list at a time bounds memory
