@@ -26,6 +26,7 @@ import {
   type ResolvedCheckerOptions,
 } from "./options.ts";
 import { readAndScan, type PipelineContext } from "./scan-pipeline.ts";
+import { untilAborted } from "./abortable.ts";
 import { PeriodicJob } from "./periodic.ts";
 import { prefetchPayloads, type Prefetched } from "./prefetch.ts";
 import { ClusterTargets } from "./cluster-targets.ts";
@@ -187,6 +188,8 @@ export class HelmChecker implements AsyncDisposable {
         await this.#reconcile(prefetched);
         this.#ready = true;
         this.#readyGate.resolve();
+        // Changes that arrived while the first scan ran.
+        this.#scheduleIncremental();
         this.#fullJob.schedule();
         this.#versionJob.schedule();
         return;
@@ -207,16 +210,8 @@ export class HelmChecker implements AsyncDisposable {
    * Resolves once {@link ready}; rejects with `signal.reason` when `signal` aborts first (the
    * checker keeps running). For one-shot callers that must not wait forever.
    */
-  async waitUntilReady(signal: AbortSignal): Promise<void> {
-    signal.throwIfAborted();
-    const { promise, reject } = Promise.withResolvers<never>();
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      await Promise.race([this.#readyGate.promise, promise]);
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
+  waitUntilReady(signal: AbortSignal): Promise<void> {
+    return untilAborted(this.#readyGate.promise, signal);
   }
 
   /** Loads stored scans and findings (so they are served before the first scan finishes). */
@@ -260,10 +255,16 @@ export class HelmChecker implements AsyncDisposable {
     void this.reconcile().catch(() => undefined);
   }
 
+  /** A release's storage objects changed: check it soon (after the first scan is done). */
   #markDirty(key: string): void {
     if (this.#closed !== undefined) return;
     this.#dirty.add(key);
-    if (!this.#ready || this.#incrementalTimer !== undefined) return;
+    this.#scheduleIncremental();
+  }
+
+  /** One incremental check after the quiet time, if none is pending and the first scan is done. */
+  #scheduleIncremental(): void {
+    if (!this.#ready || this.#incrementalTimer !== undefined || this.#dirty.size === 0) return;
     this.#incrementalTimer = setTimeout(() => {
       this.#incrementalTimer = undefined;
       void this.#enqueue(() => this.#scan("incremental")).catch((err: unknown) => {
@@ -390,7 +391,7 @@ export class HelmChecker implements AsyncDisposable {
       entry: (key) => this.#entries.get(key),
       evaluate: (entry) => this.#evaluate(entry, now),
       commit: (change) => this.#commit(change, now),
-      changedMeanwhile: (key) => this.#dirty.add(key),
+      changedMeanwhile: (key) => this.#markDirty(key),
     };
   }
 
