@@ -40,7 +40,7 @@ import {
 } from "./release-entry.ts";
 import { ReleaseBook, type FindingsChange } from "./release-book.ts";
 import type { CheckerError, HelmCheckerStatus, ScanSummary } from "./status.ts";
-import { planScan } from "./scan-plan.ts";
+import { forbiddenKey, planScan } from "./scan-plan.ts";
 import { releaseKey, type RevisionRef } from "./storage-object.ts";
 
 export type { CheckerError, FindingsChange, HelmCheckerStatus, ReleaseState, ScanSummary };
@@ -70,13 +70,17 @@ export class HelmChecker implements AsyncDisposable {
   #started: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
-  #fullPending: Promise<ScanSummary> | undefined;
   #incrementalTimer: NodeJS.Timeout | undefined;
   readonly #fullJob: PeriodicJob;
   readonly #versionJob: PeriodicJob;
   #lastFullScanAt: number | undefined;
   #lastScan: ScanSummary | undefined;
   #needsReevaluation = false;
+  /** Bumped when the table changes: a scan that started before decodes again afterwards. */
+  #tableGeneration = 0;
+  /** The full scan waiting in the queue (joined by every call), and the one running. */
+  #fullQueued: Promise<ScanSummary> | undefined;
+  #fullRunning: Promise<ScanSummary> | undefined;
   #lastError: CheckerError | undefined;
 
   constructor(options: HelmCheckerOptions) {
@@ -92,7 +96,7 @@ export class HelmChecker implements AsyncDisposable {
     this.#versionJob = new PeriodicJob(this.#o.versionIntervalMs, async () => {
       try {
         await this.#refreshVersion();
-        if (this.#needsReevaluation) await this.reconcile();
+        if (this.#needsReevaluation) await this.#reconcile(undefined, true);
       } catch {
         // Reported where it happened; the next run tries again.
       }
@@ -185,7 +189,7 @@ export class HelmChecker implements AsyncDisposable {
         const prefetched = prefetch === undefined ? undefined : await prefetch;
         prefetch = undefined;
         // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
-        await this.#reconcile(prefetched);
+        await this.#reconcile(prefetched, false);
         this.#ready = true;
         this.#readyGate.resolve();
         // Changes that arrived while the first scan ran.
@@ -249,10 +253,12 @@ export class HelmChecker implements AsyncDisposable {
    */
   #useTable(table: DeprecationTable): void {
     this.#table = table;
+    this.#tableGeneration++;
     this.#apiVersions = [...apiVersionsOf(table)].sort();
     this.#needsReevaluation = true;
     this.#entries.forgetScans();
-    void this.reconcile().catch(() => undefined);
+    // Before the first scan is done, that scan reads the new table itself.
+    if (this.#ready) void this.#reconcile(undefined, true).catch(() => undefined);
   }
 
   /** A release's storage objects changed: check it soon (after the first scan is done). */
@@ -267,8 +273,13 @@ export class HelmChecker implements AsyncDisposable {
     if (!this.#ready || this.#incrementalTimer !== undefined || this.#dirty.size === 0) return;
     this.#incrementalTimer = setTimeout(() => {
       this.#incrementalTimer = undefined;
-      void this.#enqueue(() => this.#scan("incremental")).catch((err: unknown) => {
-        if (!this.#abort.signal.aborted) this.#reportError("incremental", err);
+      const keys = new Set(this.#dirty);
+      this.#dirty.clear();
+      void this.#enqueue(() => this.#scan("incremental", undefined, keys)).catch((err: unknown) => {
+        if (this.#abort.signal.aborted) return;
+        // Checked again with the next change or the next full reconcile.
+        for (const key of keys) this.#dirty.add(key);
+        this.#reportError("incremental", err);
       });
     }, this.#o.incrementalDelayMs);
     this.#incrementalTimer.unref();
@@ -283,23 +294,51 @@ export class HelmChecker implements AsyncDisposable {
   /**
    * A full reconcile now: every release rechecked against the caches (only changed payloads are
    * fetched and decoded), every finding re-evaluated when the table or targets changed.
-   * Never two at once: a call while one is queued or running joins it. Rejects with
-   * `LOOKOUT_HELM_CHECKER_CLOSED` when the checker closes first.
+   * Never two at once: a call while one is queued or running joins it. Before the first scan is
+   * done, waits for that scan (which can take long when the cluster is unreachable: `signal`
+   * bounds the wait and rejects with its reason). Rejects with `LOOKOUT_HELM_CHECKER_CLOSED`
+   * when the checker closes first.
    */
-  reconcile(): Promise<ScanSummary> {
-    return this.#reconcile(undefined);
+  async reconcile(signal?: AbortSignal): Promise<ScanSummary> {
+    if (this.#closed !== undefined) throw new HelmCheckerClosedError();
+    if (!this.#ready) {
+      // Restored findings must not be re-evaluated before targets and discovery are known.
+      const stop =
+        signal === undefined ? this.#abort.signal : AbortSignal.any([this.#abort.signal, signal]);
+      await untilAborted(this.#readyGate.promise, stop).catch((err: unknown) => {
+        throw this.#abort.signal.aborted ? new HelmCheckerClosedError() : err;
+      });
+      if (this.#lastScan !== undefined && this.#lastScan.mode === "full") return this.#lastScan;
+    }
+    return this.#reconcile(undefined, false);
   }
 
-  #reconcile(prefetched: Prefetched | undefined): Promise<ScanSummary> {
+  /**
+   * Queues a full scan, or joins one: the queued one always; the running one unless `fresh`
+   * (a table or target change must be seen by a scan that starts after it).
+   */
+  #reconcile(prefetched: Prefetched | undefined, fresh: boolean): Promise<ScanSummary> {
     if (this.#closed !== undefined) return Promise.reject(new HelmCheckerClosedError());
-    this.#fullPending ??= this.#enqueue(async () => {
-      this.#fullPending = undefined;
-      return this.#scan("full", prefetched);
+    if (this.#fullQueued !== undefined) return this.#fullQueued;
+    if (!fresh && this.#fullRunning !== undefined) return this.#fullRunning;
+    const queued = this.#enqueue(async () => {
+      this.#fullQueued = undefined;
+      this.#fullRunning = queued;
+      try {
+        return await this.#scan("full", prefetched);
+      } finally {
+        if (this.#fullRunning === queued) this.#fullRunning = undefined;
+      }
     });
-    return this.#fullPending;
+    this.#fullQueued = queued;
+    return queued;
   }
 
-  async #scan(mode: "full" | "incremental", prefetched?: Prefetched): Promise<ScanSummary> {
+  async #scan(
+    mode: "full" | "incremental",
+    prefetched?: Prefetched,
+    dirty?: Set<string>,
+  ): Promise<ScanSummary> {
     const signal = this.#abort.signal;
     if (signal.aborted) throw new HelmCheckerClosedError();
     const started = performance.now();
@@ -309,18 +348,20 @@ export class HelmChecker implements AsyncDisposable {
       for (const key of this.#entries.keys()) keys.add(key);
       this.#dirty.clear();
     } else {
-      keys = new Set(this.#dirty);
-      this.#dirty.clear();
+      keys = dirty ?? new Set();
     }
-    const reevaluate = this.#needsReevaluation;
-    this.#needsReevaluation = false;
+    const reevaluate = mode === "full" && this.#needsReevaluation;
+    if (mode === "full") this.#needsReevaluation = false;
+    const generation = this.#tableGeneration;
     const now = this.#o.now();
     const plan = planScan({
       keys,
       revisions: (key) => this.#discovery.revisions(key),
       entry: (key) => this.#entries.get(key),
       statuses: this.#o.statuses,
-      forbidden: new Set(this.#discovery.forbidden().map((f) => f.namespace)),
+      forbidden: new Set(
+        this.#discovery.forbidden().map((f) => forbiddenKey(f.resource, f.namespace)),
+      ),
     });
     for (const key of keys) {
       const n = plan.duplicates.get(key);
@@ -353,6 +394,8 @@ export class HelmChecker implements AsyncDisposable {
     change.upsert.push(...read.failed);
     if (signal.aborted) throw new HelmCheckerClosedError();
     this.#commit(change, now);
+    // The table changed while this scan ran: what it committed was read with the old one.
+    if (this.#tableGeneration !== generation) this.#entries.forgetScans();
     if (mode === "full") {
       this.#restored = false;
       this.#lastFullScanAt = now;

@@ -157,7 +157,7 @@ export class HelmDiscovery {
       });
       this.#o.onForbiddenChange?.();
     }
-    for (const check of this.#settleWaiters) check();
+    this.#wake();
   }
 
   #describe(scope: Scope): Record<string, string> {
@@ -170,7 +170,14 @@ export class HelmDiscovery {
 
   /** Starts every informer. Resolves at once (see {@link settled}). */
   start(): void {
-    for (const scope of this.#scopes) void scope.informer.start();
+    for (const scope of this.#scopes) {
+      // Each scope's sync wakes the settled() waiters; once, however often settled() is called.
+      void scope.informer.start().then(() => this.#wake());
+    }
+  }
+
+  #wake(): void {
+    for (const check of this.#settleWaiters) check();
   }
 
   /**
@@ -186,16 +193,6 @@ export class HelmDiscovery {
     const onAbort = (): void => reject(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     this.#settleWaiters.add(check);
-    for (const scope of this.#scopes) {
-      void (async () => {
-        try {
-          await scope.informer.waitForSync(signal);
-        } catch {
-          return;
-        }
-        check();
-      })();
-    }
     try {
       await promise;
     } finally {

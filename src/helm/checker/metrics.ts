@@ -1,6 +1,7 @@
 /**
  * The Helm checker's metrics. Counters, histograms and small gauges go through the
- * OpenTelemetry API (a meter from the injected MeterProvider). The per-finding gauge is a
+ * OpenTelemetry API (a meter from the injected MeterProvider). The per-finding gauge (and
+ * the releases-with-findings gauge, whose target/status sets can vanish too) is a
  * MetricProducer of ours instead: OpenTelemetry JS keeps exporting attribute sets an observable
  * gauge no longer observes (seen with sdk-metrics 3.1.1, test/helm/checker/metrics.test.ts), so a
  * fixed finding would never leave `/metrics`. Register {@link HelmCheckerMetrics.producer} with
@@ -23,6 +24,7 @@ import {
   DataPointType,
   type CollectionResult,
   type DataPoint,
+  type MetricData,
   type MetricProducer,
 } from "@opentelemetry/sdk-metrics";
 import type { HelmFinding } from "../findings.ts";
@@ -50,6 +52,21 @@ export interface MetricsSnapshot {
   }>;
   readonly duplicates: number;
   readonly lastFullScanAt: number | undefined;
+}
+
+/** An integer gauge's data, as a MetricProducer hands it to the reader. */
+function gauge(
+  name: string,
+  description: string,
+  unit: string,
+  dataPoints: DataPoint<number>[],
+): MetricData {
+  return {
+    descriptor: { name, description, unit, valueType: ValueType.INT },
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.GAUGE,
+    dataPoints,
+  };
 }
 
 /** The stable label set of one finding (no timestamps, no revision: they would churn series). */
@@ -118,11 +135,6 @@ export class HelmCheckerMetrics {
       unit: "{release}",
       valueType: ValueType.INT,
     });
-    const withFindings = meter.createObservableGauge(HelmMetricNames.releasesWithFindings, {
-      description: "Releases with at least one deprecated or removed API, by target and status.",
-      unit: "{release}",
-      valueType: ValueType.INT,
-    });
     const lastSuccess = meter.createObservableGauge(HelmMetricNames.lastSuccess, {
       description: "When the last full scan succeeded (Unix time).",
       unit: "s",
@@ -132,27 +144,12 @@ export class HelmCheckerMetrics {
       unit: "{release}",
       valueType: ValueType.INT,
     });
-    this.#gauges = [releases, withFindings, lastSuccess, duplicates];
+    this.#gauges = [releases, lastSuccess, duplicates];
     this.#callback = (result) => {
       const snap = this.#snapshot();
       let count = 0;
-      const perTarget = new Map<string, { target: string; status: string; n: number }>();
-      for (const e of snap.entries) {
-        count++;
-        const seen = new Set<string>();
-        for (const f of e.findings) {
-          const key = `${f.target}\u0000${f.status}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const slot = perTarget.get(key) ?? { target: f.target, status: f.status, n: 0 };
-          slot.n++;
-          perTarget.set(key, slot);
-        }
-      }
+      for (const _ of snap.entries) count++;
       result.observe(releases, count);
-      for (const slot of perTarget.values()) {
-        result.observe(withFindings, slot.n, { target: slot.target, status: slot.status });
-      }
       result.observe(duplicates, snap.duplicates);
       const at = snap.lastFullScanAt ?? this.#lastSuccess;
       if (at !== undefined) result.observe(lastSuccess, at / 1000);
@@ -178,20 +175,39 @@ export class HelmCheckerMetrics {
     this.#checkerErrors.add(1, { "error.type": code });
   }
 
+  /**
+   * The per-finding gauge and the releases-with-findings gauge, from the current findings: an
+   * attribute set that is gone is not reported (see the module comment).
+   */
   #collectFindings(): CollectionResult {
     const ms = Date.now();
     const time: [number, number] = [Math.floor(ms / 1000), (ms % 1000) * 1e6];
     const points: DataPoint<number>[] = [];
     const seen = new Set<string>();
+    const perTarget = new Map<string, { target: string; status: string; n: number }>();
     for (const e of this.#snapshot().entries) {
+      const counted = new Set<string>();
       for (const f of e.findings) {
         const attributes = findingAttributes(f);
         const key = JSON.stringify(attributes);
-        if (seen.has(key)) continue; // the same object twice in a manifest is one series
-        seen.add(key);
-        points.push({ startTime: time, endTime: time, attributes, value: 1 });
+        if (!seen.has(key)) {
+          seen.add(key); // the same object twice in a manifest is one series
+          points.push({ startTime: time, endTime: time, attributes, value: 1 });
+        }
+        const slotKey = `${f.target}\u0000${f.status}`;
+        if (counted.has(slotKey)) continue;
+        counted.add(slotKey);
+        const slot = perTarget.get(slotKey) ?? { target: f.target, status: f.status, n: 0 };
+        slot.n++;
+        perTarget.set(slotKey, slot);
       }
     }
+    const releases: DataPoint<number>[] = [...perTarget.values()].map((slot) => ({
+      startTime: time,
+      endTime: time,
+      attributes: { target: slot.target, status: slot.status },
+      value: slot.n,
+    }));
     return {
       resourceMetrics: {
         resource: emptyResource(),
@@ -199,18 +215,18 @@ export class HelmCheckerMetrics {
           {
             scope: { name: SCOPE },
             metrics: [
-              {
-                descriptor: {
-                  name: HelmMetricNames.findings,
-                  description:
-                    "One series per object of a Helm release using an API deprecated or removed at a target version (value 1).",
-                  unit: "{finding}",
-                  valueType: ValueType.INT,
-                },
-                aggregationTemporality: AggregationTemporality.CUMULATIVE,
-                dataPointType: DataPointType.GAUGE,
-                dataPoints: points,
-              },
+              gauge(
+                HelmMetricNames.findings,
+                "One series per object of a Helm release using an API deprecated or removed at a target version (value 1).",
+                "{finding}",
+                points,
+              ),
+              gauge(
+                HelmMetricNames.releasesWithFindings,
+                "Releases with at least one deprecated or removed API, by target and status.",
+                "{release}",
+                releases,
+              ),
             ],
           },
         ],

@@ -112,6 +112,18 @@ export class ReleaseBook {
         store.apply(toStateChange(change));
       } catch (err) {
         this.#sinks.reportError("store", err);
+        // A replace needs the stored release row, which an earlier failed write may have left
+        // out: write every entry whole so the store catches up with memory.
+        const whole = {
+          upsert: [...change.upsert, ...change.replace],
+          replace: [],
+          remove: change.remove,
+        };
+        try {
+          store.apply(toStateChange(whole));
+        } catch (again) {
+          this.#sinks.reportError("store", again);
+        }
       }
     }
     for (const e of [...change.upsert, ...change.replace]) {

@@ -118,7 +118,10 @@ export function entryFromScan(ref: RevisionRef, result: ScanResult, now: number)
   };
 }
 
-/** An entry for a revision whose payload could not be read: no findings, one error. */
+/**
+ * An entry for a revision whose payload could not be read: the previous checked state with the
+ * error added when there is one, else no findings and the error.
+ */
 export function entryFromFailure(
   failure: FetchFailure,
   previous: Entry | undefined,
@@ -129,6 +132,17 @@ export function entryFromFailure(
     code: codeOf(failure.error),
     message: messageOf(failure.error),
   });
+  if (previous !== undefined && previous.storageUid !== "") {
+    // The last checked revision's findings stay (with the error beside them) rather than
+    // vanish because one read failed; an empty storage uid makes the next full scan read again.
+    return {
+      ...previous,
+      storageUid: "",
+      storageResourceVersion: "",
+      errors: [...previous.errors, error],
+      issues: [...previous.issues, { code: error.code, message: error.message }],
+    };
+  }
   return {
     namespace: ref.namespace,
     release: ref.release,

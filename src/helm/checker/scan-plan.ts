@@ -23,8 +23,24 @@ export interface PlanInput {
   readonly revisions: (key: string) => Iterable<RevisionRef>;
   readonly entry: (key: string) => Entry | undefined;
   readonly statuses: ReadonlySet<string>;
-  /** Namespaces ("" = the cluster scope) that answer 403: what is known there is kept. */
+  /**
+   * The scopes that answer 403, as {@link forbiddenKey}s (a namespace, or "" for the cluster
+   * scope, per resource): what is known of releases stored there is kept.
+   */
   readonly forbidden: ReadonlySet<string>;
+}
+
+/** The key of a forbidden scope: `secrets/team-a`, `configmaps/` (cluster scope). */
+export function forbiddenKey(resource: "secrets" | "configmaps", namespace: string): string {
+  return `${resource}/${namespace}`;
+}
+
+function isForbidden(entry: Entry, forbidden: ReadonlySet<string>): boolean {
+  const resource = entry.driver === "secret" ? "secrets" : "configmaps";
+  return (
+    forbidden.has(forbiddenKey(resource, entry.namespace)) ||
+    forbidden.has(forbiddenKey(resource, ""))
+  );
 }
 
 /** Plans a scan of `keys`. Pure. */
@@ -37,7 +53,7 @@ export function planScan(input: PlanInput): ScanPlan {
     const entry = input.entry(key);
     const chosen = pick.chosen;
     if (chosen === undefined) {
-      if (entry !== undefined && !forbidden.has(entry.namespace) && !forbidden.has("")) {
+      if (entry !== undefined && !isForbidden(entry, forbidden)) {
         plan.remove.push(entry);
       }
     } else if (

@@ -332,18 +332,79 @@ void test("extra rows are hot-reloaded: a new row re-checks every release and fi
 void test("reconcile calls made while one is queued or running join it", async (t) => {
   const { sim, client } = await setup(t);
   installBasics(sim);
+  // Payload reads go by LIST (bulkThreshold 0); the first LIST stalls 300 ms, keeping the scan
+  // running; no incremental check runs in the meantime.
+  const c = checker(client, { bulkThreshold: 0, stallTimeoutMs: 300, incrementalDelayMs: 60_000 });
+  t.after(() => c.close());
+  await c.start();
+  await c.ready;
+  sim.helm.upgrade("shop", "web", { manifest: INGRESS_V1 });
+  await sleep(200); // the watch event reaches discovery
+  sim.faults.stallLists({ resource: "secrets", count: 1 });
+  const a = c.reconcile();
+  const b = c.reconcile();
+  await sleep(100); // the scan is running, its LIST stalled
+  const late = c.reconcile();
+  const [sa, sb, sl] = await Promise.all([a, b, late]);
+  assert.equal(sa, sb, "one scan, one summary");
+  assert.equal(sl, sa, "a call while it runs joins it too");
+  assert.equal(sa.mode, "full");
+  assert.equal(sa.decoded, 1, "the upgraded release only");
+  assert.ok(sa.durationMs >= 250, `the scan waited for the stalled LIST (${sa.durationMs} ms)`);
+  const next = await c.reconcile();
+  assert.notEqual(next, sa, "a call after it finished starts a new one");
+  assert.equal(next.decoded, 0);
+});
+
+void test("a release of a readable driver is removed even when the other driver is forbidden", async (t) => {
+  const { sim, client } = await setup(t);
+  sim.helm.install({ namespace: "ops", name: "cm", manifest: INGRESS_BETA, driver: "configmap" });
+  sim.faults.forbid({ resource: "secrets" });
   const c = checker(client);
   t.after(() => c.close());
   await c.start();
   await c.ready;
-  const a = c.reconcile();
-  const b = c.reconcile();
-  assert.equal(a, b);
-  const [sa, sb] = await Promise.all([a, b]);
-  assert.equal(sa, sb);
-  assert.equal(sa.mode, "full");
-  assert.equal(sa.decoded, 0, "nothing changed: nothing decoded");
-  const next = c.reconcile();
-  assert.notEqual(next, a, "a call after it finished starts a new one");
-  await next;
+  assert.deepEqual(
+    c.status().forbidden.map((f) => `${f.resource}/${f.namespace}`),
+    ["secrets/"],
+  );
+  assert.equal(c.findings().length, 3);
+  sim.helm.uninstall("ops", "cm");
+  await until("the uninstalled release to go", () => c.findings().length === 0);
+  await c.reconcile();
+  assert.deepEqual(c.releases(), []);
+});
+
+void test("a failed read of a new revision keeps the last findings beside the error", async (t) => {
+  const { sim, client } = await setup(t);
+  sim.helm.install({ namespace: "shop", name: "web", manifest: INGRESS_BETA });
+  const c = checker(client);
+  t.after(() => c.close());
+  await c.start();
+  await c.ready;
+  assert.equal(c.findings().length, 3);
+  sim.faults.failRequests({ status: 500, count: 1, verb: "get", resource: "secrets" });
+  sim.helm.upgrade("shop", "web", { manifest: INGRESS_V1 });
+  await until("the read error", () => c.errors().length > 0);
+  assert.deepEqual(
+    c.errors().map((e) => [e.release, e.revision, e.code]),
+    [["web", 2, "LOOKOUT_KUBE_API"]],
+  );
+  assert.equal(c.findings().length, 3, "revision 1's findings stay");
+  assert.equal(c.releases()[0]?.revision, 1);
+  const summary = await c.reconcile();
+  assert.equal(summary.decoded, 1, "the next full reconcile reads it again");
+  assert.deepEqual(c.findings(), []);
+  assert.deepEqual(c.errors(), []);
+});
+
+void test("reconcile before the first scan waits for it; a signal bounds the wait", async (t) => {
+  const { sim, client } = await setup(t);
+  installBasics(sim);
+  sim.faults.stallLists({ count: 10 });
+  const c = checker(client, { stallTimeoutMs: 60_000 });
+  t.after(() => c.close());
+  await c.start();
+  await assert.rejects(c.reconcile(AbortSignal.timeout(50)), { name: "TimeoutError" });
+  assert.equal(c.status().ready, false);
 });

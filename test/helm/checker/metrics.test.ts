@@ -93,6 +93,8 @@ void test("a fixed finding disappears from /metrics at the next scrape", async (
   assert.ok(findings.some((l) => l.includes('status="removed"') && l.includes('target="v1.22.0"')));
   assert.ok(!/revision|computed|time/.test(findings.join("\n")), "no volatile labels");
   assert.match(text, /kube_lookout_helm_releases(_ratio)?\{[^}]*\} 2/);
+  const withFindings = series(text, "kube_lookout_helm_releases_with_findings");
+  assert.ok(withFindings.some((l) => l.includes('status="removed"') && l.endsWith(" 2")), text);
 
   sim.helm.upgrade("shop", "web", { manifest: V1_INGRESS });
   while (c.findings().some((f) => f.release === "web")) {
@@ -114,6 +116,7 @@ void test("a fixed finding disappears from /metrics at the next scrape", async (
   }
   text = await server.scrape();
   assert.deepEqual(series(text, "kube_lookout_helm_findings"), []);
+  assert.deepEqual(series(text, "kube_lookout_helm_releases_with_findings"), []);
 });
 
 void test("why a producer: the SDK keeps exporting attribute sets an observable gauge stopped observing", async (t) => {
