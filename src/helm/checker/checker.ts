@@ -25,10 +25,11 @@ import {
   type HelmCheckerOptions,
   type ResolvedCheckerOptions,
 } from "./options.ts";
+import { fetchOptionsOf } from "./payload-fetch.ts";
 import { readAndScan, type PipelineContext } from "./scan-pipeline.ts";
 import { untilAborted } from "./abortable.ts";
 import { PeriodicJob } from "./periodic.ts";
-import { prefetchPayloads, type Prefetched } from "./prefetch.ts";
+import { prefetchPayloads, takePrefetched, type Prefetched } from "./prefetch.ts";
 import { ClusterTargets } from "./cluster-targets.ts";
 import {
   codeOf,
@@ -41,7 +42,8 @@ import {
 import { ReleaseBook, type FindingsChange } from "./release-book.ts";
 import type { CheckerError, HelmCheckerStatus, ScanSummary } from "./status.ts";
 import { forbiddenKey, planScan } from "./scan-plan.ts";
-import { releaseKey, type RevisionRef } from "./storage-object.ts";
+import { ScanQueue } from "./scan-queue.ts";
+import { releaseKey } from "./storage-object.ts";
 
 export type { CheckerError, FindingsChange, HelmCheckerStatus, ReleaseState, ScanSummary };
 
@@ -60,16 +62,16 @@ export class HelmChecker implements AsyncDisposable {
   readonly #entries: ReleaseBook;
   readonly #dirty = new Set<string>();
   readonly #duplicates = new Map<string, number>();
-  #table: DeprecationTable;
+  #table!: DeprecationTable;
   /** The table's apiVersions, sorted: the scan keeps only objects of these. */
-  #apiVersions: readonly string[];
+  #apiVersions!: readonly string[];
   readonly #targets: ClusterTargets;
   #restored = false;
   #ready = false;
   readonly #readyGate = Promise.withResolvers<void>();
   #started: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #scans = new ScanQueue<ScanSummary>();
   #incrementalTimer: NodeJS.Timeout | undefined;
   readonly #fullJob: PeriodicJob;
   readonly #versionJob: PeriodicJob;
@@ -78,19 +80,16 @@ export class HelmChecker implements AsyncDisposable {
   #needsReevaluation = false;
   /** Bumped when the table changes: a scan that started before decodes again afterwards. */
   #tableGeneration = 0;
-  /** The full scan waiting in the queue (joined by every call), and the one running. */
-  #fullQueued: Promise<ScanSummary> | undefined;
-  #fullRunning: Promise<ScanSummary> | undefined;
   #lastError: CheckerError | undefined;
 
   constructor(options: HelmCheckerOptions) {
     this.#o = resolveCheckerOptions(options);
-    this.#table = this.#o.table;
+    this.#setTable(this.#o.table);
     this.#fullJob = new PeriodicJob(this.#o.fullScanIntervalMs, async () => {
       try {
         await this.reconcile();
       } catch (err) {
-        if (!this.#abort.signal.aborted) this.#reportError("full-scan", err);
+        if (!this.#abort.signal.aborted) this.#noteError("full-scan", err, true);
       }
     });
     this.#versionJob = new PeriodicJob(this.#o.versionIntervalMs, async () => {
@@ -102,7 +101,6 @@ export class HelmChecker implements AsyncDisposable {
       }
     });
     this.#targets = new ClusterTargets(this.#o.client, this.#o.targets, this.#o.stallTimeoutMs);
-    this.#apiVersions = [...apiVersionsOf(this.#table)].sort();
     this.#discovery = new HelmDiscovery({
       client: this.#o.client.withMetadataOnly(),
       drivers: this.#o.drivers,
@@ -122,7 +120,7 @@ export class HelmChecker implements AsyncDisposable {
       store: this.#o.store,
       logger: this.#o.logger,
       releaseError: (code) => this.#metrics.releaseError(code),
-      reportError: (where, err) => this.#reportError(where, err),
+      reportError: (where, err) => this.#noteError(where, err, true),
     });
     this.#metrics = new HelmCheckerMetrics(this.#o.meterProvider, () => ({
       entries: this.#entries.values(),
@@ -159,13 +157,12 @@ export class HelmChecker implements AsyncDisposable {
         this.#o.extraRowsFile,
         (change) => {
           this.#useTable(mergeExtraRows(base, change.rows).table);
-          if (change.error !== undefined) this.#reportError("extra-rows", change.error);
+          if (change.error !== undefined) this.#noteError("extra-rows", change.error, true);
         },
         { signal: this.#abort.signal, logger: this.#o.logger },
       );
-      this.#table = mergeExtraRows(base, initial.rows).table;
-      this.#apiVersions = [...apiVersionsOf(this.#table)].sort();
-      if (initial.error !== undefined) this.#reportError("extra-rows", initial.error);
+      this.#setTable(mergeExtraRows(base, initial.rows).table);
+      if (initial.error !== undefined) this.#noteError("extra-rows", initial.error, true);
     }
     this.#discovery.start();
     void this.#pool.warm();
@@ -199,7 +196,7 @@ export class HelmChecker implements AsyncDisposable {
         return;
       } catch (err) {
         if (signal.aborted) return;
-        this.#reportError("first-scan", err);
+        this.#noteError("first-scan", err, true);
       }
       try {
         // oxlint-disable-next-line eslint/no-await-in-loop -- backoff between retries
@@ -222,9 +219,12 @@ export class HelmChecker implements AsyncDisposable {
   #restore(): void {
     const count = this.#entries.restore(this.#keep);
     this.#restored = count > 0;
-    if (this.#o.store !== undefined) {
-      this.#o.logger.info("helm checker: restored stored findings", { releases: count });
-    }
+    if (count > 0) this.#o.logger.info("helm checker: restored stored findings", { count });
+  }
+
+  #setTable(table: DeprecationTable): void {
+    this.#table = table;
+    this.#apiVersions = [...apiVersionsOf(table)].sort();
   }
 
   /** Objects some table row matches: all the checker keeps in memory. */
@@ -239,11 +239,11 @@ export class HelmChecker implements AsyncDisposable {
     try {
       result = await this.#targets.refresh(this.#table.coversUpTo, this.#abort.signal);
     } catch (err) {
-      if (!this.#abort.signal.aborted) this.#reportError("version", err);
+      if (!this.#abort.signal.aborted) this.#noteError("version", err, true);
       throw err;
     }
-    if (result.error !== undefined) this.#reportError("version", result.error);
-    for (const err of this.#targets.uncovered) this.#reportError(`target:${err.target}`, err);
+    if (result.error !== undefined) this.#noteError("version", result.error, true);
+    for (const err of this.#targets.uncovered) this.#noteError(`target:${err.target}`, err, true);
     if (result.changed) this.#needsReevaluation = true;
   }
 
@@ -252,9 +252,8 @@ export class HelmChecker implements AsyncDisposable {
    * (documents that cannot hold one are not even read), so every release is decoded again.
    */
   #useTable(table: DeprecationTable): void {
-    this.#table = table;
+    this.#setTable(table);
     this.#tableGeneration++;
-    this.#apiVersions = [...apiVersionsOf(table)].sort();
     this.#needsReevaluation = true;
     this.#entries.forgetScans();
     // Before the first scan is done, that scan reads the new table itself.
@@ -275,20 +274,16 @@ export class HelmChecker implements AsyncDisposable {
       this.#incrementalTimer = undefined;
       const keys = new Set(this.#dirty);
       this.#dirty.clear();
-      void this.#enqueue(() => this.#scan("incremental", undefined, keys)).catch((err: unknown) => {
-        if (this.#abort.signal.aborted) return;
-        // Checked again with the next change or the next full reconcile.
-        for (const key of keys) this.#dirty.add(key);
-        this.#reportError("incremental", err);
-      });
+      void this.#scans
+        .enqueue(() => this.#scan("incremental", undefined, keys))
+        .catch((err: unknown) => {
+          if (this.#abort.signal.aborted) return;
+          // Checked again with the next change or the next full reconcile.
+          for (const key of keys) this.#dirty.add(key);
+          this.#noteError("incremental", err, true);
+        });
     }, this.#o.incrementalDelayMs);
     this.#incrementalTimer.unref();
-  }
-
-  #enqueue<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(job, job);
-    this.#queue = run.catch(() => undefined);
-    return run;
   }
 
   /**
@@ -319,19 +314,7 @@ export class HelmChecker implements AsyncDisposable {
    */
   #reconcile(prefetched: Prefetched | undefined, fresh: boolean): Promise<ScanSummary> {
     if (this.#closed !== undefined) return Promise.reject(new HelmCheckerClosedError());
-    if (this.#fullQueued !== undefined) return this.#fullQueued;
-    if (!fresh && this.#fullRunning !== undefined) return this.#fullRunning;
-    const queued = this.#enqueue(async () => {
-      this.#fullQueued = undefined;
-      this.#fullRunning = queued;
-      try {
-        return await this.#scan("full", prefetched);
-      } finally {
-        if (this.#fullRunning === queued) this.#fullRunning = undefined;
-      }
-    });
-    this.#fullQueued = queued;
-    return queued;
+    return this.#scans.full(() => this.#scan("full", prefetched), fresh);
   }
 
   async #scan(
@@ -372,25 +355,14 @@ export class HelmChecker implements AsyncDisposable {
     if (reevaluate || this.#restored) {
       for (const entry of plan.unchanged) change.replace.push(this.#evaluate(entry, now));
     }
-    let unchanged = plan.unchanged.length;
-    const wants = plan.wants;
-    let decoded = 0;
-    if (prefetched !== undefined && prefetched.size > 0) {
-      const hits: Entry[] = [];
-      const rest: RevisionRef[] = [];
-      for (const want of wants) {
-        const p = prefetched.get(want.uid);
-        if (p === undefined || p.resourceVersion !== want.resourceVersion) rest.push(want);
-        else hits.push(this.#evaluate(entryFromScan(want, p.result, now), now));
-      }
-      decoded += hits.length;
-      wants.length = 0;
-      wants.push(...rest);
-      this.#commit({ upsert: hits, replace: [], remove: [] }, now);
+    const { hits, rest } = takePrefetched(plan.wants, prefetched);
+    if (hits.length > 0) {
+      const upsert = hits.map((h) => this.#evaluate(entryFromScan(h.ref, h.result, now), now));
+      this.#commit({ upsert, replace: [], remove: [] }, now);
     }
-    const read = await readAndScan(wants, this.#pipeline(now, signal), signal);
-    decoded += read.decoded;
-    unchanged += read.unchanged;
+    const read = await readAndScan(rest, this.#pipeline(now, signal), signal);
+    const decoded = hits.length + read.decoded;
+    const unchanged = plan.unchanged.length + read.unchanged;
     change.upsert.push(...read.failed);
     if (signal.aborted) throw new HelmCheckerClosedError();
     this.#commit(change, now);
@@ -419,15 +391,7 @@ export class HelmChecker implements AsyncDisposable {
     return {
       client: this.#o.client,
       pool: this.#pool,
-      fetch: {
-        bulkThreshold: this.#o.bulkThreshold,
-        pageSize: this.#o.pageSize,
-        statuses: [...this.#o.statuses],
-        concurrency: this.#o.fetchConcurrency,
-        stallTimeoutMs: this.#o.stallTimeoutMs,
-        namespaced: this.#o.namespaces !== undefined,
-        signal,
-      },
+      fetch: fetchOptionsOf(this.#o, signal),
       maxInFlight: Math.max(2, this.#o.maxThreads * 2),
       apiVersions: this.#apiVersions,
       now,
@@ -452,12 +416,10 @@ export class HelmChecker implements AsyncDisposable {
     for (const e of change.remove) this.#duplicates.delete(releaseKey(e.namespace, e.release));
   }
 
-  #noteError(where: string, err: unknown): void {
+  /** Records the checker's last error; `report` also counts and logs it. */
+  #noteError(where: string, err: unknown, report = false): void {
     this.#lastError = { where, code: codeOf(err), message: messageOf(err), at: this.#o.now() };
-  }
-
-  #reportError(where: string, err: unknown): void {
-    this.#noteError(where, err);
+    if (!report) return;
     this.#metrics.checkerError(codeOf(err));
     this.#o.logger.warn("helm checker: error", { where, error: err });
   }
@@ -485,10 +447,7 @@ export class HelmChecker implements AsyncDisposable {
     return this.#entries.releases();
   }
 
-  /**
-   * How far the checking is: releases with a checked state, and releases known from discovery
-   * (counting them walks the discovery caches: for progress displays, not hot paths).
-   */
+  /** Releases checked, and releases known to discovery (walks its caches: for progress lines). */
   progress(): { readonly checked: number; readonly known: number } {
     return { checked: this.#entries.size, known: this.#discovery.releaseKeys().size };
   }
@@ -526,7 +485,7 @@ export class HelmChecker implements AsyncDisposable {
       this.#fullJob.stop();
       this.#versionJob.stop();
       await this.#discovery.close();
-      await this.#queue;
+      await this.#scans.idle();
       if (this.#ownPool) await this.#pool.close();
       this.#metrics.close();
     })();

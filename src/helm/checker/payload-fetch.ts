@@ -14,6 +14,7 @@ import type {
 } from "../../kube/index.ts";
 import { KubeApiError, KubeBadResponseError, resourcePath } from "../../kube/index.ts";
 import { statusSelector } from "./discovery.ts";
+import type { ResolvedCheckerOptions } from "./options.ts";
 import type { RevisionRef, StorageDriver } from "./storage-object.ts";
 
 /** What the checker needs from an API client; `KubeClient` is one. */
@@ -67,6 +68,19 @@ export interface FetchOptions {
   /** Namespaced mode: list per namespace instead of across all. */
   readonly namespaced: boolean;
   readonly signal: AbortSignal;
+}
+
+/** The fetch options of a checker's resolved options. */
+export function fetchOptionsOf(o: ResolvedCheckerOptions, signal: AbortSignal): FetchOptions {
+  return {
+    bulkThreshold: o.bulkThreshold,
+    pageSize: o.pageSize,
+    statuses: [...o.statuses],
+    concurrency: o.fetchConcurrency,
+    stallTimeoutMs: o.stallTimeoutMs,
+    namespaced: o.namespaces !== undefined,
+    signal,
+  };
 }
 
 const RESOURCES: Readonly<Record<StorageDriver, ResourceId>> = {

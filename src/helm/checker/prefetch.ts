@@ -5,7 +5,7 @@
 import type { ScanPool, ScanResult } from "../decode/index.ts";
 import type { ResolvedCheckerOptions } from "./options.ts";
 import { listPayloadPages, type ListedPayload } from "./payload-fetch.ts";
-import type { StorageDriver } from "./storage-object.ts";
+import type { RevisionRef, StorageDriver } from "./storage-object.ts";
 
 /** Scan results of payloads read before discovery settled, by storage object uid. */
 export type Prefetched = Map<
@@ -64,4 +64,23 @@ export async function prefetchPayloads(
   }
   await Promise.all(inFlight);
   return out;
+}
+
+/**
+ * Splits `wants` into the revisions whose prefetched scan is still theirs (same storage object
+ * uid and resourceVersion) and the rest, which must be read.
+ */
+export function takePrefetched(
+  wants: readonly RevisionRef[],
+  prefetched: Prefetched | undefined,
+): { hits: { ref: RevisionRef; result: ScanResult }[]; rest: RevisionRef[] } {
+  if (prefetched === undefined || prefetched.size === 0) return { hits: [], rest: [...wants] };
+  const hits: { ref: RevisionRef; result: ScanResult }[] = [];
+  const rest: RevisionRef[] = [];
+  for (const ref of wants) {
+    const p = prefetched.get(ref.uid);
+    if (p === undefined || p.resourceVersion !== ref.resourceVersion) rest.push(ref);
+    else hits.push({ ref, result: p.result });
+  }
+  return { hits, rest };
 }

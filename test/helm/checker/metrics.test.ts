@@ -94,7 +94,10 @@ void test("a fixed finding disappears from /metrics at the next scrape", async (
   assert.ok(!/revision|computed|time/.test(findings.join("\n")), "no volatile labels");
   assert.match(text, /kube_lookout_helm_releases(_ratio)?\{[^}]*\} 2/);
   const withFindings = series(text, "kube_lookout_helm_releases_with_findings");
-  assert.ok(withFindings.some((l) => l.includes('status="removed"') && l.endsWith(" 2")), text);
+  assert.ok(
+    withFindings.some((l) => l.includes('status="removed"') && l.endsWith(" 2")),
+    text,
+  );
 
   sim.helm.upgrade("shop", "web", { manifest: V1_INGRESS });
   while (c.findings().some((f) => f.release === "web")) {
