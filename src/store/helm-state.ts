@@ -17,9 +17,17 @@ import {
   type ReleaseRow,
 } from "./helm-sql.ts";
 import type { HelmStateChange, ReleaseFindings, StoredRelease } from "./helm-types.ts";
+import type { KeyValueStore } from "./kv.ts";
 
 /** Reads and changes the Helm checker's stored state. */
 export interface HelmStateRepository {
+  /**
+   * A small setting of the checker's (kept in the `kv` table under `helm.<key>`), e.g. which
+   * apiVersions its stored scans kept. Undefined when unset.
+   */
+  getMeta(key: string): string | undefined;
+  /** Sets a setting of the checker's; see {@link getMeta}. */
+  setMeta(key: string, value: string): void;
   /** How many releases are stored. */
   releaseCount(): number;
   /**
@@ -59,9 +67,12 @@ export class SqliteHelmState implements HelmStateRepository {
   readonly #putFindings: Statement<Bind>;
   readonly #apply: Transaction<(change: HelmStateChange) => void>;
 
-  constructor(handle: StoreHandle, logger: Logger) {
+  readonly #kv: KeyValueStore;
+
+  constructor(handle: StoreHandle, logger: Logger, kv: KeyValueStore) {
     this.#handle = handle;
     this.#logger = logger;
+    this.#kv = kv;
     const db = handle.db;
     this.#count = db.prepare<[], number>(SQL.count).pluck();
     this.#releases = db.prepare<[], ReleaseRow>(SQL.releases);
@@ -71,6 +82,14 @@ export class SqliteHelmState implements HelmStateRepository {
     this.#insertRelease = db.prepare<Bind>(SQL.insertRelease);
     this.#putFindings = db.prepare<Bind>(SQL.putFindings);
     this.#apply = db.transaction((change: HelmStateChange) => this.#applyInTransaction(change));
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.#kv.get(`helm.${key}`);
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#kv.set(`helm.${key}`, value);
   }
 
   releaseCount(): number {

@@ -57,7 +57,7 @@ export class SqliteLookoutStore implements LookoutStore {
     this.#logger = fields.logger;
     this.#handle = new StoreHandle(db);
     this.kv = new SqliteKeyValueStore(this.#handle);
-    this.helm = new SqliteHelmState(this.#handle, fields.logger);
+    this.helm = new SqliteHelmState(this.#handle, fields.logger, this.kv);
   }
 
   get schemaVersion(): number {

@@ -150,7 +150,6 @@ export class HelmChecker implements AsyncDisposable {
   }
 
   async #start(): Promise<void> {
-    this.#restore();
     if (this.#o.extraRowsFile !== undefined) {
       const base = this.#o.table;
       const initial = await watchExtraRows(
@@ -164,6 +163,7 @@ export class HelmChecker implements AsyncDisposable {
       this.#setTable(mergeExtraRows(base, initial.rows).table);
       if (initial.error !== undefined) this.#noteError("extra-rows", initial.error, true);
     }
+    this.#restore();
     this.#discovery.start();
     void this.#pool.warm();
     void this.#firstScan();
@@ -217,7 +217,7 @@ export class HelmChecker implements AsyncDisposable {
 
   /** Loads stored scans and findings (so they are served before the first scan finishes). */
   #restore(): void {
-    const count = this.#entries.restore(this.#keep);
+    const count = this.#entries.restore(this.#keep, this.#apiVersions);
     this.#restored = count > 0;
     if (count > 0) this.#o.logger.info("helm checker: restored stored findings", { count });
   }
@@ -368,6 +368,7 @@ export class HelmChecker implements AsyncDisposable {
     this.#commit(change, now);
     // The table changed while this scan ran: what it committed was read with the old one.
     if (this.#tableGeneration !== generation) this.#entries.forgetScans();
+    else if (mode === "full") this.#entries.rememberFilter(this.#apiVersions);
     if (mode === "full") {
       this.#restored = false;
       this.#lastFullScanAt = now;

@@ -16,6 +16,9 @@ import {
 import type { HelmStateStore } from "./state-store.ts";
 import { releaseKey } from "./storage-object.ts";
 
+/** The store setting that says which apiVersions the stored scans kept. */
+const SCAN_FILTER = "scanFilter";
+
 /** A change of one release's findings, for the events issue to publish. */
 export interface FindingsChange {
   readonly namespace: string;
@@ -78,8 +81,12 @@ export class ReleaseBook {
     }
   }
 
-  /** Loads the stored scans and findings; returns how many releases. */
-  restore(keep: KeepObjects): number {
+  /**
+   * Loads the stored scans and findings; returns how many releases. Stored scans kept only the
+   * objects of the apiVersions the table had then: when `apiVersions` differ (extra rows edited
+   * while stopped), every release is marked to be decoded again (its findings still served).
+   */
+  restore(keep: KeepObjects, apiVersions: readonly string[]): number {
     const store = this.#sinks.store;
     if (store === undefined) return 0;
     const findings = new Map<string, { findings: readonly HelmFinding[]; at: number }>();
@@ -94,7 +101,17 @@ export class ReleaseBook {
         entryFromStored(r, stored?.findings ?? [], stored?.at ?? r.scannedAt, keep),
       );
     }
+    if (store.getMeta?.(SCAN_FILTER) !== apiVersions.join(" ")) this.forgetScans();
     return this.#entries.size;
+  }
+
+  /** Records that every stored scan kept the objects of `apiVersions` (after a full scan). */
+  rememberFilter(apiVersions: readonly string[]): void {
+    try {
+      this.#sinks.store?.setMeta?.(SCAN_FILTER, apiVersions.join(" "));
+    } catch (err) {
+      this.#sinks.reportError("store", err);
+    }
   }
 
   /**

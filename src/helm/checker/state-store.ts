@@ -14,4 +14,8 @@ export interface HelmStateStore {
   loadFindings(): ReleaseFindings[];
   /** Applies one change atomically. */
   apply(change: HelmStateChange): void;
+  /** A small setting of the checker's, if the store keeps them (undefined when unset). */
+  getMeta?(key: string): string | undefined;
+  /** Sets a small setting of the checker's. */
+  setMeta?(key: string, value: string): void;
 }

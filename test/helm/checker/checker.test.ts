@@ -408,3 +408,30 @@ void test("reconcile before the first scan waits for it; a signal bounds the wai
   await assert.rejects(c.reconcile(AbortSignal.timeout(50)), { name: "TimeoutError" });
   assert.equal(c.status().ready, false);
 });
+
+void test("extra rows edited while stopped: the restart decodes again and finds the new row's APIs", async (t) => {
+  const { sim, client } = await setup(t);
+  sim.helm.install({ namespace: "shop", name: "gadgets", manifest: GADGET + "---\n" + INGRESS_V1 });
+  const dir = await mkdtemp(join(tmpdir(), "kl-rows-restart-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const rows = join(dir, "rows.yaml");
+  const path = join(dir, "state.db");
+  await writeFile(rows, "[]\n");
+  const run = async (): Promise<{ decoded: number; findings: number }> => {
+    const store = openStore({ path });
+    const c = checker(client, { store: store.helm, extraRowsFile: rows });
+    try {
+      await c.start();
+      await c.ready;
+      return { decoded: c.status().lastScan?.decoded ?? -1, findings: c.findings().length };
+    } finally {
+      await c.close();
+      store.close();
+    }
+  };
+  assert.deepEqual(await run(), { decoded: 1, findings: 0 });
+  assert.deepEqual(await run(), { decoded: 0, findings: 0 }, "same rows: nothing decoded");
+  await writeFile(rows, GADGET_ROW);
+  assert.deepEqual(await run(), { decoded: 1, findings: 3 }, "new rows: decoded again");
+  assert.deepEqual(await run(), { decoded: 0, findings: 3 });
+});
