@@ -2,9 +2,10 @@
  * Scanning a rendered manifest into the objects it holds: documents split on `---` lines, each
  * read by the fast path when it is certain and by the `yaml` package otherwise.
  */
-import { isMap, isNode, type Document } from "yaml";
+import type { Document } from "yaml";
 import type { HelmBadYamlError, ManifestSource } from "./errors.ts";
 import { fastReadDocument } from "./fast-scan.ts";
+import { yamlLib } from "./yaml-lib.ts";
 import { makeObject, type ScannedObject } from "./scanned-object.ts";
 import { needsWholeParse, splitDocuments, templateOf } from "./split-documents.ts";
 import { yamlScan, type ScanOutput } from "./yaml-scan.ts";
@@ -86,6 +87,7 @@ const SOURCE_COMMENT = /^ ?Source: (.*?)[ \t]*$/m;
  */
 export function templateFromComment(doc: Document.Parsed): string | undefined {
   const contents = doc.contents;
+  const { isMap, isNode } = yamlLib();
   const key: unknown = isMap(contents) ? contents.items[0]?.key : undefined;
   const firstKey = isNode(key) ? key : undefined;
   const comment = [doc.commentBefore, contents?.commentBefore, firstKey?.commentBefore]

@@ -3,7 +3,8 @@
  * keys), for whatever the fast path cannot read with certainty. Also expands `kind: List` (and
  * every `*List` kind that has an `items` array) into its items.
  */
-import { parseAllDocuments, type Document } from "yaml";
+import type { Document } from "yaml";
+import { yamlLib } from "./yaml-lib.ts";
 import { HelmBadYamlError } from "./errors.ts";
 import { makeObject, type DocumentOrigin, type ScannedObject } from "./scanned-object.ts";
 
@@ -111,7 +112,7 @@ export function yamlScan(
   templateOf: (doc: Document.Parsed, index: number) => string | undefined,
   out: ScanOutput,
 ): void {
-  const docs = parseAllDocuments(text);
+  const docs = yamlLib().parseAllDocuments(text);
   if (!Array.isArray(docs)) return;
   for (const [i, doc] of docs.entries()) {
     const index = firstIndex + i;
