@@ -109,11 +109,7 @@ export async function checkCluster(
       code: "LOOKOUT_HELM_FORBIDDEN",
       message: `${f.resource} cannot be read${f.namespace === "" ? " at the cluster scope" : ""}: ${f.message}`,
     }));
-    if (
-      namespaces.length > 0
-        ? forbidden.length === namespaces.length * (drivers === "both" ? 2 : 1)
-        : forbidden.length === (drivers === "both" ? 2 : 1)
-    ) {
+    if (status.unreadable) {
       io.stderr(
         `kube-lookout ${NAME}: nothing could be read:\n${forbidden.map((e) => `  ${e.message}\n`).join("")}`,
       );

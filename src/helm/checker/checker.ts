@@ -4,6 +4,7 @@
  * target, persists them, keeps them fresh with incremental checks and periodic full reconciles.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import type { MetricProducer } from "@opentelemetry/sdk-metrics";
 import { ScanPool, type ScannedObject } from "../decode/index.ts";
 import {
   formatKubeVersion,
@@ -81,6 +82,8 @@ export class HelmChecker implements AsyncDisposable {
   /** Bumped when the table changes: a scan that started before decodes again afterwards. */
   #tableGeneration = 0;
   #lastError: CheckerError | undefined;
+  /** The metric producer of the findings gauges, for the reader (see `HelmCheckerMetrics`). */
+  readonly metricProducer: MetricProducer;
 
   constructor(options: HelmCheckerOptions) {
     this.#o = resolveCheckerOptions(options);
@@ -127,6 +130,7 @@ export class HelmChecker implements AsyncDisposable {
       duplicates: this.#duplicates.size,
       lastFullScanAt: this.#lastFullScanAt,
     }));
+    this.metricProducer = this.#metrics.producer;
   }
 
   /**
@@ -465,14 +469,10 @@ export class HelmChecker implements AsyncDisposable {
       lastFullScanAt: this.#lastFullScanAt,
       lastScan: this.#lastScan,
       forbidden: this.#discovery.forbidden(),
+      unreadable: this.#discovery.nothingReadable(),
       releases: this.#entries.size,
       lastError: this.#lastError,
     };
-  }
-
-  /** The metric producer of the findings gauge (see `HelmCheckerMetrics`). */
-  get metricProducer() {
-    return this.#metrics.producer;
   }
 
   /**

@@ -4,19 +4,16 @@
  * release. A scope the sidecar may not read (403) is recorded and reported; the others work.
  */
 import { Informer, type InformerMetrics, type InformerOptions } from "../../informer/index.ts";
-import {
-  KubeApiError,
-  type ListWatchClient,
-  type RawObject,
-  type ResourceId,
-} from "../../kube/index.ts";
+import { KubeApiError, type ListWatchClient, type RawObject } from "../../kube/index.ts";
 import type { Logger } from "../../logging/index.ts";
-import { releaseKey, revisionOf, type RevisionRef, type StorageDriver } from "./storage-object.ts";
+import {
+  STORAGE_RESOURCES,
+  releaseKey,
+  revisionOf,
+  type RevisionRef,
+  type StorageDriver,
+} from "./storage-object.ts";
 
-const RESOURCES: Readonly<Record<StorageDriver, ResourceId>> = {
-  secret: { group: "", version: "v1", resource: "secrets" },
-  configmap: { group: "", version: "v1", resource: "configmaps" },
-};
 const RELEASE_INDEX = "helm-release";
 
 /** A scope (driver × namespace) that answered 403. */
@@ -109,7 +106,7 @@ export class HelmDiscovery {
         const informer = new Informer({
           ...options.informerOptions,
           client: options.client,
-          resource: RESOURCES[driver],
+          resource: STORAGE_RESOURCES[driver],
           ...(namespace === "" ? {} : { namespace }),
           labelSelector: statusSelector(options.statuses),
           pageSize: options.pageSize,
@@ -146,7 +143,7 @@ export class HelmDiscovery {
       }
     } else if (isForbidden(error) && scope.forbidden === undefined) {
       scope.forbidden = {
-        resource: scope.driver === "secret" ? "secrets" : "configmaps",
+        resource: STORAGE_RESOURCES[scope.driver].resource,
         namespace: scope.namespace,
         message: error.message,
         since: this.#o.now(),
@@ -161,7 +158,10 @@ export class HelmDiscovery {
   }
 
   #describe(scope: Scope): Record<string, string> {
-    return { resource: RESOURCES[scope.driver].resource, namespace: scope.namespace || "*" };
+    return {
+      resource: STORAGE_RESOURCES[scope.driver].resource,
+      namespace: scope.namespace || "*",
+    };
   }
 
   #isSettled(): boolean {
@@ -230,7 +230,7 @@ export class HelmDiscovery {
     return this.#scopes.flatMap((s) => (s.forbidden === undefined ? [] : [s.forbidden]));
   }
 
-  /** True when every scope is forbidden or the namespace list is empty (nothing readable). */
+  /** True when every scope answers 403: nothing can be read. */
   nothingReadable(): boolean {
     return this.#scopes.every((s) => s.forbidden !== undefined);
   }

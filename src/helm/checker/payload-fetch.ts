@@ -15,7 +15,7 @@ import type {
 import { KubeApiError, KubeBadResponseError, resourcePath } from "../../kube/index.ts";
 import { statusSelector } from "./discovery.ts";
 import type { ResolvedCheckerOptions } from "./options.ts";
-import type { RevisionRef, StorageDriver } from "./storage-object.ts";
+import { STORAGE_RESOURCES, type RevisionRef, type StorageDriver } from "./storage-object.ts";
 
 /** What the checker needs from an API client; `KubeClient` is one. */
 export interface HelmApiClient {
@@ -83,11 +83,6 @@ export function fetchOptionsOf(o: ResolvedCheckerOptions, signal: AbortSignal): 
   };
 }
 
-const RESOURCES: Readonly<Record<StorageDriver, ResourceId>> = {
-  secret: { group: "", version: "v1", resource: "secrets" },
-  configmap: { group: "", version: "v1", resource: "configmaps" },
-};
-
 /** The `release` value of a Secret or ConfigMap, or undefined when it has none. */
 export function releaseValue(obj: KubeObject | object): string | undefined {
   const data: unknown = "data" in obj ? obj.data : undefined;
@@ -134,7 +129,7 @@ export async function* fetchPayloads(
     const settled = await Promise.allSettled(
       slice.map((ref) =>
         client.get(
-          RESOURCES[ref.driver],
+          STORAGE_RESOURCES[ref.driver],
           ref.namespace,
           ref.name,
           { stallTimeoutMs: options.stallTimeoutMs },
@@ -244,7 +239,7 @@ export async function* listPayloadPages(
   options: ListPagesOptions,
 ): AsyncGenerator<ListedPayload[], void, undefined> {
   const labelSelector = statusSelector(options.statuses);
-  const base = resourcePath(RESOURCES[driver], namespace === "" ? undefined : namespace);
+  const base = resourcePath(STORAGE_RESOURCES[driver], namespace === "" ? undefined : namespace);
   let token: string | undefined;
   do {
     const query = new URLSearchParams({ labelSelector, limit: String(options.pageSize) });

@@ -3,7 +3,7 @@
  * state already matches it (nothing to read), needs reading, or is gone.
  */
 import type { Entry } from "./release-entry.ts";
-import { pickRevision, type RevisionRef } from "./storage-object.ts";
+import { STORAGE_RESOURCES, pickRevision, type RevisionRef } from "./storage-object.ts";
 
 /** What a scan must do. */
 export interface ScanPlan {
@@ -36,7 +36,7 @@ export function forbiddenKey(resource: "secrets" | "configmaps", namespace: stri
 }
 
 function isForbidden(entry: Entry, forbidden: ReadonlySet<string>): boolean {
-  const resource = entry.driver === "secret" ? "secrets" : "configmaps";
+  const resource = STORAGE_RESOURCES[entry.driver].resource;
   return (
     forbidden.has(forbiddenKey(resource, entry.namespace)) ||
     forbidden.has(forbiddenKey(resource, ""))

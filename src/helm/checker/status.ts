@@ -27,6 +27,8 @@ export interface HelmCheckerStatus {
   readonly lastFullScanAt: number | undefined;
   readonly lastScan: ScanSummary | undefined;
   readonly forbidden: readonly ForbiddenScope[];
+  /** Every scope answers 403: nothing can be read. */
+  readonly unreadable: boolean;
   readonly releases: number;
   /** The checker's (or discovery's) last error, if any: where, code, message, when. */
   readonly lastError: CheckerError | undefined;

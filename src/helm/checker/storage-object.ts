@@ -3,10 +3,18 @@
  * metadata alone: release name, revision and status from the labels Helm writes, with the
  * object name `sh.helm.release.v1.<release>.v<revision>` as the fallback.
  */
-import type { RawObject } from "../../kube/index.ts";
+import type { RawObject, ResourceId } from "../../kube/index.ts";
 
 /** Helm's storage drivers that kube-lookout reads. */
 export type StorageDriver = "secret" | "configmap";
+
+/** The resource each driver stores releases in. */
+export const STORAGE_RESOURCES: Readonly<
+  Record<StorageDriver, ResourceId & { readonly resource: "secrets" | "configmaps" }>
+> = {
+  secret: { group: "", version: "v1", resource: "secrets" },
+  configmap: { group: "", version: "v1", resource: "configmaps" },
+};
 
 /** One release revision as its storage object's metadata describes it. */
 export interface RevisionRef {
