@@ -3,7 +3,6 @@
  * only the newest checked revision of each (in the worker pool), computes findings at every
  * target, persists them, keeps them fresh with incremental checks and periodic full reconciles.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import type { MetricProducer } from "@opentelemetry/sdk-metrics";
 import { ScanPool, type ScannedObject } from "../decode/index.ts";
 import {
@@ -30,7 +29,8 @@ import { fetchOptionsOf } from "./payload-fetch.ts";
 import { readAndScan, type PipelineContext } from "./scan-pipeline.ts";
 import { untilAborted } from "./abortable.ts";
 import { PeriodicJob } from "./periodic.ts";
-import { prefetchPayloads, takePrefetched, type Prefetched } from "./prefetch.ts";
+import { prefetchPayloads } from "./prefetch.ts";
+import { runFirstScan } from "./first-scan.ts";
 import { ClusterTargets } from "./cluster-targets.ts";
 import {
   codeOf,
@@ -173,42 +173,42 @@ export class HelmChecker implements AsyncDisposable {
     void this.#firstScan();
   }
 
-  /** The first complete scan, retried with backoff (1 s doubling to 30 s) until it succeeds. */
+  /** The first complete scan (see {@link runFirstScan}), then the periodic jobs. */
   async #firstScan(): Promise<void> {
-    const signal = this.#abort.signal;
-    let prefetch =
-      this.#entries.size === 0
-        ? prefetchPayloads(this.#o, this.#pool, this.#apiVersions, signal)
-        : undefined;
-    for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
-      try {
-        // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
-        await this.#refreshVersion();
-        // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
-        await this.#discovery.settled(signal);
-        // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
-        const prefetched = prefetch === undefined ? undefined : await prefetch;
-        prefetch = undefined;
-        // oxlint-disable-next-line eslint/no-await-in-loop -- retries are sequential
-        await this.#reconcile(prefetched, false);
-        this.#ready = true;
-        this.#readyGate.resolve();
-        // Changes that arrived while the first scan ran.
-        this.#scheduleIncremental();
-        this.#fullJob.schedule();
-        this.#versionJob.schedule();
-        return;
-      } catch (err) {
-        if (signal.aborted) return;
-        this.#noteError("first-scan", err, true);
-      }
-      try {
-        // oxlint-disable-next-line eslint/no-await-in-loop -- backoff between retries
-        await sleep(delay, undefined, { signal, ref: false });
-      } catch {
-        return;
-      }
-    }
+    const generation = this.#tableGeneration;
+    const done = await runFirstScan(
+      {
+        cold: this.#entries.size === 0,
+        prefetch: (sink) =>
+          prefetchPayloads(this.#o, this.#pool, this.#apiVersions, sink, this.#abort.signal),
+        refreshVersion: () => this.#refreshVersion(),
+        targetsKnown: () => {
+          // Nothing was evaluated yet at a cold start: all that is committed from now on is.
+          if (this.#entries.size === 0) this.#needsReevaluation = false;
+        },
+        settled: (signal) => this.#discovery.settled(signal),
+        commitPrefetched: (scanned, committed) => {
+          // Scanned with a table that has since changed: the first scan reads it again.
+          if (this.#tableGeneration !== generation) return;
+          const now = this.#o.now();
+          const upsert = scanned.map(({ ref, result }) => {
+            committed.add(ref.uid);
+            return this.#evaluate(entryFromScan(ref, result, now), now);
+          });
+          this.#commit({ upsert, replace: [], remove: [] }, now);
+        },
+        reconcile: (prefetched) => this.#reconcile(prefetched, false),
+        failed: (err) => this.#noteError("first-scan", err, true),
+      },
+      this.#abort.signal,
+    );
+    if (!done) return;
+    this.#ready = true;
+    this.#readyGate.resolve();
+    // Changes that arrived while the first scan ran.
+    this.#scheduleIncremental();
+    this.#fullJob.schedule();
+    this.#versionJob.schedule();
   }
 
   /**
@@ -316,14 +316,14 @@ export class HelmChecker implements AsyncDisposable {
    * Queues a full scan, or joins one: the queued one always; the running one unless `fresh`
    * (a table or target change must be seen by a scan that starts after it).
    */
-  #reconcile(prefetched: Prefetched | undefined, fresh: boolean): Promise<ScanSummary> {
+  #reconcile(prefetched: ReadonlySet<string> | undefined, fresh: boolean): Promise<ScanSummary> {
     if (this.#closed !== undefined) return Promise.reject(new HelmCheckerClosedError());
     return this.#scans.full(() => this.#scan("full", prefetched), fresh);
   }
 
   async #scan(
     mode: "full" | "incremental",
-    prefetched?: Prefetched,
+    prefetched?: ReadonlySet<string>,
     dirty?: Set<string>,
   ): Promise<ScanSummary> {
     const signal = this.#abort.signal;
@@ -359,14 +359,14 @@ export class HelmChecker implements AsyncDisposable {
     if (reevaluate || this.#restored) {
       for (const entry of plan.unchanged) change.replace.push(this.#evaluate(entry, now));
     }
-    const { hits, rest } = takePrefetched(plan.wants, prefetched);
-    if (hits.length > 0) {
-      const upsert = hits.map((h) => this.#evaluate(entryFromScan(h.ref, h.result, now), now));
-      this.#commit({ upsert, replace: [], remove: [] }, now);
-    }
-    const read = await readAndScan(rest, this.#pipeline(now, signal), signal);
-    const decoded = hits.length + read.decoded;
-    const unchanged = plan.unchanged.length + read.unchanged;
+    const read = await readAndScan(plan.wants, this.#pipeline(now, signal), signal);
+    // Releases the cold-start prefetch decoded count as decoded by this scan.
+    const fromPrefetch =
+      prefetched === undefined
+        ? 0
+        : plan.unchanged.filter((e) => prefetched.has(e.storageUid)).length;
+    const decoded = fromPrefetch + read.decoded;
+    const unchanged = plan.unchanged.length - fromPrefetch + read.unchanged;
     change.upsert.push(...read.failed);
     if (signal.aborted) throw new HelmCheckerClosedError();
     this.#commit(change, now);

@@ -15,7 +15,12 @@ import type {
 import { KubeApiError, KubeBadResponseError, resourcePath } from "../../kube/index.ts";
 import { statusSelector } from "./discovery.ts";
 import type { ResolvedCheckerOptions } from "./options.ts";
-import { STORAGE_RESOURCES, type RevisionRef, type StorageDriver } from "./storage-object.ts";
+import {
+  STORAGE_RESOURCES,
+  revisionOf,
+  type RevisionRef,
+  type StorageDriver,
+} from "./storage-object.ts";
 
 /** What the checker needs from an API client; `KubeClient` is one. */
 export interface HelmApiClient {
@@ -177,15 +182,25 @@ export class MissingPayloadError extends Error {
   }
 }
 
-/** One item of a payload LIST page, as far as the checker reads it. */
-interface ListedObject {
+/**
+ * One object of a payload LIST page: identity, the revision its metadata describes (undefined
+ * when it is not a Helm 3 release record), and its `release` value (undefined if none).
+ */
+export interface ListedPayload {
   readonly uid: string;
   readonly resourceVersion: string;
+  readonly ref: RevisionRef | undefined;
   readonly value: string | undefined;
 }
 
-/** Reads a LIST page parsed by JSON.parse; throws a `LOOKOUT_KUBE_BAD_RESPONSE` error otherwise. */
-function readPage(body: unknown): { items: ListedObject[]; continue: string | undefined } {
+/**
+ * Reads a LIST page parsed by JSON.parse; throws a `LOOKOUT_KUBE_BAD_RESPONSE` error when it is
+ * not a List. Items without a uid are skipped.
+ */
+function readPage(
+  body: unknown,
+  driver: StorageDriver,
+): { items: ListedPayload[]; continue: string | undefined } {
   if (
     typeof body !== "object" ||
     body === null ||
@@ -195,24 +210,44 @@ function readPage(body: unknown): { items: ListedObject[]; continue: string | un
     throw new KubeBadResponseError("a LIST of Helm storage objects without items");
   }
   const meta: unknown = "metadata" in body ? body.metadata : undefined;
-  const next =
-    typeof meta === "object" &&
-    meta !== null &&
-    "continue" in meta &&
-    typeof meta.continue === "string" &&
-    meta.continue !== ""
-      ? meta.continue
-      : undefined;
-  const items: ListedObject[] = [];
+  const next = stringField(meta, "continue");
+  const items: ListedPayload[] = [];
   for (const item of body.items as unknown[]) {
     if (typeof item !== "object" || item === null || !("metadata" in item)) continue;
     const m: unknown = item.metadata;
-    if (typeof m !== "object" || m === null || !("uid" in m) || typeof m.uid !== "string") continue;
-    const rv =
-      "resourceVersion" in m && typeof m.resourceVersion === "string" ? m.resourceVersion : "";
-    items.push({ uid: m.uid, resourceVersion: rv, value: releaseValue(item) });
+    const uid = stringField(m, "uid");
+    if (uid === undefined) continue;
+    const resourceVersion = stringField(m, "resourceVersion") ?? "";
+    const ref = revisionOf(
+      {
+        name: stringField(m, "name") ?? "",
+        namespace: stringField(m, "namespace") ?? "",
+        uid,
+        resourceVersion,
+        labels: labelsOf(m),
+      },
+      driver,
+    );
+    items.push({ uid, resourceVersion, ref, value: releaseValue(item) });
   }
   return { items, continue: next };
+}
+
+/** `obj[key]` when `obj` is an object and that is a non-empty string. */
+function stringField(obj: unknown, key: string): string | undefined {
+  if (typeof obj !== "object" || obj === null) return undefined;
+  const value: unknown = Reflect.get(obj, key);
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** The string-valued labels of a parsed metadata object. */
+function labelsOf(meta: unknown): Record<string, string> | undefined {
+  if (typeof meta !== "object" || meta === null || !("labels" in meta)) return undefined;
+  const labels: unknown = meta.labels;
+  if (typeof labels !== "object" || labels === null) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) if (typeof v === "string") out[k] = v;
+  return out;
 }
 
 /** What {@link listPayloadPages} needs. */
@@ -222,9 +257,6 @@ export interface ListPagesOptions {
   readonly stallTimeoutMs: number;
   readonly signal: AbortSignal;
 }
-
-/** One object of a payload LIST page: identity and its `release` value (undefined if none). */
-export type ListedPayload = ListedObject;
 
 /**
  * The Helm storage objects of one driver and scope ("" = all namespaces) whose status is wanted,
@@ -250,7 +282,7 @@ export async function* listPayloadPages(
       { stallTimeoutMs: options.stallTimeoutMs },
       options.signal,
     );
-    const page = readPage(body);
+    const page = readPage(body, driver);
     token = page.continue;
     yield page.items;
   } while (token !== undefined);

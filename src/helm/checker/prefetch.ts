@@ -1,42 +1,48 @@
 /**
  * The cold-start prefetch: while discovery is still listing metadata, LIST the payloads of the
- * wanted statuses and scan them at once, keeping only the (small) scan results.
+ * wanted statuses, scan them at once and hand each scanned page to the checker, which commits
+ * it. The first full scan then finds those releases unchanged and reads only what differs.
  */
 import type { ScanPool, ScanResult } from "../decode/index.ts";
 import type { ResolvedCheckerOptions } from "./options.ts";
 import { listPayloadPages, type ListedPayload } from "./payload-fetch.ts";
 import type { RevisionRef, StorageDriver } from "./storage-object.ts";
 
-/** Scan results of payloads read before discovery settled, by storage object uid. */
-export type Prefetched = Map<
-  string,
-  { readonly resourceVersion: string; readonly result: ScanResult }
->;
+/** One scanned payload of the prefetch. */
+export interface PrefetchedScan {
+  readonly ref: RevisionRef;
+  readonly result: ScanResult;
+}
 
 /**
- * Cold start only (nothing known yet): while discovery lists metadata, LIST the payloads of
- * the wanted statuses and scan them at once, keeping only the (small) scan results by storage
- * uid; the first full scan then uses those whose object is still the wanted revision. Reads
- * that fail leave the scan to fetch what is missing.
+ * Cold start only (nothing known yet): lists the payloads of the wanted statuses per driver (and
+ * namespace in namespaced mode), scans each page on the pool as it arrives (a bounded number of
+ * pages at once) and passes the results to `sink`, which may be async (it is awaited before the
+ * prefetch resolves). The revisions are speculative: discovery has not settled, so a page may
+ * hold a revision that is not the one the first scan picks; that scan corrects it. Resolves
+ * with how many payloads were scanned. Never rejects: a forbidden scope, a failed page or a
+ * failed sink leaves the rest to the first scan.
  */
 export async function prefetchPayloads(
   o: ResolvedCheckerOptions,
   pool: ScanPool,
   apiVersions: readonly string[],
+  sink: (scanned: PrefetchedScan[]) => void | Promise<void>,
   signal: AbortSignal,
-): Promise<Prefetched> {
+): Promise<number> {
   const maxInFlight = Math.max(2, o.maxThreads * 2);
-  const out: Prefetched = new Map();
+  let scannedCount = 0;
   const inFlight = new Set<Promise<void>>();
-  const scanPage = async (driver: StorageDriver, items: ListedPayload[]): Promise<void> => {
+  const scanPage = async (
+    driver: StorageDriver,
+    items: (ListedPayload & { ref: RevisionRef; value: string })[],
+  ): Promise<void> => {
     const results = await pool.scanMany(
-      items.map((i) => ({ value: i.value!, driver, apiVersions })),
+      items.map((i) => ({ value: i.value, driver, apiVersions })),
       signal,
     );
-    results.forEach((result, k) => {
-      const item = items[k]!;
-      out.set(item.uid, { resourceVersion: item.resourceVersion, result });
-    });
+    scannedCount += results.length;
+    await sink(results.map((result, k) => ({ ref: items[k]!.ref, result })));
   };
   try {
     for (const driver of o.drivers) {
@@ -49,7 +55,7 @@ export async function prefetchPayloads(
         });
         // oxlint-disable-next-line eslint/no-await-in-loop -- one list at a time bounds memory
         for await (const page of pages) {
-          const items = page.filter((i) => i.value !== undefined);
+          const items = page.filter(isScannable);
           if (items.length === 0) continue;
           const job = scanPage(driver, items).catch(() => undefined);
           inFlight.add(job);
@@ -63,24 +69,11 @@ export async function prefetchPayloads(
     // A forbidden scope or a failed page: the scan reads what is missing.
   }
   await Promise.all(inFlight);
-  return out;
+  return scannedCount;
 }
 
-/**
- * Splits `wants` into the revisions whose prefetched scan is still theirs (same storage object
- * uid and resourceVersion) and the rest, which must be read.
- */
-export function takePrefetched(
-  wants: readonly RevisionRef[],
-  prefetched: Prefetched | undefined,
-): { hits: { ref: RevisionRef; result: ScanResult }[]; rest: RevisionRef[] } {
-  if (prefetched === undefined || prefetched.size === 0) return { hits: [], rest: [...wants] };
-  const hits: { ref: RevisionRef; result: ScanResult }[] = [];
-  const rest: RevisionRef[] = [];
-  for (const ref of wants) {
-    const p = prefetched.get(ref.uid);
-    if (p === undefined || p.resourceVersion !== ref.resourceVersion) rest.push(ref);
-    else hits.push({ ref, result: p.result });
-  }
-  return { hits, rest };
+function isScannable(
+  item: ListedPayload,
+): item is ListedPayload & { ref: RevisionRef; value: string } {
+  return item.ref !== undefined && item.value !== undefined;
 }

@@ -33,11 +33,17 @@ export interface RevisionRef {
 
 const NAME = /^sh\.helm\.release\.v1\.(.+)\.v([1-9]\d{0,8})$/;
 
+/** The metadata of a storage object that {@link revisionOf} reads. */
+export type StorageMetadata = Pick<
+  RawObject,
+  "name" | "namespace" | "uid" | "resourceVersion" | "labels"
+>;
+
 /**
  * The revision a storage object holds, or undefined when the object is not a Helm 3 release
  * record (a name not of Helm's form and no `name`/`version` labels that say otherwise).
  */
-export function revisionOf(obj: RawObject, driver: StorageDriver): RevisionRef | undefined {
+export function revisionOf(obj: StorageMetadata, driver: StorageDriver): RevisionRef | undefined {
   const labels = obj.labels ?? {};
   const m = NAME.exec(obj.name);
   const release = labels["name"] ?? m?.[1];

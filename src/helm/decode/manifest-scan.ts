@@ -7,7 +7,13 @@ import type { HelmBadYamlError, ManifestSource } from "./errors.ts";
 import { fastReadDocument } from "./fast-scan.ts";
 import { yamlLib } from "./yaml-lib.ts";
 import { makeObject, type ScannedObject } from "./scanned-object.ts";
-import { needsWholeParse, splitDocuments, templateOf } from "./split-documents.ts";
+import {
+  documentEnd,
+  documentStart,
+  needsWholeParse,
+  splitDocuments,
+  templateOf,
+} from "./split-documents.ts";
 import { yamlScan, type ScanOutput } from "./yaml-scan.ts";
 
 /** Options of {@link scanManifest}. */
@@ -47,15 +53,28 @@ export class ApiVersionFilter {
   /** False only when `text` certainly holds no object of these apiVersions. */
   mayMention(text: string): boolean {
     if (this.#everything || text.includes("\\")) return true;
-    for (let i = text.indexOf("/v"); i !== -1;) {
+    return this.nextMention(text, 0) !== -1;
+  }
+
+  /**
+   * Where the first token at or after `from` that names one of these apiVersions starts, or -1.
+   * Only meaningful when {@link mayMention} is not answered by a backslash or a core apiVersion.
+   */
+  nextMention(text: string, from: number): number {
+    for (let i = text.indexOf("/v", from); i !== -1;) {
       let start = i;
       while (start > 0 && isTokenChar(text.charCodeAt(start - 1))) start--;
       let end = i + 2;
       while (end < text.length && isTokenChar(text.charCodeAt(end))) end++;
-      if (this.apiVersions.has(text.slice(start, end))) return true;
+      if (start >= from && this.apiVersions.has(text.slice(start, end))) return start;
       i = text.indexOf("/v", end);
     }
-    return false;
+    return -1;
+  }
+
+  /** True when {@link mayMention} can be answered per token ({@link nextMention}). */
+  get searchable(): boolean {
+    return !this.#everything;
   }
 }
 
@@ -116,6 +135,10 @@ export function scanManifest(manifest: string, options: ScanManifestOptions = {}
     return { ...out, fastDocuments };
   }
   const only = options.only;
+  if (only !== undefined && options.fast !== false && only.searchable && !manifest.includes("\\")) {
+    const found = scanMentioned(manifest, only, base);
+    if (found !== undefined) return found;
+  }
   for (const chunk of splitDocuments(manifest)) {
     if (only !== undefined && !only.mayMention(chunk.text)) continue;
     const fields = options.fast === false ? undefined : fastReadDocument(chunk.text);
@@ -132,4 +155,34 @@ export function scanManifest(manifest: string, options: ScanManifestOptions = {}
   if (only !== undefined)
     out.objects = out.objects.filter((o) => only.apiVersions.has(o.apiVersion));
   return { ...out, fastDocuments };
+}
+
+/**
+ * The filtered scan without splitting the whole manifest: each token naming a wanted apiVersion
+ * is found in the whole text, and only the document around it is read. Tokens never cross a
+ * document marker (a marker is followed by a space, tab or line end, none of them token
+ * characters), so this reads exactly the documents the per-document test would. Undefined when
+ * a mentioned document needs the `yaml` package: the caller then takes the general path, which
+ * numbers documents.
+ */
+function scanMentioned(
+  manifest: string,
+  only: ApiVersionFilter,
+  base: { source: ManifestSource; hookIndex: number | undefined },
+): ManifestScan | undefined {
+  const objects: ScannedObject[] = [];
+  let fastDocuments = 0;
+  for (let at = only.nextMention(manifest, 0); at !== -1;) {
+    const start = documentStart(manifest, at);
+    const end = documentEnd(manifest, at);
+    const text = manifest.slice(start, end);
+    const fields = fastReadDocument(text);
+    if (fields === undefined) return undefined;
+    fastDocuments++;
+    if (!fields.empty && only.apiVersions.has(fields.apiVersion ?? "")) {
+      objects.push(makeObject(fields, { ...base, template: templateOf(text) }));
+    }
+    at = end >= manifest.length ? -1 : only.nextMention(manifest, end);
+  }
+  return { objects, errors: [], fastDocuments };
 }

@@ -81,7 +81,7 @@ function inflate(bytes: Buffer, max: number): Buffer {
     return bytes;
   }
   try {
-    return gunzipSync(bytes, { maxOutputLength: max });
+    return gunzipSync(bytes, { maxOutputLength: max, chunkSize: outputSizeHint(bytes, max) });
   } catch (err) {
     // zlib reports the cap as a RangeError with code ERR_BUFFER_TOO_LARGE.
     if (err instanceof RangeError) {
@@ -93,6 +93,23 @@ function inflate(bytes: Buffer, max: number): Buffer {
       cause: err,
     });
   }
+}
+
+/** Largest output buffer sized from a gzip trailer: a lying trailer costs no more than this. */
+const MAX_SIZE_HINT = 8 * 1024 * 1024;
+
+/**
+ * The buffer size for inflating `gzip` in one step: the trailer's ISIZE (the uncompressed size
+ * mod 2^32 of the last member) plus one, so zlib sees the end without a second call. Only a
+ * hint: a wrong one costs more calls or a larger buffer (at most {@link MAX_SIZE_HINT}), and the
+ * cap still applies. About half the time of zlib's default 16 KiB steps for Helm payloads.
+ */
+export function outputSizeHint(gzip: Uint8Array, max: number): number {
+  if (gzip.length < 18) return 64;
+  const n = Buffer.from(gzip.buffer, gzip.byteOffset, gzip.byteLength).readUInt32LE(
+    gzip.length - 4,
+  );
+  return Math.max(64, Math.min(n + 1, max + 1, MAX_SIZE_HINT));
 }
 
 type Json = Record<string, unknown>;

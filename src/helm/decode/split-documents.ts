@@ -53,3 +53,29 @@ export function templateOf(text: string): string | undefined {
   const m = SOURCE.exec(text);
   return m === null || m[1] === "" ? undefined : m[1];
 }
+
+/** True when a `---` at `p` (at a line start) is a document marker. */
+function isMarkerAt(manifest: string, p: number): boolean {
+  const c = manifest.charCodeAt(p + 3);
+  return p + 3 === manifest.length || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+/**
+ * Where the document holding offset `at` starts: its `---` marker line (the marker itself may
+ * be the line `at` is on), or 0 when no marker precedes it. Same bounds as {@link splitDocuments}.
+ */
+export function documentStart(manifest: string, at: number): number {
+  for (let i = manifest.lastIndexOf("\n---", at - 1); i !== -1;) {
+    if (isMarkerAt(manifest, i + 1)) return i + 1;
+    i = i === 0 ? -1 : manifest.lastIndexOf("\n---", i - 1);
+  }
+  return 0;
+}
+
+/** Where the document holding offset `at` ends: the next `---` marker line, or the end. */
+export function documentEnd(manifest: string, at: number): number {
+  for (let i = manifest.indexOf("\n---", at); i !== -1; i = manifest.indexOf("\n---", i + 1)) {
+    if (isMarkerAt(manifest, i + 1)) return i + 1;
+  }
+  return manifest.length;
+}

@@ -435,3 +435,45 @@ void test("extra rows edited while stopped: the restart decodes again and finds 
   assert.deepEqual(await run(), { decoded: 1, findings: 3 }, "new rows: decoded again");
   assert.deepEqual(await run(), { decoded: 0, findings: 3 });
 });
+
+void test("a cold start with two deployed revisions commits what it prefetched, then keeps the newest", async (t) => {
+  const { sim, client } = await setup(t);
+  sim.helm.install({ namespace: "shop", name: "web", manifest: INGRESS_BETA });
+  sim.helm.upgrade("shop", "web", { manifest: INGRESS_V1 + PSP });
+  // Helm's known failure mode: the old revision is still labelled deployed.
+  sim.patch("secrets", "shop", "sh.helm.release.v1.web.v1", {
+    metadata: { labels: { status: "deployed" } },
+  });
+  const dir = await mkdtemp(join(tmpdir(), "kl-helm-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, "state.db");
+  const store = openStore({ path });
+  const c = checker(client, { store: store.helm });
+  const seen: number[] = [];
+  c.onFindingsChanged((change) => {
+    if (change.release === "web") seen.push(change.revision ?? 0);
+  });
+  await c.start();
+  await c.ready;
+  // The prefetch listed both deployed revisions and committed them; the scan picked revision 2.
+  // (the simulator lists in name order: v1 is committed first).
+  assert.deepEqual(seen, [1, 2], "revision 1 was served until revision 2 replaced it");
+  assert.deepEqual(
+    [...new Set(c.findings().map((f) => `${f.revision} ${f.kind}`))],
+    ["2 PodSecurityPolicy"],
+  );
+  assert.equal(
+    c.status().lastScan?.decoded,
+    1,
+    "one release decoded (by the prefetch or the scan)",
+  );
+  await c.close();
+  store.close();
+  // What the store kept is revision 2 alone.
+  const reopened = openStore({ path });
+  t.after(() => reopened.close());
+  assert.deepEqual(
+    reopened.helm.loadReleases().map((r) => `${r.release}@${r.revision}`),
+    ["web@2"],
+  );
+});

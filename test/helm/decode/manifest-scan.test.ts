@@ -3,7 +3,11 @@ import { test } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { scanManifest } from "../../../src/helm/decode/index.ts";
 import { fastReadDocument } from "../../../src/helm/decode/fast-scan.ts";
-import { splitDocuments } from "../../../src/helm/decode/split-documents.ts";
+import {
+  documentEnd,
+  documentStart,
+  splitDocuments,
+} from "../../../src/helm/decode/split-documents.ts";
 import { FIXTURES } from "./manifest-fixtures.ts";
 import { referenceScan } from "./reference-scan.ts";
 
@@ -110,4 +114,26 @@ void test("a block scalar holding --- and kind: lines does not split the documen
     ],
   );
   assert.equal(scan.fastDocuments, 3);
+});
+
+void test("the document around an offset has the bounds splitDocuments gives it", () => {
+  const manifest = [
+    "\n---\n# Source: a.yaml\napiVersion: apps/v1\nkind: Deployment\n",
+    "----\n---x\n",
+    "--- # apps/v1\napiVersion: v1\nkind: Service\n",
+    "---\t\ndata:\n  x: |\n    ---\n    apps/v1\n",
+    "---",
+  ].join("");
+  const chunks = splitDocuments(manifest);
+  let from = 0;
+  for (const chunk of chunks) {
+    const start = manifest.indexOf(chunk.text, from);
+    const end = start + chunk.text.length;
+    for (let at = start; at < end; at++) {
+      assert.equal(documentStart(manifest, at), start, `start of offset ${at}`);
+      assert.equal(documentEnd(manifest, at), end, `end of offset ${at}`);
+    }
+    from = end;
+  }
+  assert.equal(chunks.length, 4, "a blank head is no document; ---- and ---x are no markers");
 });

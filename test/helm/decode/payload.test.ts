@@ -7,6 +7,7 @@ import {
   decodeRelease,
   scanRelease,
 } from "../../../src/helm/decode/index.ts";
+import { outputSizeHint } from "../../../src/helm/decode/payload.ts";
 import { encodePayload, releaseJson } from "./payload-builder.ts";
 
 const MANIFEST =
@@ -134,6 +135,40 @@ void test("bad gzip after the magic bytes is LOOKOUT_HELM_BAD_GZIP", () => {
       "LOOKOUT_HELM_BAD_GZIP",
     );
   }
+});
+
+/** The manifest of a Secret payload made of these gzip bytes. */
+function decodes(bytes: Buffer): string {
+  return decodeRelease(Buffer.from(bytes.toString("base64")).toString("base64"), "secret").manifest;
+}
+
+void test("the gzip trailer only sizes the buffer: a lying or multi-member one still decodes right", () => {
+  const json = JSON.stringify(releaseJson("x", MANIFEST.repeat(50)));
+  const gz = gzipSync(json);
+  assert.equal(outputSizeHint(gz, DEFAULT_MAX_OUTPUT_LENGTH), Buffer.byteLength(json) + 1);
+  assert.equal(outputSizeHint(gz, 100), 101, "never above the cap");
+  assert.equal(outputSizeHint(gz.subarray(0, 10), 1000), 64, "too short for a trailer");
+  // ISIZE claiming 4 GiB: the buffer stays bounded and the payload decodes.
+  const huge = Buffer.from(gz);
+  huge.writeUInt32LE(0xffffffff, huge.length - 4);
+  assert.equal(outputSizeHint(huge, DEFAULT_MAX_OUTPUT_LENGTH), 8 * 1024 * 1024);
+  assert.equal(
+    codeOf(() => decodes(huge)),
+    "LOOKOUT_HELM_BAD_GZIP",
+    "zlib checks ISIZE: a wrong trailer is bad gzip, not a big buffer",
+  );
+  // ISIZE claiming 1 byte would mean many small steps; zlib still rejects the mismatch.
+  const tiny = Buffer.from(gz);
+  tiny.writeUInt32LE(1, tiny.length - 4);
+  assert.equal(
+    codeOf(() => decodes(tiny)),
+    "LOOKOUT_HELM_BAD_GZIP",
+  );
+  // Two gzip members (valid gzip): the hint is the last member's size, the output is all.
+  const half = Math.floor(json.length / 2);
+  const twoMembers = Buffer.concat([gzipSync(json.slice(0, half)), gzipSync(json.slice(half))]);
+  assert.ok(outputSizeHint(twoMembers, DEFAULT_MAX_OUTPUT_LENGTH) < Buffer.byteLength(json));
+  assert.equal(decodes(twoMembers), JSON.parse(json).manifest);
 });
 
 void test("a gzip bomb (1 GiB of zeros) stops at the cap with LOOKOUT_HELM_TOO_LARGE", async () => {

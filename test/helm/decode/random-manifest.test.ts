@@ -29,6 +29,8 @@ const NAMES = [
   "a#b",
   ".inf",
   "v1 # c",
+  "apps/v1",
+  "x-policy/v1beta1",
 ];
 const ONLY = new ApiVersionFilter(["policy/v1beta1", "apps/v1"]);
 const QUOTES = ["plain", "double", "single"] as const;
@@ -72,7 +74,15 @@ function document(rand: () => number): string {
   if (rand() < 0.1) groups.sort(() => rand() - 0.5);
   const lines = groups.flat();
   if (rand() < 0.3) lines.splice(Math.floor(rand() * lines.length), 0, "# a comment");
-  const head = pick(rand, ["---\n", "--- # c\n", "---\n# Source: c/templates/t.yaml\n", "\n---\n"]);
+  const head = pick(rand, [
+    "---\n",
+    "--- # c\n",
+    "---\n# Source: c/templates/t.yaml\n",
+    "\n---\n",
+    "---\t\n",
+    "--- # apps/v1\n",
+    "# apps/v1\n---\n",
+  ]);
   return `${head}${lines.join("\n")}\n`;
 }
 
