@@ -83,7 +83,14 @@ export async function ensureStream(
       await jsm.streams.add({ ...wanted, name, storage });
     } catch (err) {
       throw err instanceof JetStreamApiError
-        ? new StreamConflictError(name, ["subjects"], err.message, { cause: err })
+        ? new StreamConflictError(
+            name,
+            refusedFields(err, []),
+            `the server refused to create it: ${err.message}`,
+            {
+              cause: err,
+            },
+          )
         : new StreamRequestError(name, "create", err);
     }
     return { created: true, updated: false };
@@ -117,6 +124,19 @@ async function info(jsm: JetStreamManager, name: string): Promise<StreamInfo | u
     if (err instanceof JetStreamApiError && err.code === STREAM_NOT_FOUND) return undefined;
     throw new StreamRequestError(name, "info", err);
   }
+}
+
+/** JetStream API error codes that name a field (nats-server `server/errors.json`). */
+const FIELD_OF_ERROR: Readonly<Record<number, string>> = {
+  10065: "subjects", // subjects overlap with an existing stream
+  10074: "replicas", // replicas > 1 not supported in non-clustered mode
+  10113: "max_bytes", // account requires a stream max bytes
+};
+
+function refusedFields(err: JetStreamApiError, differs: readonly string[]): string[] {
+  const named = FIELD_OF_ERROR[err.code];
+  if (named === undefined) return differs.length === 0 ? ["config"] : [...differs];
+  return [named, ...differs.filter((f) => f !== named)];
 }
 
 function changedFields(current: StreamConfig, wanted: LimitFields): string[] {

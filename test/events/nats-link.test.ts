@@ -1,0 +1,171 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { Logger } from "../../src/logging/index.ts";
+import { NatsLink, type NatsLinkOptions, type NatsLinkState } from "../../src/events/nats-link.ts";
+import { startNatsServer } from "../support/nats-server.ts";
+import { assertNoActiveHandles } from "../support/handles.ts";
+
+function waitForState(link: NatsLink, state: NatsLinkState, timeoutMs = 10_000): Promise<void> {
+  if (link.state === state) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`state ${link.state}, still not ${state} after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = link.onStateChange((s) => {
+      if (s !== state) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}
+
+function countingLogger(): Logger & { errors: number } {
+  const logger = {
+    errors: 0,
+    debug() {},
+    info() {},
+    warn() {},
+    error() {
+      logger.errors++;
+    },
+  };
+  return logger;
+}
+
+function codeOf(err: unknown): unknown {
+  return err instanceof Error && "code" in err ? err.code : undefined;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  assert.fail("expected a rejection");
+}
+
+void describe("NatsLink", () => {
+  void test("the constructor validates options without I/O", () => {
+    const bad: unknown[] = [
+      { servers: [] },
+      { servers: ["http://x y"] },
+      { servers: ["nats://127.0.0.1:4222"], name: "" },
+      { servers: ["nats://127.0.0.1:4222"], user: "u" },
+      { servers: ["nats://127.0.0.1:4222"], token: "t", user: "u", pass: "p" },
+      { servers: ["nats://127.0.0.1:4222"], tls: { certFile: "/c.pem" } },
+      { servers: ["nats://127.0.0.1:4222"], connectTimeoutMs: 0 },
+      { servers: ["nats://127.0.0.1:4222"], retryMaxMs: 1.5 },
+    ];
+    for (const options of bad) {
+      assert.throws(
+        // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- bad options on purpose
+        () => new NatsLink(options as NatsLinkOptions),
+        { code: "LOOKOUT_EVENTS_NATS_INVALID_OPTION" },
+        JSON.stringify(options),
+      );
+    }
+    const link = new NatsLink({ servers: ["nats://127.0.0.1:4222", "127.0.0.1:4223"] });
+    assert.equal(link.state, "connecting");
+    assert.equal(link.connection(), undefined);
+  });
+
+  void test("connects, closes idempotently, and refuses waiters after close", async (t) => {
+    const server = await startNatsServer(t, { jetstream: false });
+    const link = new NatsLink({ servers: [server.url] });
+    t.after(() => link.close());
+    const states: NatsLinkState[] = [];
+    link.onStateChange((s) => states.push(s));
+    link.start();
+    link.start();
+    const nc = await link.waitForConnection(AbortSignal.timeout(5000));
+    assert.equal(link.state, "connected");
+    assert.equal(link.connection(), nc);
+    assert.equal(await link.waitForConnection(AbortSignal.timeout(100)), nc);
+    await Promise.all([link.close(), link.close()]);
+    await link.close();
+    assert.equal(link.state, "closed");
+    assert.equal(nc.isClosed(), true);
+    assert.equal(link.connection(), undefined);
+    assert.deepEqual(states, ["connected", "closed"]);
+    const err = await rejection(link.waitForConnection(AbortSignal.timeout(100)));
+    assert.equal(codeOf(err), "LOOKOUT_EVENTS_NATS_CLOSED");
+  });
+
+  void test("an unreachable NATS at start is retried (logged once) until it comes up", async (t) => {
+    const server = await startNatsServer(t, { jetstream: false });
+    await server.stop(); // the port is known and nothing listens on it now
+    const logger = countingLogger();
+    const link = new NatsLink({
+      servers: [server.url],
+      logger,
+      retryInitialMs: 100,
+      retryMaxMs: 400,
+    });
+    t.after(() => link.close());
+    link.start();
+    const waiting = link.waitForConnection(AbortSignal.timeout(15_000));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    assert.equal(link.state, "connecting");
+    assert.equal(link.connection(), undefined);
+    assert.equal(logger.errors, 1, "the first failure is logged once as an error, retries quietly");
+    await server.start();
+    const nc = await waiting;
+    assert.equal(link.state, "connected");
+    assert.equal(nc.isClosed(), false);
+    await link.close();
+  });
+
+  void test("a stopped server makes the link reconnecting; started again on the same port, connected", async (t) => {
+    const server = await startNatsServer(t, { jetstream: false });
+    const link = new NatsLink({ servers: [server.url] });
+    t.after(() => link.close());
+    link.start();
+    const nc = await link.waitForConnection(AbortSignal.timeout(5000));
+    const lost = waitForState(link, "reconnecting");
+    await server.stop();
+    await lost;
+    assert.equal(link.connection(), nc, "the same connection object reconnects");
+    const back = waitForState(link, "connected");
+    await server.start();
+    await back;
+    await nc.flush();
+    assert.equal(link.state, "connected");
+    await link.close();
+    assert.equal(link.state, "closed");
+  });
+
+  void test("close while NATS is unreachable stops retrying and rejects waiters; abort rejects one", async (t) => {
+    const server = await startNatsServer(t, { jetstream: false });
+    await server.stop();
+    const link = new NatsLink({ servers: [server.url], retryInitialMs: 50 });
+    t.after(() => link.close());
+    link.start();
+    const controller = new AbortController();
+    const aborted = rejection(link.waitForConnection(controller.signal));
+    const waiting = rejection(link.waitForConnection(AbortSignal.timeout(10_000)));
+    controller.abort(new Error("gave up"));
+    const abortErr = await aborted;
+    assert.ok(abortErr instanceof Error);
+    assert.equal(abortErr.message, "gave up");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    await link.close();
+    assert.ok(Date.now() - started < 2000, "close does not wait for the backoff");
+    assert.equal(codeOf(await waiting), "LOOKOUT_EVENTS_NATS_CLOSED");
+    link.start();
+    assert.equal(link.state, "closed", "start after close is a no-op");
+  });
+
+  void test("close before start needs nothing", async () => {
+    const link = new NatsLink({ servers: ["nats://127.0.0.1:1"] });
+    await link.close();
+    assert.equal(link.state, "closed");
+  });
+
+  void test("no active handles are left", async () => {
+    await assertNoActiveHandles();
+  });
+});
