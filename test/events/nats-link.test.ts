@@ -44,7 +44,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   } catch (err) {
     return err;
   }
-  assert.fail("expected a rejection");
+  return assert.fail("expected a rejection");
 }
 
 void describe("NatsLink", () => {

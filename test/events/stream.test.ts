@@ -23,14 +23,14 @@ async function connected(t: TestContext, jetstream = true): Promise<NatsConnecti
 
 async function rejection(
   promise: Promise<unknown>,
-): Promise<Error & { code?: unknown; field?: unknown }> {
+): Promise<Error & { code?: unknown; field?: unknown; stream?: unknown }> {
   try {
     await promise;
   } catch (err) {
     assert.ok(err instanceof Error);
     return err;
   }
-  assert.fail("expected a rejection");
+  return assert.fail("expected a rejection");
 }
 
 void describe("ensureStream", () => {
@@ -74,7 +74,7 @@ void describe("ensureStream", () => {
     );
     assert.equal(err.code, "LOOKOUT_EVENTS_STREAM_CONFLICT");
     assert.equal(err.field, "storage");
-    assert.equal((err as { stream?: unknown }).stream, "LOOKOUT");
+    assert.equal(err.stream, "LOOKOUT");
     const info = await (await jetstreamManager(nc)).streams.info("LOOKOUT");
     assert.equal(info.config.max_age, 3_600_000 * 1e6, "nothing was changed");
   });
