@@ -7,6 +7,7 @@ import {
   DeliverPolicy,
   jetstream,
   jetstreamManager,
+  type Consumer,
   type ConsumerMessages,
   type JsMsg,
   type OrderedConsumerOptions,
@@ -86,7 +87,7 @@ const TYPE_PREFIX = resourceEventType("added").slice(0, -"added".length);
  * Messages without the required `ce-*` headers or with a body that is not an event are skipped.
  * Throws `LOOKOUT_EVENTS_INVALID_SUBJECT` for a bad filter and `LOOKOUT_EVENTS_STREAM_FAILED`
  * when the stream is missing or JetStream is off (on the first `next()`). The iteration ends
- * when `signal` aborts or the caller breaks; the consumer is deleted then.
+ * when `signal` aborts or the caller breaks; the ephemeral consumer is deleted then.
  */
 export async function* subscribe(
   nc: NatsConnection,
@@ -135,6 +136,7 @@ async function* consume(
   if (signal?.aborted) return;
   const opts: Partial<OrderedConsumerOptions> = { filter_subjects: subject };
   let messages: ConsumerMessages;
+  let consumer: Consumer;
   try {
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(stream);
@@ -149,7 +151,7 @@ async function* consume(
     } else {
       opts.opt_start_time = deliver.time.toISOString();
     }
-    const consumer = await jetstream(nc).consumers.get(stream, opts);
+    consumer = await jetstream(nc).consumers.get(stream, opts);
     messages = await consumer.consume({ max_messages: 256 });
   } catch (err) {
     if (signal?.aborted) return;
@@ -167,6 +169,8 @@ async function* consume(
     signal?.removeEventListener("abort", stop);
     messages.stop();
     await messages.closed().catch(() => undefined);
+    // The server would drop the ephemeral consumer after its inactivity threshold anyway.
+    if (!nc.isClosed()) await consumer.delete().catch(() => undefined);
   }
 }
 

@@ -1,0 +1,309 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
+import type { ResourceId } from "../../src/kube/index.ts";
+import { resourceEventType, type ChangeType } from "../../src/events/event-types.ts";
+import { ensureStream } from "../../src/events/stream.ts";
+import { helmSubject, resourceSubject } from "../../src/events/subject.ts";
+import { subscribe, subscribeHelm, type ReceivedEvent } from "../../src/events/subscribe.ts";
+import { startNatsServer } from "../support/nats-server.ts";
+import { assertNoActiveHandles } from "../support/handles.ts";
+
+const STREAM = "EVENTS";
+const DEPLOYMENTS: ResourceId = { group: "apps", version: "v1", resource: "deployments" };
+const PODS: ResourceId = { group: "", version: "v1", resource: "pods" };
+const NAMESPACES: ResourceId = { group: "", version: "v1", resource: "namespaces" };
+
+interface Sent {
+  resource: ResourceId;
+  namespace: string;
+  name: string;
+  type: ChangeType;
+  /** Leave out this `ce-*` header. */
+  omit?: string;
+  /** Replace the JSON body with these bytes. */
+  rawBody?: string;
+}
+
+let nc: NatsConnection;
+let seq = 0;
+
+async function publish(event: Sent): Promise<number> {
+  const subject = resourceSubject({ prefix: "kl", cluster: "prod", ...event });
+  const h = headers();
+  const id = `uid-${event.name}:${++seq}:${event.type}`;
+  const ce: Record<string, string> = {
+    "ce-specversion": "1.0",
+    "ce-id": id,
+    "ce-type": resourceEventType(event.type),
+    "ce-source": "prod",
+    "ce-subject": `${event.namespace}/${event.name}`,
+    "ce-time": new Date(1_700_000_000_000 + seq).toISOString(),
+    "content-type": "application/json",
+  };
+  for (const [key, value] of Object.entries(ce)) if (key !== event.omit) h.set(key, value);
+  const body = event.rawBody ?? JSON.stringify(bodyOf(event));
+  const ack = await jetstream(nc).publish(subject, body, { headers: h, msgID: id });
+  return ack.seq;
+}
+
+function bodyOf(event: Sent): Record<string, unknown> {
+  return {
+    apiVersion: event.resource.group === "" ? "v1" : `${event.resource.group}/v1`,
+    kind: "X",
+    namespace: event.namespace,
+    name: event.name,
+    uid: `uid-${event.name}`,
+    resourceVersion: String(seq),
+    object: { metadata: { name: event.name } },
+  };
+}
+
+/** Iterates until nothing arrived for `idleMs`, then aborts: also proves abort ends the loop. */
+async function collect<T>(
+  read: (signal: AbortSignal) => AsyncIterable<T>,
+  idleMs = 400,
+): Promise<T[]> {
+  const controller = new AbortController();
+  let timer = setTimeout(() => controller.abort(), idleMs * 3);
+  const out: T[] = [];
+  try {
+    for await (const item of read(controller.signal)) {
+      out.push(item);
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(), idleMs);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return out;
+}
+
+async function consumerCount(): Promise<number> {
+  const jsm = await jetstreamManager(nc);
+  return (await jsm.consumers.list(STREAM).next()).length;
+}
+
+const summary = (e: ReceivedEvent): string =>
+  `${e.sequence}:${e.body.namespace}/${e.body.name}:${e.type}`;
+
+void describe("subscribe", () => {
+  const seqs: Record<string, number> = {};
+  const cleanups: (() => unknown)[] = [];
+  before(async () => {
+    // One server for the suite; its cleanup runs in the suite's after hook.
+    const server = await startNatsServer({ after: (fn) => cleanups.push(fn) });
+    nc = await connect({ servers: server.url });
+    cleanups.unshift(() => nc.close());
+    await ensureStream(nc, {
+      name: STREAM,
+      subjects: ["kl.>"],
+      maxAgeMs: 0,
+      maxBytes: -1,
+      duplicateWindowMs: 60_000,
+    });
+    const events: [string, Sent][] = [
+      ["apiAdded", { resource: DEPLOYMENTS, namespace: "payments", name: "api", type: "added" }],
+      [
+        "apiModified",
+        { resource: DEPLOYMENTS, namespace: "payments", name: "api", type: "modified" },
+      ],
+      ["podAdded", { resource: PODS, namespace: "payments", name: "p.1", type: "added" }],
+      ["webDeleted", { resource: DEPLOYMENTS, namespace: "other", name: "web", type: "deleted" }],
+      ["nsAdded", { resource: NAMESPACES, namespace: "", name: "payments", type: "added" }],
+      [
+        "noId",
+        { resource: DEPLOYMENTS, namespace: "payments", name: "x", type: "added", omit: "ce-id" },
+      ],
+      [
+        "noTime",
+        { resource: DEPLOYMENTS, namespace: "payments", name: "x", type: "added", omit: "ce-time" },
+      ],
+      [
+        "badJson",
+        {
+          resource: DEPLOYMENTS,
+          namespace: "payments",
+          name: "y",
+          type: "added",
+          rawBody: "{nope",
+        },
+      ],
+      [
+        "notEvent",
+        { resource: DEPLOYMENTS, namespace: "payments", name: "z", type: "added", rawBody: "[1]" },
+      ],
+      [
+        "apiDeleted",
+        { resource: DEPLOYMENTS, namespace: "payments", name: "api", type: "deleted" },
+      ],
+    ];
+    for (const [key, event] of events) seqs[key] = await publish(event); // oxlint-disable-line eslint/no-await-in-loop
+  });
+  after(async () => {
+    for (const fn of cleanups) await fn(); // oxlint-disable-line eslint/no-await-in-loop
+    await assertNoActiveHandles();
+  });
+
+  void test("filters by resource and namespace, skipping messages without headers or a valid body", async () => {
+    const got = await collect((signal) =>
+      subscribe(nc, {
+        stream: STREAM,
+        prefix: "kl",
+        resource: DEPLOYMENTS,
+        namespace: "payments",
+        signal,
+      }),
+    );
+    assert.deepEqual(got.map(summary), [
+      `${seqs["apiAdded"]}:payments/api:added`,
+      `${seqs["apiModified"]}:payments/api:modified`,
+      `${seqs["apiDeleted"]}:payments/api:deleted`,
+    ]);
+    const first = got[0];
+    assert.ok(first !== undefined);
+    assert.equal(first.subject, "kl.prod.apps.v1.deployments.payments.api.added");
+    assert.equal(first.source, "prod");
+    assert.match(first.id, /^uid-api:\d+:added$/);
+    assert.match(first.time, /^2023-11-14T/);
+    assert.deepEqual(first.body.object, { metadata: { name: "api" } });
+    assert.equal(await consumerCount(), 0, "the consumer is deleted when the iteration ends");
+  });
+
+  void test("several types become a wildcard subject and the others are dropped", async () => {
+    const got = await collect((signal) =>
+      subscribe(nc, {
+        stream: STREAM,
+        prefix: "kl",
+        resource: DEPLOYMENTS,
+        types: ["added", "deleted"],
+        signal,
+      }),
+    );
+    assert.deepEqual(got.map(summary), [
+      `${seqs["apiAdded"]}:payments/api:added`,
+      `${seqs["webDeleted"]}:other/web:deleted`,
+      `${seqs["apiDeleted"]}:payments/api:deleted`,
+    ]);
+    const modified = await collect((signal) =>
+      subscribe(nc, { stream: STREAM, prefix: "kl", cluster: "prod", types: ["modified"], signal }),
+    );
+    assert.deepEqual(modified.map(summary), [`${seqs["apiModified"]}:payments/api:modified`]);
+  });
+
+  void test('namespace "" selects cluster-scoped objects; name selects one object', async () => {
+    const scoped = await collect((signal) =>
+      subscribe(nc, { stream: STREAM, prefix: "kl", namespace: "", signal }),
+    );
+    assert.deepEqual(scoped.map(summary), [`${seqs["nsAdded"]}:/payments:added`]);
+    const pod = await collect((signal) =>
+      subscribe(nc, { stream: STREAM, prefix: "kl", name: "p.1", signal }),
+    );
+    assert.deepEqual(pod.map(summary), [`${seqs["podAdded"]}:payments/p.1:added`]);
+  });
+
+  void test("deliver from a sequence, from a time, and only new events", async () => {
+    const fromSeq = await collect((signal) =>
+      subscribe(nc, {
+        stream: STREAM,
+        prefix: "kl",
+        resource: DEPLOYMENTS,
+        deliver: { sequence: seqs["webDeleted"] ?? 0 },
+        signal,
+      }),
+    );
+    assert.deepEqual(
+      fromSeq.map((e) => e.sequence),
+      [seqs["webDeleted"], seqs["apiDeleted"]],
+    );
+
+    const controller = new AbortController();
+    const iterator = subscribe(nc, {
+      stream: STREAM,
+      prefix: "kl",
+      deliver: "new",
+      signal: controller.signal,
+    })[Symbol.asyncIterator]();
+    const next = iterator.next();
+    while ((await consumerCount()) === 0) await new Promise((resolve) => setTimeout(resolve, 20)); // oxlint-disable-line eslint/no-await-in-loop
+    const since = new Date();
+    const newSeq = await publish({
+      resource: PODS,
+      namespace: "payments",
+      name: "late",
+      type: "modified",
+    });
+    const first = await next;
+    assert.equal(first.done, false);
+    assert.equal(first.value?.sequence, newSeq, "only the event published after subscribing");
+    controller.abort();
+    assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+
+    const fromTime = await collect((signal) =>
+      subscribe(nc, { stream: STREAM, prefix: "kl", deliver: { time: since }, signal }),
+    );
+    assert.deepEqual(
+      fromTime.map((e) => e.sequence),
+      [newSeq],
+    );
+  });
+
+  void test("abort ends a waiting iteration cleanly; an aborted signal yields nothing", async () => {
+    const controller = new AbortController();
+    const done = (async () => {
+      const got: ReceivedEvent[] = [];
+      for await (const e of subscribe(nc, {
+        stream: STREAM,
+        prefix: "kl",
+        cluster: "nowhere",
+        signal: controller.signal,
+      })) {
+        got.push(e);
+      }
+      return got;
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    controller.abort();
+    assert.deepEqual(await done, []);
+    assert.ok(Date.now() - started < 2000);
+    const none = subscribe(nc, { stream: STREAM, prefix: "kl", signal: AbortSignal.abort() });
+    assert.deepEqual(await none[Symbol.asyncIterator]().next(), { done: true, value: undefined });
+    assert.equal(await consumerCount(), 0);
+  });
+
+  void test("subscribeHelm reads Helm findings events by release", async () => {
+    for (const release of ["my.app", "other"]) {
+      const h = headers();
+      h.set("ce-id", `helm-${release}`);
+      h.set("ce-type", "io.kube-lookout.helm.findings.changed");
+      h.set("ce-source", "prod");
+      h.set("ce-time", "2026-01-01T00:00:00.000Z");
+      // oxlint-disable-next-line eslint/no-await-in-loop -- in order
+      await jetstream(nc).publish(
+        helmSubject({ prefix: "kl", cluster: "prod", namespace: "web", release }),
+        JSON.stringify({ release }),
+        {
+          headers: h,
+        },
+      );
+    }
+    const got = await collect((signal) =>
+      subscribeHelm(nc, { stream: STREAM, prefix: "kl", release: "my.app", signal }),
+    );
+    assert.equal(got.length, 1);
+    assert.equal(got[0]?.subject, "kl.prod.helm.web.my%2Eapp");
+    assert.equal(got[0]?.id, "helm-my.app");
+    assert.deepEqual(got[0]?.body, { release: "my.app" });
+  });
+
+  void test("a missing stream and a bad filter are typed errors", async () => {
+    await assert.rejects(subscribe(nc, { stream: "MISSING", prefix: "kl" }).next(), {
+      code: "LOOKOUT_EVENTS_STREAM_FAILED",
+    });
+    await assert.rejects(subscribe(nc, { stream: STREAM, prefix: "kl.*" }).next(), {
+      code: "LOOKOUT_EVENTS_INVALID_SUBJECT",
+    });
+  });
+});
