@@ -159,6 +159,27 @@ void describe("NatsLink", () => {
     assert.equal(link.state, "closed", "start after close is a no-op");
   });
 
+  void test("credentials are passed: a wrong token keeps retrying, the right one connects", async (t) => {
+    const server = await startNatsServer(t, { jetstream: false, extraArgs: ["--auth", "s3cret"] });
+    const logger = countingLogger();
+    const wrong = new NatsLink({
+      servers: [server.url],
+      token: "nope",
+      logger,
+      retryInitialMs: 50,
+    });
+    t.after(() => wrong.close());
+    wrong.start();
+    const right = new NatsLink({ servers: [server.url], token: "s3cret" });
+    t.after(() => right.close());
+    right.start();
+    await right.waitForConnection(AbortSignal.timeout(5000));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(wrong.state, "connecting");
+    assert.equal(logger.errors, 1);
+    await Promise.all([wrong.close(), right.close()]);
+  });
+
   void test("close before start needs nothing", async () => {
     const link = new NatsLink({ servers: ["nats://127.0.0.1:1"] });
     await link.close();

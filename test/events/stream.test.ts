@@ -16,7 +16,11 @@ const SPEC: StreamSpec = {
 
 async function connected(t: TestContext, jetstream = true): Promise<NatsConnection> {
   const server = await startNatsServer(t, { jetstream });
-  const nc = await connect({ servers: server.url });
+  return connectTo(t, server.url);
+}
+
+async function connectTo(t: TestContext, url: string): Promise<NatsConnection> {
+  const nc = await connect({ servers: url, reconnect: false });
   t.after(() => nc.close());
   return nc;
 }
@@ -44,6 +48,19 @@ void describe("ensureStream", () => {
     assert.equal(info.config.max_bytes, 10_000_000);
     assert.equal(info.config.duplicate_window, 120_000 * 1e6);
     assert.equal(info.config.storage, "file");
+  });
+
+  void test("the stream survives a server killed and restarted on the same store", async (t) => {
+    const server = await startNatsServer(t);
+    await ensureStream(await connectTo(t, server.url), SPEC);
+    await server.kill();
+    assert.equal(server.running, false);
+    await server.start();
+    assert.equal(server.running, true);
+    assert.deepEqual(await ensureStream(await connectTo(t, server.url), SPEC), {
+      created: false,
+      updated: false,
+    });
   });
 
   void test("updates max age, subjects and the duplicate window when they differ", async (t) => {

@@ -5,9 +5,9 @@
  * that is removed when the test ends, unless the caller gave its own.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 
 /** A running (or stopped) nats-server of one test. */
 export interface NatsServerProcess {
@@ -32,9 +32,23 @@ export interface NatsServerOptions {
   readonly jetstream?: boolean;
   /** Default: a new temp dir, removed after the test. */
   readonly storeDir?: string;
+  /** More nats-server arguments, e.g. `["--auth", "secret"]`. */
+  readonly extraArgs?: readonly string[];
 }
 
-const BINARY = process.env["NATS_SERVER"] ?? "/usr/sbin/nats-server";
+/** `$NATS_SERVER`, else `nats-server` on PATH, else /usr/sbin/nats-server (Debian's package). */
+function binary(): string {
+  const fromEnv = process.env["NATS_SERVER"];
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  const dirs = [...(process.env["PATH"] ?? "").split(delimiter), "/usr/sbin", "/usr/local/bin"];
+  for (const dir of dirs) {
+    const candidate = join(dir, "nats-server");
+    if (dir !== "" && existsSync(candidate)) return candidate;
+  }
+  throw new Error(
+    "nats-server not found on PATH or in /usr/sbin: install it (apt-get install nats-server) or set NATS_SERVER",
+  );
+}
 const READY_TIMEOUT_MS = 10_000;
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -57,6 +71,7 @@ export async function startNatsServer(
   options: NatsServerOptions = {},
 ): Promise<NatsServerProcess> {
   installExitHook();
+  const bin = binary();
   const jetstream = options.jetstream ?? true;
   const ownDir = options.storeDir === undefined;
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), "lookout-nats-"));
@@ -68,7 +83,8 @@ export async function startNatsServer(
     if (child !== undefined) throw new Error("nats-server is already running");
     const args = ["-a", "127.0.0.1", "-p", String(port)];
     if (jetstream) args.push("-js", "-sd", storeDir);
-    const proc = spawn(BINARY, args, { stdio: ["ignore", "ignore", "pipe"] });
+    args.push(...(options.extraArgs ?? []));
+    const proc = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"] });
     child = proc;
     live.add(proc);
     exited = new Promise<void>((resolve) => {
@@ -87,7 +103,7 @@ export async function startNatsServer(
       const fail = (err: Error): void => {
         clearTimeout(timer);
         proc.kill("SIGKILL");
-        reject(new Error(`cannot start ${BINARY} ${args.join(" ")}: ${err.message}\n${log}`));
+        reject(new Error(`cannot start ${bin} ${args.join(" ")}: ${err.message}\n${log}`));
       };
       proc.once("error", fail);
       proc.once("exit", (code) => fail(new Error(`exited with ${code}`)));
