@@ -23,7 +23,11 @@ import {
 import { StreamRequestError } from "./nats-errors.ts";
 import { helmFilter, resourceFilter } from "./subject.ts";
 
-/** Where a subscription starts: every stored event, only new ones, or from a point. */
+/**
+ * Where a subscription starts: every stored event, only new ones, or from a stream sequence or a
+ * time. Known limit of `{ time }`: if the ordered consumer is recreated (e.g. after a lost
+ * connection) before its first message, nats.js restarts it from the stream's first message.
+ */
 export type DeliverFrom = "new" | "all" | { readonly sequence: number } | { readonly time: Date };
 
 /** One resource change event as received. */
