@@ -126,6 +126,33 @@ export class StoreWriteFailedError extends Error {
   }
 }
 
+/**
+ * SQLite reported `SQLITE_FULL`: the store reached its `maxSizeBytes` bound or the disk is full.
+ * The write (and the transaction it was part of) was rolled back; the store stays usable: reads
+ * work, and writes work again once space is freed (outbox rows acknowledged or dropped, the bound
+ * raised, the volume grown).
+ */
+export class StoreFullError extends Error {
+  override readonly name = "StoreFullError";
+  readonly code = "LOOKOUT_STORE_FULL";
+  /** What was being written, e.g. `outbox.append`. */
+  readonly operation: string;
+  /** The `maxSizeBytes` option in force, or undefined when none was set (the disk is full). */
+  readonly maxSizeBytes: number | undefined;
+  constructor(operation: string, maxSizeBytes: number | undefined, cause: unknown) {
+    const bound =
+      maxSizeBytes === undefined
+        ? "the disk is full"
+        : `the size bound maxSizeBytes=${maxSizeBytes} was reached or the disk is full`;
+    super(
+      `store ${operation} failed: ${bound}; the write was rolled back. Free space (let the outbox drain or drop its oldest rows, raise maxSizeBytes, grow the volume) and retry`,
+      { cause },
+    );
+    this.operation = operation;
+    this.maxSizeBytes = maxSizeBytes;
+  }
+}
+
 /** `transaction(fn)` was given a function returning a promise; it was rolled back. */
 export class StoreAsyncTransactionError extends Error {
   override readonly name = "StoreAsyncTransactionError";

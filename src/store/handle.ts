@@ -8,9 +8,12 @@ import { StoreClosedError } from "./errors.ts";
 /** Holds the connection until {@link StoreHandle.release}. */
 export class StoreHandle {
   #db: Database | undefined;
+  /** The `maxSizeBytes` option, for the `LOOKOUT_STORE_FULL` message; undefined when unbounded. */
+  readonly maxSizeBytes: number | undefined;
 
-  constructor(db: Database) {
+  constructor(db: Database, maxSizeBytes?: number) {
     this.#db = db;
+    this.maxSizeBytes = maxSizeBytes;
   }
 
   /** The connection; throws {@link StoreClosedError} once released. */

@@ -5,7 +5,7 @@
  */
 import type { Statement, Transaction } from "better-sqlite3";
 import type { Logger } from "../logging/index.ts";
-import { StoreBadInputError, StoreWriteFailedError } from "./errors.ts";
+import { StoreBadInputError } from "./errors.ts";
 import type { StoreHandle } from "./handle.ts";
 import { encodeFindings, parseFindings } from "./helm-findings-json.ts";
 import { encodeObjects, parseIssues, parseObjects } from "./helm-json.ts";
@@ -18,6 +18,7 @@ import {
 } from "./helm-sql.ts";
 import type { HelmStateChange, ReleaseFindings, StoredRelease } from "./helm-types.ts";
 import type { KeyValueStore } from "./kv.ts";
+import { writeError } from "./write-error.ts";
 
 /** Reads and changes the Helm checker's stored state. */
 export interface HelmStateRepository {
@@ -49,7 +50,8 @@ export interface HelmStateRepository {
    * version, a finding field of the wrong type, or a `replaceFindings` entry for a release that
    * is not stored;
    * `LOOKOUT_STORE_WRITE_FAILED` when SQLite refuses a row (e.g. a non-integer revision, an
-   * unknown driver); `LOOKOUT_STORE_CLOSED` after close.
+   * unknown driver); `LOOKOUT_STORE_FULL` when the size bound or the disk is full;
+   * `LOOKOUT_STORE_CLOSED` after close.
    */
   apply(change: HelmStateChange): void;
 }
@@ -162,8 +164,7 @@ export class SqliteHelmState implements HelmStateRepository {
     try {
       this.#apply(change);
     } catch (err) {
-      if (err instanceof StoreBadInputError) throw err;
-      throw new StoreWriteFailedError("helm.apply", err);
+      throw writeError("helm.apply", err, this.#handle.maxSizeBytes);
     }
   }
 

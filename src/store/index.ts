@@ -1,12 +1,14 @@
 /**
  * kube-lookout's state file: one SQLite database (better-sqlite3, WAL, one writer) with a
- * versioned schema, a key/value table and the Helm checker's releases and findings.
+ * versioned schema, a key/value table, the Helm checker's releases and findings, object
+ * snapshots and the event outbox.
  * See docs/store.md.
  */
 export {
   StoreAsyncTransactionError,
   StoreBadInputError,
   StoreClosedError,
+  StoreFullError,
   StoreInTransactionError,
   StoreInvalidOptionError,
   StoreLockedError,
@@ -30,4 +32,6 @@ export type { LookoutStore } from "./lookout-store.ts";
 export { SCHEMA_VERSION } from "./migrations.ts";
 export type { Migration } from "./migrations.ts";
 export { openStore } from "./open-store.ts";
+export type { OutboxInsert, OutboxRepository, OutboxRow, OutboxStats } from "./outbox.ts";
+export type { SnapshotMeta, SnapshotRepository, SnapshotRow } from "./snapshots.ts";
 export type { StoreOptions, StoreSynchronous } from "./options.ts";

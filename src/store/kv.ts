@@ -3,8 +3,9 @@
  * deprecation table's hash the findings were computed with, a last-sync marker, …).
  */
 import type { Statement } from "better-sqlite3";
-import { StoreBadInputError, StoreWriteFailedError } from "./errors.ts";
+import { StoreBadInputError } from "./errors.ts";
 import type { StoreHandle } from "./handle.ts";
+import { writeError } from "./write-error.ts";
 
 /** String keys to string values, each call its own transaction (or part of `transaction(fn)`). */
 export interface KeyValueStore {
@@ -12,7 +13,8 @@ export interface KeyValueStore {
   get(key: string): string | undefined;
   /**
    * Sets (or replaces) the value. Throws `LOOKOUT_STORE_BAD_INPUT` for a non-string key or value,
-   * `LOOKOUT_STORE_WRITE_FAILED` when SQLite refuses the write.
+   * `LOOKOUT_STORE_FULL` when the size bound or the disk is full, `LOOKOUT_STORE_WRITE_FAILED`
+   * when SQLite refuses the write otherwise.
    */
   set(key: string, value: string): void;
   /** Removes the key; true when it was set. */
@@ -49,7 +51,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
     try {
       this.#set.run(key, value);
     } catch (err) {
-      throw new StoreWriteFailedError("kv.set", err);
+      throw writeError("kv.set", err, this.#handle.maxSizeBytes);
     }
   }
 
@@ -59,7 +61,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
     try {
       return this.#delete.run(key).changes > 0;
     } catch (err) {
-      throw new StoreWriteFailedError("kv.delete", err);
+      throw writeError("kv.delete", err, this.#handle.maxSizeBytes);
     }
   }
 }

@@ -1,14 +1,17 @@
 /**
- * The open store: one SQLite connection, its transactions, the key/value table and the Helm
- * checker's repository. Made by `openStore`.
+ * The open store: one SQLite connection, its transactions, the key/value table, the Helm
+ * checker's repository, the object snapshots and the event outbox. Made by `openStore`.
  */
 import type { Database } from "better-sqlite3";
 import type { Logger } from "../logging/index.ts";
-import { StoreAsyncTransactionError, StoreInTransactionError } from "./errors.ts";
+import { StoreAsyncTransactionError, StoreFullError, StoreInTransactionError } from "./errors.ts";
 import { StoreHandle } from "./handle.ts";
 import { SqliteHelmState, type HelmStateRepository } from "./helm-state.ts";
 import { SqliteKeyValueStore, type KeyValueStore } from "./kv.ts";
 import { userVersion } from "./migrate.ts";
+import { SqliteOutbox, type OutboxRepository } from "./outbox.ts";
+import { SqliteSnapshots, type SnapshotRepository } from "./snapshots.ts";
+import { isSqliteFull } from "./write-error.ts";
 
 /** An open kube-lookout state file. Synchronous: every call returns when SQLite has answered. */
 export interface LookoutStore extends Disposable {
@@ -27,11 +30,17 @@ export interface LookoutStore extends Disposable {
   readonly kv: KeyValueStore;
   /** The Helm checker's releases and findings. */
   readonly helm: HelmStateRepository;
+  /** The last transformed state of each watched object. */
+  readonly snapshots: SnapshotRepository;
+  /** The event outbox. */
+  readonly outbox: OutboxRepository;
   /**
    * Runs `fn` in one write transaction and returns its result: committed when `fn` returns,
    * rolled back when it throws (the error is rethrown as is). Calls inside `fn`, including
-   * `helm.apply` and nested `transaction`, join it (nested ones as savepoints). `fn` must be
-   * synchronous: a returned promise rolls back and throws `LOOKOUT_STORE_ASYNC_TRANSACTION`.
+   * `helm.apply`, `snapshots.put`, `outbox.append` and nested `transaction`, join it (nested
+   * ones as savepoints). `fn` must be synchronous: a returned promise rolls back and throws
+   * `LOOKOUT_STORE_ASYNC_TRANSACTION`. A `SQLITE_FULL` from the commit (or from `fn`'s own
+   * SQLite calls) is thrown as `LOOKOUT_STORE_FULL`, after the rollback.
    */
   transaction<T>(fn: () => T): T;
   /**
@@ -48,16 +57,28 @@ export class SqliteLookoutStore implements LookoutStore {
   readonly recovered: boolean;
   readonly kv: KeyValueStore;
   readonly helm: HelmStateRepository;
+  readonly snapshots: SnapshotRepository;
+  readonly outbox: OutboxRepository;
   readonly #handle: StoreHandle;
   readonly #logger: Logger;
 
-  constructor(db: Database, fields: { path: string; recovered: boolean; logger: Logger }) {
+  constructor(
+    db: Database,
+    fields: {
+      path: string;
+      recovered: boolean;
+      logger: Logger;
+      maxSizeBytes: number | undefined;
+    },
+  ) {
     this.path = fields.path;
     this.recovered = fields.recovered;
     this.#logger = fields.logger;
-    this.#handle = new StoreHandle(db);
+    this.#handle = new StoreHandle(db, fields.maxSizeBytes);
     this.kv = new SqliteKeyValueStore(this.#handle);
     this.helm = new SqliteHelmState(this.#handle, fields.logger, this.kv);
+    this.snapshots = new SqliteSnapshots(this.#handle);
+    this.outbox = new SqliteOutbox(this.#handle);
   }
 
   get schemaVersion(): number {
@@ -74,7 +95,14 @@ export class SqliteLookoutStore implements LookoutStore {
       if (isThenable(result)) throw new StoreAsyncTransactionError();
       return result;
     });
-    return run();
+    try {
+      return run();
+    } catch (err) {
+      if (!(err instanceof StoreFullError) && isSqliteFull(err)) {
+        throw new StoreFullError("transaction", this.#handle.maxSizeBytes, err);
+      }
+      throw err;
+    }
   }
 
   close(): void {

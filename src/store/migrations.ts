@@ -120,9 +120,63 @@ ALTER TABLE helm_releases DROP COLUMN findings_computed_at;
 `;
 
 /**
+ * Version 3: object snapshots (the last transformed state of each watched object, keyed by a
+ * caller-chosen resource string, namespace "" when cluster-scoped) and the event outbox.
+ * `outbox` is AUTOINCREMENT so an id is never handed out twice, even after the newest rows are
+ * deleted (the relay remembers the last id it read). `outbox_stats` holds the outbox's row and
+ * byte counts, kept by triggers, so they roll back with the write and are read in O(1); bytes
+ * are `length(body) + octet_length(headers) + octet_length(subject)`.
+ */
+const V3_SNAPSHOTS_OUTBOX = `
+CREATE TABLE snapshots (
+  resource TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  uid TEXT NOT NULL,
+  resource_version TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  object TEXT NOT NULL,
+  PRIMARY KEY (resource, namespace, name)
+) STRICT;
+
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  subject TEXT NOT NULL,
+  msg_id TEXT NOT NULL,
+  order_key TEXT NOT NULL,
+  headers TEXT NOT NULL,
+  body BLOB NOT NULL,
+  observed_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE outbox_stats (
+  singleton INTEGER NOT NULL PRIMARY KEY CHECK (singleton = 0),
+  rows INTEGER NOT NULL,
+  bytes INTEGER NOT NULL
+) STRICT;
+
+INSERT INTO outbox_stats (singleton, rows, bytes) VALUES (0, 0, 0);
+
+CREATE TRIGGER outbox_stats_insert AFTER INSERT ON outbox BEGIN
+  UPDATE outbox_stats
+    SET rows = rows + 1,
+      bytes = bytes + length(NEW.body) + octet_length(NEW.headers) + octet_length(NEW.subject)
+    WHERE singleton = 0;
+END;
+
+CREATE TRIGGER outbox_stats_delete AFTER DELETE ON outbox BEGIN
+  UPDATE outbox_stats
+    SET rows = rows - 1,
+      bytes = bytes - length(OLD.body) - octet_length(OLD.headers) - octet_length(OLD.subject)
+    WHERE singleton = 0;
+END;
+`;
+
+/**
  * The built-in migrations, in order. Version 1: the key/value table (kept if a pre-versioning
  * file already has one) and the Helm checker's `helm_releases` and `helm_findings` (one row per
  * finding). Version 2: `helm_findings` one row per release (see {@link V2_HELM_FINDINGS}).
+ * Version 3: `snapshots`, `outbox` and `outbox_stats` (see {@link V3_SNAPSHOTS_OUTBOX}).
  */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   {
@@ -138,6 +192,13 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     description: "helm_findings: one row per release, findings as a JSON array",
     up(db: Database): void {
       db.exec(V2_HELM_FINDINGS);
+    },
+  },
+  {
+    version: 3,
+    description: "snapshots; outbox with outbox_stats kept by triggers",
+    up(db: Database): void {
+      db.exec(V3_SNAPSHOTS_OUTBOX);
     },
   },
 ]);

@@ -24,6 +24,9 @@ import { checkMigrationList, migrate, userVersion } from "./migrate.ts";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
 import { resolveStoreOptions, type ResolvedStoreOptions, type StoreOptions } from "./options.ts";
 
+/** The page size of a new file (see docs/store.md, "Page size"). */
+const PAGE_SIZE = 16384;
+
 /**
  * Opens (creating if needed) the store at `options.path` and migrates it to the newest schema.
  * Synchronous. Throws:
@@ -49,6 +52,7 @@ export function openStoreWith(
   checkMigrationList(migrations);
   if (o.memory) {
     const db = new Sqlite(":memory:");
+    db.pragma(`page_size = ${PAGE_SIZE}`);
     db.pragma("foreign_keys = ON");
     migrate(db, migrations, o);
     return storeOver(db, o, false);
@@ -72,11 +76,29 @@ export function openStoreWith(
  */
 function storeOver(db: Database, o: ResolvedStoreOptions, recovered: boolean): LookoutStore {
   try {
-    return new SqliteLookoutStore(db, { path: o.path, recovered, logger: o.logger });
+    if (o.maxSizeBytes !== undefined) boundSize(db, o.maxSizeBytes);
+    return new SqliteLookoutStore(db, {
+      path: o.path,
+      recovered,
+      logger: o.logger,
+      maxSizeBytes: o.maxSizeBytes,
+    });
   } catch (err) {
     db.close();
     throw err;
   }
+}
+
+/**
+ * Sets `PRAGMA max_page_count` to the bound in whole pages (at least 1). Set after the
+ * migrations, so a file can always be opened; SQLite keeps it at least the current page count.
+ */
+function boundSize(db: Database, maxSizeBytes: number): void {
+  const pageSize: unknown = db.pragma("page_size", { simple: true });
+  if (typeof pageSize !== "number" || pageSize <= 0) {
+    throw new TypeError(`PRAGMA page_size gave ${String(pageSize)}`);
+  }
+  db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxSizeBytes / pageSize))}`);
 }
 
 type Opened =
@@ -99,6 +121,8 @@ function openFile(
     throw new StoreOpenFailedError(o.path, "open", err);
   }
   try {
+    // Only a new, empty file takes it; an existing file keeps its page size.
+    db.pragma(`page_size = ${PAGE_SIZE}`);
     db.pragma("locking_mode = EXCLUSIVE");
     // Take the lock and look before changing anything: a too-new or corrupt file stays as is.
     db.exec("BEGIN EXCLUSIVE");

@@ -21,6 +21,12 @@ export interface StoreOptions {
   readonly synchronous?: StoreSynchronous;
   /** How long `openStore` (and any write) waits for another connection's lock; default 5000. */
   readonly busyTimeoutMs?: number;
+  /**
+   * A bound on the database file's size in bytes (`PRAGMA max_page_count`, rounded down to
+   * whole pages; never below the file's size at open). A write that needs more throws
+   * `LOOKOUT_STORE_FULL` and is rolled back, as on a full disk. Default: unbounded.
+   */
+  readonly maxSizeBytes?: number;
   /** Where the store logs (recovery, migrations); default silent. */
   readonly logger?: Logger;
   /** Clock seam, epoch ms: names the `.corrupt-<ms>` file, stamps `store_migrations`; default `Date.now`. */
@@ -33,6 +39,7 @@ export interface ResolvedStoreOptions {
   readonly memory: boolean;
   readonly synchronous: StoreSynchronous;
   readonly busyTimeoutMs: number;
+  readonly maxSizeBytes: number | undefined;
   readonly logger: Logger;
   readonly now: () => number;
 }
@@ -65,6 +72,10 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
       `an integer from 0 to ${MAX_TIMEOUT}`,
     );
   }
+  const { maxSizeBytes } = options;
+  if (maxSizeBytes !== undefined && (!Number.isSafeInteger(maxSizeBytes) || maxSizeBytes <= 0)) {
+    throw new StoreInvalidOptionError("maxSizeBytes", maxSizeBytes, "a positive integer");
+  }
   const now = options.now ?? Date.now;
   if (typeof now !== "function") throw new StoreInvalidOptionError("now", now, "a function");
   return {
@@ -72,6 +83,7 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
     memory,
     synchronous,
     busyTimeoutMs,
+    maxSizeBytes,
     logger: options.logger ?? silentLogger,
     now,
   };

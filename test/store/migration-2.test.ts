@@ -123,7 +123,7 @@ void test("migration 1 to 2 converts stored findings to one row per release", (t
 
   const store = openStore({ path });
   t.after(() => store.close());
-  assert.equal(store.schemaVersion, 2);
+  assert.equal(store.schemaVersion, 3);
   const sorted = [...cases].sort((a, b) =>
     `${a.r.namespace}/${a.r.release}` < `${b.r.namespace}/${b.r.release}` ? -1 : 1,
   );
@@ -175,7 +175,7 @@ void test("migration 1 to 2 converts stored findings to one row per release", (t
   assert.deepEqual(migrated.pragma("foreign_key_check"), []);
   assert.deepEqual(
     migrated.prepare("SELECT version FROM store_migrations ORDER BY version").pluck().all(),
-    [1, 2],
+    [1, 2, 3],
   );
 });
 

@@ -1,0 +1,173 @@
+/**
+ * Object snapshots: the last transformed state of each watched object, so that a restart can
+ * diff the first list against what was seen before it. Keyed by (resource, namespace, name);
+ * `resource` is a string chosen by the caller (e.g. `apps/v1/deployments`), namespace "" for a
+ * cluster-scoped object. Statements are prepared once.
+ */
+import type { Statement } from "better-sqlite3";
+import { StoreBadInputError } from "./errors.ts";
+import type { StoreHandle } from "./handle.ts";
+import { writeError } from "./write-error.ts";
+
+/** One stored snapshot. `object` is JSON text, stored and returned as given. */
+export interface SnapshotRow {
+  readonly resource: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly resourceVersion: string;
+  /** The caller's hash of `object` (what a relist compares to find unchanged objects). */
+  readonly hash: string;
+  readonly object: string;
+}
+
+/** A snapshot without its object JSON. */
+export interface SnapshotMeta {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly resourceVersion: string;
+  readonly hash: string;
+}
+
+/**
+ * The `snapshots` table. Every write is one statement and joins an open `store.transaction(fn)`.
+ * Every member throws `LOOKOUT_STORE_CLOSED` after close; writes throw `LOOKOUT_STORE_BAD_INPUT`
+ * (`field` names the value) for a non-string field, `LOOKOUT_STORE_FULL` when the size bound or
+ * the disk is full, `LOOKOUT_STORE_WRITE_FAILED` for other SQLite errors; nothing is written then.
+ */
+export interface SnapshotRepository {
+  /** Metadata (no object JSON) of every stored snapshot of `resource`, keyed `namespace/name`. */
+  loadMeta(resource: string): Map<string, SnapshotMeta>;
+  /** One snapshot with its object JSON, or undefined. */
+  get(resource: string, namespace: string, name: string): SnapshotRow | undefined;
+  /** Inserts or replaces. */
+  put(row: SnapshotRow): void;
+  /** Removes one; false when absent. */
+  remove(resource: string, namespace: string, name: string): boolean;
+  /** Removes every snapshot of `resource`; returns how many. */
+  removeResource(resource: string): number;
+  /** The resources that have snapshots, in ascending order. */
+  resources(): string[];
+}
+
+type Key = [resource: string, namespace: string, name: string];
+type PutBind = [string, string, string, string, string, string, string];
+
+const META = "namespace, name, uid, resource_version AS resourceVersion, hash";
+const FIELDS = [
+  "resource",
+  "namespace",
+  "name",
+  "uid",
+  "resourceVersion",
+  "hash",
+  "object",
+] as const;
+
+/** The {@link SnapshotRepository} over one connection. */
+export class SqliteSnapshots implements SnapshotRepository {
+  readonly #handle: StoreHandle;
+  readonly #meta: Statement<[string], SnapshotMeta>;
+  readonly #get: Statement<Key, SnapshotRow>;
+  readonly #put: Statement<PutBind>;
+  readonly #remove: Statement<Key>;
+  readonly #removeResource: Statement<[string]>;
+  readonly #resources: Statement<[], string>;
+
+  constructor(handle: StoreHandle) {
+    this.#handle = handle;
+    const db = handle.db;
+    this.#meta = db.prepare<[string], SnapshotMeta>(
+      `SELECT ${META} FROM snapshots WHERE resource = ?`,
+    );
+    this.#get = db.prepare<Key, SnapshotRow>(
+      `SELECT resource, ${META}, object FROM snapshots
+        WHERE resource = ? AND namespace = ? AND name = ?`,
+    );
+    this.#put = db.prepare<PutBind>(
+      `INSERT INTO snapshots (resource, namespace, name, uid, resource_version, hash, object)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (resource, namespace, name) DO UPDATE SET uid = excluded.uid,
+          resource_version = excluded.resource_version, hash = excluded.hash,
+          object = excluded.object`,
+    );
+    this.#remove = db.prepare<Key>(
+      "DELETE FROM snapshots WHERE resource = ? AND namespace = ? AND name = ?",
+    );
+    this.#removeResource = db.prepare<[string]>("DELETE FROM snapshots WHERE resource = ?");
+    this.#resources = db
+      .prepare<[], string>("SELECT DISTINCT resource FROM snapshots ORDER BY resource")
+      .pluck();
+  }
+
+  loadMeta(resource: string): Map<string, SnapshotMeta> {
+    this.#handle.assertOpen();
+    checkString("resource", resource);
+    const out = new Map<string, SnapshotMeta>();
+    for (const m of this.#meta.iterate(resource)) out.set(`${m.namespace}/${m.name}`, m);
+    return out;
+  }
+
+  get(resource: string, namespace: string, name: string): SnapshotRow | undefined {
+    this.#handle.assertOpen();
+    checkKey(resource, namespace, name);
+    return this.#get.get(resource, namespace, name);
+  }
+
+  put(row: SnapshotRow): void {
+    this.#handle.assertOpen();
+    if (typeof row !== "object" || row === null) {
+      throw new StoreBadInputError("row", row, "must be a snapshot row");
+    }
+    for (const field of FIELDS) checkString(field, row[field]);
+    try {
+      this.#put.run(
+        row.resource,
+        row.namespace,
+        row.name,
+        row.uid,
+        row.resourceVersion,
+        row.hash,
+        row.object,
+      );
+    } catch (err) {
+      throw writeError("snapshots.put", err, this.#handle.maxSizeBytes);
+    }
+  }
+
+  remove(resource: string, namespace: string, name: string): boolean {
+    this.#handle.assertOpen();
+    checkKey(resource, namespace, name);
+    try {
+      return this.#remove.run(resource, namespace, name).changes > 0;
+    } catch (err) {
+      throw writeError("snapshots.remove", err, this.#handle.maxSizeBytes);
+    }
+  }
+
+  removeResource(resource: string): number {
+    this.#handle.assertOpen();
+    checkString("resource", resource);
+    try {
+      return this.#removeResource.run(resource).changes;
+    } catch (err) {
+      throw writeError("snapshots.removeResource", err, this.#handle.maxSizeBytes);
+    }
+  }
+
+  resources(): string[] {
+    this.#handle.assertOpen();
+    return this.#resources.all();
+  }
+}
+
+function checkKey(resource: unknown, namespace: unknown, name: unknown): void {
+  checkString("resource", resource);
+  checkString("namespace", namespace);
+  checkString("name", name);
+}
+
+function checkString(field: string, value: unknown): void {
+  if (typeof value !== "string") throw new StoreBadInputError(field, value, "must be a string");
+}
