@@ -72,21 +72,33 @@ function diffArrays(
   ops: JsonPatchOperation[],
 ): void {
   const common = Math.min(a.length, b.length);
-  for (let i = 0; i < common; i++) diff(a[i], b[i], `${path}/${i}`, ops);
-  for (let i = common; i < b.length; i++)
+  for (let i = 0; i < common; i++) {
+    const av = a[i];
+    const bv = b[i];
+    if (av !== bv) diff(av, bv, `${path}/${i}`, ops);
+  }
+  for (let i = common; i < b.length; i++) {
     ops.push({ op: "add", path: `${path}/${i}`, value: b[i] });
+  }
   for (let i = a.length - 1; i >= common; i--) ops.push({ op: "remove", path: `${path}/${i}` });
 }
 
 function diffObjects(a: JsonObject, b: JsonObject, path: string, ops: JsonPatchOperation[]): void {
+  let shared = 0;
   const aKeys = Object.keys(a);
   for (let i = 0; i < aKeys.length; i++) {
     const key = aKeys[i]!;
-    const child = `${path}/${escapePointerToken(key)}`;
-    if (Object.hasOwn(b, key)) diff(a[key], b[key], child, ops);
-    else ops.push({ op: "remove", path: child });
+    if (!Object.hasOwn(b, key)) {
+      ops.push({ op: "remove", path: `${path}/${escapePointerToken(key)}` });
+      continue;
+    }
+    shared++;
+    const av = a[key];
+    const bv = b[key];
+    if (av !== bv) diff(av, bv, `${path}/${escapePointerToken(key)}`, ops);
   }
   const bKeys = Object.keys(b);
+  if (bKeys.length === shared) return;
   for (let i = 0; i < bKeys.length; i++) {
     const key = bKeys[i]!;
     if (!Object.hasOwn(a, key)) {
