@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { HelmFinding, ScannedObject } from "../../src/helm/index.ts";
 import type { Logger } from "../../src/logging/index.ts";
-import type { StoredRelease } from "../../src/store/index.ts";
+import type { OutboxInsert, SnapshotRow, StoredRelease } from "../../src/store/index.ts";
 
 /** A fresh directory under os.tmpdir(), removed after the test. */
 export function tempDir(t: TestContext): string {
@@ -116,4 +116,52 @@ export function recordingLogger(): { logger: Logger; lines: LogLine[] } {
     lines,
     logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") },
   };
+}
+
+/** A snapshot row of object `i` of `resource`. */
+export function snapshotRow(
+  i: number,
+  resource = "apps/v1/deployments",
+  extra: Partial<SnapshotRow> = {},
+): SnapshotRow {
+  return {
+    resource,
+    namespace: i % 3 === 0 ? "" : `ns-${i % 3}`,
+    name: `obj.${i}`,
+    uid: `uid-${i}`,
+    resourceVersion: String(100 + i),
+    hash: `hash-${i}`,
+    object: JSON.stringify({ metadata: { name: `obj.${i}` }, spec: { n: i, note: "é✓" } }),
+    ...extra,
+  };
+}
+
+/** An outbox event `i` (a UTF-8 subject and header, a binary body). */
+export function outboxEvent(i: number, bodyBytes = 16): OutboxInsert {
+  const body = new Uint8Array(bodyBytes);
+  for (let b = 0; b < bodyBytes; b++) body[b] = (i + b) % 256;
+  return {
+    subject: `kl.prod.apps.v1.deployments.ns.obj-${i}.modified`,
+    msgId: `uid-${i}:${100 + i}:modified`,
+    orderKey: `apps/v1/deployments/ns/obj-${i % 4}`,
+    headers: { "ce-id": `uid-${i}:${100 + i}:modified`, "ce-subject": `ns/obj-${i}`, note: "é✓" },
+    body,
+    observedAt: 1_700_000_000_000 + i,
+  };
+}
+
+/** The bytes `outbox.stats()` counts for `e`. */
+export function outboxBytes(e: OutboxInsert): number {
+  return (
+    e.body.length + Buffer.byteLength(JSON.stringify(e.headers)) + Buffer.byteLength(e.subject)
+  );
+}
+
+/** A matcher for `assert.throws`: `LOOKOUT_STORE_BAD_INPUT` naming `field`. */
+export function badInput(field: string): (err: unknown) => boolean {
+  return (err) =>
+    codeOf(err) === "LOOKOUT_STORE_BAD_INPUT" &&
+    err instanceof Error &&
+    "field" in err &&
+    err.field === field;
 }

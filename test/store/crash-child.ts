@@ -1,0 +1,37 @@
+/**
+ * A process for the crash tests (not a test file). Usage: `node crash-child.ts <path> <mode> <n>`
+ * Each batch `k` is one `store.transaction`: `n` new snapshots (`obj.<k*n+i>`) and `n` outbox
+ * rows. Prints one line per committed batch: `committed <k>`.
+ *   inside: commits batch 0, then in batch 1 prints `inside` after writing it and blocks, so
+ *     the parent can kill it mid-transaction.
+ *   loop: commits batches until killed.
+ */
+import { openStore } from "../../src/store/index.ts";
+import { outboxEvent, snapshotRow } from "./support.ts";
+
+const [path = "", mode = "", count = "100"] = process.argv.slice(2);
+const n = Number(count);
+const store = openStore({ path });
+
+function batch(k: number, inside: () => void): void {
+  store.transaction(() => {
+    for (let i = 0; i < n; i++) store.snapshots.put(snapshotRow(k * n + i, "r"));
+    store.outbox.append(Array.from({ length: n }, (_, i) => outboxEvent(k * n + i, 2000)));
+    inside();
+  });
+  process.stdout.write(`committed ${k}\n`);
+}
+
+if (mode === "inside") {
+  batch(0, () => {});
+  batch(1, () => {
+    process.stdout.write("inside\n");
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+  });
+} else if (mode === "loop") {
+  for (let k = 0; k < 100_000; k++) batch(k, () => {});
+} else {
+  process.stderr.write(`unknown mode ${mode}\n`);
+  process.exitCode = 2;
+}
+store.close();
