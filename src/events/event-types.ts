@@ -69,7 +69,7 @@ export interface OutgoingEvent {
   /** The `ce-*` and `content-type` headers. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
-  /** Events of one key are published in order: `<resource>/<namespace>/<name>`. */
+  /** Events of one key are published in order: `<apiVersion>/<resource>/<namespace>/<name>`. */
   readonly orderKey: string;
   /** Epoch ms of the change (`ce-time`). */
   readonly observedAt: number;

@@ -1,0 +1,191 @@
+/**
+ * `npm run bench -- events [--events 200000] [--objects 5000] [--window 256] [--sync FULL]`
+ *
+ * A simulated API server (its own process) with N pods, a local nats-server with JetStream
+ * (file storage), and in this process the event pipeline: an informer on pods, the recorder
+ * (snapshots + outbox in SQLite, one transaction per batch), the relay into JetStream. After the
+ * N initial `added` events are delivered, the server applies E pod updates at once; ours is the
+ * rate from that moment until the E-th `modified` event is acknowledged by JetStream.
+ * The limit publishes the same E messages (read back from the stream) straight to JetStream with
+ * the same in-flight window, no informer and no store. Also reported: the p99 delay from the
+ * change (as observed) to its JetStream ack. Last line: one JSON object.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
+import { EventPipeline } from "../src/events/pipeline.ts";
+import { InformerFactory } from "../src/informer/index.ts";
+import { KubeClient } from "../src/kube/index.ts";
+import { openStore, type StoreSynchronous } from "../src/store/index.ts";
+import { startNatsServer } from "../test/support/nats-server.ts";
+import { BenchServer } from "./lib/bench-server.ts";
+
+const { values } = parseArgs({
+  options: {
+    events: { type: "string", default: "200000" },
+    objects: { type: "string", default: "5000" },
+    window: { type: "string", default: "256" },
+    sync: { type: "string", default: "FULL" },
+  },
+});
+const E = Number(values.events);
+const N = Number(values.objects);
+const W = Number(values.window);
+const sync = values.sync;
+if (!Number.isSafeInteger(E) || E < 1 || !Number.isSafeInteger(N) || N < 1) {
+  throw new Error(`--events and --objects must be positive integers`);
+}
+if (!Number.isSafeInteger(W) || W < 1) throw new Error(`--window must be a positive integer`);
+if (sync !== "FULL" && sync !== "NORMAL") throw new Error(`--sync must be FULL or NORMAL`);
+const synchronous: StoreSynchronous = sync;
+const log = (text: string): void => void process.stderr.write(`${text}\n`);
+
+/** Resolves when `count()` reaches `target` (checked every 5 ms). */
+async function until(count: () => number, target: number, what: string): Promise<void> {
+  const deadline = Date.now() + 600_000;
+  while (count() < target) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${count()}/${target}`);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return 0;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Publishes `messages` to JetStream keeping `window` publishes in flight; returns ms taken. */
+async function publishAll(
+  js: JetStreamClient,
+  messages: readonly { subject: string; hdrs: [string, string][]; data: Uint8Array }[],
+  window: number,
+): Promise<number> {
+  const started = performance.now();
+  const inFlight = new Set<Promise<unknown>>();
+  let i = 0;
+  for (const m of messages) {
+    const h = headers();
+    for (const [k, v] of m.hdrs) h.set(k, v);
+    const p = js.publish(m.subject, m.data, { msgID: `limit-${i++}`, headers: h });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    // oxlint-disable-next-line eslint/no-await-in-loop -- the in-flight window
+    if (inFlight.size >= window) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  return performance.now() - started;
+}
+
+/** The last `count` messages of `stream`, in order. */
+async function readBack(
+  nc: NatsConnection,
+  stream: string,
+  first: number,
+  count: number,
+): Promise<{ subject: string; hdrs: [string, string][]; data: Uint8Array }[]> {
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(stream, { opt_start_seq: first });
+  const out: { subject: string; hdrs: [string, string][]; data: Uint8Array }[] = [];
+  const messages = await consumer.consume();
+  for await (const m of messages) {
+    const hdrs: [string, string][] = [];
+    for (const [k, v] of m.headers ?? []) hdrs.push([k, v[0] ?? ""]);
+    out.push({ subject: `limit.${m.subject}`, hdrs, data: m.data });
+    if (out.length >= count) break;
+  }
+  return out;
+}
+
+const cleanups: (() => unknown)[] = [];
+const dir = await mkdtemp(join(tmpdir(), "kl-events-bench-"));
+cleanups.push(() => rm(dir, { recursive: true, force: true }));
+log(`events benchmark: ${N} pods, ${E} updates, window ${W}, synchronous=${synchronous}`);
+try {
+  const server = await BenchServer.start(N, E);
+  cleanups.push(() => server.stop());
+  const natsServer = await startNatsServer({ after: (fn) => void cleanups.push(fn) });
+  const nc = await connect({ servers: natsServer.url, name: "kube-lookout-bench" });
+  cleanups.push(() => nc.close());
+  const store = openStore({ path: join(dir, "state.db"), synchronous });
+  cleanups.push(() => store.close());
+  const client = new KubeClient({ server: server.url });
+  cleanups.push(() => client.close());
+  const informers = new InformerFactory({ client });
+  cleanups.push(() => informers.close());
+
+  let delivered = 0;
+  let measuring = false;
+  const delays: number[] = [];
+  const pipeline = new EventPipeline({
+    store,
+    informers,
+    nats: { connection: () => nc, waitForConnection: () => Promise.resolve(nc) },
+    resources: [{ resource: { group: "", version: "v1", resource: "pods" }, kind: "Pod" }],
+    prefix: "kl",
+    cluster: "bench",
+    stream: {
+      name: "KL_BENCH",
+      maxAgeMs: 3_600_000,
+      maxBytes: 16 * 1024 ** 3,
+      duplicateWindowMs: 120_000,
+    },
+    maxInFlight: W,
+    onDelivered: (delayMs) => {
+      delivered++;
+      if (measuring) delays.push(delayMs);
+    },
+  });
+  cleanups.push(() => pipeline.close());
+  await pipeline.start();
+  await until(() => delivered, N, "the initial added events");
+  log(`synced: ${N} added events delivered`);
+
+  measuring = true;
+  const started = performance.now();
+  await server.release(E);
+  await until(() => delivered, N + E, "the update events");
+  const oursMs = performance.now() - started;
+  const ours = Math.round((E * 1000) / oursMs);
+  log(`ours: ${E} events in ${Math.round(oursMs)} ms (${ours}/s)`);
+  await pipeline.close();
+
+  const messages = await readBack(nc, "KL_BENCH", N + 1, E);
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({
+    name: "KL_LIMIT",
+    subjects: ["limit.>"],
+    duplicate_window: 120_000_000_000,
+    max_bytes: 16 * 1024 ** 3,
+  });
+  const limitMs = await publishAll(jetstream(nc), messages, W);
+  const limit = Math.round((E * 1000) / limitMs);
+  log(`limit: ${E} events in ${Math.round(limitMs)} ms (${limit}/s)`);
+  console.log(
+    JSON.stringify({
+      events: E,
+      objects: N,
+      window: W,
+      synchronous,
+      ours,
+      limit,
+      oursMs: Math.round(oursMs),
+      limitMs: Math.round(limitMs),
+      p50DelayMs: Math.round(percentile(delays, 50)),
+      p99DelayMs: Math.round(percentile(delays, 99)),
+      ratios: { vsLimit: Math.round((ours / limit) * 1000) / 1000 },
+    }),
+  );
+} finally {
+  for (const fn of cleanups.reverse()) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- cleanup in reverse order
+    await Promise.resolve()
+      .then(fn)
+      .catch(() => undefined);
+  }
+}

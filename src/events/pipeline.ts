@@ -1,0 +1,258 @@
+/**
+ * The event pipeline of one sidecar: a recorder per watched resource (informer → snapshots and
+ * outbox, one transaction per batch), the restart catch-up, Helm findings changes, and the
+ * relay that drains the outbox into NATS JetStream.
+ */
+import { randomBytes } from "node:crypto";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { HandlerRegistration, InformerFactory, InformerLease } from "../informer/index.ts";
+import type { ResourceId } from "../kube/index.ts";
+import { silentLogger, type Logger } from "../logging/index.ts";
+import type { LookoutStore } from "../store/index.ts";
+import { helmFindingsEvent } from "./cloud-event.ts";
+import { compileRedaction } from "./redact.ts";
+import { ResourceRecorder, type OutboxFullPolicy } from "./recorder.ts";
+import { OutboxRelay, type NatsConnectionSource, type RelayCounters } from "./relay.ts";
+import { ensureStream } from "./stream.ts";
+import { helmSubject, resourceSubject, validatePrefix } from "./subject.ts";
+
+/** One watched resource whose changes become events. */
+export interface EventResourceSpec {
+  readonly resource: ResourceId;
+  /** The objects' kind (`Deployment`). */
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+}
+
+/** The JetStream stream the pipeline creates or updates at start. */
+export interface EventStreamSpec {
+  readonly name: string;
+  readonly maxAgeMs: number;
+  readonly maxBytes: number;
+  /** Must cover the longest retry span: see docs/events.md. */
+  readonly duplicateWindowMs: number;
+  readonly storage?: "file" | "memory";
+  readonly replicas?: number;
+}
+
+/** Options of an {@link EventPipeline}. */
+export interface EventPipelineOptions {
+  readonly store: LookoutStore;
+  readonly informers: InformerFactory;
+  readonly nats: NatsConnectionSource;
+  readonly resources: readonly EventResourceSpec[];
+  /** Subject prefix (`kl`). */
+  readonly prefix: string;
+  /** The cluster's name: a subject token and `ce-source`. */
+  readonly cluster: string;
+  /** The stream to ensure; undefined: it is managed elsewhere (or `mode: "core"`). */
+  readonly stream?: EventStreamSpec;
+  readonly mode?: "jetstream" | "core";
+  readonly includeObject?: boolean;
+  readonly dropStatusOnly?: boolean;
+  /** JSON pointers removed from every object before it is stored or published. */
+  readonly dropFields?: readonly string[];
+  /** HMAC key of Secret value hashes; default: a random key kept in the store. */
+  readonly hashKey?: Uint8Array;
+  readonly batchSize?: number;
+  readonly batchDelayMs?: number;
+  readonly maxOutboxRows?: number;
+  readonly maxOutboxBytes?: number;
+  readonly fullPolicy?: OutboxFullPolicy;
+  readonly maxInFlight?: number;
+  readonly ackTimeoutMs?: number;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+  /** Each delivered event's delay from change to ack (ms). */
+  readonly onDelivered?: (delayMs: number, duplicate: boolean) => void;
+}
+
+/** A Helm release whose findings changed (the Helm checker's `FindingsChange`). */
+export interface HelmFindingsChange {
+  readonly namespace: string;
+  readonly release: string;
+  readonly revision: number | undefined;
+  readonly findings: readonly unknown[];
+  readonly at: number;
+}
+
+const HASH_KEY = "events.hashKey";
+
+/** The running pipeline. */
+export class EventPipeline {
+  readonly #o: EventPipelineOptions;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #relay: OutboxRelay;
+  readonly #recorders: ResourceRecorder[] = [];
+  readonly #leases: InformerLease[] = [];
+  readonly #registrations: HandlerRegistration[] = [];
+  readonly #abort = new AbortController();
+  #started: Promise<void> | undefined;
+
+  constructor(options: EventPipelineOptions) {
+    validatePrefix(options.prefix);
+    this.#o = options;
+    this.#logger = options.logger ?? silentLogger;
+    this.#now = options.now ?? Date.now;
+    const prepared = new WeakSet<NatsConnection>();
+    const stream = options.stream;
+    this.#relay = new OutboxRelay({
+      outbox: options.store.outbox,
+      nats: options.nats,
+      mode: options.mode ?? "jetstream",
+      maxInFlight: options.maxInFlight ?? 256,
+      readBatch: 1000,
+      ackTimeoutMs: options.ackTimeoutMs ?? 5000,
+      logger: this.#logger,
+      now: this.#now,
+      ...(options.onDelivered === undefined ? {} : { onDelivered: options.onDelivered }),
+      prepare:
+        stream === undefined || options.mode === "core"
+          ? undefined
+          : async (nc) => {
+              if (prepared.has(nc)) return;
+              await ensureStream(nc, {
+                ...stream,
+                subjects: [`${options.prefix}.>`],
+              });
+              prepared.add(nc);
+            },
+    });
+  }
+
+  /**
+   * Starts the informers and the relay; resolves when every resource has synced and its restart
+   * catch-up is recorded. Memoized.
+   */
+  start(): Promise<void> {
+    this.#started ??= this.#start();
+    return this.#started;
+  }
+
+  async #start(): Promise<void> {
+    const o = this.#o;
+    const hashKey = o.hashKey ?? this.#storedHashKey();
+    const transform = compileRedaction({
+      hashKey,
+      ...(o.dropFields === undefined ? {} : { dropFields: o.dropFields }),
+    });
+    this.#relay.start();
+    const syncs: Promise<void>[] = [];
+    for (const spec of o.resources) {
+      const recorder = new ResourceRecorder({
+        store: o.store,
+        resource: spec.resource,
+        kind: spec.kind,
+        transform,
+        subject: (c) =>
+          resourceSubject({
+            prefix: o.prefix,
+            cluster: o.cluster,
+            resource: c.resource,
+            namespace: c.namespace,
+            name: c.name,
+            type: c.type,
+          }),
+        source: o.cluster,
+        includeObject: o.includeObject ?? true,
+        dropStatusOnly: o.dropStatusOnly ?? false,
+        batchSize: o.batchSize ?? 500,
+        batchDelayMs: o.batchDelayMs ?? 20,
+        maxOutboxRows: o.maxOutboxRows ?? 1_000_000,
+        maxOutboxBytes: o.maxOutboxBytes ?? 1024 * 1024 * 1024,
+        fullPolicy: o.fullPolicy ?? "block",
+        logger: this.#logger,
+        now: this.#now,
+        onCommitted: () => this.#relay.wake(),
+      });
+      const lease = o.informers.acquire({
+        resource: spec.resource,
+        ...(spec.namespace === undefined ? {} : { namespace: spec.namespace }),
+        ...(spec.labelSelector === undefined ? {} : { labelSelector: spec.labelSelector }),
+        ...(spec.fieldSelector === undefined ? {} : { fieldSelector: spec.fieldSelector }),
+      });
+      this.#leases.push(lease);
+      this.#recorders.push(recorder);
+      const registration = lease.informer.addEventHandler(recorder, { name: "events" });
+      this.#registrations.push(registration);
+      void lease.informer.start();
+      syncs.push(this.#catchUp(recorder, registration));
+    }
+    await Promise.all(syncs);
+  }
+
+  /** Waits until the first list was delivered to the recorder, then records the deletions. */
+  async #catchUp(recorder: ResourceRecorder, registration: HandlerRegistration): Promise<void> {
+    const signal = this.#abort.signal;
+    while (!registration.hasSynced()) {
+      if (signal.aborted) return;
+      // oxlint-disable-next-line eslint/no-await-in-loop -- polls the handler's sync
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await recorder.finishCatchUp();
+    await recorder.flush();
+  }
+
+  /** Records a Helm release's findings change as an event. */
+  recordHelm(change: HelmFindingsChange): void {
+    const o = this.#o;
+    const event = helmFindingsEvent(
+      {
+        namespace: change.namespace,
+        release: change.release,
+        revision: change.revision,
+        findings: change.findings,
+        observedAt: change.at,
+      },
+      {
+        source: o.cluster,
+        subject: helmSubject({
+          prefix: o.prefix,
+          cluster: o.cluster,
+          namespace: change.namespace,
+          release: change.release,
+        }),
+      },
+    );
+    o.store.transaction(() =>
+      o.store.outbox.append([
+        {
+          subject: event.subject,
+          msgId: event.msgId,
+          orderKey: event.orderKey,
+          headers: event.headers,
+          body: event.body,
+          observedAt: event.observedAt,
+        },
+      ]),
+    );
+    this.#relay.wake();
+  }
+
+  /** What the relay delivered so far. */
+  get counters(): RelayCounters {
+    return this.#relay.counters;
+  }
+
+  /** Writes pending batches, stops the relay and releases the informers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#abort.signal.aborted) return;
+    this.#abort.abort();
+    for (const r of this.#registrations) r.remove();
+    await Promise.all(this.#recorders.map((r) => r.close()));
+    await this.#relay.close();
+    await Promise.all(this.#leases.map((l) => l.release()));
+  }
+
+  #storedHashKey(): Uint8Array {
+    const kv = this.#o.store.kv;
+    const stored = kv.get(HASH_KEY);
+    if (stored !== undefined) return Buffer.from(stored, "base64");
+    const key = randomBytes(32);
+    kv.set(HASH_KEY, key.toString("base64"));
+    return key;
+  }
+}
