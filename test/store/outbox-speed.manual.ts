@@ -7,9 +7,15 @@
  * Phases: `insert` (new objects), `update` (the same objects again, new resourceVersions; the
  * outbox keeps growing), then the relay's `drain` (`read` 500 + `ack` 500 until empty).
  * Inputs are built before timing, so the figures are the store's. Rows/s counts snapshot and
- * outbox rows (two per change); events/s counts changes. The last line is one JSON object.
+ * outbox rows (two per change); events/s counts changes. `limit*` is the same insert phase
+ * through plain better-sqlite3 statements on the same pragmas and page size, with no
+ * validation, no AUTOINCREMENT and no counter triggers: what SQLite on this machine allows.
+ * `[body]`: `object` (default) puts the object in the event body (~2 KiB), `meta` only the
+ * identifying fields (~150 bytes; the "omit the full object" option).
+ * The last line is one JSON object.
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
+import Sqlite from "better-sqlite3";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -21,6 +27,8 @@ import {
 
 const EVENTS = Number(process.argv[2] ?? "100000");
 const BATCH = Number(process.argv[3] ?? "500");
+/** `object`: the event body carries the object (~2 KiB); `meta`: only the identifying fields. */
+const BODY = process.argv[4] ?? "object";
 const RESOURCE = "apps/v1/deployments";
 
 /** A Deployment-like object of about 2 KiB. */
@@ -101,7 +109,18 @@ function changes(rvBase: number): Change[] {
           "ce-time": new Date(1_700_000_000_000 + i).toISOString(),
           "content-type": "application/json",
         },
-        body: encoder.encode(`{"kind":"Deployment","object":${object}}`),
+        body: encoder.encode(
+          BODY === "object"
+            ? `{"kind":"Deployment","object":${object}}`
+            : JSON.stringify({
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                namespace,
+                name,
+                uid,
+                resourceVersion: String(rv),
+              }),
+        ),
         observedAt: 1_700_000_000_000 + i,
       },
     });
@@ -121,6 +140,42 @@ function write(store: ReturnType<typeof openStore>, all: readonly Change[]): num
   return performance.now() - started;
 }
 
+/** The insert phase through bare statements: no validation, no AUTOINCREMENT, no triggers. */
+function limit(path: string, synchronous: StoreSynchronous, all: readonly Change[]): number {
+  const db = new Sqlite(path);
+  try {
+    db.pragma("page_size = 16384");
+    db.pragma("locking_mode = EXCLUSIVE");
+    db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${synchronous}`);
+    db.exec(`CREATE TABLE snapshots (resource TEXT NOT NULL, namespace TEXT NOT NULL,
+        name TEXT NOT NULL, uid TEXT NOT NULL, resource_version TEXT NOT NULL, hash TEXT NOT NULL,
+        object TEXT NOT NULL, PRIMARY KEY (resource, namespace, name)) STRICT;
+      CREATE TABLE outbox (id INTEGER PRIMARY KEY, subject TEXT NOT NULL, msg_id TEXT NOT NULL,
+        order_key TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL,
+        observed_at INTEGER NOT NULL) STRICT;`);
+    const put = db.prepare(`INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (resource, namespace, name) DO UPDATE SET uid = excluded.uid,
+        resource_version = excluded.resource_version, hash = excluded.hash,
+        object = excluded.object`);
+    const insert = db.prepare(`INSERT INTO outbox (subject, msg_id, order_key, headers, body,
+      observed_at) VALUES (?, ?, ?, ?, ?, ?)`);
+    const batch = db.transaction((part: readonly Change[]) => {
+      for (const { snapshot: r } of part) {
+        put.run(r.resource, r.namespace, r.name, r.uid, r.resourceVersion, r.hash, r.object);
+      }
+      for (const { event: e } of part) {
+        insert.run(e.subject, e.msgId, e.orderKey, JSON.stringify(e.headers), e.body, e.observedAt);
+      }
+    });
+    const started = performance.now();
+    for (let i = 0; i < all.length; i += BATCH) batch(all.slice(i, i + BATCH));
+    return performance.now() - started;
+  } finally {
+    db.close();
+  }
+}
+
 function drain(store: ReturnType<typeof openStore>): { ms: number; rows: number } {
   const started = performance.now();
   let after = 0;
@@ -138,8 +193,17 @@ function drain(store: ReturnType<typeof openStore>): { ms: number; rows: number 
 const inserts = changes(1_000_000);
 const updates = changes(2_000_000);
 const bytesPerChange = inserts[0]!.snapshot.object.length + inserts[0]!.event.body.length;
-const result: Record<string, unknown> = { events: EVENTS, batch: BATCH, bytesPerChange };
-for (const synchronous of ["FULL", "NORMAL"] satisfies StoreSynchronous[]) {
+const result: Record<string, unknown> = {
+  events: EVENTS,
+  batch: BATCH,
+  body: BODY,
+  bytesPerChange,
+};
+const modes: StoreSynchronous[] =
+  process.env.SYNC === "FULL" || process.env.SYNC === "NORMAL"
+    ? [process.env.SYNC]
+    : ["FULL", "NORMAL"];
+for (const synchronous of modes) {
   const dir = mkdtempSync(join(tmpdir(), "lookout-outbox-speed-"));
   try {
     const path = join(dir, "s.db");
@@ -151,6 +215,7 @@ for (const synchronous of ["FULL", "NORMAL"] satisfies StoreSynchronous[]) {
     const { rows } = store.outbox.stats();
     const drained = drain(store);
     store.close();
+    const limitMs = limit(join(dir, "limit.db"), synchronous, inserts);
     result[synchronous] = {
       insertMs: Math.round(insertMs),
       insertRowsPerS: Math.round((2 * EVENTS) / (insertMs / 1000)),
@@ -161,6 +226,8 @@ for (const synchronous of ["FULL", "NORMAL"] satisfies StoreSynchronous[]) {
       outboxRows: rows,
       drainRowsPerS: Math.round(drained.rows / (drained.ms / 1000)),
       fileMiB: Math.round(statSync(path).size / 2 ** 20),
+      limitInsertRowsPerS: Math.round((2 * EVENTS) / (limitMs / 1000)),
+      insertVsLimit: Math.round((limitMs / insertMs) * 100) / 100,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
