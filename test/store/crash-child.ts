@@ -2,10 +2,11 @@
  * A process for the crash tests (not a test file). Usage: `node crash-child.ts <path> <mode> <n>`
  * Each batch `k` is one `store.transaction`: `n` new snapshots (`obj.<k*n+i>`) and `n` outbox
  * rows. Prints one line per committed batch: `committed <k>`.
- *   inside: commits batch 0, then in batch 1 prints `inside` after writing it and blocks, so
- *     the parent can kill it mid-transaction.
+ *   inside: commits batch 0, prints `wal <bytes>` (the -wal's size), then in batch 1 prints
+ *     `inside` after writing it and blocks, so the parent can kill it mid-transaction.
  *   loop: commits batches until killed.
  */
+import { statSync } from "node:fs";
 import { openStore } from "../../src/store/index.ts";
 import { outboxEvent, snapshotRow } from "./support.ts";
 
@@ -24,6 +25,7 @@ function batch(k: number, inside: () => void): void {
 
 if (mode === "inside") {
   batch(0, () => {});
+  process.stdout.write(`wal ${statSync(`${path}-wal`).size}\n`);
   batch(1, () => {
     process.stdout.write("inside\n");
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
