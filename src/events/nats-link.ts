@@ -230,6 +230,9 @@ export class NatsLink {
       timeout: o.connectTimeoutMs ?? 5000,
       reconnect: true,
       maxReconnectAttempts: -1,
+      // nats.js otherwise builds an Error (stack trace) for every request up front: a third of
+      // the CPU of a JetStream publish at thousands per second.
+      noAsyncTraces: true,
       reconnectTimeWait: 1000,
     };
     if (o.token !== undefined) options.token = o.token;

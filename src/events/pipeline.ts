@@ -160,7 +160,7 @@ export class EventPipeline {
         includeObject: o.includeObject ?? true,
         dropStatusOnly: o.dropStatusOnly ?? false,
         batchSize: o.batchSize ?? 500,
-        batchDelayMs: o.batchDelayMs ?? 20,
+        batchDelayMs: o.batchDelayMs ?? 50,
         maxOutboxRows: o.maxOutboxRows ?? 1_000_000,
         maxOutboxBytes: o.maxOutboxBytes ?? 1024 * 1024 * 1024,
         fullPolicy: o.fullPolicy ?? "block",

@@ -11,6 +11,9 @@ import { Backoff } from "../informer/index.ts";
 import type { Logger } from "../logging/index.ts";
 import type { OutboxRepository, OutboxRow } from "../store/index.ts";
 
+/** Acknowledged rows are deleted at least this often (ms) while draining. */
+const ACK_EVERY_MS = 100;
+
 /** Where the relay gets its connection (a `NatsLink`). */
 export interface NatsConnectionSource {
   connection(): NatsConnection | undefined;
@@ -137,7 +140,9 @@ export class OutboxRelay {
     const inFlight = new Map<string, Promise<boolean>>();
     const acked: number[] = [];
     let failed = false;
+    let ackedAt = performance.now();
     const flushAcks = (): void => {
+      ackedAt = performance.now();
       if (acked.length === 0) return;
       const ids = acked.splice(0);
       this.#o.outbox.ack(ids);
@@ -176,7 +181,11 @@ export class OutboxRelay {
             if (inFlight.get(row.orderKey) === p) inFlight.delete(row.orderKey);
           });
         }
-        if (acked.length >= this.#o.readBatch) flushAcks();
+        // Deletes are batched (one transaction, one fsync each): acked rows that stay a little
+        // longer are only sent again after a crash, and JetStream drops those as duplicates.
+        if (acked.length >= this.#o.readBatch || performance.now() - ackedAt >= ACK_EVERY_MS) {
+          flushAcks();
+        }
       }
       await Promise.all(inFlight.values());
       if (this.#o.mode === "core" && !failed) await nc.flush();
