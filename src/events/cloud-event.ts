@@ -24,6 +24,11 @@ export interface ResourceEventOptions {
   readonly includeObject: boolean;
   /** Whether a `modified` body with a `previous` carries the RFC 6902 `changes`. Default true. */
   readonly includeChanges?: boolean;
+  /**
+   * `JSON.stringify(change.object)` when the caller has it already (the recorder serializes the
+   * object for its snapshot): the body then reuses it. The bytes are the same either way.
+   */
+  readonly objectJson?: string;
 }
 
 /** What {@link helmFindingsEvent} needs of one release's findings. */
@@ -108,7 +113,7 @@ export function resourceEvent(
       subjectAttr,
       change.observedAt,
     ),
-    body: Buffer.from(JSON.stringify(body), "utf8"),
+    body: Buffer.from(bodyText(body, options), "utf8"),
     orderKey: `${groupVersion(change.resource)}/${change.resource.resource}/${change.namespace}/${change.name}`,
     observedAt: change.observedAt,
   };
@@ -148,6 +153,19 @@ export function helmFindingsEvent(
     orderKey: `helm/${id}`,
     observedAt: input.observedAt,
   };
+}
+
+/**
+ * The body's JSON. With `objectJson` (the object already serialized, e.g. for the snapshot), the
+ * object is spliced in as text instead of being serialized a second time; same bytes.
+ */
+function bodyText(body: ResourceEventBody, options: ResourceEventOptions): string {
+  const objectJson = options.objectJson;
+  if (objectJson === undefined || !("object" in body)) return JSON.stringify(body);
+  const { object: _object, changes, ...head } = body;
+  const start = JSON.stringify(head);
+  const tail = changes === undefined ? "" : `,"changes":${JSON.stringify(changes)}`;
+  return `${start.slice(0, -1)},"object":${objectJson}${tail}}`;
 }
 
 function headersOf(

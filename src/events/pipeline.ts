@@ -166,7 +166,7 @@ export class EventPipeline {
         fullPolicy: o.fullPolicy ?? "block",
         logger: this.#logger,
         now: this.#now,
-        onCommitted: () => this.#relay.wake(),
+        onCommitted: (rows) => this.#relay.offer(rows),
       });
       const lease = o.informers.acquire({
         resource: spec.resource,
@@ -217,19 +217,16 @@ export class EventPipeline {
         }),
       },
     );
-    o.store.transaction(() =>
-      o.store.outbox.append([
-        {
-          subject: event.subject,
-          msgId: event.msgId,
-          orderKey: event.orderKey,
-          headers: event.headers,
-          body: event.body,
-          observedAt: event.observedAt,
-        },
-      ]),
-    );
-    this.#relay.wake();
+    const row = {
+      subject: event.subject,
+      msgId: event.msgId,
+      orderKey: event.orderKey,
+      headers: event.headers,
+      body: event.body,
+      observedAt: event.observedAt,
+    };
+    const [id] = o.store.transaction(() => o.store.outbox.append([row]));
+    this.#relay.offer([{ id: id!, ...row }]);
   }
 
   /** What the relay delivered so far. */

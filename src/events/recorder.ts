@@ -4,13 +4,13 @@
  * stored snapshots are the state before the restart: the first list is diffed against them
  * (changes made while the sidecar was down become events; unchanged objects give none).
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DeletedFinalStateUnknown, EventHandler } from "../informer/index.ts";
 import type { RawObject, ResourceId } from "../kube/index.ts";
 import { groupVersion } from "../kube/index.ts";
 import type { Logger } from "../logging/index.ts";
-import type { LookoutStore, OutboxInsert, SnapshotMeta } from "../store/index.ts";
+import type { LookoutStore, OutboxInsert, OutboxRow, SnapshotMeta } from "../store/index.ts";
 import { onlyMetadataNoise, onlyStatusChanged } from "./change-filter.ts";
 import { resourceEvent } from "./cloud-event.ts";
 import type { ChangeType, OutgoingEvent, ResourceChange } from "./event-types.ts";
@@ -42,8 +42,8 @@ export interface RecorderOptions {
   readonly fullPolicy: OutboxFullPolicy;
   readonly logger: Logger;
   readonly now: () => number;
-  /** Called after each committed batch (wakes the relay). */
-  readonly onCommitted?: (events: number) => void;
+  /** Called after each committed batch with its outbox rows (handed to the relay). */
+  readonly onCommitted?: (rows: readonly OutboxRow[]) => void;
   /** Called when events were dropped (drop-oldest policy) or writes are blocked. */
   readonly onPressure?: (what: "dropped" | "blocked", count: number) => void;
 }
@@ -193,7 +193,7 @@ export class ResourceRecorder implements EventHandler {
         onlyMetadataNoise(previous, transformed) ||
         (this.#o.dropStatusOnly && onlyStatusChanged(previous, transformed))
       ) {
-        this.#snapshot(obj, transformed);
+        this.#snapshot(obj, JSON.stringify(transformed));
         return this.#maybeFlush();
       }
     }
@@ -219,15 +219,21 @@ export class ResourceRecorder implements EventHandler {
       ...(type === "modified" && previous !== undefined ? { previous } : {}),
       observedAt: this.#o.now(),
     };
+    // Serialized once, for the body and the snapshot.
+    const json =
+      type === "deleted" && !this.#o.includeObject ? undefined : JSON.stringify(transformed);
+    // The event goes before the snapshot change: if a full store splits them over two
+    // transactions, a crash in between re-publishes (deduplicated), it never loses the event.
     this.#pushEvent(
       resourceEvent(change, {
         source: this.#o.source,
         subject: this.#o.subject(change),
         includeObject: this.#o.includeObject,
+        ...(json === undefined ? {} : { objectJson: json }),
       }),
     );
     if (type === "deleted") this.#forget(obj.namespace, obj.name);
-    else this.#snapshot(obj, transformed);
+    else this.#snapshot(obj, json ?? JSON.stringify(transformed));
     return this.#maybeFlush();
   }
 
@@ -254,15 +260,14 @@ export class ResourceRecorder implements EventHandler {
     this.#forget(namespace, name);
   }
 
-  #snapshot(obj: RawObject, transformed: unknown): void {
-    const json = JSON.stringify(transformed);
-    const hash = createHash("sha256").update(json).digest("hex").slice(0, 32);
+  /** Records the object's new state; `json` is its transformed JSON. */
+  #snapshot(obj: RawObject, json: string): void {
     const meta: SnapshotMeta = {
       namespace: obj.namespace,
       name: obj.name,
       uid: obj.uid,
       resourceVersion: obj.resourceVersion,
-      hash,
+      hash: hash("sha256", json, "hex").slice(0, 32),
     };
     this.#known.set(`${obj.namespace}/${obj.name}`, meta);
     this.#pending.push({
@@ -336,6 +341,7 @@ export class ResourceRecorder implements EventHandler {
     const items = this.#pending.slice(0, n);
     const events = items.filter((i): i is OutgoingEvent => "msgId" in i);
     if (!this.#makeRoom(events)) return "failed";
+    let ids: number[] = [];
     try {
       store.transaction(() => {
         for (const item of items) {
@@ -350,7 +356,7 @@ export class ResourceRecorder implements EventHandler {
             });
           }
         }
-        if (events.length > 0) store.outbox.append(events.map(toInsert));
+        if (events.length > 0) ids = store.outbox.append(events.map(toInsert));
       });
     } catch (err) {
       if (this.#writeError === undefined) {
@@ -372,7 +378,9 @@ export class ResourceRecorder implements EventHandler {
       this.#writeError = undefined;
     }
     this.#pendingEvents -= events.length;
-    this.#o.onCommitted?.(events.length);
+    if (ids.length > 0) {
+      this.#o.onCommitted?.(ids.map((id, i) => toRow(id, events[i]!)));
+    }
     return "ok";
   }
 
@@ -405,6 +413,18 @@ function isStoreFull(err: unknown): boolean {
   return (
     typeof err === "object" && err !== null && "code" in err && err.code === "LOOKOUT_STORE_FULL"
   );
+}
+
+function toRow(id: number, e: OutgoingEvent): OutboxRow {
+  return {
+    id,
+    subject: e.subject,
+    msgId: e.msgId,
+    orderKey: e.orderKey,
+    headers: e.headers,
+    body: e.body,
+    observedAt: e.observedAt,
+  };
 }
 
 function toInsert(e: OutgoingEvent): OutboxInsert {

@@ -11,6 +11,9 @@ import { Backoff } from "../informer/index.ts";
 import type { Logger } from "../logging/index.ts";
 import type { OutboxRepository, OutboxRow } from "../store/index.ts";
 
+/** Rows handed over in memory at most; beyond, the relay reads them from the table. */
+const MAX_HANDED_OVER = 10_000;
+
 /** Acknowledged rows are deleted at least this often (ms) while draining. */
 const ACK_EVERY_MS = 100;
 
@@ -60,6 +63,11 @@ export class OutboxRelay {
   #duplicates = 0;
   #failures = 0;
   #failing = false;
+  #trusted = false;
+  #handedOver: OutboxRow[] = [];
+  #handedHead = 0;
+  /** The id of the last row dispatched since the table was last read from its oldest row. */
+  #lastDispatched = 0;
 
   constructor(options: RelayOptions) {
     this.#o = options;
@@ -112,6 +120,7 @@ export class OutboxRelay {
         ok = await this.#drain(nc, signal);
       } catch (err) {
         this.#noteFailure(err);
+        this.#distrust();
       }
       if (signal.aborted) return;
       if (ok) {
@@ -131,12 +140,57 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes every row in the outbox, oldest first. Resolves true when it is empty, false after
-   * a failure (rows not acked stay and are read again from the oldest).
+   * Rows just committed by the recorder, handed over in memory so that the relay does not read
+   * them back. Taken only while the relay is caught up with the outbox table (`#trusted`): then
+   * every row it has not dispatched yet is in this queue, in id order. Beyond
+   * {@link MAX_HANDED_OVER} rows, or after a failure, it reads the table again.
+   */
+  offer(rows: readonly OutboxRow[]): void {
+    if (this.#trusted) {
+      if (this.#handedOver.length - this.#handedHead + rows.length > MAX_HANDED_OVER) {
+        this.#distrust();
+      } else {
+        for (const row of rows) this.#handedOver.push(row);
+      }
+    }
+    this.wake();
+  }
+
+  /** Forget the in-memory rows and what was dispatched: read the table from its oldest row. */
+  #distrust(): void {
+    this.#trusted = false;
+    this.#handedOver = [];
+    this.#handedHead = 0;
+    this.#lastDispatched = 0;
+  }
+
+  /** The next rows to publish, oldest first: handed over in memory, or read from the table. */
+  #take(limit: number): OutboxRow[] {
+    if (!this.#trusted) {
+      const rows = this.#o.outbox.read(this.#lastDispatched, limit);
+      // Caught up: from now on every commit is handed over (all of this is one thread).
+      if (rows.length === 0) this.#trusted = true;
+      return rows;
+    }
+    const out: OutboxRow[] = [];
+    while (out.length < limit && this.#handedHead < this.#handedOver.length) {
+      const row = this.#handedOver[this.#handedHead++]!;
+      if (row.id > this.#lastDispatched) out.push(row);
+    }
+    if (this.#handedHead === this.#handedOver.length) {
+      this.#handedOver = [];
+      this.#handedHead = 0;
+    }
+    return out;
+  }
+
+  /**
+   * Publishes rows as they come, oldest first, until there is nothing to read and nothing in
+   * flight. Resolves true then, false after a failure (rows not acked stay in the table and are
+   * read again from the oldest).
    */
   async #drain(nc: NatsConnection, signal: AbortSignal): Promise<boolean> {
     const js = this.#o.mode === "jetstream" ? jetstream(nc) : undefined;
-    let after = 0;
     const inFlight = new Map<string, Promise<boolean>>();
     const acked: number[] = [];
     let failed = false;
@@ -149,17 +203,34 @@ export class OutboxRelay {
     };
     try {
       while (!signal.aborted && !failed) {
-        const rows = this.#o.outbox.read(after, this.#o.readBatch);
-        if (rows.length === 0) break;
+        // Deletes are batched (one transaction, one fsync each): acked rows that stay a little
+        // longer are only sent again after a crash, and JetStream drops those as duplicates.
+        if (acked.length >= this.#o.readBatch || performance.now() - ackedAt >= ACK_EVERY_MS) {
+          flushAcks();
+        }
+        const rows = this.#take(this.#o.readBatch);
+        if (rows.length === 0) {
+          if (inFlight.size === 0) break;
+          // Wait for new rows or for a publish to settle, whichever comes first.
+          // oxlint-disable-next-line eslint/no-await-in-loop -- waits for work
+          await Promise.race([this.#wake.promise, ...inFlight.values()]);
+          this.#wake = Promise.withResolvers();
+          continue;
+        }
         for (const row of rows) {
-          after = row.id;
+          this.#lastDispatched = row.id;
           // One publish per object at a time keeps each object's events in order.
           const same = inFlight.get(row.orderKey);
           // oxlint-disable-next-line eslint/no-await-in-loop -- per-object order
           if (same !== undefined && !(await same)) failed = true;
-          while (inFlight.size >= this.#o.maxInFlight) {
-            // oxlint-disable-next-line eslint/no-await-in-loop -- the in-flight window
-            await Promise.race(inFlight.values());
+          if (inFlight.size >= this.#o.maxInFlight) {
+            // A full window waits until half of it is acked, then publishes a burst: publishes
+            // made in one go leave in one socket write (nats.js flushes on a microtask).
+            const low = Math.floor(this.#o.maxInFlight / 2);
+            while (inFlight.size > low) {
+              // oxlint-disable-next-line eslint/no-await-in-loop -- the in-flight window
+              await Promise.race(inFlight.values());
+            }
           }
           if (failed || signal.aborted) break;
           const p = this.#publish(nc, js, row).then(
@@ -181,16 +252,12 @@ export class OutboxRelay {
             if (inFlight.get(row.orderKey) === p) inFlight.delete(row.orderKey);
           });
         }
-        // Deletes are batched (one transaction, one fsync each): acked rows that stay a little
-        // longer are only sent again after a crash, and JetStream drops those as duplicates.
-        if (acked.length >= this.#o.readBatch || performance.now() - ackedAt >= ACK_EVERY_MS) {
-          flushAcks();
-        }
       }
       await Promise.all(inFlight.values());
       if (this.#o.mode === "core" && !failed) await nc.flush();
     } finally {
       flushAcks();
+      if (failed || signal.aborted) this.#distrust();
     }
     if (!failed && this.#failing) {
       this.#failing = false;

@@ -264,3 +264,23 @@ void test("decodeEvent rejects missing ce-* headers and bodies that are not UTF-
   );
   assert.deepEqual(minimal, { id: "i", type: "t", source: "s", subject: "", time: "", data: [1] });
 });
+
+void test("a body built with objectJson has the same bytes as one that serializes the object", () => {
+  for (const c of [change(), change({ type: "added" }), change({ type: "deleted" })]) {
+    const plain = resourceEvent(c, { ...OPTIONS, includeObject: true });
+    const spliced = resourceEvent(c, {
+      ...OPTIONS,
+      includeObject: true,
+      objectJson: JSON.stringify(c.object),
+    });
+    assert.equal(Buffer.from(spliced.body).toString(), Buffer.from(plain.body).toString());
+  }
+  // Without the object, objectJson is ignored.
+  const without = resourceEvent(change(), {
+    ...OPTIONS,
+    includeObject: false,
+    objectJson: JSON.stringify(currentObject),
+  });
+  const body: unknown = JSON.parse(Buffer.from(without.body).toString());
+  assert.ok(isRecord(body) && !("object" in body));
+});
