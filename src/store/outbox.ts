@@ -46,7 +46,10 @@ export interface OutboxStats {
  * other SQLite errors; nothing of the call is written then.
  */
 export interface OutboxRepository {
-  /** Appends in order; returns the new ids (ascending). Joins an open `transaction`. */
+  /**
+   * Appends in order; returns the new ids (ascending), each above every id ever committed.
+   * Joins an open `transaction`. Ids of a rolled back append may be handed out again.
+   */
   append(events: readonly OutboxInsert[]): number[];
   /** Up to `limit` rows with id > afterId, ascending by id. */
   read(afterId: number, limit: number): OutboxRow[];
