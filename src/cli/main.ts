@@ -7,11 +7,17 @@ import { readFileSync } from "node:fs";
 import { commandHelp, groupHelp, isCommandGroup, parseFlags } from "./args.ts";
 import type { Command, CommandGroup, CommandIo } from "./args.ts";
 import { demoCommand } from "./commands/demo.ts";
+import { eventsGroup } from "./commands/events.ts";
 import { helmGroup } from "./commands/helm.ts";
 import { simCommand } from "./commands/sim.ts";
 import { UsageError } from "./errors.ts";
 
-const COMMANDS: readonly (Command | CommandGroup)[] = [demoCommand, simCommand, helmGroup];
+const COMMANDS: readonly (Command | CommandGroup)[] = [
+  demoCommand,
+  simCommand,
+  helmGroup,
+  eventsGroup,
+];
 
 function version(): string {
   const pkg: unknown = JSON.parse(
