@@ -67,6 +67,8 @@ export interface EventPipelineOptions {
   readonly now?: () => number;
   /** Each delivered event's delay from change to ack (ms). */
   readonly onDelivered?: (delayMs: number, duplicate: boolean) => void;
+  /** Events dropped by the drop-oldest policy, or writes held (outbox or disk full). */
+  readonly onPressure?: (what: "dropped" | "blocked", count: number) => void;
 }
 
 /** A Helm release whose findings changed (the Helm checker's `FindingsChange`). */
@@ -167,6 +169,7 @@ export class EventPipeline {
         logger: this.#logger,
         now: this.#now,
         onCommitted: (rows) => this.#relay.offer(rows),
+        ...(o.onPressure === undefined ? {} : { onPressure: o.onPressure }),
       });
       const lease = o.informers.acquire({
         resource: spec.resource,

@@ -323,7 +323,8 @@ export class ResourceRecorder implements EventHandler {
   #write(): boolean {
     let size = this.#pending.length;
     while (this.#pending.length > 0) {
-      const n = Math.min(size, this.#pending.length);
+      const n = this.#roomFor(Math.min(size, this.#pending.length));
+      if (n === 0) return false;
       const written = this.#writePrefix(n);
       if (written === "ok") continue;
       if (written === "full" && n > 1) {
@@ -340,7 +341,6 @@ export class ResourceRecorder implements EventHandler {
     const { store } = this.#o;
     const items = this.#pending.slice(0, n);
     const events = items.filter((i): i is OutgoingEvent => "msgId" in i);
-    if (!this.#makeRoom(events)) return "failed";
     let ids: number[] = [];
     try {
       store.transaction(() => {
@@ -384,28 +384,50 @@ export class ResourceRecorder implements EventHandler {
     return "ok";
   }
 
-  /** Applies the bound: true when `events` may be appended now. */
-  #makeRoom(events: readonly OutgoingEvent[]): boolean {
-    if (events.length === 0) return true;
-    const stats = this.#o.store.outbox.stats();
+  /**
+   * How many of the first `n` pending items may be written under the outbox bound (rows and
+   * bytes). Block policy: as many events as there is room for; 0 when there is none (the caller
+   * waits). Drop-oldest: at most a bound's worth of events, after dropping as many of the oldest
+   * rows as needed (logged and reported).
+   */
+  #roomFor(n: number): number {
+    const o = this.#o;
+    const stats = o.store.outbox.stats();
+    const block = o.fullPolicy === "block";
+    const rowsAllowed = block ? o.maxOutboxRows - stats.rows : o.maxOutboxRows;
+    const bytesAllowed = block ? o.maxOutboxBytes - stats.bytes : o.maxOutboxBytes;
+    let events = 0;
     let bytes = 0;
-    for (const e of events) bytes += e.body.byteLength + e.subject.length + 64;
-    const overRows = stats.rows + events.length - this.#o.maxOutboxRows;
-    const overBytes = stats.bytes + bytes - this.#o.maxOutboxBytes;
-    if (overRows <= 0 && overBytes <= 0) return true;
-    if (this.#o.fullPolicy === "block") {
-      this.#o.onPressure?.("blocked", events.length);
-      return false;
+    let take = 0;
+    for (; take < n; take++) {
+      const item = this.#pending[take]!;
+      if (!("msgId" in item)) continue;
+      const size = item.body.byteLength + item.subject.length + 64;
+      if (events + 1 > rowsAllowed || bytes + size > bytesAllowed) break;
+      events++;
+      bytes += size;
     }
-    const avg = stats.rows === 0 ? 1 : stats.bytes / stats.rows;
-    const n = Math.max(overRows, Math.ceil(overBytes / Math.max(avg, 1)), 0);
-    const dropped = this.#o.store.outbox.dropOldest(n);
-    this.#o.logger.warn("events: outbox full, dropped the oldest events", {
-      dropped: dropped.rows,
-      bytes: dropped.bytes,
-    });
-    this.#o.onPressure?.("dropped", dropped.rows);
-    return true;
+    if (take === 0) {
+      if (block) {
+        o.onPressure?.("blocked", this.#pendingEvents);
+        return 0;
+      }
+      take = 1; // one event larger than the whole bound: written anyway
+    }
+    if (block) return take;
+    const overRows = stats.rows + events - o.maxOutboxRows;
+    const overBytes = stats.bytes + bytes - o.maxOutboxBytes;
+    if (overRows > 0 || overBytes > 0) {
+      const avg = stats.rows === 0 ? 1 : stats.bytes / stats.rows;
+      const drop = Math.max(overRows, Math.ceil(overBytes / Math.max(avg, 1)));
+      const dropped = o.store.outbox.dropOldest(drop);
+      o.logger.warn("events: outbox full, dropped the oldest events", {
+        dropped: dropped.rows,
+        bytes: dropped.bytes,
+      });
+      o.onPressure?.("dropped", dropped.rows);
+    }
+    return take;
   }
 }
 

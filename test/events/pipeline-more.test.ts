@@ -1,0 +1,244 @@
+/**
+ * The event pipeline's other paths, end to end: a relist after 410, Helm findings events, core
+ * NATS mode, the outbox bound (block and drop-oldest), a corrupt state file at start.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { connect } from "@nats-io/transport-node";
+import { subscribeHelm } from "../../src/events/index.ts";
+import { startSimulatedCluster } from "../../src/sim/index.ts";
+import { startNatsServer } from "../support/nats-server.ts";
+import {
+  CLUSTER,
+  PREFIX,
+  STREAM,
+  churn,
+  idOf,
+  readStream,
+  seeded,
+  startPipeline,
+  waitForStream,
+} from "./pipeline-support.ts";
+
+async function setup(t: { after(fn: () => unknown): void }) {
+  const sim = await startSimulatedCluster();
+  t.after(() => sim.close());
+  const nats = await startNatsServer(t);
+  const dir = await mkdtemp(join(tmpdir(), "kl-events-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return { sim, nats, dbPath: join(dir, "state.db") };
+}
+
+void test("missed watch events and a 410: the relist's diff gives the latest state of each changed object, once", async (t) => {
+  const { sim, nats, dbPath } = await setup(t);
+  const running = await startPipeline({ simUrl: sim.url, natsUrl: nats.url, dbPath });
+  t.after(() => running.close());
+  const rand = seeded(3);
+  const first = churn(sim, rand, 40);
+  await waitForStream(nats.url, first.length);
+  // The watch loses the next changes, then its history is compacted: the informer relists.
+  sim.faults.dropEvents({ count: 1000 });
+  const missed = churn(sim, rand, 30);
+  sim.faults.compact();
+  sim.faults.closeWatches();
+  await sleep(1500);
+  const messages = await readStream(nats.url);
+  const ids = messages.map(idOf);
+  assert.equal(new Set(ids).size, ids.length, "nothing twice");
+  // The last event of every object is its current state; gone objects end with deleted.
+  const last = new Map<string, (typeof messages)[number]>();
+  for (const m of messages) last.set(m.key, m);
+  for (const res of ["configmaps", "secrets"] as const) {
+    for (const o of sim.list(res)) {
+      const m = last.get(`${res}/${o.metadata.namespace}/${o.metadata.name}`);
+      assert.ok(m !== undefined && m.type !== "deleted", `${o.metadata.name} has its state`);
+      assert.equal(m.resourceVersion, o.metadata.resourceVersion);
+      assert.equal(m.uid, o.metadata.uid);
+    }
+  }
+  const live = new Set(
+    ["configmaps", "secrets"].flatMap((r) =>
+      sim.list(r).map((o) => `${r}/${o.metadata.namespace}/${o.metadata.name}`),
+    ),
+  );
+  for (const [key, m] of last) if (!live.has(key)) assert.equal(m.type, "deleted", key);
+  assert.ok(missed.length > 0);
+});
+
+void test("Helm findings changes go out on <prefix>.<cluster>.helm.<namespace>.<release>, deduplicated", async (t) => {
+  const { sim, nats, dbPath } = await setup(t);
+  const running = await startPipeline({ simUrl: sim.url, natsUrl: nats.url, dbPath });
+  t.after(() => running.close());
+  const finding = { kind: "Ingress", apiVersion: "networking.k8s.io/v1beta1", target: "v1.22.0" };
+  running.pipeline.recordHelm({
+    namespace: "shop",
+    release: "web",
+    revision: 2,
+    findings: [finding],
+    at: Date.UTC(2026, 10, 23),
+  });
+  // The same state again (a restart re-announcing it) is dropped by JetStream.
+  running.pipeline.recordHelm({
+    namespace: "shop",
+    release: "web",
+    revision: 2,
+    findings: [finding],
+    at: Date.UTC(2026, 10, 23, 1),
+  });
+  running.pipeline.recordHelm({
+    namespace: "shop",
+    release: "web",
+    revision: undefined,
+    findings: [],
+    at: Date.UTC(2026, 10, 23, 2),
+  });
+  await waitForStream(nats.url, 2);
+  const nc = await connect({ servers: nats.url });
+  t.after(() => nc.close());
+  const abort = new AbortController();
+  const got: { subject: string; body: unknown }[] = [];
+  for await (const e of subscribeHelm(nc, {
+    stream: STREAM,
+    prefix: PREFIX,
+    cluster: CLUSTER,
+    deliver: "all",
+    signal: abort.signal,
+  })) {
+    got.push({ subject: e.subject, body: e.body });
+    if (got.length === 2) abort.abort();
+  }
+  assert.deepEqual(
+    got.map((g) => g.subject),
+    [`${PREFIX}.${CLUSTER}.helm.shop.web`, `${PREFIX}.${CLUSTER}.helm.shop.web`],
+  );
+  assert.deepEqual(got[0]!.body, {
+    namespace: "shop",
+    release: "web",
+    revision: 2,
+    findings: [finding],
+  });
+  assert.deepEqual(got[1]!.body, {
+    namespace: "shop",
+    release: "web",
+    revision: null,
+    findings: [],
+  });
+  assert.equal(running.pipeline.counters.duplicates, 1, "the repeat was a JetStream duplicate");
+});
+
+void test("core NATS mode publishes without JetStream acks (at most once) and drains the outbox", async (t) => {
+  const { sim, nats, dbPath } = await setup(t);
+  const nc = await connect({ servers: nats.url });
+  t.after(() => nc.close());
+  const seen: string[] = [];
+  const sub = nc.subscribe(`${PREFIX}.>`, {
+    callback: (_err, msg) => {
+      seen.push(msg.headers?.get("ce-id") ?? "");
+    },
+  });
+  t.after(() => sub.unsubscribe());
+  const running = await startPipeline({
+    simUrl: sim.url,
+    natsUrl: nats.url,
+    dbPath,
+    pipeline: { mode: "core" },
+  });
+  t.after(() => running.close());
+  const made = churn(sim, seeded(5), 30);
+  const deadline = Date.now() + 10_000;
+  while (seen.length < made.length && Date.now() < deadline) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
+    await sleep(50);
+  }
+  assert.deepEqual([...seen].sort(), made.map(idOf).sort());
+  assert.equal(running.store.outbox.stats().rows, 0);
+});
+
+void test("outbox bound, block policy: ingestion waits while NATS is down, nothing is lost", async (t) => {
+  const { sim, nats, dbPath } = await setup(t);
+  await nats.stop();
+  const blocked: number[] = [];
+  const running = await startPipeline({
+    simUrl: sim.url,
+    natsUrl: nats.url,
+    dbPath,
+    pipeline: { maxOutboxRows: 20, onPressure: (what, n) => what === "blocked" && blocked.push(n) },
+  });
+  t.after(() => running.close());
+  const made = churn(sim, seeded(9), 60);
+  await sleep(400);
+  assert.ok(running.store.outbox.stats().rows <= 20, "the bound holds");
+  assert.ok(blocked.length > 0, "the pressure was reported");
+  await nats.start();
+  await waitForStream(nats.url, made.length, 20_000);
+  const messages = await readStream(nats.url);
+  assert.deepEqual(messages.map(idOf).sort(), made.map(idOf).sort());
+});
+
+void test("outbox bound, drop-oldest policy: the oldest events are dropped and counted", async (t) => {
+  const { sim, nats, dbPath } = await setup(t);
+  await nats.stop();
+  let dropped = 0;
+  const running = await startPipeline({
+    simUrl: sim.url,
+    natsUrl: nats.url,
+    dbPath,
+    pipeline: {
+      maxOutboxRows: 20,
+      fullPolicy: "drop-oldest",
+      onPressure: (what, n) => {
+        if (what === "dropped") dropped += n;
+      },
+    },
+  });
+  t.after(() => running.close());
+  const made = churn(sim, seeded(13), 60);
+  await sleep(400);
+  assert.ok(running.store.outbox.stats().rows <= 20);
+  await nats.start();
+  await waitForStream(nats.url, made.length - dropped, 20_000);
+  const messages = await readStream(nats.url);
+  assert.ok(dropped > 0, "some were dropped");
+  assert.equal(messages.length, made.length - dropped, "all but the dropped ones arrive");
+  const all = new Set(made.map(idOf));
+  for (const m of messages) assert.ok(all.has(idOf(m)), `${idOf(m)} is a change made`);
+});
+
+void test("a corrupt state file is moved aside and rebuilt: every object is announced again as added, nothing twice", async (t) => {
+  const { sim, nats, dbPath } = await setup(t);
+  let running = await startPipeline({ simUrl: sim.url, natsUrl: nats.url, dbPath });
+  const made = churn(sim, seeded(17), 30);
+  await waitForStream(nats.url, made.length);
+  await running.close();
+  await writeFile(dbPath, "this is not a database, it is a corrupt file ".repeat(100));
+  await rm(`${dbPath}-wal`, { force: true });
+  await rm(`${dbPath}-shm`, { force: true });
+  running = await startPipeline({ simUrl: sim.url, natsUrl: nats.url, dbPath });
+  t.after(() => running.close());
+  assert.equal(running.store.recovered, true);
+  // The state at the restart: what the re-announcements must carry.
+  const atRestart = new Map<string, string>();
+  for (const r of ["configmaps", "secrets"]) {
+    for (const o of sim.list(r)) atRestart.set(o.metadata.uid!, o.metadata.resourceVersion!);
+  }
+  const more = churn(sim, seeded(19), 10);
+  await waitForStream(nats.url, made.length + more.length);
+  const messages = await readStream(nats.url);
+  const ids = messages.map(idOf);
+  assert.equal(new Set(ids).size, ids.length, "nothing twice");
+  const got = new Set(ids);
+  for (const c of [...made, ...more]) assert.ok(got.has(idOf(c)), `${idOf(c)} arrived`);
+  // With its state lost, the sidecar announces every live object as added at its current
+  // version: the ones it had announced so already are dropped by JetStream's duplicate window.
+  const expected = new Set([...made, ...more].map(idOf));
+  for (const m of messages) {
+    if (expected.has(idOf(m))) continue;
+    assert.equal(m.type, "added", `${idOf(m)} is a re-announcement`);
+    assert.equal(atRestart.get(m.uid), m.resourceVersion, `${idOf(m)} is the state at restart`);
+  }
+  assert.equal(running.pipeline.counters.duplicates > 0, true, "announcements already made");
+});
