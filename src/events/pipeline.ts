@@ -51,7 +51,10 @@ export interface EventPipelineOptions {
   readonly stream?: EventStreamSpec;
   readonly mode?: "jetstream" | "core";
   readonly includeObject?: boolean;
+  /** Drop updates that change only `status`; default false. */
   readonly dropStatusOnly?: boolean;
+  /** Drop updates that change only `metadata.resourceVersion`/`managedFields`; default true. */
+  readonly dropMetadataNoise?: boolean;
   /** JSON pointers removed from every object before it is stored or published. */
   readonly dropFields?: readonly string[];
   /** HMAC key of Secret value hashes; default: a random key kept in the store. */
@@ -161,6 +164,7 @@ export class EventPipeline {
         source: o.cluster,
         includeObject: o.includeObject ?? true,
         dropStatusOnly: o.dropStatusOnly ?? false,
+        dropMetadataNoise: o.dropMetadataNoise ?? true,
         batchSize: o.batchSize ?? 500,
         batchDelayMs: o.batchDelayMs ?? 50,
         maxOutboxRows: o.maxOutboxRows ?? 1_000_000,

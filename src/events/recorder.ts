@@ -33,6 +33,11 @@ export interface RecorderOptions {
   readonly includeObject: boolean;
   /** Drop updates that change only `status` (the snapshot is still updated). */
   readonly dropStatusOnly: boolean;
+  /**
+   * Drop updates that change only `metadata.resourceVersion` or `metadata.managedFields`
+   * (the snapshot is still updated). Default true.
+   */
+  readonly dropMetadataNoise?: boolean;
   /** Events per transaction at most. */
   readonly batchSize: number;
   /** A partial batch is written after this many ms. */
@@ -190,7 +195,7 @@ export class ResourceRecorder implements EventHandler {
     const transformed = this.#transform(obj);
     if (previous !== undefined) {
       if (
-        onlyMetadataNoise(previous, transformed) ||
+        (this.#o.dropMetadataNoise !== false && onlyMetadataNoise(previous, transformed)) ||
         (this.#o.dropStatusOnly && onlyStatusChanged(previous, transformed))
       ) {
         this.#snapshot(obj, JSON.stringify(transformed));

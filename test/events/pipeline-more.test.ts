@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect } from "@nats-io/transport-node";
-import { subscribeHelm } from "../../src/events/index.ts";
+import { subscribe, subscribeHelm } from "../../src/events/index.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { startNatsServer } from "../support/nats-server.ts";
 import {
@@ -241,4 +241,50 @@ void test("a corrupt state file is moved aside and rebuilt: every object is anno
     assert.equal(atRestart.get(m.uid), m.resourceVersion, `${idOf(m)} is the state at restart`);
   }
   assert.equal(running.pipeline.counters.duplicates > 0, true, "announcements already made");
+});
+
+void test("updates of status only (when asked) and of managedFields/resourceVersion only are not published", async (t) => {
+  const { sim, nats, dbPath } = await setup(t);
+  const running = await startPipeline({
+    simUrl: sim.url,
+    natsUrl: nats.url,
+    dbPath,
+    pipeline: { dropStatusOnly: true },
+  });
+  t.after(() => running.close());
+  const cm = sim.create("configmaps", {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", namespace: "a" },
+    data: { a: "1" },
+  });
+  const noise = sim.patch("configmaps", "a", "c", {
+    metadata: { managedFields: [{ manager: "kubectl", operation: "Update" }] },
+  });
+  const status = sim.patch("configmaps", "a", "c", { status: { phase: "Ready" } });
+  const real = sim.patch("configmaps", "a", "c", { data: { a: "2" } });
+  assert.ok(Number(noise.metadata.resourceVersion) > Number(cm.metadata.resourceVersion));
+  assert.ok(Number(status.metadata.resourceVersion) > Number(noise.metadata.resourceVersion));
+  await waitForStream(nats.url, 2);
+  const messages = await readStream(nats.url);
+  assert.deepEqual(
+    messages.map((m) => `${m.type}@${m.resourceVersion}`),
+    [`added@${cm.metadata.resourceVersion}`, `modified@${real.metadata.resourceVersion}`],
+  );
+  // The published patch starts from the state after the status change (the snapshot moved on).
+  const nc = await connect({ servers: nats.url });
+  t.after(() => nc.close());
+  const abort = new AbortController();
+  for await (const e of subscribe(nc, {
+    stream: STREAM,
+    prefix: PREFIX,
+    types: ["modified"],
+    deliver: "all",
+    signal: abort.signal,
+  })) {
+    const ops = e.body.changes ?? [];
+    assert.ok(ops.some((op) => op.op === "replace" && op.path === "/data/a"));
+    assert.ok(!ops.some((op) => op.path.startsWith("/status")), "status is already in the base");
+    abort.abort();
+  }
 });
