@@ -83,6 +83,7 @@ export class ResourceRecorder implements EventHandler {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #writeError: unknown;
+  #blocked = false;
 
   constructor(options: RecorderOptions) {
     this.#o = options;
@@ -414,12 +415,30 @@ export class ResourceRecorder implements EventHandler {
     }
     if (take === 0) {
       if (block) {
+        if (!this.#blocked) {
+          this.#blocked = true;
+          o.logger.error(
+            "events: the outbox is at its bound; holding new changes until NATS acknowledges older ones",
+            {
+              resource: this.#key,
+              rows: stats.rows,
+              bytes: stats.bytes,
+              pending: this.#pendingEvents,
+            },
+          );
+        }
         o.onPressure?.("blocked", this.#pendingEvents);
         return 0;
       }
       take = 1; // one event larger than the whole bound: written anyway
     }
-    if (block) return take;
+    if (block) {
+      if (this.#blocked) {
+        this.#blocked = false;
+        o.logger.info("events: the outbox has room again", { resource: this.#key });
+      }
+      return take;
+    }
     const overRows = stats.rows + events - o.maxOutboxRows;
     const overBytes = stats.bytes + bytes - o.maxOutboxBytes;
     if (overRows > 0 || overBytes > 0) {
