@@ -462,15 +462,7 @@ function isStoreFull(err: unknown): boolean {
 }
 
 function toRow(id: number, e: OutgoingEvent): OutboxRow {
-  return {
-    id,
-    subject: e.subject,
-    msgId: e.msgId,
-    orderKey: e.orderKey,
-    headers: e.headers,
-    body: e.body,
-    observedAt: e.observedAt,
-  };
+  return { id, ...toInsert(e) };
 }
 
 function toInsert(e: OutgoingEvent): OutboxInsert {

@@ -3,15 +3,11 @@
  * NATS mode, the outbox bound (block and drop-oldest), a corrupt state file at start.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm, writeFile } from "node:fs/promises";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect } from "@nats-io/transport-node";
 import { subscribe, subscribeHelm } from "../../src/events/index.ts";
-import { startSimulatedCluster } from "../../src/sim/index.ts";
-import { startNatsServer } from "../support/nats-server.ts";
 import {
   CLUSTER,
   PREFIX,
@@ -22,16 +18,10 @@ import {
   seeded,
   startPipeline,
   waitForStream,
+  eventsSetup,
 } from "./pipeline-support.ts";
 
-async function setup(t: { after(fn: () => unknown): void }) {
-  const sim = await startSimulatedCluster();
-  t.after(() => sim.close());
-  const nats = await startNatsServer(t);
-  const dir = await mkdtemp(join(tmpdir(), "kl-events-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return { sim, nats, dbPath: join(dir, "state.db") };
-}
+const setup = eventsSetup;
 
 void test("missed watch events and a 410: the relist's diff gives the latest state of each changed object, once", async (t) => {
   const { sim, nats, dbPath } = await setup(t);

@@ -3,6 +3,9 @@
  * changes it made, the pipeline wired to a real nats-server, and a reader of everything the
  * stream holds.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { EventPipeline, type EventPipelineOptions } from "../../src/events/pipeline.ts";
@@ -10,8 +13,9 @@ import { NatsLink } from "../../src/events/nats-link.ts";
 import { InformerFactory } from "../../src/informer/index.ts";
 import { KubeClient } from "../../src/kube/index.ts";
 import { jsonLogger, silentLogger } from "../../src/logging/index.ts";
-import type { SimulatedCluster } from "../../src/sim/index.ts";
+import { mulberry32, startSimulatedCluster, type SimulatedCluster } from "../../src/sim/index.ts";
 import { openStore, type LookoutStore, type StoreOptions } from "../../src/store/index.ts";
+import { startNatsServer, type NatsServerProcess } from "../support/nats-server.ts";
 
 export const STREAM = "KL_TEST";
 export const PREFIX = "kl";
@@ -28,17 +32,8 @@ export interface MadeChange {
   readonly key: string;
 }
 
-/** A deterministic PRNG (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG (the simulator's mulberry32). */
+export const seeded = mulberry32;
 
 function metaOf(obj: { metadata: { uid?: string; resourceVersion?: string } }): {
   uid: string;
@@ -238,4 +233,18 @@ export async function readStream(natsUrl: string): Promise<StoredMessage[]> {
 /** `uid:rv:type` of a change or message. */
 export function idOf(x: { uid: string; resourceVersion: string; type: string }): string {
   return `${x.uid}:${x.resourceVersion}:${x.type}`;
+}
+
+/** A simulator, a nats-server and a temp dir for the state file, all cleaned up after `t`. */
+export async function eventsSetup(t: { after(fn: () => unknown): void }): Promise<{
+  sim: SimulatedCluster;
+  nats: NatsServerProcess;
+  dbPath: string;
+}> {
+  const sim = await startSimulatedCluster();
+  t.after(() => sim.close());
+  const nats = await startNatsServer(t);
+  const dir = await mkdtemp(join(tmpdir(), "kl-events-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return { sim, nats, dbPath: join(dir, "state.db") };
 }

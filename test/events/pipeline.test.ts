@@ -2,13 +2,8 @@
  * The event pipeline end to end: the simulator, a real nats-server with JetStream, SQLite files.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startSimulatedCluster } from "../../src/sim/index.ts";
-import { startNatsServer } from "../support/nats-server.ts";
 import {
   churn,
   idOf,
@@ -18,16 +13,10 @@ import {
   waitForStream,
   type MadeChange,
   type StoredMessage,
+  eventsSetup,
 } from "./pipeline-support.ts";
 
-async function setup(t: { after(fn: () => unknown): void }) {
-  const sim = await startSimulatedCluster();
-  t.after(() => sim.close());
-  const nats = await startNatsServer(t);
-  const dir = await mkdtemp(join(tmpdir(), "kl-events-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return { sim, nats, dbPath: join(dir, "state.db") };
-}
+const setup = eventsSetup;
 
 /** Churn in bursts with pauses, so changes interleave with batches and publishes. */
 async function churnInBursts(

@@ -1,23 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { mulberry32 as random } from "../../src/sim/index.ts";
 import { openStore, type LookoutStore, type OutboxInsert } from "../../src/store/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 import { outboxBytes, outboxEvent, tempDir } from "./support.ts";
 
 after(assertNoActiveHandles);
-
-/** mulberry32: a small seeded generator, so a failure replays from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ModelRow {
   readonly id: number;
