@@ -1,0 +1,377 @@
+/**
+ * The catalogue of every instrument kube-lookout exports, as data. docs/metrics.md is generated
+ * from it (`node src/telemetry/write-docs.ts`), the SDK's views come from it (histogram buckets,
+ * cardinality limits), and tests check a real scrape against it. Names follow the OpenTelemetry
+ * semantic conventions (dotted, unit in `unit`, `k8s.*` attribute names); the Prometheus name
+ * beside each is computed by the exporter's rules (prometheus-name.ts).
+ *
+ * `status: "planned"` marks instruments issue 5 specifies whose component does not create them
+ * yet: the names here are the contract that component implements.
+ */
+import {
+  InstrumentKind,
+  prometheusName,
+  prometheusType,
+  type PrometheusType,
+} from "./prometheus-name.ts";
+
+/** The part of kube-lookout an instrument belongs to (one meter scope each). */
+export type Component = "helm" | "informer" | "store" | "outbox" | "relay" | "scan-pool";
+
+/** One instrument, as the catalogue describes it. */
+export interface InstrumentSpec {
+  /** OpenTelemetry instrument name, e.g. `kube_lookout.helm.findings`. */
+  readonly name: string;
+  readonly kind: InstrumentKind;
+  /** UCUM unit (`s`, `By`, `1`) or an annotation in braces (`{release}`). */
+  readonly unit: string;
+  /** Attribute keys on every data point (the series' label names). */
+  readonly attributes: readonly string[];
+  /** What one data point means. */
+  readonly meaning: string;
+  readonly component: Component;
+  /** `implemented`: created by the component today; `planned`: the name its wiring will use. */
+  readonly status: "implemented" | "planned";
+  /** Explicit histogram bucket boundaries (histograms only), set by a view. */
+  readonly buckets?: readonly number[];
+}
+
+/** An {@link InstrumentSpec} with the names it has in a Prometheus scrape. */
+export interface CatalogueEntry extends InstrumentSpec {
+  /** The metric family name in a scrape (`kube_lookout_helm_scans_total`). */
+  readonly prometheusName: string;
+  readonly prometheusType: PrometheusType;
+}
+
+const { counter, observableGauge, observableCounter, histogram } = InstrumentKind;
+const producerGauge = InstrumentKind.producerGauge;
+
+/** Buckets of latencies from a millisecond to tens of seconds. */
+const FAST_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Buckets of list calls: paged lists of large resources take seconds. */
+const LIST_S = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** The Helm checker's own advice (src/helm/checker/metrics.ts), kept equal by a test. */
+const HELM_SCAN_S = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+const R = "k8s.resource"; // e.g. `apps/v1/deployments` (the informer's formatResourceId)
+
+const SPECS: readonly InstrumentSpec[] = [
+  // Helm checker: src/helm/checker/metrics.ts (scope kube-lookout/helm)
+  ...[
+    spec(
+      "kube_lookout.helm.findings",
+      producerGauge,
+      "{finding}",
+      [
+        "k8s.namespace.name",
+        "helm.release.name",
+        "helm.chart.name",
+        "helm.chart.version",
+        "k8s.object.kind",
+        "k8s.object.name",
+        "k8s.api_version",
+        "k8s.api_version.replacement",
+        "deprecated_in",
+        "removed_in",
+        "target",
+        "status",
+        "source",
+      ],
+      "1 per object of a Helm release using an API deprecated or removed at a target version. Object names are the point here: the set is bounded by the releases' manifests, and a fixed finding is gone at the next scrape (ADR 0005).",
+    ),
+    spec("kube_lookout.helm.releases", observableGauge, "{release}", [], "Helm releases checked."),
+    spec(
+      "kube_lookout.helm.releases.with_findings",
+      producerGauge,
+      "{release}",
+      ["target", "status"],
+      "Releases with at least one deprecated or removed API, by target version and status.",
+    ),
+    spec(
+      "kube_lookout.helm.releases.duplicate_deployed",
+      observableGauge,
+      "{release}",
+      [],
+      "Releases with more than one revision in status deployed (a known Helm failure mode).",
+    ),
+    spec(
+      "kube_lookout.helm.scans",
+      counter,
+      "{scan}",
+      ["mode"],
+      "Scans completed, by mode (`full`, `incremental`).",
+    ),
+    spec(
+      "kube_lookout.helm.scan.duration",
+      histogram,
+      "s",
+      ["mode"],
+      "Duration of scans, by mode.",
+      HELM_SCAN_S,
+    ),
+    spec(
+      "kube_lookout.helm.scan.last_success",
+      observableGauge,
+      "s",
+      [],
+      "Unix time of the last successful full scan.",
+    ),
+    spec(
+      "kube_lookout.helm.release.errors",
+      counter,
+      "{error}",
+      ["error.type"],
+      "Release revisions that could not be fully checked, by error code (once per revision and code).",
+    ),
+    spec(
+      "kube_lookout.helm.checker.errors",
+      counter,
+      "{error}",
+      ["error.type"],
+      "Errors of the checker itself (version read, store, extra rows, uncovered target), by code.",
+    ),
+  ].map((s) => ({ ...s, component: "helm" as const, status: "implemented" as const })),
+
+  // Informer: src/informer/metrics.ts hook (scope kube-lookout/informer)
+  ...[
+    spec(
+      "kube_lookout.informer.lists",
+      counter,
+      "{list}",
+      [R, "outcome"],
+      "Complete lists (all pages), by outcome (`success`, `error`).",
+    ),
+    spec(
+      "kube_lookout.informer.list.duration",
+      histogram,
+      "s",
+      [R],
+      "Duration of a complete list, all pages.",
+      LIST_S,
+    ),
+    spec(
+      "kube_lookout.informer.list.objects",
+      counter,
+      "{object}",
+      [R],
+      "Objects received by lists.",
+    ),
+    spec("kube_lookout.informer.watches", counter, "{watch}", [R], "Watch requests made."),
+    spec(
+      "kube_lookout.informer.watch.ends",
+      counter,
+      "{watch}",
+      [R, "reason"],
+      "Watch streams ended, by reason (`timeout`, `closed`, `expired`, `stalled`, `error`, `aborted`).",
+    ),
+    spec(
+      "kube_lookout.informer.restarts",
+      counter,
+      "{restart}",
+      [R, "reason"],
+      "Reflector restarts (relist or re-watch after a failure), by reason (`expired`, `stalled`, `throttled`, `network`, ...).",
+    ),
+    spec(
+      "kube_lookout.informer.expired",
+      counter,
+      "{response}",
+      [R],
+      "410 Expired/Gone answers (list, continue token or watch).",
+    ),
+    spec(
+      "kube_lookout.informer.events",
+      counter,
+      "{event}",
+      [R, "k8s.watch.event.type"],
+      "Watch events, by type (`ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK`, `ERROR`).",
+    ),
+    spec(
+      "kube_lookout.informer.objects",
+      observableGauge,
+      "{object}",
+      [R],
+      "Objects in the informer's cache.",
+    ),
+    spec(
+      "kube_lookout.informer.last_event.age",
+      observableGauge,
+      "s",
+      [R],
+      "Seconds since the last watch event (from the informer's clock); grows while a watch is silent.",
+    ),
+    spec(
+      "kube_lookout.informer.handler.queue.depth",
+      observableGauge,
+      "{notification}",
+      [R, "handler"],
+      "Pending notifications of one event handler (handler names are the registered, bounded set).",
+    ),
+    spec(
+      "kube_lookout.informer.errors",
+      counter,
+      "{error}",
+      [R, "error.type"],
+      "Errors reported to the informer's error sink, by code.",
+    ),
+  ].map((s) => ({ ...s, component: "informer" as const, status: "planned" as const })),
+
+  // Store: src/store (scope kube-lookout/store)
+  ...[
+    spec(
+      "kube_lookout.store.size",
+      observableGauge,
+      "By",
+      [],
+      "Size of the SQLite database (pages in use times page size).",
+    ),
+    spec(
+      "kube_lookout.store.size.limit",
+      observableGauge,
+      "By",
+      [],
+      "The configured `maxSizeBytes` (absent when unbounded).",
+    ),
+    spec(
+      "kube_lookout.store.transaction.duration",
+      histogram,
+      "s",
+      ["operation"],
+      "Duration of write transactions, by operation (`snapshots`, `outbox`, `helm`).",
+      FAST_S,
+    ),
+    spec(
+      "kube_lookout.store.snapshots",
+      observableGauge,
+      "{object}",
+      [R],
+      "Object snapshots stored, by resource.",
+    ),
+    spec(
+      "kube_lookout.store.errors",
+      counter,
+      "{error}",
+      ["error.type"],
+      "Store errors, by code (`LOOKOUT_STORE_FULL`, ...).",
+    ),
+  ].map((s) => ({ ...s, component: "store" as const, status: "planned" as const })),
+
+  // Outbox: src/store outbox and src/events recorder (scope kube-lookout/outbox)
+  ...[
+    spec(
+      "kube_lookout.outbox.backlog",
+      observableGauge,
+      "{row}",
+      [],
+      "Outbox rows not yet acknowledged by NATS.",
+    ),
+    spec(
+      "kube_lookout.outbox.backlog.age",
+      observableGauge,
+      "s",
+      [],
+      "Age of the oldest outbox row not yet acknowledged (0 when empty).",
+    ),
+    spec("kube_lookout.outbox.appended", counter, "{row}", [], "Rows written to the outbox."),
+    spec(
+      "kube_lookout.outbox.dropped",
+      counter,
+      "{row}",
+      ["reason"],
+      "Rows dropped before publication, by reason (`drop_oldest` when the outbox bound is reached).",
+    ),
+  ].map((s) => ({ ...s, component: "outbox" as const, status: "planned" as const })),
+
+  // Relay: src/events relay into JetStream (scope kube-lookout/relay)
+  ...[
+    spec(
+      "kube_lookout.relay.publish.duration",
+      histogram,
+      "s",
+      [],
+      "Time from a publish to its JetStream acknowledgement.",
+      FAST_S,
+    ),
+    spec(
+      "kube_lookout.relay.delivered",
+      counter,
+      "{message}",
+      [],
+      "Messages acknowledged by JetStream as stored.",
+    ),
+    spec(
+      "kube_lookout.relay.duplicates",
+      counter,
+      "{message}",
+      [],
+      "Messages JetStream acknowledged as duplicates (same `Nats-Msg-Id` within the duplicate window).",
+    ),
+    spec(
+      "kube_lookout.relay.failures",
+      counter,
+      "{message}",
+      ["error.type"],
+      "Publishes that failed and will be retried, by code.",
+    ),
+    spec(
+      "kube_lookout.relay.nats.connected",
+      observableGauge,
+      "1",
+      [],
+      "1 while the NATS connection is up, 0 otherwise.",
+    ),
+  ].map((s) => ({ ...s, component: "relay" as const, status: "planned" as const })),
+
+  // Scan pool: src/helm/decode/scan-pool.ts (scope kube-lookout/scan-pool)
+  ...[
+    spec(
+      "kube_lookout.scan_pool.queue.size",
+      observableGauge,
+      "{task}",
+      [],
+      "Tasks waiting for a worker thread.",
+    ),
+    spec("kube_lookout.scan_pool.threads", observableGauge, "{thread}", [], "Live worker threads."),
+    spec(
+      "kube_lookout.scan_pool.utilization",
+      observableGauge,
+      "1",
+      [],
+      "Share of the pool's thread time spent running tasks since the previous collection (0 to 1).",
+    ),
+    spec("kube_lookout.scan_pool.tasks", observableCounter, "{task}", [], "Tasks completed."),
+  ].map((s) => ({ ...s, component: "scan-pool" as const, status: "planned" as const })),
+];
+
+type Draft = Omit<InstrumentSpec, "component" | "status">;
+
+function spec(
+  name: string,
+  kind: InstrumentKind,
+  unit: string,
+  attributes: readonly string[],
+  meaning: string,
+  buckets?: readonly number[],
+): Draft {
+  return { name, kind, unit, attributes, meaning, ...(buckets === undefined ? {} : { buckets }) };
+}
+
+/** Every instrument, in documentation order, with its Prometheus names. Frozen. */
+export const catalogue: readonly CatalogueEntry[] = Object.freeze(
+  SPECS.map((s) =>
+    Object.freeze({
+      ...s,
+      prometheusName: prometheusName(s.name, s.kind),
+      prometheusType: prometheusType(s.kind),
+    }),
+  ),
+);
+
+/** The entry named `name` (OTel name), or undefined. */
+export function findInstrument(name: string): CatalogueEntry | undefined {
+  return catalogue.find((e) => e.name === name);
+}
+
+/** The entry whose Prometheus family is `family` (a sample name's family: no `_bucket`), or undefined. */
+export function findPrometheusFamily(family: string): CatalogueEntry | undefined {
+  return catalogue.find((e) => e.prometheusName === family);
+}

@@ -1,0 +1,120 @@
+/**
+ * docs/metrics.md, generated from the catalogue. Tables are padded the way prettier formats
+ * Markdown, so the generated file passes `prettier --check` as is.
+ */
+import { catalogue, type CatalogueEntry, type Component } from "./catalogue.ts";
+
+/** Where the generated file lives, relative to the repository root. */
+export const METRICS_DOC_PATH = "docs/metrics.md";
+
+const SECTIONS: readonly { component: Component; title: string; scope: string }[] = [
+  { component: "helm", title: "Helm checker", scope: "kube-lookout/helm" },
+  { component: "informer", title: "Informer", scope: "kube-lookout/informer" },
+  { component: "store", title: "Store", scope: "kube-lookout/store" },
+  { component: "outbox", title: "Outbox", scope: "kube-lookout/outbox" },
+  { component: "relay", title: "Relay (JetStream publisher)", scope: "kube-lookout/relay" },
+  { component: "scan-pool", title: "Scan pool", scope: "kube-lookout/scan-pool" },
+];
+
+const INTRO = `# Metrics
+
+<!-- GENERATED from src/telemetry/catalogue.ts by \`node src/telemetry/write-docs.ts\` (run it with the project's Node 24: \`npx node src/telemetry/write-docs.ts\`). Do not edit by hand: test/telemetry/metrics-doc.test.ts fails when this file differs from what the catalogue generates. -->
+
+Every instrument kube-lookout exports. Names follow the OpenTelemetry semantic conventions
+(dotted, unit in the instrument's \`unit\`, \`k8s.*\` attribute names); the Prometheus column
+is the metric family a scrape shows, by the rules \`@opentelemetry/exporter-prometheus\` 0.301.0
+applies: characters outside \`[a-zA-Z0-9_]\` become \`_\`, counters end in \`_total\`, and the unit
+is NOT appended (it appears as a \`# UNIT\` comment). A histogram family has \`_bucket\`, \`_sum\`
+and \`_count\` samples. Every sample also carries \`otel_scope_name\` (the scope in each section's
+title), and a \`target_info\` series carries the resource.
+
+Status \`planned\` marks an instrument whose component does not create it yet: the name, unit and
+attributes here are the contract its wiring implements.
+
+## Getting the metrics
+
+The composition root calls \`createTelemetry()\` (src/telemetry/sdk.ts); library code only takes
+a \`MeterProvider\` from \`@opentelemetry/api\`.
+
+- Prometheus: \`telemetry.handleMetrics(req, res)\` answers a scrape on the sidecar's own HTTP
+  server (one port for \`/metrics\`, health and the cache API); text format 0.0.4.
+- OTLP HTTP: on when \`otlp\` is configured or \`OTEL_EXPORTER_OTLP_ENDPOINT\` /
+  \`OTEL_EXPORTER_OTLP_METRICS_ENDPOINT\` is set; interval \`otlp.intervalMs\` or
+  \`OTEL_METRIC_EXPORT_INTERVAL\` (default 60000 ms), timeout \`OTEL_METRIC_EXPORT_TIMEOUT\`
+  (default 30000 ms, at most the interval); \`OTEL_EXPORTER_OTLP_HEADERS\` is honoured.
+- Embedded: hand your own \`MeterProvider\` to the components, and register the Helm checker's
+  \`metricProducer\` with your reader (\`metricProducers\`).
+
+Resource attributes, lowest precedence first: \`service.name\` \`kube-lookout\` and
+\`service.version\` (the package's); \`OTEL_RESOURCE_ATTRIBUTES\`; the downward API: \`POD_NAME\`
+→ \`k8s.pod.name\`, \`POD_NAMESPACE\` → \`k8s.namespace.name\`, \`NODE_NAME\` → \`k8s.node.name\`;
+\`OTEL_SERVICE_NAME\`; then the options \`resourceAttributes\`, \`clusterName\`
+(\`k8s.cluster.name\`) and \`serviceName\`. Set the downward-API variables in the pod spec:
+
+\`\`\`yaml
+env:
+  - name: POD_NAME
+    valueFrom: { fieldRef: { fieldPath: metadata.name } }
+  - name: POD_NAMESPACE
+    valueFrom: { fieldRef: { fieldPath: metadata.namespace } }
+  - name: NODE_NAME
+    valueFrom: { fieldRef: { fieldPath: spec.nodeName } }
+\`\`\`
+
+## Cardinality
+
+No pod or object names as attributes, except where a bounded, documented set is the point (the
+Helm findings: one series per object with a finding). Every instrument has a limit on its
+attribute sets (\`cardinalityLimit\`, default 2000, per instrument with \`cardinalityLimits\`);
+past it the SDK folds new sets into one \`otel.metric.overflow="true"\` series. The limit does not
+apply to data of a MetricProducer (the Helm findings), which answers from current state: a
+series whose object is gone is gone at the next scrape. Histogram buckets are set by views from
+the catalogue (\`histogramBuckets\` overrides them).
+`;
+
+function cell(text: string): string {
+  return text.replaceAll("|", "\\|");
+}
+
+function code(text: string): string {
+  return `\`${text}\``;
+}
+
+/** A Markdown table padded as prettier pads it. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) =>
+    Math.max(3, h.length, ...rows.map((r) => (r[i] ?? "").length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+function row(e: CatalogueEntry): string[] {
+  const meaning =
+    e.buckets === undefined ? e.meaning : `${e.meaning} Buckets: ${e.buckets.join(", ")}.`;
+  return [
+    code(e.name),
+    code(e.prometheusName),
+    e.kind,
+    code(e.unit),
+    e.attributes.length === 0 ? "—" : e.attributes.map(code).join(", "),
+    e.status,
+    cell(meaning),
+  ];
+}
+
+/** The full text of docs/metrics.md. */
+export function renderMetricsDoc(): string {
+  const parts = [INTRO];
+  for (const s of SECTIONS) {
+    const entries = catalogue.filter((e) => e.component === s.component);
+    parts.push(
+      `## ${s.title} (${code(s.scope)})\n\n${table(
+        ["Instrument", "Prometheus", "Type", "Unit", "Attributes", "Status", "Meaning"],
+        entries.map(row),
+      )}\n`,
+    );
+  }
+  return parts.join("\n");
+}
