@@ -1,0 +1,167 @@
+/**
+ * The `watch-verify` plugin: every `intervalSeconds`, a paged consistent LIST of each watched
+ * resource compared with the informer's cache. Differences seen unchanged in two consecutive
+ * rounds are counted as `kube_lookout.watch.discrepancies` (`kind` = missing | ghost | stale),
+ * once each. The last verified resourceVersion and time are kept (`lastVerified`) and written
+ * to the store's kv as `watch-verify.<resource>` when a store is given.
+ * The informer offers no way to feed differences back, so the cache is not repaired (see
+ * docs/plugins.md).
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  configNumber,
+  configObject,
+  definePlugin,
+  formatResourceId,
+  type InformerLease,
+  type Plugin,
+  type PluginContext,
+} from "../../src/plugins/index.ts";
+import type { Difference } from "./compare.ts";
+import { ResourceVerifier } from "./verifier.ts";
+
+const NAME = "watch-verify";
+
+/** The validated config of `watch-verify`. */
+export interface WatchVerifyConfig {
+  /** Seconds between rounds (the first round starts one interval after start). Default 300. */
+  readonly intervalSeconds: number;
+  /** LIST page size. Default 500. */
+  readonly pageSize: number;
+}
+
+/** What the last successful round of a resource found. */
+export interface VerifiedMark {
+  /** `v1/pods`. */
+  readonly resource: string;
+  /** The LIST's resourceVersion. */
+  readonly resourceVersion: string;
+  /** When the round ended (ms since the epoch). */
+  readonly time: number;
+  readonly listed: number;
+  /** Confirmed differences, by kind. */
+  readonly missing: number;
+  readonly ghost: number;
+  readonly stale: number;
+  /** Differences seen only this round (changes in flight, or discrepancies to confirm). */
+  readonly suspects: number;
+  /** The confirmed differences themselves. */
+  readonly differences: readonly Difference[];
+}
+
+/** The plugin, plus the last verification of each resource. */
+export interface WatchVerifyPlugin extends Plugin<WatchVerifyConfig> {
+  /** The last successful round for `resource` (`v1/pods`), or undefined before the first. */
+  lastVerified(resource: string): VerifiedMark | undefined;
+}
+
+/**
+ * Validates `{ intervalSeconds?: number ≥ 0.05, pageSize?: integer 1..10000 }`. Throws
+ * `LOOKOUT_PLUGIN_BAD_CONFIG` naming the key.
+ */
+export function parseWatchVerifyConfig(raw: unknown): WatchVerifyConfig {
+  const obj = configObject(NAME, raw, ["intervalSeconds", "pageSize"]);
+  return {
+    intervalSeconds: configNumber(NAME, obj, "intervalSeconds", 300, { min: 0.05 }),
+    pageSize: configNumber(NAME, obj, "pageSize", 500, { min: 1, max: 10_000, integer: true }),
+  };
+}
+
+/** A fresh `watch-verify` plugin with its own `lastVerified` state. */
+export function createWatchVerifyPlugin(): WatchVerifyPlugin {
+  const marks = new Map<string, VerifiedMark>();
+  const plugin = definePlugin<WatchVerifyConfig>({
+    name: NAME,
+    configSchema: parseWatchVerifyConfig,
+    start(ctx) {
+      const counter = ctx.meter.createCounter("kube_lookout.watch.discrepancies", {
+        description: "Objects where the informer's cache disagreed with a LIST, by kind",
+        unit: "{object}",
+      });
+      const leases: InformerLease[] = [];
+      const verifiers: { resource: string; verifier: ResourceVerifier }[] = [];
+      try {
+        for (const spec of ctx.resources) {
+          const lease = ctx.informers.acquire(spec);
+          leases.push(lease);
+          verifiers.push({
+            resource: formatResourceId(spec.resource),
+            verifier: new ResourceVerifier(spec, lease.informer, ctx.client, ctx.config.pageSize),
+          });
+        }
+      } catch (err) {
+        void Promise.all(leases.map((l) => l.release()));
+        throw err;
+      }
+      const record = (resource: string, mark: VerifiedMark, fresh: readonly Difference[]): void => {
+        marks.set(resource, mark);
+        for (const d of fresh) counter.add(1, { "k8s.resource": resource, kind: d.kind });
+        if (fresh.length > 0) {
+          ctx.logger.warn("watch cache discrepancies", {
+            resource,
+            differences: fresh.slice(0, 20),
+          });
+        }
+        try {
+          ctx.store?.kv.set(
+            `${NAME}.${resource}`,
+            JSON.stringify({ ...mark, differences: undefined }),
+          );
+        } catch (err) {
+          ctx.logger.warn("cannot record the verification", { resource, error: err });
+        }
+      };
+      const stopped = (async () => {
+        try {
+          await loop(ctx, verifiers, record);
+        } finally {
+          await Promise.all(leases.map((l) => l.release()));
+        }
+      })();
+      return { stopped };
+    },
+  });
+  return Object.freeze({ ...plugin, lastVerified: (resource: string) => marks.get(resource) });
+}
+
+async function loop(
+  ctx: PluginContext<WatchVerifyConfig>,
+  verifiers: readonly { resource: string; verifier: ResourceVerifier }[],
+  record: (resource: string, mark: VerifiedMark, fresh: readonly Difference[]) => void,
+): Promise<void> {
+  const signal = ctx.signal;
+  while (!signal.aborted) {
+    try {
+      // oxlint-disable-next-line eslint/no-await-in-loop -- one round per interval
+      await sleep(ctx.config.intervalSeconds * 1000, undefined, { signal, ref: false });
+    } catch {
+      return; // aborted
+    }
+    for (const { resource, verifier } of verifiers) {
+      if (signal.aborted) return;
+      try {
+        // oxlint-disable-next-line eslint/no-await-in-loop -- one LIST at a time
+        const r = await verifier.round(signal);
+        const count = (kind: string): number => r.confirmed.filter((d) => d.kind === kind).length;
+        const mark: VerifiedMark = {
+          resource,
+          resourceVersion: r.resourceVersion,
+          time: Date.now(),
+          listed: r.listed,
+          missing: count("missing"),
+          ghost: count("ghost"),
+          stale: count("stale"),
+          suspects: r.suspects,
+          differences: r.confirmed,
+        };
+        record(resource, mark, r.fresh);
+      } catch (err) {
+        if (signal.aborted) return;
+        ctx.logger.warn("verification round failed", { resource, error: err });
+      }
+    }
+  }
+}
+
+/** The `watch-verify` plugin (one shared instance; use `createWatchVerifyPlugin` for another). */
+export default createWatchVerifyPlugin();
