@@ -57,7 +57,7 @@ const R = "k8s.resource"; // e.g. `apps/v1/deployments` (the informer's formatRe
 
 const SPECS: readonly InstrumentSpec[] = [
   // Helm checker: src/helm/checker/metrics.ts (scope kube-lookout/helm)
-  ...[
+  ...section("helm", "implemented", [
     spec(
       "kube_lookout.helm.findings",
       producerGauge,
@@ -130,10 +130,10 @@ const SPECS: readonly InstrumentSpec[] = [
       ["error.type"],
       "Errors of the checker itself (version read, store, extra rows, uncovered target), by code.",
     ),
-  ].map((s) => ({ ...s, component: "helm" as const, status: "implemented" as const })),
+  ]),
 
   // Informer: src/informer/metrics.ts hook (scope kube-lookout/informer)
-  ...[
+  ...section("informer", "planned", [
     spec(
       "kube_lookout.informer.lists",
       counter,
@@ -213,10 +213,10 @@ const SPECS: readonly InstrumentSpec[] = [
       [R, "error.type"],
       "Errors reported to the informer's error sink, by code.",
     ),
-  ].map((s) => ({ ...s, component: "informer" as const, status: "planned" as const })),
+  ]),
 
   // Store: src/store (scope kube-lookout/store)
-  ...[
+  ...section("store", "planned", [
     spec(
       "kube_lookout.store.size",
       observableGauge,
@@ -253,10 +253,10 @@ const SPECS: readonly InstrumentSpec[] = [
       ["error.type"],
       "Store errors, by code (`LOOKOUT_STORE_FULL`, ...).",
     ),
-  ].map((s) => ({ ...s, component: "store" as const, status: "planned" as const })),
+  ]),
 
   // Outbox: src/store outbox and src/events recorder (scope kube-lookout/outbox)
-  ...[
+  ...section("outbox", "planned", [
     spec(
       "kube_lookout.outbox.backlog",
       observableGauge,
@@ -279,10 +279,10 @@ const SPECS: readonly InstrumentSpec[] = [
       ["reason"],
       "Rows dropped before publication, by reason (`drop_oldest` when the outbox bound is reached).",
     ),
-  ].map((s) => ({ ...s, component: "outbox" as const, status: "planned" as const })),
+  ]),
 
   // Relay: src/events relay into JetStream (scope kube-lookout/relay)
-  ...[
+  ...section("relay", "planned", [
     spec(
       "kube_lookout.relay.publish.duration",
       histogram,
@@ -319,10 +319,10 @@ const SPECS: readonly InstrumentSpec[] = [
       [],
       "1 while the NATS connection is up, 0 otherwise.",
     ),
-  ].map((s) => ({ ...s, component: "relay" as const, status: "planned" as const })),
+  ]),
 
   // Scan pool: src/helm/decode/scan-pool.ts (scope kube-lookout/scan-pool)
-  ...[
+  ...section("scan-pool", "planned", [
     spec(
       "kube_lookout.scan_pool.queue.size",
       observableGauge,
@@ -339,10 +339,20 @@ const SPECS: readonly InstrumentSpec[] = [
       "Share of the pool's thread time spent running tasks since the previous collection (0 to 1).",
     ),
     spec("kube_lookout.scan_pool.tasks", observableCounter, "{task}", [], "Tasks completed."),
-  ].map((s) => ({ ...s, component: "scan-pool" as const, status: "planned" as const })),
+  ]),
 ];
 
 type Draft = Omit<InstrumentSpec, "component" | "status">;
+
+function section(
+  component: Component,
+  status: InstrumentSpec["status"],
+  drafts: readonly Draft[],
+): InstrumentSpec[] {
+  const out: InstrumentSpec[] = [];
+  for (const d of drafts) out.push({ ...d, component, status });
+  return out;
+}
 
 function spec(
   name: string,

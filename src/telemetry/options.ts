@@ -93,8 +93,8 @@ function envInt(env: ResolvedEnv, name: string): number | undefined {
 
 function optionalString(option: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "string" || value === "") bad(option, value, "a non-empty string");
-  return String(value);
+  if (typeof value === "string" && value !== "") return value;
+  return bad(option, value, "a non-empty string");
 }
 
 function stringRecord(option: string, value: unknown): Record<string, string> | undefined {
@@ -103,8 +103,8 @@ function stringRecord(option: string, value: unknown): Record<string, string> | 
     bad(option, value, "an object of strings");
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value ?? {})) {
-    if (typeof v !== "string") bad(`${option}.${k}`, v, "a string");
-    out[k] = String(v);
+    if (typeof v === "string") out[k] = v;
+    else bad(`${option}.${k}`, v, "a string");
   }
   return out;
 }

@@ -137,21 +137,25 @@ class TelemetrySdk implements Telemetry {
   }
 
   handleMetrics(_req: IncomingMessage, res: ServerResponse): void {
-    this.scrape().then(
-      (text) => {
-        res.writeHead(200, {
-          "content-type": PROMETHEUS_CONTENT_TYPE,
-          "content-length": Buffer.byteLength(text),
-        });
-        res.end(text);
-      },
-      (err: unknown) => {
-        const closed = err instanceof TelemetryClosedError;
-        if (!closed) this.#logger.error("metrics scrape failed", { error: err });
-        res.writeHead(closed ? 503 : 500, { "content-type": "text/plain; charset=utf-8" });
-        res.end(closed ? `${err.message}\n` : "metrics collection failed\n");
-      },
-    );
+    void this.#respond(res);
+  }
+
+  async #respond(res: ServerResponse): Promise<void> {
+    let text: string;
+    try {
+      text = await this.scrape();
+    } catch (err) {
+      const closed = err instanceof TelemetryClosedError;
+      if (!closed) this.#logger.error("metrics scrape failed", { error: err });
+      res.writeHead(closed ? 503 : 500, { "content-type": "text/plain; charset=utf-8" });
+      res.end(closed ? `${err.message}\n` : "metrics collection failed\n");
+      return;
+    }
+    res.writeHead(200, {
+      "content-type": PROMETHEUS_CONTENT_TYPE,
+      "content-length": Buffer.byteLength(text),
+    });
+    res.end(text);
   }
 
   shutdown(): Promise<void> {

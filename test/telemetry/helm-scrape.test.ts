@@ -1,0 +1,86 @@
+/**
+ * A Helm checker against the simulator, metered by createTelemetry, scraped over HTTP: every
+ * `kube_lookout_helm_*` family is in the catalogue with its type, unit and attributes, and
+ * promtool accepts the scrape.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { HelmChecker } from "../../src/helm/index.ts";
+import { KubeClient } from "../../src/kube/index.ts";
+import { startSimulatedCluster } from "../../src/sim/index.ts";
+import { catalogue, createTelemetry, findPrometheusFamily } from "../../src/telemetry/index.ts";
+import { assertNoActiveHandles } from "../support/handles.ts";
+import { families, promtoolCheck, serveMetrics } from "./scrape-support.ts";
+
+after(assertNoActiveHandles);
+
+const BETA_INGRESS = `apiVersion: networking.k8s.io/v1beta1
+kind: Ingress
+metadata:
+  name: web
+`;
+
+void test("a Helm checker's scrape: every kube_lookout_helm_* family is catalogued; promtool passes", async (t) => {
+  const sim = await startSimulatedCluster({ gitVersion: "v1.21.0" });
+  t.after(() => sim.close());
+  const client = new KubeClient({ server: sim.url });
+  t.after(() => client.close());
+  sim.helm.install({ namespace: "shop", name: "web", manifest: BETA_INGRESS });
+  sim.helm.install({ namespace: "shop", name: "api", manifest: BETA_INGRESS });
+
+  const telemetry = createTelemetry({
+    env: { POD_NAME: "p", POD_NAMESPACE: "n" },
+    clusterName: "sim",
+  });
+  t.after(() => telemetry.shutdown());
+  const checker = new HelmChecker({
+    client,
+    meterProvider: telemetry.meterProvider,
+    maxThreads: 1,
+    incrementalDelayMs: 10,
+    fullScanIntervalMs: 0,
+  });
+  t.after(() => checker.close());
+  telemetry.addMetricProducer(checker.metricProducer);
+  const server = await serveMetrics((req, res) => telemetry.handleMetrics(req, res));
+  t.after(() => server.close());
+  await checker.start();
+  await checker.ready;
+
+  const text = await (await fetch(server.url)).text();
+  const f = families(text);
+  const helm = [...f.keys()].filter((n) => n.startsWith("kube_lookout_helm_"));
+  // A full scan ran and two releases have findings: these families must be there.
+  for (const name of [
+    "kube_lookout_helm_findings",
+    "kube_lookout_helm_releases",
+    "kube_lookout_helm_releases_with_findings",
+    "kube_lookout_helm_scans_total",
+    "kube_lookout_helm_scan_duration",
+    "kube_lookout_helm_scan_last_success",
+  ])
+    assert.ok(helm.includes(name), `${name} missing from\n${text}`);
+  for (const name of helm) {
+    const e = findPrometheusFamily(name);
+    assert.ok(e !== undefined && e.component === "helm", `${name} is not in the catalogue`);
+    const family = f.get(name);
+    assert.equal(family?.type, e.prometheusType, name);
+    assert.equal(family?.unit, e.unit, name);
+    const allowed = new Set([
+      "otel_scope_name",
+      "le",
+      ...e.attributes.map((a) => a.replace(/[^a-zA-Z0-9_]/g, "_")),
+    ]);
+    for (const sample of family?.samples ?? [])
+      for (const m of sample.matchAll(/[{,]([a-zA-Z_][a-zA-Z0-9_]*)="/g))
+        assert.ok(allowed.has(m[1] ?? ""), `${m[1]} on ${name}: ${sample}`);
+  }
+  assert.equal(f.get("kube_lookout_helm_findings")?.samples.length, 6);
+  const buckets =
+    catalogue.find((e) => e.name === "kube_lookout.helm.scan.duration")?.buckets ?? [];
+  const les = (f.get("kube_lookout_helm_scan_duration")?.samples ?? [])
+    .filter((s) => s.includes('mode="full"'))
+    .flatMap((s) => /le="([^"]+)"/.exec(s)?.[1] ?? []);
+  assert.deepEqual(les, [...buckets.map(String), "+Inf"]);
+  assert.deepEqual(await promtoolCheck(text), { code: 0, output: "" });
+});
