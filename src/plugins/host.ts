@@ -117,7 +117,7 @@ export class PluginHost implements AsyncDisposable {
    * Loads every entry, validates its config and starts supervising it. Memoized. Resolves with
    * the started plugin names and the entries that could not be loaded or configured (logged;
    * not retried). Does not wait for the plugins' own `start`. Rejects only with
-   * `LOOKOUT_PLUGIN_HOST_CLOSED` when called after `close()`.
+   * `LOOKOUT_PLUGIN_HOST_CLOSED` when `close()` came first (after a start, the same result).
    */
   start(): Promise<PluginHostStartResult> {
     if (this.#closed !== undefined && this.#started === undefined) {

@@ -1,0 +1,112 @@
+/**
+ * Shared setup for plugin tests: an in-memory OpenTelemetry reader, and a simulated cluster
+ * with a client and an informer factory, closed in reverse start order.
+ */
+import type { TestContext } from "node:test";
+import {
+  AggregationTemporality,
+  MeterProvider,
+  MetricReader,
+  type DataPoint,
+} from "@opentelemetry/sdk-metrics";
+import { InformerFactory, type InformerFactoryOptions } from "../../src/informer/index.ts";
+import { KubeClient } from "../../src/kube/index.ts";
+import {
+  startSimulatedCluster,
+  type SimulatedCluster,
+  type SimulatedClusterOptions,
+} from "../../src/sim/index.ts";
+
+export const PODS = { group: "", version: "v1", resource: "pods" } as const;
+
+class TestReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+  protected override onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected override onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A MeterProvider with a reader; `points(name)` collects the data points of one instrument. */
+export interface Metrics {
+  readonly provider: MeterProvider;
+  points(name: string): Promise<DataPoint<unknown>[]>;
+}
+
+/** A provider with an in-memory reader, shut down after the test. */
+export function testMetrics(t: TestContext): Metrics {
+  const reader = new TestReader();
+  const provider = new MeterProvider({ readers: [reader] });
+  t.after(() => provider.shutdown());
+  return {
+    provider,
+    async points(name) {
+      const { resourceMetrics, errors } = await reader.collect();
+      if (errors.length > 0) throw new AggregateError(errors, "metric collection failed");
+      const out: DataPoint<unknown>[] = [];
+      for (const scope of resourceMetrics.scopeMetrics) {
+        for (const metric of scope.metrics) {
+          if (metric.descriptor.name === name) out.push(...metric.dataPoints);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** A running simulator, a client and an informer factory, closed after the test. */
+export interface ClusterSetup {
+  readonly cluster: SimulatedCluster;
+  readonly client: KubeClient;
+  readonly factory: InformerFactory;
+}
+
+/**
+ * Starts a cluster on 127.0.0.1:0, a client and a factory. Cleanup (registered first, so it
+ * runs after hooks registered later by the test, e.g. the plugin host's close) closes the
+ * factory, then the client, then the cluster.
+ */
+export async function startCluster(
+  t: TestContext,
+  options: SimulatedClusterOptions = {},
+  factoryOptions: Partial<InformerFactoryOptions> = {},
+): Promise<ClusterSetup> {
+  const cluster = await startSimulatedCluster({ host: "127.0.0.1", port: 0, ...options });
+  const client = new KubeClient({ server: cluster.url });
+  const factory = new InformerFactory({
+    client,
+    backoff: { initialMs: 20, maxMs: 200 },
+    ...factoryOptions,
+  });
+  t.after(async () => {
+    await factory.close();
+    client.close();
+    await cluster.close();
+  });
+  return { cluster, client, factory };
+}
+
+/** Polls `check` every 10 ms until it returns true; rejects with `what` after `ms`. */
+export async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  ms = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The `code` of an error, or undefined. */
+export function codeOf(err: unknown): unknown {
+  return typeof err === "object" && err !== null ? Reflect.get(err, "code") : undefined;
+}
