@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { after, test, type TestContext } from "node:test";
 import {
   PluginHost,
   definePlugin,
@@ -19,7 +19,7 @@ import { PODS, codeOf, startCluster, testMetrics, until, type ClusterSetup } fro
 after(assertNoActiveHandles);
 
 function host(
-  t: import("node:test").TestContext,
+  t: TestContext,
   setup: ClusterSetup,
   plugins: PluginEntry[],
   extra: Partial<ConstructorParameters<typeof PluginHost>[0]> = {},
@@ -230,9 +230,12 @@ void test("definePlugin and the host validate their input", async (t) => {
   assert.throws(() => definePlugin({ name: "Bad Name", start() {} }), {
     code: "LOOKOUT_PLUGIN_INVALID",
   });
-  assert.throws(() => definePlugin({ name: "x", start: 1 as unknown as () => void }), {
-    code: "LOOKOUT_PLUGIN_INVALID",
-  });
+  assert.throws(
+    () => definePlugin({ name: "x", start: Reflect.get(Object({ start: 1 }), "start") }),
+    {
+      code: "LOOKOUT_PLUGIN_INVALID",
+    },
+  );
   const setup = await startCluster(t);
   assert.throws(() => host(t, setup, [], { closeTimeoutMs: -1 }), {
     code: "LOOKOUT_PLUGIN_INVALID_OPTION",

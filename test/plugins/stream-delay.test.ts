@@ -126,7 +126,7 @@ void test("stream-delay's config: buckets must be increasing non-negative number
     assert.throws(
       () => parseStreamDelayConfig(raw),
       (err: unknown) =>
-        codeOf(err) === "LOOKOUT_PLUGIN_BAD_CONFIG" && Reflect.get(err as object, "key") === key,
+        codeOf(err) === "LOOKOUT_PLUGIN_BAD_CONFIG" && Reflect.get(Object(err), "key") === key,
     );
   }
 });
