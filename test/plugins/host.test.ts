@@ -157,27 +157,35 @@ void test("a plugin whose start throws, or that reports a failure, is restarted 
       if (starts <= 2) throw new Error(`start ${starts} fails`);
       if (starts === 3) return Promise.reject(new Error("start 3 rejects"));
       if (starts === 4) setImmediate(() => ctx.reportFailure(new Error("broke while running")));
+      if (starts === 5) {
+        return {
+          stopped: new Promise<void>((_, reject) =>
+            setImmediate(() => reject(new Error("loop died"))),
+          ),
+        };
+      }
       ctx.signal.addEventListener("abort", () => aborted.push(true), { once: true });
       return undefined;
     },
   });
   const h = host(t, setup, [{ plugin: flaky }], { meterProvider: metrics.provider });
   await h.start();
-  await until("the fifth start runs", () => starts === 5 && h.status()[0]?.state === "running");
+  await until("the sixth start runs", () => starts === 6 && h.status()[0]?.state === "running");
   const [status] = h.status();
-  assert.equal(status?.restarts, 4);
+  assert.equal(status?.restarts, 5);
   assert.equal(codeOf(status?.lastError), "LOOKOUT_PLUGIN_FAILED");
-  assert.equal(Reflect.get(status?.lastError ?? {}, "phase"), "reported");
+  assert.equal(Reflect.get(status?.lastError ?? {}, "phase"), "stopped");
   assert.equal(contexts[3]?.signal.aborted, true, "the failed run's signal was aborted");
-  assert.equal(contexts[4]?.signal.aborted, false);
+  assert.equal(contexts[5]?.signal.aborted, false);
   const points = await metrics.points("kube_lookout.plugin.restarts");
   assert.deepEqual(
     points.map((p) => [p.attributes["kube_lookout.plugin"], p.value]),
-    [["flaky", 4]],
+    [["flaky", 5]],
   );
   await h.close();
-  assert.equal(contexts[4]?.signal.aborted, true);
-  assert.equal(starts, 5, "no start after close");
+  assert.equal(contexts[5]?.signal.aborted, true);
+  assert.deepEqual(aborted, [true, true], "runs 4 and 6 saw their signal abort");
+  assert.equal(starts, 6, "no start after close");
 });
 
 void test("close() aborts every plugin and waits at most closeTimeoutMs for one that ignores its signal", async (t) => {
@@ -224,6 +232,18 @@ void test("close() aborts every plugin and waits at most closeTimeoutMs for one 
   const late = host(t, setup, [{ plugin: polite }]);
   await late.close();
   await assert.rejects(late.start(), { code: "LOOKOUT_PLUGIN_HOST_CLOSED" });
+});
+
+void test("close() during start() launches nothing and releases everything", async (t) => {
+  const setup = await startCluster(t);
+  const h = host(t, setup, [{ plugin: "stream-delay" }, { plugin: "watch-verify" }]);
+  const starting = h.start();
+  const closing = h.close();
+  const result = await starting;
+  await closing;
+  assert.deepEqual(result.started, []);
+  assert.deepEqual(h.status(), []);
+  assert.equal(setup.factory.size, 0);
 });
 
 void test("definePlugin and the host validate their input", async (t) => {

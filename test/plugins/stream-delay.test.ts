@@ -20,10 +20,16 @@ async function setupWithPlugin(
   config: unknown,
   keepManagedFields = false,
   seed: (setup: ClusterSetup) => void = () => {},
-): Promise<ClusterSetup & { points(type: string): Promise<Histogram | undefined> }> {
+  offsetMs = OFFSET_MS,
+): Promise<
+  ClusterSetup & {
+    points(type: string): Promise<Histogram | undefined>;
+    skewed(): Promise<unknown[]>;
+  }
+> {
   const setup = await startCluster(
     t,
-    { clock: () => Date.now() - OFFSET_MS },
+    { clock: () => Date.now() - offsetMs },
     { keepManagedFields },
   );
   seed(setup);
@@ -50,6 +56,10 @@ async function setupWithPlugin(
       assert.equal(point?.attributes["k8s.resource"] ?? "v1/pods", "v1/pods");
       // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- a histogram's point value
       return point?.value as Histogram | undefined;
+    },
+    async skewed() {
+      const all = await metrics.points(`${NAME}.skewed`);
+      return all.map((p) => [p.attributes["event.type"], p.value]);
     },
   };
 }
@@ -112,6 +122,14 @@ void test("MODIFIED is measured against the newest managedFields time when it mo
   const modified = (await s.points("MODIFIED"))!;
   assert.equal(modified.count, 1);
   assert.ok(modified.min! >= 5 && modified.max! < 6.5, JSON.stringify(modified));
+});
+
+void test("a timestamp ahead of our clock is counted as skewed, not recorded", async (t) => {
+  const s = await setupWithPlugin(t, undefined, false, () => {}, -5000);
+  s.cluster.create(PODS, { metadata: { name: "future", namespace: "n" } });
+  await until("the skewed add is counted", async () => (await s.skewed()).length === 1);
+  assert.deepEqual(await s.skewed(), [["ADDED", 1]]);
+  assert.equal(await s.points("ADDED"), undefined);
 });
 
 void test("stream-delay's config: buckets must be increasing non-negative numbers", () => {
