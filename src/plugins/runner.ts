@@ -157,11 +157,10 @@ export class PluginRunner {
                       error: new PluginFailedError(this.plugin.name, "stopped", err),
                     },
             );
+      // run.signal aborts only through onClose here: it stands for the host closing.
       const closed = new Promise<Outcome>((resolve) => {
-        if (this.#closed.signal.aborted) resolve({ kind: "closed" });
-        this.#closed.signal.addEventListener("abort", () => resolve({ kind: "closed" }), {
-          once: true,
-        });
+        if (run.signal.aborted) resolve({ kind: "closed" });
+        run.signal.addEventListener("abort", () => resolve({ kind: "closed" }), { once: true });
       });
       const reported = failed.then((error): Outcome => ({ kind: "failed", error }));
       const outcome = await Promise.race([settled, reported, closed]);
