@@ -70,6 +70,15 @@ past it the SDK folds new sets into one \`otel.metric.overflow="true"\` series. 
 apply to data of a MetricProducer (the Helm findings), which answers from current state: a
 series whose object is gone is gone at the next scrape. Histogram buckets are set by views from
 the catalogue (\`histogramBuckets\` overrides them).
+
+## Scrape speed
+
+\`/metrics\` is read by a pull reader of ours and written by a serializer of ours that produces
+exactly what the exporter's \`PrometheusSerializer\` does, about three times faster, in chunks
+that let the event loop run ([adr/0006](adr/0006-own-prometheus-serializer.md)).
+\`npm run bench -- scrape\` measures scrapes per second of 5,000 series in the product's mix
+against prom-client's registry holding the same series and a plain-loop serializer (the limit),
+and the worst event-loop delay of the serving process.
 `;
 
 function cell(text: string): string {

@@ -1,8 +1,8 @@
 /**
  * The reader behind `/metrics`: collects on demand (each scrape), cumulative temporality, with
  * a default cardinality limit for every instrument no view covers. The Prometheus exporter's
- * own reader takes no cardinality selector, so we read with this one and serialize with the
- * exporter's `PrometheusSerializer` (docs/adr/0006-telemetry-pull-reader.md).
+ * own reader takes no cardinality selector, so we read with this one and serialize with ours,
+ * prometheus-text.ts (docs/adr/0006-own-prometheus-serializer.md).
  */
 import { MetricReader, type MetricProducer } from "@opentelemetry/sdk-metrics";
 

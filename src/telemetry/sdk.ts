@@ -5,19 +5,20 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { MeterProvider as ApiMeterProvider } from "@opentelemetry/api";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
-import { PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import type { Resource } from "@opentelemetry/resources";
 import {
   MeterProvider,
   PeriodicExportingMetricReader,
   type IMetricReader,
   type MetricProducer,
+  type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
 import pkg from "../../package.json" with { type: "json" };
 import type { Logger } from "../logging/index.ts";
 import { TelemetryClosedError, TelemetryCollectError } from "./errors.ts";
 import { resolveTelemetryOptions, type TelemetryOptions } from "./options.ts";
 import { ProducerSet } from "./producer-set.ts";
+import { PrometheusText } from "./prometheus-text.ts";
 import { PullMetricReader } from "./pull-reader.ts";
 import { buildResource } from "./resource.ts";
 import { buildViews } from "./views.ts";
@@ -89,13 +90,26 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   return new TelemetrySdk(provider, resource, producers, pull, o.otlp?.url, o.logger);
 }
 
+/** Resolves when `res` can take more data, or has closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
 class TelemetrySdk implements Telemetry {
   readonly meterProvider: MeterProvider;
   readonly resource: Resource;
   readonly otlpUrl: string | undefined;
   readonly #producers: ProducerSet;
   readonly #pull: PullMetricReader | undefined;
-  readonly #serializer = new PrometheusSerializer();
+  readonly #serializer = new PrometheusText();
   readonly #logger: Logger;
   #shutdown: Promise<void> | undefined;
 
@@ -121,6 +135,10 @@ class TelemetrySdk implements Telemetry {
   }
 
   async scrape(): Promise<string> {
+    return this.#serializer.serialize(await this.#collect());
+  }
+
+  async #collect(): Promise<ResourceMetrics> {
     if (this.#shutdown !== undefined || this.#pull === undefined)
       throw new TelemetryClosedError(
         this.#pull === undefined ? "Prometheus is turned off" : undefined,
@@ -133,17 +151,22 @@ class TelemetrySdk implements Telemetry {
     }
     if (result.errors.length > 0)
       this.#logger.warn("metrics collection had errors", { errors: result.errors });
-    return this.#serializer.serialize(result.resourceMetrics);
+    return result.resourceMetrics;
   }
 
   handleMetrics(_req: IncomingMessage, res: ServerResponse): void {
     void this.#respond(res);
   }
 
+  /**
+   * Writes the scrape in chunks, letting the event loop run between them (a scrape of thousands
+   * of series would otherwise block it for tens of ms) and waiting for `drain` when the socket
+   * is full. Stops if the client went away.
+   */
   async #respond(res: ServerResponse): Promise<void> {
-    let text: string;
+    let rm: ResourceMetrics;
     try {
-      text = await this.scrape();
+      rm = await this.#collect();
     } catch (err) {
       const closed = err instanceof TelemetryClosedError;
       if (!closed) this.#logger.error("metrics scrape failed", { error: err });
@@ -151,11 +174,15 @@ class TelemetrySdk implements Telemetry {
       res.end(closed ? `${err.message}\n` : "metrics collection failed\n");
       return;
     }
-    res.writeHead(200, {
-      "content-type": PROMETHEUS_CONTENT_TYPE,
-      "content-length": Buffer.byteLength(text),
-    });
-    res.end(text);
+    res.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+    for (const chunk of this.#serializer.chunks(rm)) {
+      if (res.destroyed) return;
+      // oxlint-disable-next-line eslint/no-await-in-loop -- chunks are written in order
+      if (!res.write(chunk)) await drained(res);
+      // oxlint-disable-next-line eslint/no-await-in-loop -- yield to the event loop between chunks
+      else await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    res.end();
   }
 
   shutdown(): Promise<void> {

@@ -307,3 +307,27 @@ void test("bad options and environment: typed errors naming the option", () => {
   assert.equal(t.otlpUrl, undefined);
   void t.shutdown();
 });
+
+void test("a large scrape is written in chunks and arrives whole; a client leaving mid-body harms nothing", async (t) => {
+  const values = Array.from({ length: 20_000 }, (_, i) => i);
+  const telemetry = createTelemetry({
+    env: {},
+    metricProducers: [gaugeProducer("big", () => values)],
+  });
+  t.after(() => telemetry.shutdown());
+  const server = await serveMetrics((req, res) => telemetry.handleMetrics(req, res));
+  t.after(() => server.close());
+  const expected = await telemetry.scrape();
+  assert.ok(expected.length > 500_000);
+  const res = await fetch(server.url);
+  assert.equal(res.headers.get("transfer-encoding"), "chunked");
+  assert.equal(await res.text(), expected);
+
+  const abort = new AbortController();
+  const partial = await fetch(server.url, { signal: abort.signal });
+  const reader = partial.body?.getReader();
+  await reader?.read();
+  abort.abort();
+  await assert.rejects(reader?.read() ?? Promise.reject(new Error("no body")));
+  assert.equal(await (await fetch(server.url)).text(), expected);
+});
