@@ -1,0 +1,121 @@
+/**
+ * The resources the cache API serves: each a cache (an Informer, or anything with its read
+ * side) under a route name: the plural for the core group (`pods`), `plural.group` otherwise
+ * (`deployments.apps`), as kubectl names them.
+ */
+import type { ResourceId } from "../kube/index.ts";
+import type { ReadonlyStore } from "../informer/index.ts";
+import { groupVersion } from "../kube/index.ts";
+import { ApiInvalidOptionError } from "./errors.ts";
+
+/** The read side of an informer the API needs. An `Informer` satisfies it. */
+export interface CacheSource {
+  /** The cache (with the `namespace` index every informer has). */
+  readonly store: ReadonlyStore;
+  /** The resourceVersion the cache is at; "" before the first sync. */
+  readonly lastSyncResourceVersion: string;
+  /** True once the first list has been applied. */
+  hasSynced(): boolean;
+  /**
+   * Optional: resolves when the cache first syncs. When present and `syncedAt` is not given,
+   * the API records that moment as the cache's sync time.
+   */
+  waitForSync?(signal?: AbortSignal): Promise<void>;
+}
+
+/** One served resource. */
+export interface ServedResource {
+  readonly resource: ResourceId;
+  /** The objects' kind, e.g. `Pod`. */
+  readonly kind: string;
+  /** The list's kind; default `${kind}List`. */
+  readonly listKind?: string;
+  readonly namespaced: boolean;
+  readonly informer: CacheSource;
+  /**
+   * When the cache was last known in sync with the API server (ms since epoch), e.g. fed from
+   * the informer's `listRequest`/`lastEventTime` metrics hooks. Default: the time of the first
+   * sync, seen through `informer.waitForSync()` (unknown when the source has no `waitForSync`).
+   */
+  readonly syncedAt?: () => number | undefined;
+}
+
+/** A served resource resolved for serving. */
+export interface ResourceEntry extends ServedResource {
+  /** The route name: `pods`, `deployments.apps`. */
+  readonly route: string;
+  readonly listKind: string;
+  readonly apiVersion: string;
+  readonly isSecret: boolean;
+  /** The sync time: `syncedAt()` or the recorded first sync. */
+  lastSyncedAt(): number | undefined;
+}
+
+/** The route name of a resource: `pods` (core group) or `deployments.apps`. */
+export function routeName(id: ResourceId): string {
+  return id.group === "" ? id.resource : `${id.resource}.${id.group}`;
+}
+
+const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/**
+ * Validates the served resources and indexes them by route name. Throws
+ * `ApiInvalidOptionError` (`LOOKOUT_API_INVALID_OPTION`) naming the entry for a missing or
+ * malformed field or a route name served twice.
+ */
+export function buildRegistry(resources: readonly ServedResource[]): Map<string, ResourceEntry> {
+  if (!Array.isArray(resources)) {
+    throw new ApiInvalidOptionError("resources", resources, "an array of served resources");
+  }
+  const out = new Map<string, ResourceEntry>();
+  resources.forEach((r, i) => {
+    const at = `resources[${i}]`;
+    const id: unknown = r?.resource;
+    if (typeof id !== "object" || id === null) {
+      throw new ApiInvalidOptionError(`${at}.resource`, id, "a { group, version, resource }");
+    }
+    const { group, version, resource } = r.resource;
+    if (typeof group !== "string" || (group !== "" && !NAME.test(group))) {
+      throw new ApiInvalidOptionError(`${at}.resource.group`, group, 'a DNS subdomain or ""');
+    }
+    if (typeof version !== "string" || !NAME.test(version)) {
+      throw new ApiInvalidOptionError(`${at}.resource.version`, version, "a version like v1");
+    }
+    if (typeof resource !== "string" || !NAME.test(resource) || resource.includes(".")) {
+      throw new ApiInvalidOptionError(`${at}.resource.resource`, resource, "a plural like pods");
+    }
+    if (typeof r.kind !== "string" || r.kind === "") {
+      throw new ApiInvalidOptionError(`${at}.kind`, r.kind, "a kind like Pod");
+    }
+    if (typeof r.namespaced !== "boolean") {
+      throw new ApiInvalidOptionError(`${at}.namespaced`, r.namespaced, "a boolean");
+    }
+    const src: unknown = r.informer;
+    if (typeof src !== "object" || src === null || typeof r.informer.hasSynced !== "function") {
+      throw new ApiInvalidOptionError(`${at}.informer`, src, "an Informer (store, hasSynced)");
+    }
+    const route = routeName(r.resource);
+    if (out.has(route)) {
+      throw new ApiInvalidOptionError(`${at}.resource`, route, "a resource served only once");
+    }
+    let firstSync: number | undefined;
+    if (r.syncedAt === undefined && typeof r.informer.waitForSync === "function") {
+      if (r.informer.hasSynced()) firstSync = Date.now();
+      else {
+        r.informer.waitForSync().then(
+          () => (firstSync = Date.now()),
+          () => undefined, // closed before syncing: the sync time stays unknown
+        );
+      }
+    }
+    out.set(route, {
+      ...r,
+      route,
+      listKind: r.listKind ?? `${r.kind}List`,
+      apiVersion: groupVersion(r.resource),
+      isSecret: group === "" && resource === "secrets",
+      lastSyncedAt: r.syncedAt ?? (() => firstSync),
+    });
+  });
+  return out;
+}
