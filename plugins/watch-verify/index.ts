@@ -13,6 +13,7 @@ import {
   configObject,
   definePlugin,
   formatResourceId,
+  PluginConfigError,
   type InformerLease,
   type Plugin,
   type PluginContext,
@@ -28,6 +29,11 @@ export interface WatchVerifyConfig {
   readonly intervalSeconds: number;
   /** LIST page size. Default 500. */
   readonly pageSize: number;
+  /**
+   * Repair a cache with confirmed discrepancies by making its informer relist: the differences
+   * then reach every handler (events, cache API) as adds, updates and deletes. Default true.
+   */
+  readonly repair: boolean;
 }
 
 /** What the last successful round of a resource found. */
@@ -60,8 +66,13 @@ export interface WatchVerifyPlugin extends Plugin<WatchVerifyConfig> {
  * `LOOKOUT_PLUGIN_BAD_CONFIG` naming the key.
  */
 export function parseWatchVerifyConfig(raw: unknown): WatchVerifyConfig {
-  const obj = configObject(NAME, raw, ["intervalSeconds", "pageSize"]);
+  const obj = configObject(NAME, raw, ["intervalSeconds", "pageSize", "repair"]);
+  const repair = obj["repair"] ?? true;
+  if (typeof repair !== "boolean") {
+    throw new PluginConfigError(NAME, "repair", repair, "true or false");
+  }
   return {
+    repair,
     intervalSeconds: configNumber(NAME, obj, "intervalSeconds", 300, { min: 0.05 }),
     pageSize: configNumber(NAME, obj, "pageSize", 500, { min: 1, max: 10_000, integer: true }),
   };
@@ -155,6 +166,7 @@ async function loop(
           differences: r.confirmed,
         };
         record(resource, mark, r.fresh);
+        if (r.fresh.length > 0 && ctx.config.repair) verifier.repair();
       } catch (err) {
         if (signal.aborted) return;
         ctx.logger.warn("verification round failed", { resource, error: err });

@@ -40,6 +40,11 @@ export class ResourceVerifier {
     this.#pageSize = pageSize;
   }
 
+  /** Makes the informer relist: its cache is replaced and handlers get the differences. */
+  repair(): void {
+    this.#informer.relist();
+  }
+
   /** Lists, compares and confirms. Rejects with the client's error (the round is skipped). */
   async round(signal: AbortSignal): Promise<RoundResult> {
     await this.#informer.waitForSync(signal);

@@ -85,6 +85,17 @@ export class Informer implements AsyncDisposable {
     return this.#reflector.lastSyncResourceVersion;
   }
 
+  /**
+   * Syncs again from a fresh list now (ending the current watch): the cache is replaced and the
+   * handlers get the differences (adds, updates with the old state, deletes as tombstones), as
+   * after a 410. For a cache found to disagree with the API server (missed events). A no-op
+   * before `start()` or after `close()`.
+   */
+  relist(): void {
+    if (this.#started === undefined || this.#closed !== undefined) return;
+    this.#reflector.requestRelist();
+  }
+
   /** True once the first list (or streamed list) has been applied to the store. */
   hasSynced(): boolean {
     return this.#synced;

@@ -56,6 +56,8 @@ export class Reflector {
   #streamSynced = false;
   /** Do the next initial sync with a paged LIST, then try streaming again. */
   #listOnce = false;
+  #relistRequested = false;
+  #attempt: AbortController | undefined;
 
   constructor(options: ResolvedOptions, target: ReflectorTarget, resourceName: string) {
     this.#o = options;
@@ -75,36 +77,57 @@ export class Reflector {
     return this.#lastSyncRV;
   }
 
+  /**
+   * Ends the current list or watch and syncs again from a fresh list: the informer replaces its
+   * cache, so handlers get the differences as adds, updates and deletes (as after a 410). For a
+   * cache found to disagree with the API server.
+   */
+  requestRelist(): void {
+    this.#relistRequested = true;
+    this.#attempt?.abort();
+  }
+
   /** Runs until `signal` aborts. Never rejects. */
   async run(signal: AbortSignal): Promise<void> {
     let needList = true;
     while (!signal.aborted) {
+      if (this.#relistRequested) {
+        this.#relistRequested = false;
+        needList = true;
+        this.#o.metrics.restart?.({ resource: this.#resourceName, reason: "relist-requested" });
+      }
+      // Each attempt can be ended alone by requestRelist().
+      const attempt = new AbortController();
+      this.#attempt = attempt;
+      const attemptSignal = AbortSignal.any([signal, attempt.signal]);
       try {
         if (needList) {
           if (this.#watchListUsable && !this.#listOnce) {
             this.#streamSynced = false;
             try {
               // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
-              await this.#watch(signal, true);
+              await this.#watch(attemptSignal, true);
             } finally {
               // Past the end bookmark, the stream was a normal watch: re-watch, no relist.
               needList = !this.#streamSynced;
             }
           } else {
             // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
-            await this.#list(signal);
+            await this.#list(attemptSignal);
             needList = false;
             this.#listOnce = false;
             // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
-            await this.#watch(signal, false);
+            await this.#watch(attemptSignal, false);
           }
         } else {
           // oxlint-disable-next-line eslint/no-await-in-loop -- the loop is sequential by design
-          await this.#watch(signal, false);
+          await this.#watch(attemptSignal, false);
         }
         continue;
       } catch (err) {
         if (signal.aborted) break;
+        // A requested relist ended this attempt: list again at once, nothing to report.
+        if (attempt.signal.aborted) continue;
         let reason = "error";
         let fallback = false;
         if (err instanceof WatchListUnsupportedError && this.#o.watchList === "auto") {

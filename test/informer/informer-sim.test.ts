@@ -395,3 +395,46 @@ void test("the metrics hook sees lists, watches, events, cache size and queue de
   assert.ok(seen.ended.includes("aborted"), seen.ended.join(","));
   assert.equal(seen.started, seen.ended.length);
 });
+
+for (const watchList of ["off", "on"] as const) {
+  void test(`relist() (watchList ${watchList}): a cache that missed events is repaired, and handlers get the differences`, async (t) => {
+    const { cluster, client } = await startCluster(t);
+    cluster.load.seed("pods", 30);
+    const informer = startInformer(t, client, { watchList });
+    await synced(informer, cluster);
+    const seen: string[] = [];
+    informer.addEventHandler({
+      onAdd: (o, initial) => {
+        if (!initial) seen.push(`add ${o.name}`);
+      },
+      onUpdate: (old, o) => {
+        if (old.resourceVersion !== o.resourceVersion) seen.push(`update ${o.name}`);
+      },
+      onDelete: (o) => {
+        seen.push(`delete ${"type" in o ? o.object.name : o.name}`);
+      },
+    });
+    const [a, b] = cluster.list("pods");
+    await until(() => cluster.openWatchCount(PODS) === 1, 5000, "the watch");
+    // The watch loses the next three changes: the cache goes stale, ghosted and incomplete.
+    cluster.faults.dropEvents({ count: 3, resource: PODS });
+    cluster.patch("pods", a!.metadata.namespace!, a!.metadata.name!, {
+      metadata: { labels: { x: "1" } },
+    });
+    cluster.delete("pods", b!.metadata.namespace!, b!.metadata.name!);
+    cluster.create("pods", {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "born", namespace: a!.metadata.namespace! },
+    });
+    await delay(200);
+    assert.notEqual(diff(simState(cluster), informerState(informer)), "", "the cache missed them");
+    informer.relist();
+    await converge(cluster, informer);
+    await until(() => seen.length >= 3, 5000);
+    assert.deepEqual(
+      seen.sort(),
+      [`add born`, `delete ${b!.metadata.name}`, `update ${a!.metadata.name}`].sort(),
+    );
+  });
+}

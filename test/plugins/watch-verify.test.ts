@@ -24,7 +24,7 @@ void test("dropped ADDED, DELETED and MODIFIED events are counted as missing, gh
   const metrics = testMetrics(t);
   const plugin = createWatchVerifyPlugin();
   const host = new PluginHost({
-    plugins: [{ plugin, config: { intervalSeconds: 0.1, pageSize: 2 } }],
+    plugins: [{ plugin, config: { intervalSeconds: 0.1, pageSize: 2, repair: false } }],
     informers: setup.factory,
     client: setup.client,
     resources: [{ resource: PODS }],
@@ -89,6 +89,54 @@ void test("dropped ADDED, DELETED and MODIFIED events are counted as missing, gh
   assert.equal(Reflect.get(kv, "resourceVersion"), plugin.lastVerified("v1/pods")?.resourceVersion);
 });
 
+void test("repair: a confirmed discrepancy makes the informer relist; the cache is right again and handlers hear it", async (t) => {
+  const setup = await startCluster(t);
+  const { cluster } = setup;
+  for (let i = 0; i < 5; i++) cluster.create(PODS, { metadata: { name: `p${i}`, namespace: "n" } });
+  const metrics = testMetrics(t);
+  const plugin = createWatchVerifyPlugin();
+  const host = new PluginHost({
+    plugins: [{ plugin, config: { intervalSeconds: 0.1, pageSize: 2 } }],
+    informers: setup.factory,
+    client: setup.client,
+    resources: [{ resource: PODS }],
+    meterProvider: metrics.provider,
+  });
+  t.after(() => host.close());
+  await host.start();
+  const lease = setup.factory.acquire({ resource: PODS });
+  t.after(() => lease.release());
+  const informer = lease.informer;
+  await informer.waitForSync(AbortSignal.timeout(10_000));
+  const heard: string[] = [];
+  informer.addEventHandler({
+    onAdd: (o, initial) => {
+      if (!initial) heard.push(`add ${o.name}`);
+    },
+    onDelete: (o) => {
+      heard.push(`delete ${"type" in o ? o.object.name : o.name}`);
+    },
+  });
+  await until("the informer watches", () => cluster.openWatchCount(PODS) === 1);
+  cluster.faults.dropEvents({ count: 2, resource: PODS });
+  cluster.create(PODS, { metadata: { name: "lost", namespace: "n" } });
+  cluster.delete(PODS, "n", "p0");
+  await until(
+    "the cache repaired",
+    () => informer.store.get("n/lost") !== undefined && informer.store.get("n/p0") === undefined,
+  );
+  assert.deepEqual(heard.sort(), ["add lost", "delete p0"]);
+  const points = await metrics.points("kube_lookout.watch.discrepancies");
+  assert.deepEqual(Object.fromEntries(points.map((p) => [String(p.attributes["kind"]), p.value])), {
+    missing: 1,
+    ghost: 1,
+  });
+  await until(
+    "a clean round after the repair",
+    () => plugin.lastVerified("v1/pods")?.differences.length === 0,
+  );
+});
+
 void test("churn without dropped events is never counted", async (t) => {
   const setup = await startCluster(t);
   const { cluster } = setup;
@@ -126,8 +174,14 @@ void test("churn without dropped events is never counted", async (t) => {
 });
 
 void test("watch-verify's config is validated", () => {
-  assert.deepEqual(parseWatchVerifyConfig(undefined), { intervalSeconds: 300, pageSize: 500 });
+  assert.deepEqual(parseWatchVerifyConfig(undefined), {
+    repair: true,
+    intervalSeconds: 300,
+    pageSize: 500,
+  });
+  assert.equal(parseWatchVerifyConfig({ repair: false }).repair, false);
   for (const [raw, key] of [
+    [{ repair: "yes" }, "repair"],
     [{ intervalSeconds: 0 }, "intervalSeconds"],
     [{ pageSize: 1.5 }, "pageSize"],
     [{ every: 1 }, "every"],
