@@ -11,6 +11,7 @@ import {
   parseFieldSelector,
 } from "../selectors/index.ts";
 import type { ResourceEntry } from "./registry.ts";
+import { objectKey } from "../informer/index.ts";
 
 const IDENTITY_FIELDS = new Set(["metadata.name", "metadata.namespace"]);
 
@@ -52,15 +53,10 @@ export function compileSelection(
   return { matches, pinnedNamespace };
 }
 
-function byKey(a: RawObject, b: RawObject): number {
-  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
-  if (a.name === b.name) return 0;
-  return a.name < b.name ? -1 : 1;
-}
-
 /**
- * The matching objects of `entry` in `namespace` (undefined: all), sorted by namespace then
- * name like the apiserver's lists. A snapshot: references to the cached objects.
+ * The matching objects of `entry` in `namespace` (undefined: all), sorted by their key
+ * `namespace/name` like the apiserver's lists (etcd key order). A snapshot: references to the
+ * cached objects.
  */
 export function selectObjects(
   entry: ResourceEntry,
@@ -72,8 +68,10 @@ export function selectObjects(
   let candidates: RawObject[];
   if (ns !== undefined && entry.namespaced) candidates = store.byIndex("namespace", ns);
   else candidates = store.list();
-  const out: RawObject[] = [];
-  for (const obj of candidates) if (selection.matches(obj)) out.push(obj);
-  out.sort(byKey);
-  return out;
+  const keyed: { key: string; obj: RawObject }[] = [];
+  for (const obj of candidates) {
+    if (selection.matches(obj)) keyed.push({ key: objectKey(obj.namespace, obj.name), obj });
+  }
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.obj);
 }

@@ -1,0 +1,180 @@
+/**
+ * The cache API's lists and gets against the simulated API server's own answers: several
+ * selectors, all namespaces and one, single objects and 404s, the cache headers, HEAD.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { assertNoActiveHandles } from "../support/handles.ts";
+import {
+  PODS,
+  getJson,
+  itemsOf,
+  send,
+  served,
+  startApi,
+  startFixture,
+  startInformer,
+  statusOf,
+  synced,
+  withoutManagedFields,
+} from "./harness.ts";
+
+after(assertNoActiveHandles);
+
+const SELECTORS: { labelSelector?: string; fieldSelector?: string }[] = [
+  {},
+  { labelSelector: "app=checkout" },
+  { labelSelector: "tier in (web),app!=payments" },
+  { labelSelector: "app notin (checkout,catalog),tier" },
+  { labelSelector: "!tier" },
+  { fieldSelector: "metadata.namespace=ns-3" },
+  { fieldSelector: "metadata.namespace!=ns-3,metadata.name!=x" },
+  { fieldSelector: "spec.nodeName=node-7" },
+  { fieldSelector: "status.phase=Running", labelSelector: "app=search" },
+  { fieldSelector: "metadata.namespace=a" },
+];
+
+function query(s: { labelSelector?: string; fieldSelector?: string }): string {
+  const q = new URLSearchParams();
+  if (s.labelSelector !== undefined) q.set("labelSelector", s.labelSelector);
+  if (s.fieldSelector !== undefined) q.set("fieldSelector", s.fieldSelector);
+  const text = q.toString();
+  return text === "" ? "" : `?${text}`;
+}
+
+void test("lists equal the simulated API server's for every selector, in all namespaces and in one", async (t) => {
+  const f = await startFixture(t, 300);
+  // Namespaces whose keys sort differently from (namespace, name) pairs: "a-b/…" < "a/…".
+  for (const ns of ["a", "a-b"]) {
+    for (const name of ["x", "y"]) {
+      f.cluster.create(PODS, {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, namespace: ns, labels: { app: "checkout", tier: "web" } },
+        spec: { nodeName: "node-7" },
+        status: { phase: "Running" },
+      });
+    }
+  }
+  const pods = startInformer(f);
+  await synced(pods);
+  const api = await startApi(f, { resources: [served(pods)] });
+  let compared = 0;
+  for (const s of SELECTORS) {
+    for (const path of [
+      "/api/v1/pods",
+      "/api/v1/namespaces/ns-3/pods",
+      "/api/v1/namespaces/a/pods",
+    ]) {
+      const ours = path.replace("/api/v1/pods", "/api/v1/resources/pods");
+      // oxlint-disable-next-line eslint/no-await-in-loop -- one comparison at a time
+      const [mine, theirs] = await Promise.all([
+        getJson(`${api.url}${ours}${query(s)}`),
+        getJson(`${f.cluster.url}${path}${query(s)}`),
+      ]);
+      const want = itemsOf(theirs).map(withoutManagedFields);
+      assert.deepEqual(itemsOf(mine), want, `${ours}${query(s)}`);
+      assert.equal(mine["kind"], "PodList");
+      assert.equal(mine["apiVersion"], "v1");
+      assert.deepEqual(mine["metadata"], { resourceVersion: pods.lastSyncResourceVersion });
+      compared += want.length;
+    }
+  }
+  assert.ok(compared > 1000, `the selectors select something (${compared} items compared)`);
+});
+
+void test("a list follows changes in the cache, with the informer's resourceVersion in body and header", async (t) => {
+  const f = await startFixture(t, 20);
+  const pods = startInformer(f);
+  await synced(pods);
+  const verifiedAt = Date.UTC(2026, 0, 2, 3, 4, 5);
+  const api = await startApi(f, {
+    resources: [served(pods)],
+    lastVerified: (r) =>
+      r.resource === "pods" ? { resourceVersion: "7", at: verifiedAt } : undefined,
+  });
+  const victim = f.cluster.list(PODS, "ns-1")[0]!;
+  f.cluster.delete(PODS, "ns-1", victim.metadata.name!);
+  const deadline = Date.now() + 10_000;
+  while (pods.store.getByKey("ns-1", victim.metadata.name!) !== undefined) {
+    assert.ok(Date.now() < deadline, "the informer sees the delete");
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the cache
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const a = await send(`${api.url}/api/v1/namespaces/ns-1/pods`);
+  assert.equal(a.status, 200);
+  const body: unknown = JSON.parse(a.text);
+  assert.ok(typeof body === "object" && body !== null);
+  const names = itemsOf({ ...body }).map((p) => p.metadata.name);
+  assert.ok(!names.includes(victim.metadata.name), "the deleted pod is gone");
+  assert.deepEqual(
+    names,
+    f.cluster.list(PODS, "ns-1").map((p) => p.metadata.name),
+  );
+  assert.equal(a.headers["x-kube-lookout-resource-version"], pods.lastSyncResourceVersion);
+  assert.deepEqual(Reflect.get(body, "metadata"), {
+    resourceVersion: pods.lastSyncResourceVersion,
+  });
+  const syncedAt = Date.parse(String(a.headers["x-kube-lookout-synced-at"]));
+  assert.ok(
+    Math.abs(Date.now() - syncedAt) < 60_000,
+    `synced-at ${String(a.headers["x-kube-lookout-synced-at"])}`,
+  );
+  assert.equal(a.headers["x-kube-lookout-verified-at"], "2026-01-02T03:04:05.000Z");
+  assert.equal(a.headers["x-kube-lookout-verified-resource-version"], "7");
+  assert.equal(a.headers["content-type"], "application/json");
+});
+
+void test("one object, 404 Status for an absent one, an unknown resource or a path of no resource", async (t) => {
+  const f = await startFixture(t, 30);
+  const pods = startInformer(f);
+  await synced(pods);
+  const api = await startApi(f, { resources: [served(pods)] });
+  const want = f.cluster.list(PODS, "ns-2")[1]!;
+  const name = want.metadata.name!;
+  const one = await getJson(`${api.url}/api/v1/namespaces/ns-2/pods/${encodeURIComponent(name)}`);
+  assert.deepEqual(one, withoutManagedFields(want));
+
+  const missing = await send(`${api.url}/api/v1/namespaces/ns-2/pods/nope`);
+  assert.equal(missing.status, 404);
+  assert.deepEqual(JSON.parse(missing.text), {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message: 'pods "nope" not found',
+    reason: "NotFound",
+    details: { name: "nope", kind: "pods" },
+    code: 404,
+  });
+  for (const path of [
+    "/api/v1/resources/widgets",
+    "/api/v1/namespaces/ns-2/widgets",
+    "/api/v1/resources/pods/x", // one namespaced object needs its namespace
+    "/api/v1/namespaces/ns-2/pods/x/status",
+    "/api/v2/resources/pods",
+    "/api/v1/helm/findings", // no Helm checker configured
+  ]) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- one path at a time
+    const a = await send(`${api.url}${path}`);
+    assert.equal(a.status, 404, path);
+    assert.deepEqual(statusOf(a), { kind: "Status", code: 404, reason: "NotFound" }, path);
+  }
+  const other = await send(`${api.url}/metrics`);
+  assert.equal(other.status, 404, "paths outside the API are left to the host (here: 404)");
+  const empty = await getJson(`${api.url}/api/v1/namespaces/no-such-ns/pods`);
+  assert.deepEqual(empty["items"], []);
+});
+
+void test("HEAD answers the headers without a body; /healthz is ok", async (t) => {
+  const f = await startFixture(t, 10);
+  const pods = startInformer(f);
+  await synced(pods);
+  const api = await startApi(f, { resources: [served(pods)] });
+  const head = await send(`${api.url}/api/v1/resources/pods`, { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(head.text, "");
+  assert.equal(head.headers["x-kube-lookout-resource-version"], pods.lastSyncResourceVersion);
+  const health = await send(`${api.url}/healthz`);
+  assert.deepEqual([health.status, health.text], [200, "ok"]);
+});
