@@ -30,7 +30,10 @@ export interface InstrumentSpec {
   /** What one data point means. */
   readonly meaning: string;
   readonly component: Component;
-  /** `implemented`: created by the component today; `planned`: the name its wiring will use. */
+  /**
+   * `implemented`: code creating it exists (the informer's in `informerMetrics()`, handed to the
+   * informer's `metrics` option); `planned`: the name its component's wiring will use.
+   */
   readonly status: "implemented" | "planned";
   /** Explicit histogram bucket boundaries (histograms only), set by a view. */
   readonly buckets?: readonly number[];
@@ -132,8 +135,8 @@ const SPECS: readonly InstrumentSpec[] = [
     ),
   ]),
 
-  // Informer: src/informer/metrics.ts hook (scope kube-lookout/informer)
-  ...section("informer", "planned", [
+  // Informer: src/informer/metrics.ts hook, implemented by informerMetrics() (informer-metrics.ts)
+  ...section("informer", "implemented", [
     spec(
       "kube_lookout.informer.lists",
       counter,
@@ -187,21 +190,21 @@ const SPECS: readonly InstrumentSpec[] = [
     ),
     spec(
       "kube_lookout.informer.objects",
-      observableGauge,
+      producerGauge,
       "{object}",
       [R],
       "Objects in the informer's cache.",
     ),
     spec(
       "kube_lookout.informer.last_event.age",
-      observableGauge,
+      producerGauge,
       "s",
       [R],
       "Seconds since the last watch event (from the informer's clock); grows while a watch is silent.",
     ),
     spec(
       "kube_lookout.informer.handler.queue.depth",
-      observableGauge,
+      producerGauge,
       "{notification}",
       [R, "handler"],
       "Pending notifications of one event handler (handler names are the registered, bounded set).",

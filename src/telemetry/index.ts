@@ -11,6 +11,8 @@ export { catalogue, findInstrument, findPrometheusFamily } from "./catalogue.ts"
 export type { CatalogueEntry, Component, InstrumentSpec } from "./catalogue.ts";
 export { InstrumentKind, prometheusName, prometheusType, sampleNames } from "./prometheus-name.ts";
 export type { PrometheusType } from "./prometheus-name.ts";
+export { INFORMER_SCOPE, informerMetrics } from "./informer-metrics.ts";
+export type { InformerMetricsAdapter, InformerMetricsOptions } from "./informer-metrics.ts";
 export { METRICS_DOC_PATH, renderMetricsDoc } from "./metrics-doc.ts";
 export {
   InvalidTelemetryOptionError,

@@ -42,6 +42,10 @@ a \`MeterProvider\` from \`@opentelemetry/api\`.
   \`OTEL_EXPORTER_OTLP_METRICS_ENDPOINT\` is set; interval \`otlp.intervalMs\` or
   \`OTEL_METRIC_EXPORT_INTERVAL\` (default 60000 ms), timeout \`OTEL_METRIC_EXPORT_TIMEOUT\`
   (default 30000 ms, at most the interval); \`OTEL_EXPORTER_OTLP_HEADERS\` is honoured.
+- Informers: pass \`informerMetrics(meter)\` (src/telemetry/informer-metrics.ts, meter scope
+  \`kube-lookout/informer\`) as an informer's \`metrics\` option and register its
+  \`metricProducer\`; call \`forget(resource)\` when an informer stops, and its gauges leave
+  \`/metrics\` at the next scrape.
 - Embedded: hand your own \`MeterProvider\` to the components, and register the Helm checker's
   \`metricProducer\` with your reader (\`metricProducers\`).
 
