@@ -13,6 +13,7 @@ export type {
 export { ResourceRecorder, resourceKey } from "./recorder.ts";
 export type { OutboxFullPolicy, RecorderOptions } from "./recorder.ts";
 export { OutboxRelay } from "./relay.ts";
+export { EventMetricNames } from "./metrics.ts";
 export type { NatsConnectionSource, RelayCounters, RelayOptions } from "./relay.ts";
 export { NatsLink } from "./nats-link.ts";
 export type { NatsLinkOptions, NatsLinkState } from "./nats-link.ts";

@@ -4,12 +4,14 @@
  * relay that drains the outbox into NATS JetStream.
  */
 import { randomBytes } from "node:crypto";
+import type { MeterProvider } from "@opentelemetry/api";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { HandlerRegistration, InformerFactory, InformerLease } from "../informer/index.ts";
 import type { ResourceId } from "../kube/index.ts";
 import { silentLogger, type Logger } from "../logging/index.ts";
 import type { LookoutStore } from "../store/index.ts";
 import { helmFindingsEvent } from "./cloud-event.ts";
+import { EventMetrics } from "./metrics.ts";
 import { compileRedaction } from "./redact.ts";
 import { ResourceRecorder, type OutboxFullPolicy } from "./recorder.ts";
 import { OutboxRelay, type NatsConnectionSource, type RelayCounters } from "./relay.ts";
@@ -68,6 +70,8 @@ export interface EventPipelineOptions {
   readonly ackTimeoutMs?: number;
   readonly logger?: Logger;
   readonly now?: () => number;
+  /** Where the instruments are created (docs/metrics.md); default the global provider. */
+  readonly meterProvider?: MeterProvider;
   /** Each delivered event's delay from change to ack (ms). */
   readonly onDelivered?: (delayMs: number, duplicate: boolean) => void;
   /** Events dropped by the drop-oldest policy, or writes held (outbox or disk full). */
@@ -91,6 +95,7 @@ export class EventPipeline {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #relay: OutboxRelay;
+  readonly #metrics: EventMetrics;
   readonly #recorders: ResourceRecorder[] = [];
   readonly #leases: InformerLease[] = [];
   readonly #registrations: HandlerRegistration[] = [];
@@ -102,6 +107,14 @@ export class EventPipeline {
     this.#o = options;
     this.#logger = options.logger ?? silentLogger;
     this.#now = options.now ?? Date.now;
+    const nats = options.nats;
+    this.#metrics = new EventMetrics(options.meterProvider, {
+      outbox: () => options.store.outbox.stats(),
+      connected: () =>
+        "state" in nats ? nats.state === "connected" : nats.connection() !== undefined,
+      now: this.#now,
+    });
+    const metrics = this.#metrics;
     const prepared = new WeakSet<NatsConnection>();
     const stream = options.stream;
     this.#relay = new OutboxRelay({
@@ -113,7 +126,11 @@ export class EventPipeline {
       ackTimeoutMs: options.ackTimeoutMs ?? 5000,
       logger: this.#logger,
       now: this.#now,
-      ...(options.onDelivered === undefined ? {} : { onDelivered: options.onDelivered }),
+      onDelivered: (delayMs, duplicate, publishMs) => {
+        metrics.delivered(publishMs / 1000, duplicate);
+        options.onDelivered?.(delayMs, duplicate);
+      },
+      onFailed: (err) => metrics.failed(err),
       prepare:
         stream === undefined || options.mode === "core"
           ? undefined
@@ -172,8 +189,14 @@ export class EventPipeline {
         fullPolicy: o.fullPolicy ?? "block",
         logger: this.#logger,
         now: this.#now,
-        onCommitted: (rows) => this.#relay.offer(rows),
-        ...(o.onPressure === undefined ? {} : { onPressure: o.onPressure }),
+        onCommitted: (rows) => {
+          this.#metrics.appended(rows.length);
+          this.#relay.offer(rows);
+        },
+        onPressure: (what, count) => {
+          if (what === "dropped") this.#metrics.dropped(count);
+          o.onPressure?.(what, count);
+        },
       });
       const lease = o.informers.acquire({
         resource: spec.resource,
@@ -233,6 +256,7 @@ export class EventPipeline {
       observedAt: event.observedAt,
     };
     const [id] = o.store.transaction(() => o.store.outbox.append([row]));
+    this.#metrics.appended(1);
     this.#relay.offer([{ id: id!, ...row }]);
   }
 
@@ -248,6 +272,7 @@ export class EventPipeline {
     for (const r of this.#registrations) r.remove();
     await Promise.all(this.#recorders.map((r) => r.close()));
     await this.#relay.close();
+    this.#metrics.close();
     await Promise.all(this.#leases.map((l) => l.release()));
   }
 

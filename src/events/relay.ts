@@ -37,8 +37,11 @@ export interface RelayOptions {
   readonly ackTimeoutMs: number;
   readonly logger: Logger;
   readonly now: () => number;
-  /** Each delivered event: how long from the change to the ack (ms). */
-  readonly onDelivered?: (delayMs: number, duplicate: boolean) => void;
+  /**
+   * Each delivered event: how long from the change to the ack, and from the publish to the ack
+   * (ms).
+   */
+  readonly onDelivered?: (delayMs: number, duplicate: boolean, publishMs: number) => void;
   /** Run once per connection before publishing (creates the stream); a throw is a failure. */
   readonly prepare?: ((nc: NatsConnection) => Promise<void>) | undefined;
   /** A failed publish (retried after a backoff). */
@@ -233,12 +236,17 @@ export class OutboxRelay {
             }
           }
           if (failed || signal.aborted) break;
+          const sentAt = performance.now();
           const p = this.#publish(nc, js, row).then(
             (duplicate) => {
               acked.push(row.id);
               this.#delivered++;
               if (duplicate) this.#duplicates++;
-              this.#o.onDelivered?.(this.#o.now() - row.observedAt, duplicate);
+              this.#o.onDelivered?.(
+                this.#o.now() - row.observedAt,
+                duplicate,
+                performance.now() - sentAt,
+              );
               return true;
             },
             (err: unknown) => {

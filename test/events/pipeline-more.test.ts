@@ -7,7 +7,8 @@ import { rm, writeFile } from "node:fs/promises";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect } from "@nats-io/transport-node";
-import { subscribe, subscribeHelm } from "../../src/events/index.ts";
+import { EventMetricNames, subscribe, subscribeHelm } from "../../src/events/index.ts";
+import { testMetrics } from "../support/metrics.ts";
 import {
   CLUSTER,
   PREFIX,
@@ -277,4 +278,36 @@ void test("updates of status only (when asked) and of managedFields/resourceVers
     assert.ok(!ops.some((op) => op.path.startsWith("/status")), "status is already in the base");
     abort.abort();
   }
+});
+
+void test("metrics: rows appended and delivered, the backlog and its age while NATS is down, the connection state", async (t) => {
+  const { sim, nats, dbPath } = await setup(t);
+  const m = testMetrics(t);
+  const running = await startPipeline({
+    simUrl: sim.url,
+    natsUrl: nats.url,
+    dbPath,
+    pipeline: { meterProvider: m.provider },
+  });
+  t.after(() => running.close());
+  const value = async (name: string): Promise<number> =>
+    (await m.points(name)).reduce((sum, p) => sum + Number(p.value), 0);
+  const first = churn(sim, seeded(23), 20);
+  await waitForStream(nats.url, first.length);
+  assert.equal(await value(EventMetricNames.appended), first.length);
+  assert.equal(await value(EventMetricNames.delivered), first.length);
+  assert.equal(await value(EventMetricNames.backlog), 0);
+  assert.equal(await value(EventMetricNames.connected), 1);
+  const [duration] = await m.points(EventMetricNames.publishDuration);
+  assert.equal(Reflect.get(Object(duration?.value), "count"), first.length);
+
+  await nats.stop();
+  const second = churn(sim, seeded(29), 10);
+  await sleep(600);
+  assert.equal(await value(EventMetricNames.connected), 0);
+  assert.equal(await value(EventMetricNames.backlog), second.length);
+  assert.ok((await value(EventMetricNames.backlogAge)) > 0.3, "the oldest row is waiting");
+  await nats.start();
+  await waitForStream(nats.url, first.length + second.length, 20_000);
+  assert.equal(await value(EventMetricNames.delivered), first.length + second.length);
 });

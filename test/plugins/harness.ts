@@ -3,12 +3,6 @@
  * with a client and an informer factory, closed in reverse start order.
  */
 import type { TestContext } from "node:test";
-import {
-  AggregationTemporality,
-  MeterProvider,
-  MetricReader,
-  type DataPoint,
-} from "@opentelemetry/sdk-metrics";
 import { InformerFactory, type InformerFactoryOptions } from "../../src/informer/index.ts";
 import { KubeClient } from "../../src/kube/index.ts";
 import {
@@ -17,46 +11,9 @@ import {
   type SimulatedClusterOptions,
 } from "../../src/sim/index.ts";
 
+export { testMetrics, type Metrics } from "../support/metrics.ts";
+
 export const PODS = { group: "", version: "v1", resource: "pods" } as const;
-
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-/** A MeterProvider with a reader; `points(name)` collects the data points of one instrument. */
-export interface Metrics {
-  readonly provider: MeterProvider;
-  points(name: string): Promise<DataPoint<unknown>[]>;
-}
-
-/** A provider with an in-memory reader, shut down after the test. */
-export function testMetrics(t: TestContext): Metrics {
-  const reader = new TestReader();
-  const provider = new MeterProvider({ readers: [reader] });
-  t.after(() => provider.shutdown());
-  return {
-    provider,
-    async points(name) {
-      const { resourceMetrics, errors } = await reader.collect();
-      if (errors.length > 0) throw new AggregateError(errors, "metric collection failed");
-      const out: DataPoint<unknown>[] = [];
-      for (const scope of resourceMetrics.scopeMetrics) {
-        for (const metric of scope.metrics) {
-          if (metric.descriptor.name === name) out.push(...metric.dataPoints);
-        }
-      }
-      return out;
-    },
-  };
-}
 
 /** A running simulator, a client and an informer factory, closed after the test. */
 export interface ClusterSetup {

@@ -1,0 +1,49 @@
+/**
+ * An in-memory OpenTelemetry reader for tests: a MeterProvider whose data points are collected
+ * on demand, shut down after the test.
+ */
+import {
+  AggregationTemporality,
+  MeterProvider,
+  MetricReader,
+  type DataPoint,
+} from "@opentelemetry/sdk-metrics";
+
+class TestReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+  protected override onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected override onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A MeterProvider with a reader; `points(name)` collects the data points of one instrument. */
+export interface Metrics {
+  readonly provider: MeterProvider;
+  points(name: string): Promise<DataPoint<unknown>[]>;
+}
+
+/** A provider with an in-memory reader, shut down after the test. */
+export function testMetrics(t: { after(fn: () => unknown): void }): Metrics {
+  const reader = new TestReader();
+  const provider = new MeterProvider({ readers: [reader] });
+  t.after(() => provider.shutdown());
+  return {
+    provider,
+    async points(name) {
+      const { resourceMetrics, errors } = await reader.collect();
+      if (errors.length > 0) throw new AggregateError(errors, "metric collection failed");
+      const out: DataPoint<unknown>[] = [];
+      for (const scope of resourceMetrics.scopeMetrics) {
+        for (const metric of scope.metrics) {
+          if (metric.descriptor.name === name) out.push(...metric.dataPoints);
+        }
+      }
+      return out;
+    },
+  };
+}
