@@ -8,43 +8,10 @@
  * `status: "planned"` marks instruments issue 5 specifies whose component does not create them
  * yet: the names here are the contract that component implements.
  */
-import {
-  InstrumentKind,
-  prometheusName,
-  prometheusType,
-  type PrometheusType,
-} from "./prometheus-name.ts";
+import { section, spec, type CatalogueEntry } from "./instrument-spec.ts";
+import { InstrumentKind, prometheusName, prometheusType } from "./prometheus-name.ts";
 
-/** The part of kube-lookout an instrument belongs to (one meter scope each). */
-export type Component = "helm" | "informer" | "store" | "outbox" | "relay" | "scan-pool";
-
-/** One instrument, as the catalogue describes it. */
-export interface InstrumentSpec {
-  /** OpenTelemetry instrument name, e.g. `kube_lookout.helm.findings`. */
-  readonly name: string;
-  readonly kind: InstrumentKind;
-  /** UCUM unit (`s`, `By`, `1`) or an annotation in braces (`{release}`). */
-  readonly unit: string;
-  /** Attribute keys on every data point (the series' label names). */
-  readonly attributes: readonly string[];
-  /** What one data point means. */
-  readonly meaning: string;
-  readonly component: Component;
-  /**
-   * `implemented`: code creating it exists (the informer's in `informerMetrics()`, handed to the
-   * informer's `metrics` option); `planned`: the name its component's wiring will use.
-   */
-  readonly status: "implemented" | "planned";
-  /** Explicit histogram bucket boundaries (histograms only), set by a view. */
-  readonly buckets?: readonly number[];
-}
-
-/** An {@link InstrumentSpec} with the names it has in a Prometheus scrape. */
-export interface CatalogueEntry extends InstrumentSpec {
-  /** The metric family name in a scrape (`kube_lookout_helm_scans_total`). */
-  readonly prometheusName: string;
-  readonly prometheusType: PrometheusType;
-}
+export type { CatalogueEntry, Component, InstrumentSpec } from "./instrument-spec.ts";
 
 const { counter, observableGauge, observableCounter, histogram } = InstrumentKind;
 const producerGauge = InstrumentKind.producerGauge;
@@ -58,7 +25,7 @@ const HELM_SCAN_S = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 const R = "k8s.resource"; // e.g. `apps/v1/deployments` (the informer's formatResourceId)
 
-const SPECS: readonly InstrumentSpec[] = [
+const SPECS = [
   // Helm checker: src/helm/checker/metrics.ts (scope kube-lookout/helm)
   ...section("helm", "implemented", [
     spec(
@@ -344,29 +311,6 @@ const SPECS: readonly InstrumentSpec[] = [
     spec("kube_lookout.scan_pool.tasks", observableCounter, "{task}", [], "Tasks completed."),
   ]),
 ];
-
-type Draft = Omit<InstrumentSpec, "component" | "status">;
-
-function section(
-  component: Component,
-  status: InstrumentSpec["status"],
-  drafts: readonly Draft[],
-): InstrumentSpec[] {
-  const out: InstrumentSpec[] = [];
-  for (const d of drafts) out.push({ ...d, component, status });
-  return out;
-}
-
-function spec(
-  name: string,
-  kind: InstrumentKind,
-  unit: string,
-  attributes: readonly string[],
-  meaning: string,
-  buckets?: readonly number[],
-): Draft {
-  return { name, kind, unit, attributes, meaning, ...(buckets === undefined ? {} : { buckets }) };
-}
 
 /** Every instrument, in documentation order, with its Prometheus names. Frozen. */
 export const catalogue: readonly CatalogueEntry[] = Object.freeze(

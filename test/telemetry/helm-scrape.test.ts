@@ -5,10 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { DataPointType, MeterProvider } from "@opentelemetry/sdk-metrics";
 import { HelmChecker } from "../../src/helm/index.ts";
 import { KubeClient } from "../../src/kube/index.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { catalogue, createTelemetry, findPrometheusFamily } from "../../src/telemetry/index.ts";
+import { PullMetricReader } from "../../src/telemetry/pull-reader.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 import { families, promtoolCheck, serveMetrics } from "./scrape-support.ts";
 
@@ -83,4 +85,31 @@ void test("a Helm checker's scrape: every kube_lookout_helm_* family is catalogu
     .flatMap((s) => /le="([^"]+)"/.exec(s)?.[1] ?? []);
   assert.deepEqual(les, [...buckets.map(String), "+Inf"]);
   assert.deepEqual(await promtoolCheck(text), { code: 0, output: "" });
+});
+
+void test("the catalogue's Helm scan buckets equal the checker's own advice (a provider without our views)", async (t) => {
+  const sim = await startSimulatedCluster({ gitVersion: "v1.21.0" });
+  t.after(() => sim.close());
+  const client = new KubeClient({ server: sim.url });
+  t.after(() => client.close());
+  sim.helm.install({ namespace: "shop", name: "web", manifest: BETA_INGRESS });
+  const reader = new PullMetricReader(2000, []);
+  const provider = new MeterProvider({ readers: [reader] });
+  t.after(() => provider.shutdown());
+  const checker = new HelmChecker({
+    client,
+    meterProvider: provider,
+    maxThreads: 1,
+    fullScanIntervalMs: 0,
+  });
+  t.after(() => checker.close());
+  await checker.start();
+  await checker.ready;
+  const { resourceMetrics } = await reader.collect();
+  const metric = resourceMetrics.scopeMetrics
+    .flatMap((s) => s.metrics)
+    .find((m) => m.descriptor.name === "kube_lookout.helm.scan.duration");
+  assert.ok(metric !== undefined && metric.dataPointType === DataPointType.HISTOGRAM);
+  const advice = metric.dataPoints[0]?.value.buckets.boundaries;
+  assert.deepEqual(advice, catalogue.find((e) => e.name === metric.descriptor.name)?.buckets);
 });
