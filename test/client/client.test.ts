@@ -100,11 +100,8 @@ void test("list and get return the API's objects, typed, for several selectors a
         ? "/api/v1/resources/pods"
         : `/api/v1/namespaces/${c.namespace}/pods`;
     // oxlint-disable-next-line eslint/no-await-in-loop -- one case at a time
-    assert.deepEqual(
-      typed,
-      await rawItems(`${server.url}${path}?${q.toString()}`),
-      JSON.stringify(c),
-    );
+    const raw = await rawItems(`${server.url}${path}?${q.toString()}`);
+    assert.deepEqual(typed, raw, JSON.stringify(c));
     seen += typed.length;
     for (const p of typed) {
       assert.equal(typeof p.metadata?.name, "string");
