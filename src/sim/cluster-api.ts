@@ -9,6 +9,7 @@ import type { SimVerb } from "./faults.ts";
 import type { SimHelmReleases } from "./helm-api.ts";
 import type { RequestRecord } from "./http-server.ts";
 import type { ChurnOptions } from "./load.ts";
+import type { SimMetrics } from "./metrics-api.ts";
 
 /** Options of {@link startSimulatedCluster}. */
 export interface SimulatedClusterOptions {
@@ -141,6 +142,8 @@ export interface SimulatedCluster extends AsyncDisposable {
   };
   /** Helm 3 releases stored as Helm stores them (Secrets/ConfigMaps); see docs/simulator.md. */
   readonly helm: SimHelmReleases;
+  /** Usages served by metrics.k8s.io/v1beta1 pods and nodes; see docs/simulator.md. */
+  readonly metrics: SimMetrics;
   /** Ends every watch, closes the server and all sockets, clears all timers. Idempotent. */
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import { handleRequest } from "./http-server.ts";
 import type { RequestRecord, ServerContext } from "./http-server.ts";
 import { kubeConfigYaml } from "./kubeconfig.ts";
 import { Snapshots } from "./list-serve.ts";
+import { createMetricsApi, METRICS_RESOURCES } from "./metrics-api.ts";
 import { churn, seed } from "./load.ts";
 import { BUILTIN_RESOURCES, INITIAL_NAMESPACES } from "./registry-table.ts";
 import { Registry } from "./registry.ts";
@@ -74,7 +75,9 @@ export async function startSimulatedCluster(
   const clock = options.clock ?? Date.now;
   const logger = options.logger ?? silentLogger;
   const registry = new Registry();
-  for (const def of [...BUILTIN_RESOURCES, ...(options.resources ?? [])]) registry.add(def);
+  for (const def of [...BUILTIN_RESOURCES, ...METRICS_RESOURCES, ...(options.resources ?? [])]) {
+    registry.add(def);
+  }
   const hub = new WatchHub();
   const store = new ObjectStore({ historySize, clock, onEvent: (e) => hub.dispatch(e) });
   const snapshots = new Snapshots(continueTtlMs, clock);
@@ -130,8 +133,15 @@ export async function startSimulatedCluster(
     }
   });
 
+  const metricsApi = createMetricsApi({
+    registry,
+    faults,
+    clock,
+    list: (def) => sortedObjects(store.table(def)).map(copy),
+    record: (r) => ctx.record(r),
+  });
   const server: Server = createServer({ keepAlive: true }, (req, res) => {
-    void handleRequest(ctx, req, res);
+    if (!metricsApi.serve(req, res)) void handleRequest(ctx, req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -268,6 +278,7 @@ export async function startSimulatedCluster(
       churn: (opts) => churn(store, hub, resolve(opts.resource), opts, sleep, () => closed),
     },
     helm: createHelmReleases(store, hub, resolve, clock),
+    metrics: metricsApi.metrics,
     close,
     [Symbol.asyncDispose]: close,
   };

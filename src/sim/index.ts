@@ -13,6 +13,7 @@ export type {
 export { SimError, SimErrorCode } from "./errors.ts";
 export type { SimVerb } from "./faults.ts";
 export type { ChurnOptions } from "./load.ts";
+export type { MetricsUsage, SimMetrics } from "./metrics-api.ts";
 export { mulberry32 } from "./prng.ts";
 export type { RequestRecord } from "./http-server.ts";
 export {
