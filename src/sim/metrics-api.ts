@@ -127,17 +127,6 @@ export function createMetricsApi(deps: MetricsApiDeps): MetricsApi {
     },
   };
 
-  const common = (o: KubeObject, now: string): object => ({
-    metadata: {
-      name: o.metadata.name,
-      ...(o.metadata.namespace === undefined ? {} : { namespace: o.metadata.namespace }),
-      creationTimestamp: now,
-      ...(o.metadata.labels === undefined ? {} : { labels: o.metadata.labels }),
-    },
-    timestamp: now,
-    window: WINDOW,
-  });
-
   const podItem = (pod: KubeObject, now: string): object => {
     const set = pods.get(`${pod.metadata.namespace ?? ""}/${pod.metadata.name ?? ""}`);
     const containers = set ?? specContainers(pod).map((name) => ({ name, usage: ZERO }));
@@ -211,6 +200,20 @@ export function createMetricsApi(deps: MetricsApiDeps): MetricsApi {
 }
 
 const ZERO: Usage = { cpu: "0", memory: "0" };
+
+/** The metadata, timestamp and window every metrics item has. */
+function common(o: KubeObject, now: string): object {
+  return {
+    metadata: {
+      name: o.metadata.name,
+      ...(o.metadata.namespace === undefined ? {} : { namespace: o.metadata.namespace }),
+      creationTimestamp: now,
+      ...(o.metadata.labels === undefined ? {} : { labels: o.metadata.labels }),
+    },
+    timestamp: now,
+    window: WINDOW,
+  };
+}
 
 function specContainers(pod: KubeObject): string[] {
   const spec = pod["spec"];

@@ -107,9 +107,12 @@ void test("pod and node metrics follow the objects and the usages set; others ar
   // A deleted pod leaves the list; a cleared usage is zero again.
   c.delete("pods", "data", "db-0");
   c.metrics.clear();
-  const after = (await http(c, "GET", `${BASE}/pods`)).json;
+  const afterDelete = (await http(c, "GET", `${BASE}/pods`)).json;
   assert.deepEqual(
-    after.items.map((i: Json) => [i.metadata.name, i.containers.map((x: Json) => x.usage.cpu)]),
+    afterDelete.items.map((i: Json) => [
+      i.metadata.name,
+      i.containers.map((x: Json) => x.usage.cpu),
+    ]),
     [["web-1", ["0", "0"]]],
   );
 });
