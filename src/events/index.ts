@@ -11,6 +11,8 @@ export type {
   HelmFindingsChange,
 } from "./pipeline.ts";
 export { ResourceRecorder, resourceKey } from "./recorder.ts";
+export { BatchWriter } from "./batch-writer.ts";
+export type { BatchWriterOptions, SnapshotOp } from "./batch-writer.ts";
 export type { OutboxFullPolicy, RecorderOptions } from "./recorder.ts";
 export { OutboxRelay } from "./relay.ts";
 export { EventMetricNames } from "./metrics.ts";
