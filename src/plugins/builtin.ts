@@ -8,4 +8,5 @@ import type { BuiltinPlugins } from "./load.ts";
 export const builtinPlugins: BuiltinPlugins = Object.freeze({
   "stream-delay": () => import("../../plugins/stream-delay/index.ts"),
   "watch-verify": () => import("../../plugins/watch-verify/index.ts"),
+  "resource-metrics": () => import("../../plugins/resource-metrics/index.ts"),
 });
