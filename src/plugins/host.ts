@@ -107,7 +107,7 @@ export class PluginHost implements AsyncDisposable {
     this.#closeTimeoutMs = timeout;
     this.#logger = options.logger ?? silentLogger;
     this.#meterProvider = options.meterProvider ?? metrics.getMeterProvider();
-    this.#restarts = this.#meterProvider.getMeter("kube-lookout.plugins").createCounter(RESTARTS, {
+    this.#restarts = this.#meterProvider.getMeter("kube-lookout/plugins").createCounter(RESTARTS, {
       description: "Plugin failures that led to a restart, by plugin",
       unit: "{restart}",
     });
@@ -216,7 +216,7 @@ export class PluginHost implements AsyncDisposable {
   #runner(plugin: Plugin, config: unknown): PluginRunner {
     const name = plugin.name;
     const logger = childLogger(this.#logger, name);
-    const meter = this.#meterProvider.getMeter(`kube-lookout.plugin.${name}`);
+    const meter = this.#meterProvider.getMeter(`kube-lookout/plugin/${name}`);
     return new PluginRunner(plugin, {
       logger,
       backoff: new Backoff(this.#o.backoff ?? {}),

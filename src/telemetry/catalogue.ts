@@ -8,6 +8,7 @@
  * `status: "planned"` marks instruments issue 5 specifies whose component does not create them
  * yet: the names here are the contract that component implements.
  */
+import { DEFAULT_BUCKETS as STREAM_DELAY_BUCKETS } from "../../plugins/stream-delay/index.ts";
 import { section, spec, type CatalogueEntry } from "./instrument-spec.ts";
 import { InstrumentKind, prometheusName, prometheusType } from "./prometheus-name.ts";
 
@@ -22,6 +23,9 @@ const FAST_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 const LIST_S = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 /** The Helm checker's own advice (src/helm/checker/metrics.ts), kept equal by a test. */
 const HELM_SCAN_S = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/** stream-delay's default buckets (plugins/stream-delay DEFAULT_BUCKETS), kept equal by a test. */
+const STREAM_DELAY_S = STREAM_DELAY_BUCKETS;
 
 const R = "k8s.resource"; // e.g. `apps/v1/deployments` (the informer's formatResourceId)
 
@@ -225,8 +229,8 @@ const SPECS = [
     ),
   ]),
 
-  // Outbox: src/store outbox and src/events recorder (scope kube-lookout/outbox)
-  ...section("outbox", "planned", [
+  // Outbox: src/events/metrics.ts (scope kube-lookout/outbox)
+  ...section("outbox", "implemented", [
     spec(
       "kube_lookout.outbox.backlog",
       observableGauge,
@@ -251,8 +255,8 @@ const SPECS = [
     ),
   ]),
 
-  // Relay: src/events relay into JetStream (scope kube-lookout/relay)
-  ...section("relay", "planned", [
+  // Relay: src/events/metrics.ts, the relay into JetStream (scope kube-lookout/relay)
+  ...section("relay", "implemented", [
     spec(
       "kube_lookout.relay.publish.duration",
       histogram,
@@ -288,6 +292,39 @@ const SPECS = [
       "1",
       [],
       "1 while the NATS connection is up, 0 otherwise.",
+    ),
+  ]),
+
+  // Plugins: the host (src/plugins/host.ts) and the built-in plugins (plugins/*)
+  ...section("plugins", "implemented", [
+    spec(
+      "kube_lookout.plugin.restarts",
+      counter,
+      "{restart}",
+      ["kube_lookout.plugin"],
+      "Plugin restarts after a failure, by plugin name.",
+    ),
+    spec(
+      "kube_lookout.watch.stream_delay",
+      histogram,
+      "s",
+      [R, "event.type"],
+      "stream-delay: from a change (creationTimestamp, deletionTimestamp, newest managedFields time) to its arrival on the watch.",
+      STREAM_DELAY_S,
+    ),
+    spec(
+      "kube_lookout.watch.stream_delay.skewed",
+      counter,
+      "{event}",
+      [R, "event.type"],
+      "stream-delay: events whose timestamp is ahead of our clock (left out of the histogram).",
+    ),
+    spec(
+      "kube_lookout.watch.discrepancies",
+      counter,
+      "{object}",
+      [R, "kind"],
+      "watch-verify: objects where the cache disagreed with a LIST, by kind (missing, ghost, stale); each counted once.",
     ),
   ]),
 

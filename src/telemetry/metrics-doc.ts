@@ -14,6 +14,11 @@ const SECTIONS: readonly { component: Component; title: string; scope: string }[
   { component: "outbox", title: "Outbox", scope: "kube-lookout/outbox" },
   { component: "relay", title: "Relay (JetStream publisher)", scope: "kube-lookout/relay" },
   { component: "scan-pool", title: "Scan pool", scope: "kube-lookout/scan-pool" },
+  {
+    component: "plugins",
+    title: "Plugins",
+    scope: "kube-lookout/plugins (the host), kube-lookout/plugin/<name> (each plugin)",
+  },
 ];
 
 const INTRO = `# Metrics
