@@ -56,6 +56,7 @@ async function query(base: string, promql: string): Promise<{ metric: Record<str
 
 async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
+  // oxlint-disable-next-line eslint/no-await-in-loop -- polling
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     // oxlint-disable-next-line eslint/no-await-in-loop -- polling
