@@ -112,10 +112,13 @@ function testMetrics(t: TestContext): Metrics {
     async points(name) {
       const { resourceMetrics, errors } = await reader.collect();
       if (errors.length > 0) throw new AggregateError(errors, "metric collection failed");
-      return resourceMetrics.scopeMetrics
-        .flatMap((s) => s.metrics)
-        .filter((m) => m.descriptor.name === name)
-        .flatMap((m) => m.dataPoints);
+      const out: DataPoint<unknown>[] = [];
+      for (const scope of resourceMetrics.scopeMetrics) {
+        for (const metric of scope.metrics) {
+          if (metric.descriptor.name === name) out.push(...metric.dataPoints);
+        }
+      }
+      return out;
     },
   };
 }
