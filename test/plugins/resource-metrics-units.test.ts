@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { rawObjectFromObject } from "../../src/kube/index.ts";
+import { rawObjectFromObject, type RawObject } from "../../src/kube/index.ts";
 import { aggregateNodes, aggregatePods } from "../../plugins/resource-metrics/aggregate.ts";
 import { QuantityError } from "../../plugins/resource-metrics/errors.ts";
 import { parseResourceMetricsConfig } from "../../plugins/resource-metrics/index.ts";
@@ -166,12 +166,14 @@ void test("config: defaults, bounds, unknown keys", () => {
   assert.throws(() => parseResourceMetricsConfig([]), { code: "LOOKOUT_PLUGIN_BAD_CONFIG" });
 });
 
+function podMetrics(namespace: string, name: string, cpus: string[]): RawObject {
+  return rawObjectFromObject({
+    metadata: { name, namespace },
+    containers: cpus.map((cpu, i) => ({ name: `c${i}`, usage: { cpu, memory: "1Ki" } })),
+  });
+}
+
 void test("aggregation: an unreadable pod is left out whole; uncached pods count for their namespace only", () => {
-  const podMetrics = (namespace: string, name: string, cpus: string[]) =>
-    rawObjectFromObject({
-      metadata: { name, namespace },
-      containers: cpus.map((cpu, i) => ({ name: `c${i}`, usage: { cpu, memory: "1Ki" } })),
-    });
   const items = [
     podMetrics("n", "a", ["100m", "200m"]),
     podMetrics("n", "b", ["1", "lots"]),
