@@ -49,6 +49,7 @@ export class HttpExchange {
     stallTimeoutMs: number | undefined,
     registry: Set<HttpExchange>,
     timers: Timers = UNREF_TIMERS,
+    body?: Buffer,
   ) {
     this.#timers = timers;
     this.#stallTimeoutMs = stallTimeoutMs;
@@ -71,7 +72,7 @@ export class HttpExchange {
     // The clock runs from the start: no response headers for that long is a stall too.
     this.arm();
     signal?.addEventListener("abort", this.#onAbort);
-    this.req.end();
+    this.req.end(body);
   }
 
   #onAbort = (): void => {

@@ -55,7 +55,7 @@ export class HttpRequester {
   }
 
   /**
-   * Sends `GET path` and resolves with the exchange once the request is sent; its `response`
+   * Sends `GET path` (or `write.method` with a JSON body) and resolves with the exchange once the request is sent; its `response`
    * resolves with the headers whatever the status, or rejects with the abort reason,
    * `LOOKOUT_KUBE_CLOSED`, `LOOKOUT_WATCH_STALLED` (no headers within `stallTimeoutMs`) or the
    * socket's error. Rejects before sending with the abort reason, `LOOKOUT_KUBE_CLOSED` after
@@ -68,6 +68,7 @@ export class HttpRequester {
     gzip: boolean,
     stallTimeoutMs: number | undefined,
     signal: AbortSignal | undefined,
+    write?: { readonly method: "POST" | "PUT"; readonly body: Buffer },
   ): Promise<HttpExchange> {
     signal?.throwIfAborted();
     if (this.#closed) throw new KubeClientClosedError();
@@ -77,8 +78,12 @@ export class HttpRequester {
       ...this.#headers,
     };
     if (gzip) headers["Accept-Encoding"] = "gzip";
+    if (write !== undefined) {
+      headers["Content-Type"] = "application/json";
+      headers["Content-Length"] = String(write.body.length);
+    }
     const options: RequestOptions & AgentOptions = {
-      method: "GET",
+      method: write?.method ?? "GET",
       protocol: this.#url.protocol,
       hostname: this.#url.hostname.replace(/^\[(.*)\]$/, "$1"),
       port: this.#url.port === "" ? (this.#secure ? 443 : 80) : Number(this.#url.port),
@@ -96,6 +101,7 @@ export class HttpRequester {
       stallTimeoutMs,
       this.#inFlight,
       this.#timers,
+      write?.body,
     );
   }
 

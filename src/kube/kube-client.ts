@@ -7,10 +7,11 @@ import type { IncomingMessage, RequestOptions } from "node:http";
 import type { AgentOptions } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { silentLogger, type Logger } from "../logging/index.ts";
-import { KubeBadResponseError, KubeConfigError } from "./errors.ts";
+import { KubeBadResponseError } from "./errors.ts";
 import { UNREF_TIMERS, type HttpExchange, type Timers } from "./http-exchange.ts";
 import { HttpRequester } from "./http-requester.ts";
-import { kubeConfigAuthenticator } from "./kube-config-auth.ts";
+import { kubeConfigAuthenticator, usableCluster } from "./kube-config-auth.ts";
+import { objectOf } from "./object-response.ts";
 import { apiErrorFromResponse, readBody } from "./http-body.ts";
 import { parseListBody } from "./list-body.ts";
 import { listQuery, watchQuery } from "./query.ts";
@@ -53,7 +54,7 @@ export interface GetOptions {
 }
 
 /** The API verbs this client sends (all are HTTP GETs). */
-export type RequestVerb = "get" | "list" | "watch";
+export type RequestVerb = "get" | "list" | "watch" | "create" | "update";
 
 /** Options of {@link KubeClient}. */
 export interface KubeClientOptions {
@@ -157,22 +158,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     kc: KubeConfig,
     options: Omit<KubeClientOptions, "server" | "authenticate"> = {},
   ): KubeClient {
-    const cluster = kc.getCurrentCluster();
-    if (cluster === null) {
-      throw new KubeConfigError(
-        `kubeconfig has no current cluster (current context ${JSON.stringify(kc.getCurrentContext())})`,
-      );
-    }
-    if (cluster.proxyUrl !== undefined && cluster.proxyUrl !== "") {
-      throw new KubeConfigError(
-        `cluster ${JSON.stringify(cluster.name)} uses proxy-url, which KubeClient does not support`,
-      );
-    }
-    if (cluster.server.startsWith("http:") && !cluster.skipTLSVerify) {
-      throw new KubeConfigError(
-        `cluster ${JSON.stringify(cluster.name)} uses plain http without insecure-skip-tls-verify`,
-      );
-    }
+    const cluster = usableCluster(kc);
     return new KubeClient({
       ...options,
       server: cluster.server,
@@ -210,6 +196,66 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     }
     const path = `${resourcePath(resource, namespace === "" ? undefined : namespace)}/${encodeURIComponent(name)}`;
     const body = await this.#read("get", resource, path, options.stallTimeoutMs, signal);
+    return objectOf<T>(body, options);
+  }
+
+  /**
+   * Creates an object (`POST` to its collection; `namespace` "" for a cluster-scoped resource)
+   * and resolves with what the server stored. Rejects with `KubeApiError` (409 AlreadyExists,
+   * 403, 422, …) and otherwise like {@link get}.
+   */
+  create<T extends KubeObject = KubeObject>(
+    resource: ResourceId,
+    namespace: string,
+    object: T,
+    options: GetOptions = {},
+    signal?: AbortSignal,
+  ): Promise<RawObject<T>> {
+    const path = resourcePath(resource, namespace === "" ? undefined : namespace);
+    return this.#write<T>("create", "POST", resource, path, object, options, signal);
+  }
+
+  /**
+   * Replaces an object (`PUT`). With `metadata.resourceVersion` set, the server applies it only
+   * if the object is still at that version, else rejects with `KubeApiError` 409 Conflict: the
+   * optimistic lock a leader election relies on. Otherwise like {@link create}.
+   */
+  update<T extends KubeObject = KubeObject>(
+    resource: ResourceId,
+    namespace: string,
+    object: T,
+    options: GetOptions = {},
+    signal?: AbortSignal,
+  ): Promise<RawObject<T>> {
+    const name = object.metadata?.name ?? "";
+    if (name === "" || name.includes("/")) {
+      throw new RangeError(
+        `object name must be non-empty without "/", got ${JSON.stringify(name)}`,
+      );
+    }
+    const path = `${resourcePath(resource, namespace === "" ? undefined : namespace)}/${encodeURIComponent(name)}`;
+    return this.#write<T>("update", "PUT", resource, path, object, options, signal);
+  }
+
+  async #write<T extends KubeObject>(
+    verb: "create" | "update",
+    method: "POST" | "PUT",
+    resource: ResourceId,
+    path: string,
+    object: T,
+    options: GetOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<RawObject<T>> {
+    const write = { method, body: Buffer.from(JSON.stringify(object), "utf8") };
+    const body = await this.#read(
+      verb,
+      resource,
+      path,
+      options.stallTimeoutMs,
+      signal,
+      undefined,
+      write,
+    );
     try {
       return rawObjectFromJson<T>(body.toString("utf8"), {
         stripManagedFields: options.stripManagedFields ?? true,
@@ -246,6 +292,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     stallTimeoutMs: number | undefined,
     signal: AbortSignal | undefined,
     accept: string = JSON_ACCEPT.list,
+    write?: { readonly method: "POST" | "PUT"; readonly body: Buffer },
   ): Promise<Buffer> {
     const stall = checkStallTimeout(stallTimeoutMs);
     const started = performance.now();
@@ -258,6 +305,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
       stall,
       started,
       accept,
+      write,
     );
     try {
       return await readBody(ex, res, this.#countBytes, Infinity);
@@ -387,8 +435,9 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     stallTimeoutMs: number | undefined,
     started: number,
     accept: string,
+    write?: { readonly method: "POST" | "PUT"; readonly body: Buffer },
   ): Promise<{ ex: HttpExchange; res: IncomingMessage }> {
-    const ex = await this.#requester.send(path, accept, gzip, stallTimeoutMs, signal);
+    const ex = await this.#requester.send(path, accept, gzip, stallTimeoutMs, signal, write);
     let res: IncomingMessage;
     try {
       res = await ex.response;

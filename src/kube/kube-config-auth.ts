@@ -7,6 +7,7 @@
 import type { AgentOptions } from "node:https";
 import type { RequestOptions } from "node:http";
 import { bufferFromFileOrString, type KubeConfig } from "@kubernetes/client-node";
+import { KubeConfigError } from "./errors.ts";
 
 /** A `KubeClientOptions.authenticate` function for the current context of `kc`. */
 export function kubeConfigAuthenticator(
@@ -27,4 +28,25 @@ export function kubeConfigAuthenticator(
       options.servername = cluster.tlsServerName;
     }
   };
+}
+
+/** The current context's cluster, checked for what KubeClient supports. */
+export function usableCluster(kc: KubeConfig): { name: string; server: string } {
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null) {
+    throw new KubeConfigError(
+      `kubeconfig has no current cluster (current context ${JSON.stringify(kc.getCurrentContext())})`,
+    );
+  }
+  if (cluster.proxyUrl !== undefined && cluster.proxyUrl !== "") {
+    throw new KubeConfigError(
+      `cluster ${JSON.stringify(cluster.name)} uses proxy-url, which KubeClient does not support`,
+    );
+  }
+  if (cluster.server.startsWith("http:") && !cluster.skipTLSVerify) {
+    throw new KubeConfigError(
+      `cluster ${JSON.stringify(cluster.name)} uses plain http without insecure-skip-tls-verify`,
+    );
+  }
+  return cluster;
 }
