@@ -12,11 +12,12 @@ import { compileRedaction, type Redaction } from "../events/index.ts";
 import { SelectorError } from "../selectors/index.ts";
 import type { RequestHandler } from "./auth.ts";
 import { ApiInvalidOptionError } from "./errors.ts";
-import { streamList } from "./list-stream.ts";
+import { replayChunks, streamList } from "./list-stream.ts";
 import type { ResourceEntry, ServedResource } from "./registry.ts";
 import { buildRegistry } from "./registry.ts";
 import { parseRoute, type Route } from "./route.ts";
 import { compileSelection, selectObjects } from "./select.ts";
+import { SelectionCache } from "./selection-cache.ts";
 import type { RawObject } from "../kube/index.ts";
 import {
   badRequest,
@@ -68,9 +69,20 @@ export interface CacheApiOptions {
    * random bytes per API instance (hashes are comparable only within one process's lifetime).
    */
   readonly secretHashKey?: Uint8Array;
+  /**
+   * Bytes of encoded list bodies kept for repeats: while a cache stays at the same
+   * resourceVersion, the same list (resource, namespace, selectors) is answered with the bytes
+   * written the first time. Bodies are kept whole or not at all, least recently used dropped
+   * first. Default {@link DEFAULT_LIST_CACHE_BYTES}; 0 keeps none (the selected objects are
+   * still remembered: they are references).
+   */
+  readonly listCacheBytes?: number;
   /** Where failures while streaming a response go. Default silent. */
   readonly logger?: Logger;
 }
+
+/** The default `listCacheBytes`: 32 MiB. */
+export const DEFAULT_LIST_CACHE_BYTES = 32 * 1024 * 1024;
 
 /** The handler `createCacheApi` returns: true when it answered the request. */
 export type CacheApiHandler = RequestHandler;
@@ -108,8 +120,13 @@ export function createCacheApi(options: CacheApiOptions): CacheApiHandler {
   }
   const redact = compileRedaction({ hashKey: options.secretHashKey ?? randomBytes(32) });
   const logger = options.logger ?? silentLogger;
+  const bodyBudget = options.listCacheBytes ?? DEFAULT_LIST_CACHE_BYTES;
+  if (typeof bodyBudget !== "number" || !Number.isSafeInteger(bodyBudget) || bodyBudget < 0) {
+    throw new ApiInvalidOptionError("listCacheBytes", bodyBudget, "an integer ≥ 0");
+  }
   const readiness = options.readiness ?? (() => defaultReadiness(registry, helm));
   const ctx: Context = {
+    selections: new SelectionCache(bodyBudget),
     registry,
     helm,
     readiness,
@@ -142,6 +159,7 @@ interface Context {
   readonly lastVerified: ((resource: ResourceId) => Verification | undefined) | undefined;
   readonly redact: Redaction;
   readonly logger: Logger;
+  readonly selections: SelectionCache;
 }
 
 function defaultReadiness(
@@ -266,18 +284,39 @@ function serveResource(
     res.end(req.method === "HEAD" ? undefined : text);
     return;
   }
-  const selection = compileSelection(
-    entry,
-    query.get("labelSelector") ?? "",
-    query.get("fieldSelector") ?? "",
-  );
+  const labelSelector = query.get("labelSelector") ?? "";
+  const fieldSelector = query.get("fieldSelector") ?? "";
+  const selection = compileSelection(entry, labelSelector, fieldSelector);
   const rv = entry.informer.lastSyncResourceVersion;
-  const items = selectObjects(entry, route.namespace, selection);
+  const key = `${entry.route}\u0000${route.namespace ?? ""}\u0000${labelSelector}\u0000${fieldSelector}`;
+  const list = ctx.selections.get(key, rv, entry.informer.store.size, () =>
+    selectObjects(entry, route.namespace, selection),
+  );
   res.writeHead(200, { ...headers, "Content-Type": "application/json" });
   if (req.method === "HEAD") {
     res.end();
     return;
   }
+  if (list.chunks !== undefined) {
+    replayChunks(res, list.chunks).catch((err: unknown) => fail(ctx, res, err));
+    return;
+  }
+  const kept: Buffer[] = [];
+  let bytes = 0;
+  let keeping = ctx.selections.fits(1);
+  const keep = (chunk: Buffer): void => {
+    if (!keeping) return;
+    bytes += chunk.length;
+    if (ctx.selections.fits(bytes)) kept.push(chunk);
+    else {
+      keeping = false;
+      kept.length = 0;
+    }
+  };
   const head = `{"kind":${JSON.stringify(entry.listKind)},"apiVersion":${JSON.stringify(entry.apiVersion)},"metadata":{"resourceVersion":${JSON.stringify(rv)}},"items":[`;
-  streamList(res, head, items, render).catch((err: unknown) => fail(ctx, res, err));
+  const stream = async (): Promise<void> => {
+    const whole = await streamList(res, head, list.items, render, keep);
+    if (whole && keeping) ctx.selections.keepBody(key, list, kept, bytes);
+  };
+  stream().catch((err: unknown) => fail(ctx, res, err));
 }

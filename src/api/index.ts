@@ -2,7 +2,7 @@
  * The cache API: read-only HTTP over the informers' caches and the Helm checker's results,
  * with probes, a bearer token option and Secret redaction. See docs/api.md.
  */
-export { createCacheApi } from "./cache-api.ts";
+export { DEFAULT_LIST_CACHE_BYTES, createCacheApi } from "./cache-api.ts";
 export type {
   CacheApiHandler,
   CacheApiOptions,

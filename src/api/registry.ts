@@ -12,7 +12,11 @@ import { ApiInvalidOptionError } from "./errors.ts";
 export interface CacheSource {
   /** The cache (with the `namespace` index every informer has). */
   readonly store: ReadonlyStore;
-  /** The resourceVersion the cache is at; "" before the first sync. */
+  /**
+   * The resourceVersion the cache is at; "" before the first sync. Must change whenever the
+   * store changes (the Informer's does: every applied event and list carries a new one), since
+   * the API remembers selections while it stays the same.
+   */
   readonly lastSyncResourceVersion: string;
   /** True once the first list has been applied. */
   hasSynced(): boolean;

@@ -94,6 +94,10 @@ void test("a list follows changes in the cache, with the informer's resourceVers
       r.resource === "pods" ? { resourceVersion: "7", at: verifiedAt } : undefined,
   });
   const victim = f.cluster.list(PODS, "ns-1")[0]!;
+  // Asked before the change, twice: the second answer is the remembered one, byte for byte.
+  const early = await send(`${api.url}/api/v1/namespaces/ns-1/pods`);
+  assert.equal((await send(`${api.url}/api/v1/namespaces/ns-1/pods`)).text, early.text);
+  assert.ok(early.text.includes(`"name":"${victim.metadata.name!}"`));
   f.cluster.delete(PODS, "ns-1", victim.metadata.name!);
   const deadline = Date.now() + 10_000;
   while (pods.store.getByKey("ns-1", victim.metadata.name!) !== undefined) {
@@ -177,4 +181,66 @@ void test("HEAD answers the headers without a body; /healthz is ok", async (t) =
   assert.equal(head.headers["x-kube-lookout-resource-version"], pods.lastSyncResourceVersion);
   const health = await send(`${api.url}/healthz`);
   assert.deepEqual([health.status, health.text], [200, "ok"]);
+});
+
+/** `namespace/name@resourceVersion` of each item of the list at `url`. */
+async function identities(url: string): Promise<string[]> {
+  return itemsOf(await getJson(url)).map(
+    (p) => `${p.metadata.namespace}/${p.metadata.name}@${p.metadata.resourceVersion}`,
+  );
+}
+
+void test("remembered lists never outlive a change in the cache, whatever the body budget", async (t) => {
+  const f = await startFixture(t, 600);
+  const pods = startInformer(f);
+  await synced(pods);
+  const apis = await Promise.all(
+    [0, 20_000, undefined].map((listCacheBytes) =>
+      startApi(f, {
+        resources: [served(pods)],
+        ...(listCacheBytes === undefined ? {} : { listCacheBytes }),
+      }),
+    ),
+  );
+  const paths = [
+    "/api/v1/resources/pods?labelSelector=app%3Dcatalog",
+    "/api/v1/namespaces/ns-4/pods",
+    "/api/v1/resources/pods",
+  ];
+  const want = async (path: string): Promise<string[]> =>
+    identities(`${f.cluster.url}${path.replace("/resources/pods", "/pods")}`);
+  for (let step = 0; step < 4; step++) {
+    for (const api of apis) {
+      for (const path of paths) {
+        // oxlint-disable-next-line eslint/no-await-in-loop -- each answer checked in turn
+        const [first, second, expected] = await Promise.all([
+          identities(`${api.url}${path}`),
+          identities(`${api.url}${path}`),
+          want(path),
+        ]);
+        assert.deepEqual(first, expected, `step ${step} ${path}`);
+        assert.deepEqual(second, expected, `step ${step} ${path} (repeated)`);
+      }
+    }
+    // A change: one catalog pod in ns-4 relabelled, one deleted, one created.
+    const catalog = f.cluster
+      .list(PODS, "ns-4")
+      .filter((p) => p.metadata.labels?.["app"] === "catalog");
+    f.cluster.patch(PODS, "ns-4", catalog[0]!.metadata.name!, {
+      metadata: { labels: { app: `moved-${step}` } },
+    });
+    f.cluster.delete(PODS, "ns-4", catalog[1]!.metadata.name!);
+    f.cluster.create(PODS, {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: `new-${step}`, namespace: "ns-4", labels: { app: "catalog" } },
+    });
+    const rv = f.cluster.resourceVersion;
+    const deadline = Date.now() + 10_000;
+    while (pods.lastSyncResourceVersion !== rv) {
+      assert.ok(Date.now() < deadline, "the informer catches up");
+      // oxlint-disable-next-line eslint/no-await-in-loop -- polling the cache
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
 });
