@@ -104,6 +104,8 @@ export type {
   TargetConfig,
 } from "./helm/index.ts";
 export { openStore, StoreFullError } from "./store/index.ts";
+export { InvalidLeaderOptionError, LEASES, LeaderElector } from "./leader/index.ts";
+export type { LeaderElectorOptions, LeaseClient } from "./leader/index.ts";
 export type { LookoutStore, StoreOptions } from "./store/index.ts";
 export {
   EventPipeline,
