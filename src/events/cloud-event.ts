@@ -156,6 +156,43 @@ export function helmFindingsEvent(
 }
 
 /**
+ * The outgoing message of a plugin's publication (e.g. resource-metrics' snapshots) on
+ * `subject` (already built and escaped). `ce-type` `io.kube-lookout.<kind>`, `ce-subject`
+ * the given one, body the JSON of `body`; msgId `<subject>:<observedAt>:<first 16 hex digits of
+ * sha256(body)>` (a re-send of the same publication is deduplicated), orderKey the subject.
+ */
+export function pluginEvent(
+  input: {
+    readonly kind: string;
+    readonly ceSubject: string;
+    readonly body: unknown;
+    readonly observedAt: number;
+  },
+  options: { readonly source: string; readonly subject: string },
+): OutgoingEvent {
+  const json = JSON.stringify(input.body);
+  if (json === undefined) {
+    throw new EventsInvalidOptionError("body", input.body, "a JSON-serializable value");
+  }
+  const digest = createHash("sha256").update(json).digest("hex").slice(0, 16);
+  const msgId = `${options.subject}:${input.observedAt}:${digest}`;
+  return {
+    subject: options.subject,
+    msgId,
+    headers: headersOf(
+      msgId,
+      `io.kube-lookout.${input.kind}`,
+      options.source,
+      input.ceSubject,
+      input.observedAt,
+    ),
+    body: Buffer.from(json, "utf8"),
+    orderKey: options.subject,
+    observedAt: input.observedAt,
+  };
+}
+
+/**
  * The body's JSON. With `objectJson` (the object already serialized, e.g. for the snapshot), the
  * object is spliced in as text instead of being serialized a second time; same bytes.
  */

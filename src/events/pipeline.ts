@@ -10,13 +10,15 @@ import type { HandlerRegistration, InformerFactory, InformerLease } from "../inf
 import type { ResourceId } from "../kube/index.ts";
 import { silentLogger, type Logger } from "../logging/index.ts";
 import type { LookoutStore } from "../store/index.ts";
-import { helmFindingsEvent } from "./cloud-event.ts";
+import type { OutgoingEvent } from "./event-types.ts";
+import { EventSubjectError } from "./nats-errors.ts";
+import { helmFindingsEvent, pluginEvent } from "./cloud-event.ts";
 import { EventMetrics } from "./metrics.ts";
 import { compileRedaction } from "./redact.ts";
 import { ResourceRecorder, type OutboxFullPolicy } from "./recorder.ts";
 import { OutboxRelay, type NatsConnectionSource, type RelayCounters } from "./relay.ts";
 import { ensureStream } from "./stream.ts";
-import { helmSubject, resourceSubject, validatePrefix } from "./subject.ts";
+import { escapeToken, helmSubject, resourceSubject, validatePrefix } from "./subject.ts";
 
 /** One watched resource whose changes become events. */
 export interface EventResourceSpec {
@@ -247,6 +249,37 @@ export class EventPipeline {
         }),
       },
     );
+    this.#append(event);
+  }
+
+  /**
+   * Publishes a plugin's message (the plugins' `EventPublisher`): on
+   * `<prefix>.<cluster>.<tokens…>`, each token escaped like every subject token (so names with
+   * dots stay one token); `ce-type` `io.kube-lookout.<first token>`, `ce-subject` the other
+   * tokens joined by `/`. A string is split on dots: pass an array when a token (a name) may
+   * hold a dot. Goes through the outbox like every event. Throws
+   * `LOOKOUT_EVENTS_INVALID_SUBJECT` for an empty token, or a first token that resource and
+   * Helm subjects use (`core`, `helm`).
+   */
+  publish(tokens: string | readonly string[], body: unknown): void {
+    const o = this.#o;
+    const parts = typeof tokens === "string" ? tokens.split(".") : [...tokens];
+    if (parts[0] === "core" || parts[0] === "helm") {
+      throw new EventSubjectError("token", parts[0], "a first token other than core and helm");
+    }
+    const escaped = parts.map((t) => escapeToken(t));
+    const subject = [o.prefix, escapeToken(o.cluster), ...escaped].join(".");
+    this.#append(
+      pluginEvent(
+        { kind: parts[0]!, ceSubject: parts.slice(1).join("/"), body, observedAt: this.#now() },
+        { source: o.cluster, subject },
+      ),
+    );
+  }
+
+  /** One event in its own transaction, handed to the relay. */
+  #append(event: OutgoingEvent): void {
+    const o = this.#o;
     const row = {
       subject: event.subject,
       msgId: event.msgId,

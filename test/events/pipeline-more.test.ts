@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { rm, writeFile } from "node:fs/promises";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { EventMetricNames, subscribe, subscribeHelm } from "../../src/events/index.ts";
 import { findInstrument } from "../../src/telemetry/index.ts";
@@ -315,4 +316,29 @@ void test("metrics: rows appended and delivered, the backlog and its age while N
   for (const name of Object.values(EventMetricNames)) {
     assert.equal(findInstrument(name)?.status, "implemented", name);
   }
+});
+
+void test("plugin publications go out with escaped tokens and their own ce-type, through the outbox", async (t) => {
+  const { sim, nats, dbPath } = await setup(t);
+  const running = await startPipeline({ simUrl: sim.url, natsUrl: nats.url, dbPath });
+  t.after(() => running.close());
+  running.pipeline.publish(["metrics", "shop", "web.v2"], { cpu: 0.25 });
+  running.pipeline.publish("metrics.shop.api", { cpu: 1 });
+  assert.throws(() => running.pipeline.publish(["helm", "x"], {}), {
+    code: "LOOKOUT_EVENTS_INVALID_SUBJECT",
+  });
+  assert.throws(() => running.pipeline.publish(["metrics", ""], {}), {
+    code: "LOOKOUT_EVENTS_INVALID_SUBJECT",
+  });
+  await waitForStream(nats.url, 2);
+  const nc = await connect({ servers: nats.url });
+  t.after(() => nc.close());
+  const jsm = await jetstreamManager(nc);
+  const first = await jsm.streams.getMessage(STREAM, { seq: 1 });
+  const second = await jsm.streams.getMessage(STREAM, { seq: 2 });
+  assert.equal(first?.subject, `${PREFIX}.${CLUSTER}.metrics.shop.web%2Ev2`);
+  assert.equal(first?.header.get("ce-type"), "io.kube-lookout.metrics");
+  assert.equal(first?.header.get("ce-subject"), "shop/web.v2");
+  assert.deepEqual(first?.json(), { cpu: 0.25 });
+  assert.equal(second?.subject, `${PREFIX}.${CLUSTER}.metrics.shop.api`);
 });
