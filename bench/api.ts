@@ -4,6 +4,8 @@
  * Listing pods with a label selector over loopback HTTP from:
  * - ours: the cache API (bench/lib/api-cache.ts: an informer synced from the simulated API
  *   server, `createCacheApi` on `startApiServer`), in its own process;
+ * - oursNoBodyCache: the same with `listCacheBytes: 0` (every answer encoded anew; the selection
+ *   is still remembered while the cache's resourceVersion stays the same);
  * - apiServer: the simulated API server itself (bench/lib/api-sim.ts, seeded with `--pods`
  *   realistic pods), in its own process.
  * Both are measured the same way from this process: sequential keep-alive GETs of the same
@@ -53,7 +55,15 @@ function start(file: string, args: string[]): { child: ChildProcess; ready: Prom
   return { child, ready };
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+/**
+ * Keep-alive connections, one agent per measuring run: a connection left idle between runs
+ * would be closed by the server's keep-alive timeout, racing its reuse ("socket hang up").
+ */
+let agent = new Agent({ keepAlive: true, maxSockets: 1 });
+function freshAgent(): void {
+  agent.destroy();
+  agent = new Agent({ keepAlive: true, maxSockets: 1 });
+}
 
 /** One GET, body read whole; resolves with its bytes. */
 function fetchBody(url: string): Promise<Buffer> {
@@ -87,6 +97,7 @@ function drainBody(url: string): Promise<number> {
 
 /** Lists per second: sequential GETs of `url` for SECONDS. */
 async function rate(url: string): Promise<number> {
+  freshAgent();
   const until = performance.now() + SECONDS * 1000;
   const t0 = performance.now();
   let n = 0;
@@ -123,12 +134,22 @@ try {
   children.push(cache.child);
   const cacheReady = await cache.ready;
   assert.equal(cacheReady.objects, PODS, "the cache holds every pod");
+  const plain = start("lib/api-cache.ts", [simReady.url, "0"]);
+  children.push(plain.child);
+  const plainReady = await plain.ready;
+  assert.equal(plainReady.objects, PODS, "the cache holds every pod");
   const q = `labelSelector=${encodeURIComponent(values.selector)}`;
   const oursUrl = `${cacheReady.url}/api/v1/resources/pods?${q}`;
+  const plainUrl = `${plainReady.url}/api/v1/resources/pods?${q}`;
   const theirsUrl = `${simReady.url}/api/v1/pods?${q}`;
   const [ourBody, theirBody] = [await fetchBody(oursUrl), await fetchBody(theirsUrl)];
   const ids = identities(ourBody);
   assert.deepEqual(ids, identities(theirBody), "both list the same objects");
+  assert.deepEqual(
+    await fetchBody(plainUrl),
+    ourBody,
+    "with or without the body cache, the same bytes",
+  );
   assert.ok(ids.length > 0, "the selector selects something");
   log(
     `api benchmark: ${PODS} pods, selector ${values.selector} selects ${ids.length}; ` +
@@ -136,16 +157,21 @@ try {
   );
   // Warm both (JIT), then interleaved rounds.
   await rate(oursUrl);
+  await rate(plainUrl);
   await rate(theirsUrl);
   const ours: number[] = [];
+  const plainRates: number[] = [];
   const theirs: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     // oxlint-disable-next-line eslint/no-await-in-loop -- rounds are sequential
     ours.push(await rate(oursUrl));
     // oxlint-disable-next-line eslint/no-await-in-loop -- rounds are sequential
+    plainRates.push(await rate(plainUrl));
+    // oxlint-disable-next-line eslint/no-await-in-loop -- rounds are sequential
     theirs.push(await rate(theirsUrl));
     log(
-      `round ${r + 1}: ours ${ours.at(-1)!.toFixed(1)} lists/s, apiServer ${theirs.at(-1)!.toFixed(1)} lists/s`,
+      `round ${r + 1}: ours ${ours.at(-1)!.toFixed(1)} lists/s, ` +
+        `without body cache ${plainRates.at(-1)!.toFixed(1)} lists/s, apiServer ${theirs.at(-1)!.toFixed(1)} lists/s`,
     );
   }
   const result = {
@@ -153,8 +179,12 @@ try {
     selector: values.selector,
     selected: ids.length,
     ours: Math.round(median(ours) * 10) / 10,
+    oursNoBodyCache: Math.round(median(plainRates) * 10) / 10,
     apiServer: Math.round(median(theirs) * 10) / 10,
-    ratios: { vsApiServer: ratio(median(ours), median(theirs)) },
+    ratios: {
+      vsApiServer: ratio(median(ours), median(theirs)),
+      noBodyCacheVsApiServer: ratio(median(plainRates), median(theirs)),
+    },
     target: { vsApiServer: 5 },
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
