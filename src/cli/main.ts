@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { commandHelp, groupHelp, isCommandGroup, parseFlags } from "./args.ts";
 import type { Command, CommandGroup, CommandIo } from "./args.ts";
+import { configGroup } from "./commands/config.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { eventsGroup } from "./commands/events.ts";
 import { helmGroup } from "./commands/helm.ts";
@@ -17,6 +18,7 @@ const COMMANDS: readonly (Command | CommandGroup)[] = [
   simCommand,
   helmGroup,
   eventsGroup,
+  configGroup,
 ];
 
 function version(): string {

@@ -1,0 +1,157 @@
+/**
+ * docs/config.md, generated from the schema and the env table. Tables are padded the way
+ * prettier pads Markdown, so the file passes `prettier --check` as generated.
+ */
+import { envTable } from "./env.ts";
+import { EXAMPLE_CONFIG } from "./example.ts";
+import { configSchema } from "./schema.ts";
+import { schemaLeaves, type SchemaLeaf } from "./schema-walk.ts";
+
+/** Where the generated file lives, relative to the repository root. */
+export const CONFIG_DOC_PATH = "docs/config.md";
+
+const INTRO = `# Configuration
+
+<!-- GENERATED from src/config/schema.ts by \`npx node src/config/write-docs.ts\`. Do not edit by hand: test/config/config-doc.test.ts fails when this file differs from what the schema generates. -->
+
+The sidecar reads one YAML file, then \`KUBE_LOOKOUT_*\` environment variables, then \`--set\`
+flags. Check a file with \`kube-lookout config check FILE\`; see what the sidecar would run with
+(file + environment, secrets masked) with \`kube-lookout config print --config FILE\`.
+
+## Precedence
+
+Lowest first; each one overrides the keys it sets and leaves the others:
+
+1. the defaults below;
+2. the YAML file (\`--config FILE\`, else the file named by \`KUBE_LOOKOUT_CONFIG\`);
+3. environment variables \`KUBE_LOOKOUT_*\` ([table](#environment-variables));
+4. \`--set KEY=VALUE\` flags, repeatable, in order
+   (\`--set store.path=/data/x.db --set watch[0].labelSelector=app=web\`). The value is read as YAML (\`8080\` is a number,
+   \`[a, b]\` a list, \`{ labelSelector: x }\` an object), except for string keys, which take
+   the text as is; for a list key, \`a,b\` is a two-item list. In the library, the same map is
+   \`loadConfig({ flags: { "store.path": "/data/x.db" } })\`.
+
+Why \`--set\` and not one flag per key: there are about eighty keys; one generic flag keeps the
+command line, the file and the environment in one namespace (the key path) that this page
+documents once.
+
+## Validation
+
+Every key is checked against the schema in one pass, and every problem is reported, one per
+line, each naming the key path, the value and what is allowed, with the file position when the
+value came from the file and the variable or flag when it came from there:
+
+\`\`\`
+lookout.yaml:4:15: store.synchronus: "NORMAL": unknown key; allowed: path, synchronous, maxSizeBytes, busyTimeoutMs (did you mean "synchronous"?)
+lookout.yaml:10:15: events.batchDelay: "5x": expected a duration: seconds as a number (30) or a string like "250ms", "30s", "5m", "1h", "1h30m", "7d"
+api.port: 99999: expected a number ≤ 65535 [from KUBE_LOOKOUT_API_PORT]
+\`\`\`
+
+Unknown keys are errors, never ignored (a typo must not silently fall back to a default). An
+unknown \`KUBE_LOOKOUT_*\` variable is an error too. Checks across keys (events enabled without
+a NATS server, lease timings, a watch listed twice) run once the keys they read are valid. In
+code: \`ConfigInvalidError\` (\`LOOKOUT_CONFIG_INVALID\`) with \`problems\`; an unreadable file is
+\`ConfigReadError\` (\`LOOKOUT_CONFIG_UNREADABLE\`).
+
+## Durations
+
+Every duration key (type \`duration\` below) takes seconds as a number (\`30\`, \`0.5\`) or a
+string of unit-suffixed parts: \`250ms\`, \`30s\`, \`5m\`, \`1h\`, \`1h30m\`, \`7d\`. The loaded
+configuration holds seconds; \`config print\` prints seconds.
+
+## Secrets
+
+Secrets are never inline: the NATS token and password and the API's bearer token are read from
+files (\`tokenFile\`, \`passwordFile\`), which is how Kubernetes mounts a Secret. A config file
+is copied, printed (\`config print\`), logged and committed far more often than a Secret is, and
+a variable shows up in \`kubectl describe pod\` and in \`/proc/PID/environ\`; a file mounted from
+a Secret is readable only in the container and can be rotated without touching the config.
+Writing \`token:\` or \`password:\` where a \`...File\` key exists is an error that names the
+file key. \`config print\` and error messages mask secret-looking values anyway (plugin config
+keys such as \`password\` or \`apiKey\`, OTLP headers, the password of a URL) as \`***\`.
+
+## Live reconfiguration
+
+When the watch list changes at run time, \`diffWatchConfig(old, next)\` compares entries by
+identity: group, version, resource, namespaces (order of a list does not matter) and the label
+and field selectors (whitespace does not matter). An entry with a new identity is \`added\`, a
+missing one \`removed\`; one whose identity stayed but whose kind, resync, page size, dropped
+fields or feeds changed is \`changed\` (restarted); the rest are \`unchanged\` and keep their
+watch. The same watch listed twice is an error.
+`;
+
+function cell(text: string): string {
+  return text.replaceAll("|", "\\|");
+}
+
+function code(text: string): string {
+  return `\`${text}\``;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) =>
+    Math.max(3, h.length, ...rows.map((r) => (r[i] ?? "").length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+function defaultText(leaf: SchemaLeaf): string {
+  if (leaf.hasDefault) return cell(code(JSON.stringify(leaf.defaultValue)));
+  return leaf.optional ? "—" : "required";
+}
+
+function keyRow(leaf: SchemaLeaf): string[] {
+  const key = leaf.path.join(".").replaceAll(".[]", "[]");
+  return [code(key), cell(leaf.type), defaultText(leaf), cell(leaf.description)];
+}
+
+const HEADER = ["Key", "Type", "Default", "Description"];
+
+function keySections(): string {
+  const leaves = schemaLeaves(configSchema);
+  const tops = [...new Set(leaves.map((l) => l.path[0] ?? ""))];
+  const parts: string[] = [];
+  for (const top of tops) {
+    const rows = leaves.filter((l) => l.path[0] === top && !l.path.includes("[]"));
+    parts.push(`### ${code(top)}\n\n${table(HEADER, rows.map(keyRow))}\n`);
+    const items = leaves.filter((l) => l.path[0] === top && l.path.includes("[]"));
+    if (items.length > 0) {
+      const title = top === "watch" ? "Watch entries" : `Each of ${code(top)}`;
+      parts.push(`### ${title}\n\n${table(HEADER, items.map(keyRow))}\n`);
+    }
+  }
+  return parts.join("\n");
+}
+
+function envSection(): string {
+  const rows = envTable.map((v) => [
+    code(v.name),
+    code(v.path.join(".")),
+    v.kind === "list" ? "comma-separated list" : v.kind,
+  ]);
+  return `## Environment variables
+
+One variable per key outside the lists of objects (\`watch\`, \`plugins\`) and maps
+(\`telemetry.otlp.headers\`), which only the file and \`--set\` set: \`KUBE_LOOKOUT_\` and the key
+path with each camelCase word upper-cased and joined by \`_\`. The table is fixed: a variable
+not in it is an error (with the closest name), never guessed. Numbers, booleans (\`true\`,
+\`false\`, \`1\`, \`0\`, \`yes\`, \`no\`) and durations are parsed; a list is comma-separated; an
+empty variable counts as unset. \`KUBE_LOOKOUT_CONFIG\` names the file when \`--config\` is not
+given.
+
+${table(["Variable", "Key", "Parsed as"], rows)}
+`;
+}
+
+/** The full text of docs/config.md. */
+export function renderConfigDoc(): string {
+  return [
+    INTRO,
+    `## Keys\n\nDefaults apply to every key the file, the environment and the flags leave out.\n`,
+    keySections(),
+    envSection(),
+    `## Example\n\n\`\`\`yaml\n${EXAMPLE_CONFIG}\`\`\`\n`,
+  ].join("\n");
+}

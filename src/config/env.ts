@@ -1,0 +1,134 @@
+/**
+ * The `KUBE_LOOKOUT_*` environment variables: a fixed table generated from the schema's keys
+ * (`store.busyTimeoutMs` → `KUBE_LOOKOUT_STORE_BUSY_TIMEOUT_MS`), never guessed from the name.
+ */
+import type { ConfigProblem } from "./errors.ts";
+import { configSchema } from "./schema.ts";
+import { schemaLeaves, type LeafKind, type SchemaLeaf } from "./schema-walk.ts";
+import { closest } from "./suggest.ts";
+
+/** The prefix of every configuration variable. */
+export const ENV_PREFIX = "KUBE_LOOKOUT_";
+
+/** The variable naming the configuration file (used when no `--config` is given). */
+export const CONFIG_FILE_ENV = "KUBE_LOOKOUT_CONFIG";
+
+/** One configuration variable. */
+export interface EnvVar {
+  readonly name: string;
+  /** The key path it sets. */
+  readonly path: readonly string[];
+  readonly kind: LeafKind;
+  /** For a list: the kind of its elements (`number` for `helm.targets.offsets`). */
+  readonly elementKind: LeafKind | undefined;
+  readonly leaf: SchemaLeaf;
+}
+
+/** `busyTimeoutMs` → `BUSY_TIMEOUT_MS`. */
+function snake(segment: string): string {
+  return segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+}
+
+/** The variable name of a key path. */
+export function envName(path: readonly string[]): string {
+  return ENV_PREFIX + path.map(snake).join("_");
+}
+
+function settable(leaf: SchemaLeaf): boolean {
+  return (
+    !leaf.path.includes("[]") &&
+    leaf.type !== "list of objects" &&
+    leaf.kind !== "map" &&
+    leaf.kind !== "any"
+  );
+}
+
+function elementKindOf(leaf: SchemaLeaf): LeafKind | undefined {
+  if (leaf.kind !== "list") return undefined;
+  return leaf.type.startsWith("list of integer") || leaf.type.startsWith("list of number")
+    ? "number"
+    : "string";
+}
+
+/**
+ * Every configuration variable, in schema order: each scalar or list key outside the lists of
+ * objects (`watch`, `plugins`) and maps (`telemetry.otlp.headers`), which only the file sets.
+ */
+export const envTable: readonly EnvVar[] = Object.freeze(
+  schemaLeaves(configSchema)
+    .filter(settable)
+    .map((leaf) => ({
+      name: envName(leaf.path),
+      path: leaf.path,
+      kind: leaf.kind,
+      elementKind: elementKindOf(leaf),
+      leaf,
+    })),
+);
+
+const byName = new Map(envTable.map((v) => [v.name, v] as const));
+
+function scalar(kind: LeafKind | undefined, text: string): unknown {
+  const t = text.trim();
+  if ((kind === "number" || kind === "duration") && /^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+  if (kind === "boolean" || kind === "choice") {
+    if (/^(true|yes|1)$/i.test(t))
+      return kind === "boolean" || t.toLowerCase() === "true" ? true : t;
+    if (/^(false|no|0)$/i.test(t))
+      return kind === "boolean" || t.toLowerCase() === "false" ? false : t;
+  }
+  return t;
+}
+
+/**
+ * Turns a variable's text into a value for its key: numbers for numbers, `true`/`false`/`1`/`0`
+ * for booleans, comma-separated lists for lists. Text that does not fit is passed on as is,
+ * so the schema reports it with the value.
+ */
+export function coerceEnvValue(variable: EnvVar, text: string): unknown {
+  if (variable.kind === "list") {
+    return text
+      .split(",")
+      .map((part) => part.trim())
+      .filter((part) => part !== "")
+      .map((part) => scalar(variable.elementKind, part));
+  }
+  return scalar(variable.kind, text);
+}
+
+/** One variable's value, on its way into the configuration. */
+export interface EnvOverride {
+  readonly name: string;
+  readonly path: readonly string[];
+  readonly value: unknown;
+}
+
+/**
+ * The overrides that `env` holds. An empty variable counts as unset. An unknown
+ * `KUBE_LOOKOUT_*` variable is a problem (with the closest known name), never ignored.
+ */
+export function envOverrides(env: Readonly<Record<string, string | undefined>>): {
+  overrides: EnvOverride[];
+  problems: ConfigProblem[];
+} {
+  const overrides: EnvOverride[] = [];
+  const problems: ConfigProblem[] = [];
+  for (const [name, text] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!name.startsWith(ENV_PREFIX) || name === CONFIG_FILE_ENV) continue;
+    if (text === undefined || text.trim() === "") continue;
+    const variable = byName.get(name);
+    if (variable === undefined) {
+      const suggestion = closest(name, byName.keys());
+      problems.push({
+        path: name,
+        value: undefined,
+        message: "unknown variable; docs/config.md lists the KUBE_LOOKOUT_* variables",
+        ...(suggestion === undefined ? {} : { suggestion }),
+        source: "env",
+      });
+      continue;
+    }
+    overrides.push({ name, path: variable.path, value: coerceEnvValue(variable, text) });
+  }
+  return { overrides, problems };
+}
