@@ -1,7 +1,8 @@
 /**
- * One collection: PodMetrics summed per owning workload and per namespace, NodeMetrics per node.
- * A pod with an unreadable usage is left out whole and its error returned (what worked plus the
- * errors); a pod the pods cache does not hold yet counts for its namespace but for no workload.
+ * One collection: pod usages (from PodMetrics or Prometheus) summed per owning workload and per
+ * namespace, NodeMetrics per node. A pod or node with an unreadable usage is left out whole and
+ * its error returned (what worked plus the errors); a pod the pods cache does not hold yet
+ * counts for its namespace but for no workload.
  */
 import type { RawObject } from "../../src/plugins/index.ts";
 import { QuantityError } from "./errors.ts";
@@ -36,32 +37,49 @@ export interface PodAggregate {
   readonly namespaces: readonly NamespaceUsage[];
   /** Pods with metrics that the pods cache does not hold (counted in their namespace only). */
   readonly unresolved: number;
-  /** Pods left out because a usage is not a quantity. */
-  readonly errors: readonly QuantityError[];
 }
 
-/** Sums PodMetrics items; `workloadOf` answers from the caches (undefined: not cached). */
+/** One pod's usage, from PodMetrics or from Prometheus. */
+export interface PodUsage extends Usage {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** The usage of each PodMetrics item (containers summed); unreadable items become errors. */
+export function podUsages(items: readonly RawObject[]): {
+  pods: PodUsage[];
+  errors: QuantityError[];
+} {
+  const pods: PodUsage[] = [];
+  const errors: QuantityError[] = [];
+  for (const item of items) {
+    try {
+      pods.push({
+        namespace: item.namespace,
+        name: item.name,
+        ...podUsage(item.object["containers"]),
+      });
+    } catch (err) {
+      if (!(err instanceof QuantityError)) throw err;
+      errors.push(err);
+    }
+  }
+  return { pods, errors };
+}
+
+/** Sums pod usages; `workloadOf` answers from the caches (undefined: not cached). */
 export function aggregatePods(
-  items: readonly RawObject[],
+  pods: readonly PodUsage[],
   workloadOf: (namespace: string, name: string) => Workload | undefined,
 ): PodAggregate {
   const workloads = new Map<string, { w: Workload; cpu: number; memory: number; pods: number }>();
   const namespaces = new Map<string, { cpu: number; memory: number; pods: number }>();
-  const errors: QuantityError[] = [];
   let unresolved = 0;
-  for (const item of items) {
-    let usage: Usage;
-    try {
-      usage = podUsage(item.object["containers"]);
-    } catch (err) {
-      if (!(err instanceof QuantityError)) throw err;
-      errors.push(err);
-      continue;
-    }
-    const ns = namespaces.get(item.namespace) ?? { cpu: 0, memory: 0, pods: 0 };
+  for (const usage of pods) {
+    const ns = namespaces.get(usage.namespace) ?? { cpu: 0, memory: 0, pods: 0 };
     add(ns, usage);
-    namespaces.set(item.namespace, ns);
-    const w = workloadOf(item.namespace, item.name);
+    namespaces.set(usage.namespace, ns);
+    const w = workloadOf(usage.namespace, usage.name);
     if (w === undefined) {
       unresolved++;
       continue;
@@ -72,22 +90,21 @@ export function aggregatePods(
     workloads.set(key, sum);
   }
   return {
-    workloads: [...workloads.values()].map(({ w, cpu, memory, pods }) => ({
+    workloads: [...workloads.values()].map(({ w, cpu, memory, pods: n }) => ({
       namespace: w.namespace,
       kind: w.kind,
       name: w.name,
       cpu,
       memory,
-      pods,
+      pods: n,
     })),
-    namespaces: [...namespaces].map(([namespace, s]) => ({
+    namespaces: [...namespaces].map(([namespace, n]) => ({
       namespace,
-      cpu: s.cpu,
-      memory: s.memory,
-      pods: s.pods,
+      cpu: n.cpu,
+      memory: n.memory,
+      pods: n.pods,
     })),
     unresolved,
-    errors,
   };
 }
 

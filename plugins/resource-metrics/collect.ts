@@ -1,15 +1,19 @@
 /**
- * One collection round: LIST metrics.k8s.io/v1beta1 pods and nodes (each on its own: one
- * failing leaves the other), then sum them per workload, namespace and node.
+ * One collection round: pod usage from metrics.k8s.io/v1beta1 pods (or from Prometheus when
+ * configured) and node usage from metrics.k8s.io/v1beta1 nodes, each on its own (one failing
+ * leaves the other), summed per workload, namespace and node.
  */
 import type { ListWatchClient, RawObject, ResourceId } from "../../src/plugins/index.ts";
 import {
   aggregateNodes,
   aggregatePods,
+  podUsages,
   type NamespaceUsage,
   type NodeUsage,
+  type PodAggregate,
   type WorkloadUsage,
 } from "./aggregate.ts";
+import { prometheusPodUsages, type PrometheusSource } from "./prometheus.ts";
 import type { Workload } from "./workload.ts";
 
 /** metrics.k8s.io/v1beta1 pods (PodMetrics). */
@@ -34,31 +38,41 @@ export interface Collection {
   readonly nodes: readonly NodeUsage[];
   /** Pods with metrics not (yet) in the pods cache: counted in their namespace only. */
   readonly unresolved: number;
-  /** Which LISTs failed (`pods`, `nodes`). */
-  readonly failed: readonly ("pods" | "nodes")[];
-  /** The LIST failures and the unreadable quantities (the items concerned are left out). */
+  /** Which sources failed: `pods`, `nodes` (the LISTs) or `prometheus`. */
+  readonly failed: readonly Source[];
+  /** The source failures and the unreadable values (the items concerned are left out). */
   readonly errors: readonly unknown[];
 }
 
-/** Lists both sources and aggregates them. Never rejects for a source's failure. */
+/** A source of a collection. */
+export type Source = "pods" | "nodes" | "prometheus";
+
+/**
+ * Reads both sources and aggregates them. Never rejects for a source's failure; rejects with
+ * the abort reason when `signal` aborts.
+ */
 export async function collect(
   client: ListWatchClient,
+  prometheus: PrometheusSource | undefined,
   workloadOf: (namespace: string, name: string) => Workload | undefined,
   now: () => number,
   signal: AbortSignal,
 ): Promise<Collection> {
   const [pods, nodes] = await Promise.allSettled([
-    listAll(client, POD_METRICS, signal),
+    prometheus === undefined
+      ? listAll(client, POD_METRICS, signal).then(podUsages)
+      : prometheusPodUsages(prometheus, signal),
     listAll(client, NODE_METRICS, signal),
   ]);
+  if (signal.aborted) throw signal.reason;
   const errors: unknown[] = [];
-  const failed: ("pods" | "nodes")[] = [];
-  let podPart: ReturnType<typeof aggregatePods> | undefined;
+  const failed: Source[] = [];
+  let podPart: PodAggregate | undefined;
   if (pods.status === "fulfilled") {
-    podPart = aggregatePods(pods.value, workloadOf);
-    errors.push(...podPart.errors);
+    podPart = aggregatePods(pods.value.pods, workloadOf);
+    errors.push(...pods.value.errors);
   } else {
-    failed.push("pods");
+    failed.push(prometheus === undefined ? "pods" : "prometheus");
     errors.push(pods.reason);
   }
   let nodeUsage: NodeUsage[] = [];

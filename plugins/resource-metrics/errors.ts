@@ -15,3 +15,26 @@ export class QuantityError extends Error {
     this.value = value;
   }
 }
+
+/** A Prometheus HTTP API query failed: a non-2xx answer, `status: "error"`, or an unreadable body. */
+export class PrometheusQueryError extends Error {
+  override readonly name = "PrometheusQueryError";
+  readonly code = "LOOKOUT_RESOURCE_METRICS_PROMETHEUS";
+  /** The PromQL query. */
+  readonly query: string;
+  /** The HTTP status, or undefined when no answer came (network error, timeout). */
+  readonly statusCode: number | undefined;
+  /** Prometheus's `errorType` (`bad_data`, `timeout`, …), when it sent one. */
+  readonly errorType: string | undefined;
+  constructor(
+    query: string,
+    problem: string,
+    details: { statusCode?: number; errorType?: string } = {},
+    options?: ErrorOptions,
+  ) {
+    super(`prometheus query ${JSON.stringify(query)} failed: ${problem}`, options);
+    this.query = query;
+    this.statusCode = details.statusCode;
+    this.errorType = details.errorType;
+  }
+}

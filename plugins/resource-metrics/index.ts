@@ -11,18 +11,25 @@ import {
   configNumber,
   configObject,
   definePlugin,
+  PluginConfigError,
   type InformerLease,
   type Plugin,
   type PluginContext,
 } from "../../src/plugins/index.ts";
 import { workloadKey } from "./aggregate.ts";
 import { collect, type Collection } from "./collect.ts";
+import { DEFAULT_CPU_QUERY, DEFAULT_MEMORY_QUERY, type PrometheusSource } from "./prometheus.ts";
 import { SampleStore, type Sample } from "./samples.ts";
 import { WorkloadResolver } from "./workload.ts";
 
 const NAME = "resource-metrics";
 const PODS = { group: "", version: "v1", resource: "pods" } as const;
 const REPLICASETS = { group: "apps", version: "v1", resource: "replicasets" } as const;
+const SOURCE_NAMES = {
+  pods: "metrics.k8s.io/v1beta1/pods",
+  nodes: "metrics.k8s.io/v1beta1/nodes",
+  prometheus: "prometheus",
+} as const;
 
 /** The validated config of `resource-metrics`. */
 export interface ResourceMetricsConfig {
@@ -32,6 +39,8 @@ export interface ResourceMetricsConfig {
   readonly retentionSamples: number;
   /** Samples older than this are dropped (and workloads without a younger one). Default 3600. */
   readonly retentionSeconds: number;
+  /** Pod usage from a Prometheus HTTP API instead of metrics.k8s.io pods (nodes stay). */
+  readonly prometheus: PrometheusSource | undefined;
 }
 
 /** The plugin, plus its recent samples and last collection. */
@@ -53,11 +62,18 @@ export interface ResourceMetricsOptions {
 
 /**
  * Validates `{ intervalSeconds?: number ≥ 0.05, retentionSamples?: integer 1..100000,
- * retentionSeconds?: number > 0 }`. Throws `LOOKOUT_PLUGIN_BAD_CONFIG` naming the key.
+ * retentionSeconds?: number > 0, prometheus?: { url, cpuQuery?, memoryQuery?, timeoutSeconds? }
+ * }`. Throws `LOOKOUT_PLUGIN_BAD_CONFIG` naming the key (`prometheus.url`).
  */
 export function parseResourceMetricsConfig(raw: unknown): ResourceMetricsConfig {
-  const obj = configObject(NAME, raw, ["intervalSeconds", "retentionSamples", "retentionSeconds"]);
+  const obj = configObject(NAME, raw, [
+    "intervalSeconds",
+    "retentionSamples",
+    "retentionSeconds",
+    "prometheus",
+  ]);
   return {
+    prometheus: parsePrometheus(obj["prometheus"]),
     intervalSeconds: configNumber(NAME, obj, "intervalSeconds", 30, { min: 0.05 }),
     retentionSamples: configNumber(NAME, obj, "retentionSamples", 120, {
       min: 1,
@@ -66,6 +82,41 @@ export function parseResourceMetricsConfig(raw: unknown): ResourceMetricsConfig 
     }),
     retentionSeconds: configNumber(NAME, obj, "retentionSeconds", 3600, { min: 0.001 }),
   };
+}
+
+function parsePrometheus(raw: unknown): PrometheusSource | undefined {
+  if (raw === undefined) return undefined;
+  const obj = nested(() =>
+    configObject(NAME, raw, ["url", "cpuQuery", "memoryQuery", "timeoutSeconds"]),
+  );
+  const url = obj["url"];
+  if (typeof url !== "string" || !/^https?:\/\/[^/]/.test(url) || !URL.canParse(url)) {
+    throw new PluginConfigError(NAME, "prometheus.url", url, "an http(s) URL");
+  }
+  const text = (key: string, fallback: string): string => {
+    const value = obj[key] ?? fallback;
+    if (typeof value !== "string" || value.trim() === "") {
+      throw new PluginConfigError(NAME, `prometheus.${key}`, value, "a non-empty PromQL string");
+    }
+    return value;
+  };
+  return {
+    url,
+    cpuQuery: text("cpuQuery", DEFAULT_CPU_QUERY),
+    memoryQuery: text("memoryQuery", DEFAULT_MEMORY_QUERY),
+    timeoutSeconds: nested(() => configNumber(NAME, obj, "timeoutSeconds", 10, { min: 0.001 })),
+  };
+}
+
+/** Runs a config helper on the `prometheus` object, naming keys `prometheus.<key>`. */
+function nested<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof PluginConfigError)) throw err;
+    const key = err.key === undefined ? "prometheus" : `prometheus.${err.key}`;
+    throw new PluginConfigError(NAME, key, err.value, "see docs/plugins.md", { cause: err });
+  }
 }
 
 /** A fresh `resource-metrics` plugin with its own samples and last collection. */
@@ -95,17 +146,23 @@ export function createResourceMetricsPlugin(
       let current: Collection | undefined; // this run's: a restarted run starts with no series
       const stopGauges = gauges(ctx, () => current);
       const failures = ctx.meter.createCounter("kube_lookout.resource.collection.failures", {
-        description: "metrics.k8s.io LISTs that failed (their series are absent until the next)",
+        description: "Collections whose source failed (its series are absent until the next)",
         unit: "{failure}",
       });
       const round = async (): Promise<void> => {
-        const c = await collect(ctx.client, (ns, n) => resolver.workloadOf(ns, n), now, ctx.signal);
+        const c = await collect(
+          ctx.client,
+          ctx.config.prometheus,
+          (ns, n) => resolver.workloadOf(ns, n),
+          now,
+          ctx.signal,
+        );
         resolver.prune();
         if (ctx.signal.aborted) return;
         current = c;
         last = c;
         for (const source of c.failed) {
-          failures.add(1, { "k8s.resource": `metrics.k8s.io/v1beta1/${source}` });
+          failures.add(1, { "kube_lookout.source": SOURCE_NAMES[source] });
         }
         if (c.errors.length > 0) {
           ctx.logger.warn("resource metrics collection incomplete", {

@@ -5,9 +5,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { rawObjectFromObject, type RawObject } from "../../src/kube/index.ts";
-import { aggregateNodes, aggregatePods } from "../../plugins/resource-metrics/aggregate.ts";
+import {
+  aggregateNodes,
+  aggregatePods,
+  podUsages,
+} from "../../plugins/resource-metrics/aggregate.ts";
 import { QuantityError } from "../../plugins/resource-metrics/errors.ts";
 import { parseResourceMetricsConfig } from "../../plugins/resource-metrics/index.ts";
+import {
+  DEFAULT_CPU_QUERY,
+  DEFAULT_MEMORY_QUERY,
+} from "../../plugins/resource-metrics/prometheus.ts";
 import { parseQuantity } from "../../plugins/resource-metrics/quantity.ts";
 import { SampleStore } from "../../plugins/resource-metrics/samples.ts";
 import { codeOf } from "./harness.ts";
@@ -143,10 +151,20 @@ void test("config: defaults, bounds, unknown keys", () => {
     intervalSeconds: 30,
     retentionSamples: 120,
     retentionSeconds: 3600,
+    prometheus: undefined,
   });
   assert.deepEqual(
     parseResourceMetricsConfig({ intervalSeconds: 5, retentionSamples: 10, retentionSeconds: 60 }),
-    { intervalSeconds: 5, retentionSamples: 10, retentionSeconds: 60 },
+    { intervalSeconds: 5, retentionSamples: 10, retentionSeconds: 60, prometheus: undefined },
+  );
+  assert.deepEqual(
+    parseResourceMetricsConfig({ prometheus: { url: "http://prom:9090" } }).prometheus,
+    {
+      url: "http://prom:9090",
+      cpuQuery: DEFAULT_CPU_QUERY,
+      memoryQuery: DEFAULT_MEMORY_QUERY,
+      timeoutSeconds: 10,
+    },
   );
   for (const [raw, key] of [
     [{ intervalSeconds: 0 }, "intervalSeconds"],
@@ -155,6 +173,13 @@ void test("config: defaults, bounds, unknown keys", () => {
     [{ retentionSamples: 2.5 }, "retentionSamples"],
     [{ retentionSeconds: 0 }, "retentionSeconds"],
     [{ promql: "up" }, "promql"],
+    [{ prometheus: "http://prom:9090" }, "prometheus"],
+    [{ prometheus: {} }, "prometheus.url"],
+    [{ prometheus: { url: "prom:9090" } }, "prometheus.url"],
+    [{ prometheus: { url: "http://p", cpuQuery: " " } }, "prometheus.cpuQuery"],
+    [{ prometheus: { url: "http://p", memoryQuery: 1 } }, "prometheus.memoryQuery"],
+    [{ prometheus: { url: "http://p", timeoutSeconds: 0 } }, "prometheus.timeoutSeconds"],
+    [{ prometheus: { url: "http://p", step: "1m" } }, "prometheus.step"],
   ] as const) {
     assert.throws(
       () => parseResourceMetricsConfig(raw),
@@ -180,11 +205,13 @@ void test("aggregation: an unreadable pod is left out whole; uncached pods count
     podMetrics("n", "c", ["1"]),
     podMetrics("m", "d", ["2"]),
   ];
-  const r = aggregatePods(items, (ns, name) =>
+  const read = podUsages(items);
+  assert.equal(read.errors.length, 1);
+  assert.equal(codeOf(read.errors[0]), "LOOKOUT_RESOURCE_METRICS_BAD_QUANTITY");
+  assert.equal(Reflect.get(Object(read.errors[0]), "value"), "lots");
+  const r = aggregatePods(read.pods, (ns, name) =>
     name === "c" ? undefined : { namespace: ns, kind: "Deployment", name: "web" },
   );
-  assert.equal(r.errors.length, 1);
-  assert.equal(codeOf(r.errors[0]), "LOOKOUT_RESOURCE_METRICS_BAD_QUANTITY");
   assert.equal(r.unresolved, 1);
   const byKey = Object.fromEntries(
     r.workloads.map((w) => [`${w.namespace}/${w.name}`, [w.cpu, w.memory, w.pods]]),

@@ -292,7 +292,7 @@ void test("a failing pods LIST is counted, its series are absent until the next 
   );
   const failures = await metrics.points("kube_lookout.resource.collection.failures");
   assert.deepEqual(
-    failures.map((p) => [p.attributes["k8s.resource"], p.value]),
+    failures.map((p) => [p.attributes["kube_lookout.source"], p.value]),
     [["metrics.k8s.io/v1beta1/pods", 1]],
   );
   await until("a good round again", () => (plugin.lastCollection()?.workloads.length ?? 0) > 0);

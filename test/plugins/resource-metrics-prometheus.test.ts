@@ -1,0 +1,181 @@
+/**
+ * resource-metrics with the Prometheus HTTP API as the pod source: a Prometheus-shaped server on
+ * loopback answers the configured PromQL; pods are summed per workload through the caches, nodes
+ * still come from metrics.k8s.io; a failing query is counted as the `prometheus` source.
+ */
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { after, test, type TestContext } from "node:test";
+import { PluginHost } from "../../src/plugins/index.ts";
+import { createResourceMetricsPlugin } from "../../plugins/resource-metrics/index.ts";
+import { assertNoActiveHandles } from "../support/handles.ts";
+import { PODS, startCluster, testMetrics, until } from "./harness.ts";
+
+after(assertNoActiveHandles);
+
+type Vector = { metric: Record<string, string>; value: [number, string] }[];
+
+/** A server answering `/api/v1/query` from `answers` (by query); unknown queries get 400. */
+async function fakePrometheus(
+  t: TestContext,
+  answers: Map<string, Vector | { status: number; body: unknown }>,
+): Promise<{ url: string; queries: string[] }> {
+  const queries: string[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://prometheus.invalid");
+    const q = url.searchParams.get("query") ?? "";
+    queries.push(q);
+    const answer = url.pathname === "/prefix/api/v1/query" ? answers.get(q) : undefined;
+    let status = 200;
+    let body: unknown;
+    if (answer === undefined) {
+      status = 400;
+      body = { status: "error", errorType: "bad_data", error: `unknown query ${q}` };
+    } else if (Array.isArray(answer)) {
+      body = { status: "success", data: { resultType: "vector", result: answer } };
+    } else {
+      ({ status, body } = answer);
+    }
+    res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  const address = server.address();
+  assert.ok(address !== null && typeof address === "object");
+  return { url: `http://127.0.0.1:${address.port}/prefix`, queries };
+}
+
+const sample = (namespace: string, pod: string, value: string) => ({
+  metric: { namespace, pod },
+  value: [1_700_000_000.5, value] as [number, string],
+});
+
+void test("pod usage from PromQL, summed per workload; nodes from metrics.k8s.io; a bad value is left out", async (t) => {
+  const setup = await startCluster(t);
+  const { cluster } = setup;
+  const rs = {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    name: "web-1",
+    uid: "u",
+    controller: true,
+  };
+  cluster.create("apps/v1/replicasets", {
+    metadata: {
+      name: "web-1",
+      namespace: "shop",
+      ownerReferences: [
+        { apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d", controller: true },
+      ],
+    },
+  });
+  cluster.create(PODS, { metadata: { name: "web-1-a", namespace: "shop", ownerReferences: [rs] } });
+  cluster.create(PODS, { metadata: { name: "web-1-b", namespace: "shop", ownerReferences: [rs] } });
+  cluster.create("nodes", { metadata: { name: "node-a" } });
+  cluster.metrics.setNodeUsage("node-a", { cpu: "2", memory: "1Gi" });
+  // metrics.k8s.io would say otherwise: with Prometheus configured it is not asked for pods.
+  cluster.metrics.setPodUsage("shop", "web-1-a", { app: { cpu: "7" } });
+
+  const prom = await fakePrometheus(
+    t,
+    new Map([
+      [
+        "cpu_q",
+        [
+          sample("shop", "web-1-a", "0.25"),
+          sample("shop", "web-1-b", "0.5"),
+          sample("shop", "gone", "NaN"),
+        ],
+      ],
+      ["mem_q", [sample("shop", "web-1-a", "1048576"), sample("other", "x", "10")]],
+    ]),
+  );
+  const metrics = testMetrics(t);
+  const plugin = createResourceMetricsPlugin();
+  const host = new PluginHost({
+    plugins: [
+      {
+        plugin,
+        config: {
+          intervalSeconds: 0.05,
+          prometheus: { url: prom.url, cpuQuery: "cpu_q", memoryQuery: "mem_q" },
+        },
+      },
+    ],
+    informers: setup.factory,
+    client: setup.client,
+    resources: [],
+    meterProvider: metrics.provider,
+  });
+  t.after(() => host.close());
+  await host.start();
+  await until("a collection", () => (plugin.lastCollection()?.workloads.length ?? 0) > 0);
+  const c = plugin.lastCollection()!;
+  assert.deepEqual(c.failed, []);
+  assert.deepEqual(c.workloads, [
+    { namespace: "shop", kind: "Deployment", name: "web", cpu: 0.75, memory: 1048576, pods: 2 },
+  ]);
+  const byNamespace = [...c.namespaces].sort((a, b) => a.namespace.localeCompare(b.namespace));
+  assert.deepEqual(
+    byNamespace.map((n) => [n.namespace, n.cpu, n.memory, n.pods]),
+    [
+      ["other", 0, 10, 1],
+      ["shop", 0.75, 1048576, 2],
+    ],
+  );
+  assert.equal(c.unresolved, 1, "other/x is not in the pods cache");
+  assert.deepEqual(c.nodes, [{ node: "node-a", cpu: 2, memory: 2 ** 30 }]);
+  assert.equal(c.errors.length, 1);
+  assert.equal(Reflect.get(Object(c.errors[0]), "code"), "LOOKOUT_RESOURCE_METRICS_PROMETHEUS");
+  assert.ok(prom.queries.includes("cpu_q") && prom.queries.includes("mem_q"));
+  assert.equal(
+    cluster.requests.some((r) => r.path === "/apis/metrics.k8s.io/v1beta1/pods"),
+    false,
+  );
+});
+
+void test("a failing PromQL query is counted as the prometheus source; nodes are still collected", async (t) => {
+  const setup = await startCluster(t);
+  setup.cluster.create("nodes", { metadata: { name: "node-a" } });
+  const prom = await fakePrometheus(t, new Map([["cpu_q", []]]));
+  const metrics = testMetrics(t);
+  const plugin = createResourceMetricsPlugin();
+  const host = new PluginHost({
+    plugins: [
+      {
+        plugin,
+        config: {
+          intervalSeconds: 0.05,
+          prometheus: { url: prom.url, cpuQuery: "cpu_q", memoryQuery: "broken(" },
+        },
+      },
+    ],
+    informers: setup.factory,
+    client: setup.client,
+    resources: [],
+    meterProvider: metrics.provider,
+  });
+  t.after(() => host.close());
+  await host.start();
+  await until("a failed collection", () => (plugin.lastCollection()?.failed.length ?? 0) > 0);
+  const c = plugin.lastCollection()!;
+  assert.deepEqual(c.failed, ["prometheus"]);
+  const error = c.errors[0];
+  assert.equal(Reflect.get(Object(error), "code"), "LOOKOUT_RESOURCE_METRICS_PROMETHEUS");
+  assert.equal(Reflect.get(Object(error), "statusCode"), 400);
+  assert.equal(Reflect.get(Object(error), "errorType"), "bad_data");
+  assert.equal(Reflect.get(Object(error), "query"), "broken(");
+  assert.deepEqual(c.nodes, [{ node: "node-a", cpu: 0, memory: 0 }]);
+  await until("counted", async () => {
+    const points = await metrics.points("kube_lookout.resource.collection.failures");
+    return points.some(
+      (p) => p.attributes["kube_lookout.source"] === "prometheus" && Number(p.value) >= 1,
+    );
+  });
+});
