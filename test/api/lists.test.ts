@@ -138,6 +138,12 @@ void test("one object, 404 Status for an absent one, an unknown resource or a pa
   const name = want.metadata.name!;
   const one = await getJson(`${api.url}/api/v1/namespaces/ns-2/pods/${encodeURIComponent(name)}`);
   assert.deepEqual(one, withoutManagedFields(want));
+  // The cached JSON text itself, not a re-serialization, in gets and lists.
+  const cached = pods.store.getByKey("ns-2", name)!.json;
+  const raw = await send(`${api.url}/api/v1/namespaces/ns-2/pods/${encodeURIComponent(name)}`);
+  assert.equal(raw.text, cached);
+  const listed = await send(`${api.url}/api/v1/namespaces/ns-2/pods`);
+  assert.ok(listed.text.includes(cached), "the list holds the cached text verbatim");
 
   const missing = await send(`${api.url}/api/v1/namespaces/ns-2/pods/nope`);
   assert.equal(missing.status, 404);
@@ -170,7 +176,7 @@ void test("one object, 404 Status for an absent one, an unknown resource or a pa
   assert.deepEqual(empty["items"], []);
 });
 
-void test("HEAD answers the headers without a body; /healthz is ok", async (t) => {
+void test("HEAD answers the headers without a body; a given syncedAt is the header; /healthz is ok", async (t) => {
   const f = await startFixture(t, 10);
   const pods = startInformer(f);
   await synced(pods);
@@ -179,6 +185,12 @@ void test("HEAD answers the headers without a body; /healthz is ok", async (t) =
   assert.equal(head.status, 200);
   assert.equal(head.text, "");
   assert.equal(head.headers["x-kube-lookout-resource-version"], pods.lastSyncResourceVersion);
+  const fed = await startApi(f, {
+    resources: [{ ...served(pods), syncedAt: () => Date.UTC(2026, 4, 6, 7, 8, 9) }],
+  });
+  const fedHead = await send(`${fed.url}/api/v1/namespaces/ns-1/pods/absent`, { method: "HEAD" });
+  assert.equal(fedHead.status, 404);
+  assert.equal(fedHead.headers["x-kube-lookout-synced-at"], "2026-05-06T07:08:09.000Z");
   const health = await send(`${api.url}/healthz`);
   assert.deepEqual([health.status, health.text], [200, "ok"]);
 });
