@@ -211,8 +211,9 @@ async function loop(
   const signal = ctx.signal;
   try {
     await Promise.all(informers.map((i) => i.waitForSync(signal)));
-  } catch {
-    return; // aborted
+  } catch (err) {
+    if (signal.aborted) return;
+    throw err; // `stopped` rejects: the host restarts the plugin
   }
   while (!signal.aborted) {
     try {
