@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import {
+  CONFIG_DOC_PATH,
+  EXAMPLE_CONFIG,
+  envTable,
+  renderConfigDoc,
+  resolveConfig,
+} from "../../src/config/index.ts";
+
+const onDisk = readFileSync(new URL(`../../${CONFIG_DOC_PATH}`, import.meta.url), "utf8");
+
+void test("docs/config.md is what the schema generates (run: npx node src/config/write-docs.ts)", () => {
+  assert.equal(onDisk, renderConfigDoc());
+});
+
+void test("the doc lists every key's default and every variable", () => {
+  for (const key of [
+    "`store.synchronous`",
+    "`api.host`",
+    "`watch[].namespaces`",
+    "`plugins[].module`",
+  ])
+    assert.ok(onDisk.includes(key), key);
+  assert.match(onDisk, /\| `api\.host` +\| string +\| `"127\.0\.0\.1"`/);
+  for (const v of envTable) assert.ok(onDisk.includes(`\`${v.name}\``), v.name);
+});
+
+void test("the example in the doc loads and validates", () => {
+  const block = /```yaml\n([\s\S]*?)```/.exec(onDisk)?.[1];
+  assert.equal(block, EXAMPLE_CONFIG);
+  const c = resolveConfig({ text: block, env: {} });
+  assert.equal(c.cluster.name, "prod-eu-1");
+  assert.equal(c.watch.length, 2);
+  assert.deepEqual(c.watch[0]?.namespaces, { labelSelector: "team in (payments,checkout)" });
+  assert.equal(c.watch[1]?.resyncSeconds, 600);
+  assert.equal(c.events.enabled, true);
+  assert.equal(c.events.stream.maxAge, 72 * 3600);
+  assert.equal(c.leaderElection.enabled, true);
+});
