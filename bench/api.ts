@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- api [--pods 10000] [--selector app=checkout] [--seconds 3] [--rounds 3]`
+ * `npm run bench -- api [--pods 10000] [--selector app=checkout] [--seconds 3] [--rounds 5]`
  *
  * Listing pods with a label selector over loopback HTTP from:
  * - ours: the cache API (bench/lib/api-cache.ts: an informer synced from the simulated API
@@ -8,10 +8,12 @@
  *   is still remembered while the cache's resourceVersion stays the same);
  * - apiServer: the simulated API server itself (bench/lib/api-sim.ts, seeded with `--pods`
  *   realistic pods), in its own process.
- * Both are measured the same way from this process: sequential keep-alive GETs of the same
+ * All are measured the same way from this process: sequential keep-alive GETs of the same
  * selector, each body read to its end (counted, not kept), for `seconds`, `rounds` times interleaved; the median
  * rate counts (lists/s). The lists must hold the same objects (names and resourceVersions,
- * asserted once). Last line: one JSON object `{ours, apiServer, ratios: {vsApiServer}}`.
+ * asserted once). Each server's CPU time (user + system) per list is reported too
+ * (`cpuMsPerList`, median of the rounds): on a busy machine it varies less than the rates.
+ * Last line: one JSON object `{ours, apiServer, ratios: {vsApiServer}}` (and more).
  */
 import assert from "node:assert/strict";
 import { fork, type ChildProcess } from "node:child_process";
@@ -24,7 +26,7 @@ const { values } = parseArgs({
     pods: { type: "string", default: "10000" },
     selector: { type: "string", default: "app=checkout" },
     seconds: { type: "string", default: "3" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
   },
 });
 const PODS = Number(values.pods);
@@ -95,8 +97,30 @@ function drainBody(url: string): Promise<number> {
   });
 }
 
+/** The CPU time (user + system, µs) the server process `child` has used so far. */
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: { type: string; micros?: number }): void => {
+      if (m.type !== "cpu") return;
+      child.off("message", onMessage);
+      resolve(m.micros ?? 0);
+    };
+    child.on("message", onMessage);
+    if (!child.send({ type: "cpu" })) reject(new Error("the server process is gone"));
+  });
+}
+
+/** Lists per second and server CPU ms per list: sequential GETs of `url` for SECONDS. */
+async function measure(url: string, child: ChildProcess): Promise<{ rate: number; cpuMs: number }> {
+  const cpu0 = await cpuOf(child);
+  let lists = 0;
+  const rateValue = await rate(url, () => lists++);
+  const cpu1 = await cpuOf(child);
+  return { rate: rateValue, cpuMs: (cpu1 - cpu0) / 1000 / Math.max(1, lists) };
+}
+
 /** Lists per second: sequential GETs of `url` for SECONDS. */
-async function rate(url: string): Promise<number> {
+async function rate(url: string, counted: () => void = () => {}): Promise<number> {
   freshAgent();
   const until = performance.now() + SECONDS * 1000;
   const t0 = performance.now();
@@ -105,6 +129,7 @@ async function rate(url: string): Promise<number> {
     // oxlint-disable-next-line eslint/no-await-in-loop -- sequential requests, by design
     await drainBody(url);
     n++;
+    counted();
   }
   return (n * 1000) / (performance.now() - t0);
 }
@@ -155,35 +180,63 @@ try {
     `api benchmark: ${PODS} pods, selector ${values.selector} selects ${ids.length}; ` +
       `body ours ${ourBody.length} bytes, apiServer ${theirBody.length} bytes (with managedFields)`,
   );
-  // Warm both (JIT), then interleaved rounds.
+  // Warm all three (JIT), then interleaved rounds.
   await rate(oursUrl);
   await rate(plainUrl);
   await rate(theirsUrl);
-  const ours: number[] = [];
-  const plainRates: number[] = [];
-  const theirs: number[] = [];
+  const contenders = [
+    { name: "ours", url: oursUrl, child: cache.child, rates: [] as number[], cpu: [] as number[] },
+    {
+      name: "oursNoBodyCache",
+      url: plainUrl,
+      child: plain.child,
+      rates: [] as number[],
+      cpu: [] as number[],
+    },
+    {
+      name: "apiServer",
+      url: theirsUrl,
+      child: sim.child,
+      rates: [] as number[],
+      cpu: [] as number[],
+    },
+  ];
   for (let r = 0; r < ROUNDS; r++) {
-    // oxlint-disable-next-line eslint/no-await-in-loop -- rounds are sequential
-    ours.push(await rate(oursUrl));
-    // oxlint-disable-next-line eslint/no-await-in-loop -- rounds are sequential
-    plainRates.push(await rate(plainUrl));
-    // oxlint-disable-next-line eslint/no-await-in-loop -- rounds are sequential
-    theirs.push(await rate(theirsUrl));
+    for (const c of contenders) {
+      // oxlint-disable-next-line eslint/no-await-in-loop -- rounds and contenders are sequential
+      const m = await measure(c.url, c.child);
+      c.rates.push(m.rate);
+      c.cpu.push(m.cpuMs);
+    }
     log(
-      `round ${r + 1}: ours ${ours.at(-1)!.toFixed(1)} lists/s, ` +
-        `without body cache ${plainRates.at(-1)!.toFixed(1)} lists/s, apiServer ${theirs.at(-1)!.toFixed(1)} lists/s`,
+      `round ${r + 1}: ` +
+        contenders
+          .map(
+            (c) =>
+              `${c.name} ${c.rates.at(-1)!.toFixed(1)} lists/s (${c.cpu.at(-1)!.toFixed(2)} CPU ms/list)`,
+          )
+          .join(", "),
     );
   }
+  const summary = (c: (typeof contenders)[number]): { rate: number; cpu: number } => ({
+    rate: Math.round(median(c.rates) * 10) / 10,
+    cpu: Math.round(median(c.cpu) * 100) / 100,
+  });
+  const ours = summary(contenders[0]!);
+  const plainC = summary(contenders[1]!);
+  const theirs = summary(contenders[2]!);
   const result = {
     pods: PODS,
     selector: values.selector,
     selected: ids.length,
-    ours: Math.round(median(ours) * 10) / 10,
-    oursNoBodyCache: Math.round(median(plainRates) * 10) / 10,
-    apiServer: Math.round(median(theirs) * 10) / 10,
+    ours: ours.rate,
+    oursNoBodyCache: plainC.rate,
+    apiServer: theirs.rate,
+    cpuMsPerList: { ours: ours.cpu, oursNoBodyCache: plainC.cpu, apiServer: theirs.cpu },
     ratios: {
-      vsApiServer: ratio(median(ours), median(theirs)),
-      noBodyCacheVsApiServer: ratio(median(plainRates), median(theirs)),
+      vsApiServer: ratio(ours.rate, theirs.rate),
+      noBodyCacheVsApiServer: ratio(plainC.rate, theirs.rate),
+      cpuVsApiServer: ratio(theirs.cpu, ours.cpu),
     },
     target: { vsApiServer: 5 },
   };

@@ -3,7 +3,8 @@
  * simulated API server, which has its own): an informer on the pods of the API server at
  * `argv[2]`, synced, and the cache API on 127.0.0.1:0 (`argv[3]`: its `listCacheBytes`, default
  * the API's default).
- * Messages out: {type:"ready", url, objects}. In: {type:"stop"}.
+ * Messages out: {type:"ready", url, objects}, {type:"cpu", micros}. In: {type:"cpu"},
+ * {type:"stop"}.
  */
 import { createCacheApi, startApiServer } from "../../src/api/index.ts";
 import { Informer } from "../../src/informer/index.ts";
@@ -29,5 +30,9 @@ async function stop(): Promise<void> {
 }
 process.on("message", (m: { type: string }) => {
   if (m.type === "stop") void stop();
+  else if (m.type === "cpu") {
+    const u = process.cpuUsage();
+    process.send?.({ type: "cpu", micros: u.user + u.system });
+  }
 });
 process.send?.({ type: "ready", url: api.url, objects: informer.store.size });
