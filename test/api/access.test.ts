@@ -81,6 +81,25 @@ void test("with a token file: 401 without or with a wrong token, 200 with it; pr
   assert.equal((await send(`${api.url}/healthz`)).status, 200);
   assert.equal((await send(`${api.url}/readyz`)).status, 200);
 
+  assert.match(api.url, /^http:\/\/127\.0\.0\.1:\d+$/, "bound to loopback by default");
+
+  // Mounted beside a host's own path (/metrics): the token guards only the API's paths.
+  const cache = createCacheApi({ resources: [served(pods)] });
+  const host = await startApiServer({
+    tokenFile: file,
+    handler: (req, res) => {
+      if (cache(req, res)) return true;
+      if (req.url !== "/metrics") return false;
+      res.end("# metrics\n");
+      return true;
+    },
+  });
+  t.after(() => host.close());
+  const metrics = await send(`${host.url}/metrics`);
+  assert.deepEqual([metrics.status, metrics.text], [200, "# metrics\n"]);
+  assert.equal((await send(`${host.url}/api/v1/resources/pods`)).status, 401);
+  assert.equal((await send(`${host.url}/elsewhere`)).status, 404);
+
   await writeFile(join(dir, "empty"), " \n");
   await assert.rejects(
     startApiServer({ handler: createCacheApi({ resources: [] }), tokenFile: join(dir, "empty") }),
