@@ -69,6 +69,8 @@ export class ResourceRecorder implements EventHandler {
   readonly #known: Map<string, SnapshotMeta>;
   /** Keys seen in the first list: stored keys not among them were deleted while down. */
   readonly #seenInitial = new Set<string>();
+  /** Until {@link finishCatchUp}: every key that shows up counts as present. */
+  #catchingUp = true;
   /** Snapshot changes and events not yet written, in the order they happened. */
   readonly #writer: BatchWriter;
 
@@ -108,7 +110,8 @@ export class ResourceRecorder implements EventHandler {
 
   onAdd(obj: RawObject, isInInitialList: boolean): Promise<void> | void {
     const key = `${obj.namespace}/${obj.name}`;
-    if (isInInitialList) this.#seenInitial.add(key);
+    // An object added after the first list but before the catch-up finished exists too.
+    if (isInInitialList || this.#catchingUp) this.#seenInitial.add(key);
     const known = this.#known.get(key);
     if (known !== undefined && known.uid === obj.uid) {
       if (known.resourceVersion === obj.resourceVersion) return undefined;
@@ -121,6 +124,7 @@ export class ResourceRecorder implements EventHandler {
 
   onUpdate(oldObj: RawObject, newObj: RawObject): Promise<void> | void {
     const key = `${newObj.namespace}/${newObj.name}`;
+    if (this.#catchingUp) this.#seenInitial.add(key);
     const known = this.#known.get(key);
     if (
       known !== undefined &&
@@ -164,6 +168,7 @@ export class ResourceRecorder implements EventHandler {
       wait = this.#writer.maybeFlush();
     }
     this.#seenInitial.clear();
+    this.#catchingUp = false;
     return wait;
   }
 

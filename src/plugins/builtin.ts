@@ -4,7 +4,7 @@
  */
 import type { BuiltinPlugins } from "./load.ts";
 
-/** `stream-delay` and `watch-verify` (plugins/ at the package root). */
+/** `stream-delay`, `watch-verify` and `resource-metrics` (plugins/ at the package root). */
 export const builtinPlugins: BuiltinPlugins = Object.freeze({
   "stream-delay": () => import("../../plugins/stream-delay/index.ts"),
   "watch-verify": () => import("../../plugins/watch-verify/index.ts"),

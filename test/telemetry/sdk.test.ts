@@ -187,6 +187,31 @@ void test("producers added after the provider answer at each scrape; one that re
   assert.equal(warnings.length, 1);
 });
 
+void test("an observable gauge's gone attribute sets leave /metrics at the next scrape; counters stay", async (t) => {
+  const telemetry = createTelemetry({ env: {} });
+  t.after(() => telemetry.shutdown());
+  const meter = telemetry.meterProvider.getMeter("test/gone");
+  const workloads = new Map([
+    ["web", 2],
+    ["api", 1],
+  ]);
+  meter.createObservableGauge("test.workload.cpu", { unit: "{cpu}" }).addCallback((r) => {
+    for (const [name, v] of workloads) r.observe(v, { workload: name });
+  });
+  const counter = meter.createCounter("test.restarts");
+  counter.add(1, { workload: "api" });
+  let f = families(await telemetry.scrape());
+  assert.equal(f.get("test_workload_cpu")?.samples.length, 2);
+  workloads.delete("api");
+  f = families(await telemetry.scrape());
+  assert.deepEqual(
+    f.get("test_workload_cpu")?.samples.map((x) => x.split("{")[1]?.split(",")[0]),
+    ['workload="web"'],
+    "the deleted workload's series is gone",
+  );
+  assert.equal(f.get("test_restarts_total")?.samples.length, 1, "a counter keeps its total");
+});
+
 void test("shutdown is idempotent; afterwards /metrics answers 503 and producers are refused", async (t) => {
   const telemetry = createTelemetry({ env: {} });
   const server = await serveMetrics((req, res) => telemetry.handleMetrics(req, res));
