@@ -30,6 +30,16 @@ async function until(what: string, check: () => boolean, ms = 10_000): Promise<v
   }
 }
 
+/** The cache API serves the one ConfigMap and /readyz says ready. */
+async function served(l: Lookout): Promise<void> {
+  const res = await fetch(`${l.url}/api/v1/namespaces/a/configmaps`);
+  assert.equal(res.status, 200);
+  const list: unknown = await res.json();
+  const items: unknown = Reflect.get(Object(list), "items");
+  assert.ok(Array.isArray(items) && items.length === 1);
+  assert.equal((await fetch(`${l.url}/readyz`)).status, 200);
+}
+
 void test("two instances in one process: both serve their caches, one leads, the other takes over", async (t) => {
   const sim = await startSimulatedCluster();
   t.after(() => sim.close());
@@ -86,14 +96,6 @@ void test("two instances in one process: both serve their caches, one leads, the
   assert.equal(Number(a.leading) + Number(b.leading), 1, "one leader");
 
   // Both serve the cache (no API-server request for it).
-  const served = async (l: Lookout): Promise<void> => {
-    const res = await fetch(`${l.url}/api/v1/namespaces/a/configmaps`);
-    assert.equal(res.status, 200);
-    const list: unknown = await res.json();
-    const items: unknown = Reflect.get(Object(list), "items");
-    assert.ok(Array.isArray(items) && items.length === 1);
-    assert.equal((await fetch(`${l.url}/readyz`)).status, 200);
-  };
   await Promise.all([served(a), served(b)]);
   await waitForStream(nats.url, 1);
 
