@@ -164,7 +164,20 @@ export function resolveConfig(input: ResolveConfigInput = {}): LookoutConfig {
       } else problems.push(problem);
     }
   }
-  throw new ConfigInvalidError(problems, input.file);
+  throw new ConfigInvalidError(byPosition(problems), input.file);
+}
+
+function positionKey(p: ConfigProblem): number {
+  return p.line === undefined ? Infinity : p.line * 100_000 + (p.column ?? 0);
+}
+
+/** File problems in file order, then the others (env, flags) in the order found. */
+function byPosition(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const key = positionKey;
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((x, y) => key(x.p) - key(y.p) || x.i - y.i)
+    .map(({ p }) => p);
 }
 
 /**

@@ -16,7 +16,7 @@ export function problemsOf(input: ResolveConfigInput): readonly ConfigProblem[] 
     assert.ok(error.problems.length > 0);
     return error.problems;
   }
-  assert.fail(`expected invalid: ${JSON.stringify(input)}`);
+  return assert.fail(`expected invalid: ${JSON.stringify(input)}`);
 }
 
 /** The one problem about `path`; fails when there is none. */
