@@ -256,3 +256,57 @@ void test("remembered lists never outlive a change in the cache, whatever the bo
     }
   }
 });
+
+void test("a non-core resource under plural.group and a cluster-scoped one under /resources/{resource}/{name}", async (t) => {
+  const f = await startFixture(t);
+  const DEPLOYMENTS = { group: "apps", version: "v1", resource: "deployments" };
+  const NODES = { group: "", version: "v1", resource: "nodes" };
+  f.cluster.load.seed(DEPLOYMENTS, 40);
+  f.cluster.load.seed(NODES, 12);
+  const deployments = startInformer(f, DEPLOYMENTS);
+  const nodes = startInformer(f, NODES);
+  await Promise.all([synced(deployments), synced(nodes)]);
+  const api = await startApi(f, {
+    resources: [
+      { resource: DEPLOYMENTS, kind: "Deployment", namespaced: true, informer: deployments },
+      { resource: NODES, kind: "Node", namespaced: false, informer: nodes },
+    ],
+  });
+  for (const [ours, theirs, kind, apiVersion] of [
+    [
+      "/api/v1/resources/deployments.apps",
+      "/apis/apps/v1/deployments",
+      "DeploymentList",
+      "apps/v1",
+    ],
+    [
+      "/api/v1/namespaces/ns-2/deployments.apps?labelSelector=app%3Dcatalog",
+      "/apis/apps/v1/namespaces/ns-2/deployments?labelSelector=app%3Dcatalog",
+      "DeploymentList",
+      "apps/v1",
+    ],
+    ["/api/v1/resources/nodes", "/api/v1/nodes", "NodeList", "v1"],
+  ] as const) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- one comparison at a time
+    const [mine, want] = await Promise.all([
+      getJson(`${api.url}${ours}`),
+      getJson(`${f.cluster.url}${theirs}`),
+    ]);
+    assert.deepEqual(itemsOf(mine), itemsOf(want).map(withoutManagedFields), ours);
+    assert.ok(itemsOf(mine).length > 0, ours);
+    assert.deepEqual([mine["kind"], mine["apiVersion"]], [kind, apiVersion]);
+  }
+  const node = f.cluster.list(NODES)[3]!;
+  const one = await getJson(`${api.url}/api/v1/resources/nodes/${node.metadata.name!}`);
+  assert.deepEqual(one, withoutManagedFields(node));
+  const absent = await send(`${api.url}/api/v1/resources/deployments.apps/x`);
+  assert.equal(absent.status, 404, "a namespaced object needs its namespace");
+  const missing = await send(`${api.url}/api/v1/namespaces/ns-1/deployments.apps/nope`);
+  assert.equal(JSON.parse(missing.text).message, 'deployments.apps "nope" not found');
+  assert.equal((await send(`${api.url}/api/v1/namespaces/ns-1/nodes`)).status, 404);
+  assert.equal(
+    (await send(`${api.url}/api/v1/resources/deployments`)).status,
+    404,
+    "core-group name",
+  );
+});
