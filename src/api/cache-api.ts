@@ -289,7 +289,7 @@ function serveResource(
   const selection = compileSelection(entry, labelSelector, fieldSelector);
   const rv = entry.informer.lastSyncResourceVersion;
   const key = `${entry.route}\u0000${route.namespace ?? ""}\u0000${labelSelector}\u0000${fieldSelector}`;
-  const list = ctx.selections.get(key, rv, entry.informer.store.size, () =>
+  const list = ctx.selections.get(key, entry.version(), () =>
     selectObjects(entry, route.namespace, selection),
   );
   res.writeHead(200, { ...headers, "Content-Type": "application/json" });

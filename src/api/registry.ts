@@ -4,7 +4,12 @@
  * (`deployments.apps`), as kubectl names them.
  */
 import type { ResourceId } from "../kube/index.ts";
-import type { ReadonlyStore } from "../informer/index.ts";
+import type {
+  EventHandler,
+  HandlerOptions,
+  HandlerRegistration,
+  ReadonlyStore,
+} from "../informer/index.ts";
 import { groupVersion } from "../kube/index.ts";
 import { ApiInvalidOptionError } from "./errors.ts";
 
@@ -13,9 +18,9 @@ export interface CacheSource {
   /** The cache (with the `namespace` index every informer has). */
   readonly store: ReadonlyStore;
   /**
-   * The resourceVersion the cache is at; "" before the first sync. Must change whenever the
-   * store changes (the Informer's does: every applied event and list carries a new one), since
-   * the API remembers selections while it stays the same.
+   * The resourceVersion the cache is at; "" before the first sync. The API remembers list
+   * answers while it, the store's size and the change count (see `addEventHandler`) stay the
+   * same.
    */
   readonly lastSyncResourceVersion: string;
   /** True once the first list has been applied. */
@@ -25,6 +30,13 @@ export interface CacheSource {
    * the API records that moment as the cache's sync time.
    */
   waitForSync?(signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional (an Informer has it): the API registers one handler that counts changes, so that
+   * a change that leaves the resourceVersion as it was (a relist that repairs the cache at the
+   * same resourceVersion) still ends remembered answers. Without it, the resourceVersion must
+   * change whenever the store changes.
+   */
+  addEventHandler?(handler: EventHandler, options?: HandlerOptions): HandlerRegistration;
 }
 
 /** One served resource. */
@@ -53,6 +65,11 @@ export interface ResourceEntry extends ServedResource {
   readonly isSecret: boolean;
   /** The sync time: `syncedAt()` or the recorded first sync. */
   lastSyncedAt(): number | undefined;
+  /**
+   * What remembered answers are valid for: resourceVersion, size and change count; undefined
+   * before the first sync (nothing is remembered then).
+   */
+  version(): string | undefined;
 }
 
 /** The route name of a resource: `pods` (core group) or `deployments.apps`. */
@@ -112,6 +129,15 @@ export function buildRegistry(resources: readonly ServedResource[]): Map<string,
         );
       }
     }
+    let changes = 0;
+    if (typeof r.informer.addEventHandler === "function") {
+      const bump = (): void => void changes++;
+      r.informer.addEventHandler(
+        { onAdd: bump, onUpdate: bump, onDelete: bump },
+        { name: `cache-api:${route}` },
+      );
+    }
+    const source = r.informer;
     out.set(route, {
       ...r,
       route,
@@ -119,6 +145,10 @@ export function buildRegistry(resources: readonly ServedResource[]): Map<string,
       apiVersion: groupVersion(r.resource),
       isSecret: group === "" && resource === "secrets",
       lastSyncedAt: r.syncedAt ?? (() => firstSync),
+      version: () => {
+        const rv = source.lastSyncResourceVersion;
+        return rv === "" ? undefined : `${rv}/${source.store.size}/${changes}`;
+      },
     });
   });
   return out;

@@ -1,10 +1,12 @@
 /**
  * Remembers list answers per resource, namespace and selectors for as long as the cache stays
- * at the same resourceVersion (and size): the selected objects (references, never copies) and,
+ * at the same version (resourceVersion, size and change count: `ResourceEntry.version()`): the
+ * selected objects (references, never copies) and,
  * within a byte budget, the encoded body chunks. Repeated identical lists (a dashboard polling,
  * many replicas of a client) then skip the scan, the matching, the sort and the encoding. The
- * informer's resourceVersion changes with every change it applies, so an entry is never served
- * for a cache that changed. At most {@link MAX_ENTRIES} entries, least recently used evicted
+ * informer's resourceVersion changes with every event it applies, and the change count with
+ * every change its handlers are told of (a relist at the same resourceVersion too, a moment
+ * later), so an entry is not served for a cache that changed. At most {@link MAX_ENTRIES} entries, least recently used evicted
  * first; kept bodies never exceed the budget in total.
  */
 import type { RawObject } from "../kube/index.ts";
@@ -14,15 +16,14 @@ export const MAX_ENTRIES = 64;
 
 /** One remembered list answer. */
 export interface ListEntry {
-  readonly rv: string;
-  readonly size: number;
+  readonly version: string;
   readonly items: readonly RawObject[];
   /** The encoded body, once one was written whole within the budget. */
   chunks: readonly Buffer[] | undefined;
   bytes: number;
 }
 
-/** An LRU of list answers, valid while their cache's resourceVersion and size are unchanged. */
+/** An LRU of list answers, valid while their cache's version is unchanged. */
 export class SelectionCache {
   readonly #entries = new Map<string, ListEntry>();
   readonly #budget: number;
@@ -39,21 +40,26 @@ export class SelectionCache {
   }
 
   /**
-   * The entry for `key` while the cache is still at `rv` with `size` objects; otherwise a new
-   * one from `compute()` (remembered unless `rv` is "").
+   * The entry for `key` while the cache is still at `version`; otherwise a new one from
+   * `compute()` (remembered unless `version` is undefined).
    */
-  get(key: string, rv: string, size: number, compute: () => RawObject[]): ListEntry {
+  get(key: string, version: string | undefined, compute: () => RawObject[]): ListEntry {
     const hit = this.#entries.get(key);
     if (hit !== undefined) {
       this.#drop(key, hit);
-      if (hit.rv === rv && hit.size === size && rv !== "") {
+      if (version !== undefined && hit.version === version) {
         this.#entries.set(key, hit);
         this.#bodyBytes += hit.bytes;
         return hit;
       }
     }
-    const entry: ListEntry = { rv, size, items: compute(), chunks: undefined, bytes: 0 };
-    if (rv === "") return entry;
+    const entry: ListEntry = {
+      version: version ?? "",
+      items: compute(),
+      chunks: undefined,
+      bytes: 0,
+    };
+    if (version === undefined) return entry;
     this.#entries.set(key, entry);
     if (this.#entries.size > MAX_ENTRIES) this.#evictOldest();
     return entry;

@@ -13,7 +13,11 @@ import {
 } from "../../src/api/index.ts";
 import { Informer } from "../../src/informer/index.ts";
 import { KubeClient, type KubeObject, type ResourceId } from "../../src/kube/index.ts";
-import { startSimulatedCluster, type SimulatedCluster } from "../../src/sim/index.ts";
+import {
+  startSimulatedCluster,
+  type SimulatedCluster,
+  type SimulatedClusterOptions,
+} from "../../src/sim/index.ts";
 
 export const PODS: ResourceId = { group: "", version: "v1", resource: "pods" };
 export const SECRETS: ResourceId = { group: "", version: "v1", resource: "secrets" };
@@ -27,8 +31,12 @@ export interface Fixture {
 }
 
 /** Starts a simulated cluster on 127.0.0.1:0 seeded with `pods` pods. */
-export async function startFixture(t: TestContext, pods = 0): Promise<Fixture> {
-  const cluster = await startSimulatedCluster({ host: "127.0.0.1", port: 0 });
+export async function startFixture(
+  t: TestContext,
+  pods = 0,
+  options: SimulatedClusterOptions = {},
+): Promise<Fixture> {
+  const cluster = await startSimulatedCluster({ host: "127.0.0.1", port: 0, ...options });
   const kube = new KubeClient({ server: cluster.url });
   const closers: (() => Promise<void> | void)[] = [];
   t.after(async () => {

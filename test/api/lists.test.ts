@@ -310,3 +310,35 @@ void test("a non-core resource under plural.group and a cluster-scoped one under
     "core-group name",
   );
 });
+
+void test("a relist that repairs the cache at the same resourceVersion ends remembered answers", async (t) => {
+  const f = await startFixture(t, 50, { bookmarkIntervalMs: 50 });
+  const pods = startInformer(f);
+  await synced(pods);
+  const api = await startApi(f, { resources: [served(pods)] });
+  const url = `${api.url}/api/v1/namespaces/ns-5/pods?labelSelector=tier%3Dfixed`;
+  assert.deepEqual(itemsOf(await getJson(url)), []);
+  // The watch misses a relabel; a bookmark then brings the cache to the server's RV anyway.
+  const victim = f.cluster.list(PODS, "ns-5")[0]!;
+  f.cluster.faults.dropEvents({ count: 1, resource: PODS });
+  f.cluster.patch(PODS, "ns-5", victim.metadata.name!, { metadata: { labels: { tier: "fixed" } } });
+  const rv = f.cluster.resourceVersion;
+  const deadline = Date.now() + 10_000;
+  while (pods.lastSyncResourceVersion !== rv) {
+    assert.ok(Date.now() < deadline, "a bookmark brings the cache to the server's RV");
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the cache
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.notEqual(pods.store.getByKey("ns-5", victim.metadata.name!)?.labels?.["tier"], "fixed");
+  assert.deepEqual(itemsOf(await getJson(url)), [], "the cache missed the change: nothing yet");
+  pods.relist();
+  while (pods.store.getByKey("ns-5", victim.metadata.name!)?.labels?.["tier"] !== "fixed") {
+    assert.ok(Date.now() < deadline, "the relist repairs the cache");
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the cache
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(pods.lastSyncResourceVersion, rv, "the repair did not move the resourceVersion");
+  await new Promise((r) => setImmediate(r)); // the handlers hear of the repair
+  const names = itemsOf(await getJson(url)).map((p) => p.metadata.name);
+  assert.deepEqual(names, [victim.metadata.name], "the repaired cache is served");
+});
