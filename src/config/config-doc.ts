@@ -31,7 +31,7 @@ Lowest first; each one overrides the keys it sets and leaves the others:
    the text as is; for a list key, \`a,b\` is a two-item list. In the library, the same map is
    \`loadConfig({ flags: { "store.path": "/data/x.db" } })\`.
 
-Why \`--set\` and not one flag per key: there are about eighty keys; one generic flag keeps the
+Why \`--set\` and not one flag per key: there are some seventy-five keys; one generic flag keeps the
 command line, the file and the environment in one namespace (the key path) that this page
 documents once.
 
@@ -42,7 +42,7 @@ line, each naming the key path, the value and what is allowed, with the file pos
 value came from the file and the variable or flag when it came from there:
 
 \`\`\`
-lookout.yaml:4:15: store.synchronus: "NORMAL": unknown key; allowed: path, synchronous, maxSizeBytes, busyTimeoutMs (did you mean "synchronous"?)
+lookout.yaml:4:3: store.synchronus: "NORMAL": unknown key; allowed: path, synchronous, maxSizeBytes, busyTimeoutMs (did you mean "synchronous"?)
 lookout.yaml:10:15: events.batchDelay: "5x": expected a duration: seconds as a number (30) or a string like "250ms", "30s", "5m", "1h", "1h30m", "7d"
 api.port: 99999: expected a number ≤ 65535 [from KUBE_LOOKOUT_API_PORT]
 \`\`\`

@@ -4,7 +4,15 @@
  * every problem.
  */
 import { readFile } from "node:fs/promises";
-import { LineCounter, isNode, parse as parseYaml, parseDocument, type Document } from "yaml";
+import {
+  LineCounter,
+  isMap,
+  isNode,
+  isScalar,
+  parse as parseYaml,
+  parseDocument,
+  type Document,
+} from "yaml";
 import { ConfigInvalidError, ConfigReadError, type ConfigProblem } from "./errors.ts";
 import { envOverrides } from "./env.ts";
 import { formatKeyPath, parseKeyPath, setAt } from "./key-path.ts";
@@ -59,14 +67,27 @@ function flagValue(path: readonly (string | number)[], value: unknown): unknown 
   return parsed ?? value;
 }
 
+function keyNode(doc: Document, path: readonly (string | number)[]): unknown {
+  const parent: unknown = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+  if (!isMap(parent)) return undefined;
+  return parent.items.find((pair) => isScalar(pair.key) && pair.key.value === path.at(-1))?.key;
+}
+
+/** Where the value at `keyPath` (or the key itself) is in the file, else its nearest ancestor. */
 function position(
   doc: Document,
   counter: LineCounter,
   keyPath: readonly PropertyKey[],
+  atKey: boolean,
 ): { line: number; column: number } | undefined {
   const path = keyPath.filter((p): p is string | number => typeof p !== "symbol");
   for (let n = path.length; n >= 0; n--) {
-    const node: unknown = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    const node: unknown =
+      n === 0
+        ? doc.contents
+        : atKey && n === path.length
+          ? keyNode(doc, path)
+          : doc.getIn(path.slice(0, n), true);
     if (isNode(node) && node.range !== undefined && node.range !== null) {
       const { line, col } = counter.linePos(node.range[0]);
       return { line, column: col };
@@ -155,12 +176,16 @@ export function resolveConfig(input: ResolveConfigInput = {}): LookoutConfig {
   if (result.success && problems.length === 0) return result.data;
   if (!result.success) {
     for (const p of issuesToProblems(result.error.issues, configSchema, data)) {
-      const { keyPath, ...problem } = p;
+      const { keyPath, atKey, ...problem } = p;
       const origin = originOf(origins, keyPath);
       if (origin !== undefined) {
         problems.push({ ...problem, source: origin.startsWith("--") ? "flag" : "env", origin });
       } else if (doc !== undefined) {
-        problems.push({ ...problem, ...position(doc, counter, keyPath), source: "file" });
+        problems.push({
+          ...problem,
+          ...position(doc, counter, keyPath, atKey === true),
+          source: "file",
+        });
       } else problems.push(problem);
     }
   }

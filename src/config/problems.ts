@@ -77,6 +77,7 @@ function unknownKeyProblems(
       return {
         path: formatKeyPath(path),
         keyPath: path,
+        atKey: true,
         value: value === undefined ? undefined : MASK,
         message: `secrets are never inline: put it in a file and set ${key}File`,
         suggestion: `${key}File`,
@@ -86,6 +87,7 @@ function unknownKeyProblems(
     return {
       path: formatKeyPath(path),
       keyPath: path,
+      atKey: true,
       value,
       message: `unknown key; allowed: ${known.join(", ")}`,
       ...(suggestion === undefined ? {} : { suggestion }),
@@ -93,8 +95,14 @@ function unknownKeyProblems(
   });
 }
 
-/** A problem with the key path it is about, for locating it in the file. */
-export type LocatedProblem = ConfigProblem & { readonly keyPath: readonly PropertyKey[] };
+/**
+ * A problem with the key path it is about, for locating it in the file; `atKey`: point at the
+ * key itself (an unknown key) rather than at its value.
+ */
+export type LocatedProblem = ConfigProblem & {
+  readonly keyPath: readonly PropertyKey[];
+  readonly atKey?: boolean;
+};
 
 /** Every issue of a failed parse as problems (without position or source: see load.ts). */
 export function issuesToProblems(

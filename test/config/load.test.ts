@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import {
   ConfigInvalidError,
   ConfigReadError,
@@ -12,7 +12,10 @@ import {
   parseSetFlags,
   resolveConfig,
 } from "../../src/config/index.ts";
+import { assertNoActiveHandles } from "../support/handles.ts";
 import { problemAt, problemsOf } from "./support.ts";
+
+after(assertNoActiveHandles);
 
 const FILE = `store:
   path: /file.db
@@ -131,6 +134,7 @@ void test("an unknown key is an error with a suggestion when close, and its posi
   const store = problemAt(problems, "store.synchronus");
   assert.equal(store.suggestion, "synchronous");
   assert.equal(store.line, 2);
+  assert.equal(store.column, 3, "at the key, not its value");
   assert.match(store.message, /unknown key; allowed: path, synchronous/);
   assert.equal(problemAt(problems, "evnts").suggestion, "events");
   const watch = problemAt(problems, "watch[0].labelSelectr");
