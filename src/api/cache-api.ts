@@ -84,8 +84,13 @@ export interface CacheApiOptions {
 /** The default `listCacheBytes`: 32 MiB. */
 export const DEFAULT_LIST_CACHE_BYTES = 32 * 1024 * 1024;
 
-/** The handler `createCacheApi` returns: true when it answered the request. */
-export type CacheApiHandler = RequestHandler;
+/**
+ * The handler `createCacheApi` returns: true when it answered the request. `close()` removes
+ * the event handlers the API registered on the informers (call it when the API is dropped,
+ * e.g. replaced after a reconfiguration, while its informers live on); idempotent. The
+ * handler goes on answering after `close()`, without remembering lists.
+ */
+export type CacheApiHandler = RequestHandler & { close(): void };
 
 const HEADER_SYNCED_AT = "X-Kube-Lookout-Synced-At";
 const HEADER_RV = "X-Kube-Lookout-Resource-Version";
@@ -104,7 +109,7 @@ export function createCacheApi(options: CacheApiOptions): CacheApiHandler {
   if (typeof options !== "object" || options === null) {
     throw new ApiInvalidOptionError("options", options, "an object");
   }
-  const registry = buildRegistry(options.resources);
+  const { entries: registry, close } = buildRegistry(options.resources);
   for (const name of ["readiness", "lastVerified"] as const) {
     const fn: unknown = options[name];
     if (fn !== undefined && typeof fn !== "function") {
@@ -134,7 +139,7 @@ export function createCacheApi(options: CacheApiOptions): CacheApiHandler {
     redact,
     logger,
   };
-  return (req, res) => {
+  const handle: RequestHandler = (req, res) => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const route = parseRoute(q === -1 ? url : url.slice(0, q));
@@ -150,6 +155,7 @@ export function createCacheApi(options: CacheApiOptions): CacheApiHandler {
     }
     return true;
   };
+  return Object.assign(handle, { close });
 }
 
 interface Context {

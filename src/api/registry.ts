@@ -79,16 +79,25 @@ export function routeName(id: ResourceId): string {
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
+/** The served resources by route name, and a way to remove the handlers registered for them. */
+export interface Registry {
+  readonly entries: Map<string, ResourceEntry>;
+  /** Removes the change-counting handlers; remembered answers end (idempotent). */
+  readonly close: () => void;
+}
+
 /**
  * Validates the served resources and indexes them by route name. Throws
  * `ApiInvalidOptionError` (`LOOKOUT_API_INVALID_OPTION`) naming the entry for a missing or
  * malformed field or a route name served twice.
  */
-export function buildRegistry(resources: readonly ServedResource[]): Map<string, ResourceEntry> {
+export function buildRegistry(resources: readonly ServedResource[]): Registry {
   if (!Array.isArray(resources)) {
     throw new ApiInvalidOptionError("resources", resources, "an array of served resources");
   }
   const out = new Map<string, ResourceEntry>();
+  const registrations: HandlerRegistration[] = [];
+  let closed = false;
   resources.forEach((r, i) => {
     const at = `resources[${i}]`;
     const id: unknown = r?.resource;
@@ -130,11 +139,14 @@ export function buildRegistry(resources: readonly ServedResource[]): Map<string,
       }
     }
     let changes = 0;
-    if (typeof r.informer.addEventHandler === "function") {
+    const counted = typeof r.informer.addEventHandler === "function";
+    if (counted) {
       const bump = (): void => void changes++;
-      r.informer.addEventHandler(
-        { onAdd: bump, onUpdate: bump, onDelete: bump },
-        { name: `cache-api:${route}` },
+      registrations.push(
+        r.informer.addEventHandler!(
+          { onAdd: bump, onUpdate: bump, onDelete: bump },
+          { name: `cache-api:${route}` },
+        ),
       );
     }
     const source = r.informer;
@@ -147,9 +159,18 @@ export function buildRegistry(resources: readonly ServedResource[]): Map<string,
       lastSyncedAt: r.syncedAt ?? (() => firstSync),
       version: () => {
         const rv = source.lastSyncResourceVersion;
-        return rv === "" ? undefined : `${rv}/${source.store.size}/${changes}`;
+        if (rv === "" || (counted && closed)) return undefined;
+        return `${rv}/${source.store.size}/${changes}`;
       },
     });
   });
-  return out;
+  return {
+    entries: out,
+    close: () => {
+      if (closed) return;
+      closed = true;
+      for (const r of registrations) r.remove();
+      registrations.length = 0;
+    },
+  };
 }

@@ -265,3 +265,41 @@ void test("options are validated at once, naming the bad one", () => {
     code: "LOOKOUT_EVENTS_INVALID_OPTION",
   });
 });
+
+void test("close() removes the API's handler from the informer; the API still answers, idempotently", async (t) => {
+  const f = await startFixture(t, 20);
+  const reported = new Set<string>();
+  const pods = new Informer({
+    client: f.kube,
+    resource: PODS,
+    metrics: { handlerQueueDepth: (i) => void reported.add(i.handler) },
+  });
+  f.closers.push(() => pods.close());
+  void pods.start();
+  await synced(pods);
+  const api = createCacheApi({ resources: [served(pods)] });
+  const server = await startApiServer({ handler: api });
+  f.closers.push(() => server.close());
+  const change = async (i: number): Promise<void> => {
+    reported.clear();
+    f.cluster.create(PODS, {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: `p-${i}`, namespace: "ns-0" },
+    });
+    const deadline = Date.now() + 10_000;
+    while (pods.store.getByKey("ns-0", `p-${i}`) === undefined) {
+      assert.ok(Date.now() < deadline, "the informer sees the create");
+      // oxlint-disable-next-line eslint/no-await-in-loop -- polling the cache
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  await change(1);
+  assert.ok(reported.has("cache-api:pods"), `handlers reported: ${[...reported].join(", ")}`);
+  api.close();
+  api.close();
+  await change(2);
+  assert.ok(!reported.has("cache-api:pods"), `handlers reported: ${[...reported].join(", ")}`);
+  const list = await getJson(`${server.url}/api/v1/namespaces/ns-0/pods`);
+  assert.ok(itemsOf(list).some((p) => p.metadata.name === "p-2"));
+});
