@@ -10,10 +10,12 @@ import { configGroup } from "./commands/config.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { eventsGroup } from "./commands/events.ts";
 import { helmGroup } from "./commands/helm.ts";
+import { runCommand as runSidecar } from "./commands/run.ts";
 import { simCommand } from "./commands/sim.ts";
 import { UsageError } from "./errors.ts";
 
 const COMMANDS: readonly (Command | CommandGroup)[] = [
+  runSidecar,
   demoCommand,
   simCommand,
   helmGroup,

@@ -1,0 +1,213 @@
+/**
+ * `kube-lookout run`: the sidecar. Loads the configuration (file < KUBE_LOOKOUT_* < --set),
+ * connects to the cluster (in-cluster, else kubeconfig), checks that every watched resource is
+ * served, builds the OpenTelemetry SDK and the composition root, and runs until SIGINT/SIGTERM,
+ * then shuts down in order (the leader releases its lease, pending events are written).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { KubeConfig } from "@kubernetes/client-node";
+import {
+  CONFIG_FILE_ENV,
+  ConfigInvalidError,
+  loadConfig,
+  type LookoutConfig,
+} from "../../config/index.ts";
+import { KubeClient } from "../../kube/index.ts";
+import { jsonLogger, type Logger } from "../../logging/index.ts";
+import { createLookout } from "../../lookout.ts";
+import { openStore } from "../../store/index.ts";
+import { createTelemetry } from "../../telemetry/index.ts";
+import type { Command, CommandIo } from "../args.ts";
+import { listFlag, stringFlag } from "../args.ts";
+import { discover, UnknownResourcesError } from "../discover.ts";
+import {
+  lookoutOptionsFrom,
+  telemetryOptionsFrom,
+  UnsupportedConfigError,
+} from "../run-options.ts";
+import { reportInvalid, setFlags } from "./config-shared.ts";
+
+const TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+function version(): string {
+  const pkg: unknown = JSON.parse(
+    readFileSync(new URL("../../../package.json", import.meta.url), "utf8"),
+  );
+  const v: unknown = typeof pkg === "object" && pkg !== null ? Reflect.get(pkg, "version") : "";
+  return typeof v === "string" ? v : "unknown";
+}
+
+/** The cluster connection the configuration asks for. Throws a clear Error when there is none. */
+function kubeClient(
+  config: LookoutConfig,
+  values: { kubeconfig?: string; context?: string },
+): KubeClient {
+  const kc = new KubeConfig();
+  const file = values.kubeconfig ?? config.kube.kubeconfig;
+  const inCluster = config.kube.inCluster;
+  if (file === undefined && (inCluster === true || (inCluster === "auto" && existsSync(TOKEN)))) {
+    kc.loadFromCluster();
+  } else if (file !== undefined) {
+    kc.loadFromFile(file);
+  } else if (
+    (process.env["KUBECONFIG"] ?? "") !== "" ||
+    existsSync(`${process.env["HOME"] ?? ""}/.kube/config`)
+  ) {
+    kc.loadFromDefault();
+  } else {
+    throw new Error(
+      `no cluster to connect to: not in a pod (no ${TOKEN}) and no kubeconfig ` +
+        "(--kubeconfig, kube.kubeconfig, $KUBECONFIG or ~/.kube/config). " +
+        "To try kube-lookout without a cluster: kube-lookout demo",
+    );
+  }
+  const context = values.context ?? config.kube.context;
+  if (context !== undefined) kc.setCurrentContext(context);
+  return KubeClient.fromKubeConfig(kc);
+}
+
+/** `kube-lookout run`. */
+export const runCommand: Command = {
+  name: "run",
+  short: "Run the sidecar: watches, Helm checks, events, cache API and /metrics.",
+  summary:
+    "Runs kube-lookout until SIGINT or SIGTERM. The configuration is the YAML file (--config, " +
+    `else $${CONFIG_FILE_ENV}), then KUBE_LOOKOUT_* variables, then --set flags ` +
+    "(docs/config.md). In a pod it uses the service account; elsewhere the kubeconfig. " +
+    "Logs are JSON lines on stderr.",
+  usage:
+    "kube-lookout run [--config FILE] [--set KEY=VALUE]... [--kubeconfig FILE] [--context NAME]",
+  flags: {
+    config: { type: "string", valueName: "FILE", description: "The YAML configuration file." },
+    set: {
+      type: "string",
+      valueName: "KEY=VALUE",
+      description: "Override one key (key path as in docs/config.md).",
+      multiple: true,
+    },
+    kubeconfig: {
+      type: "string",
+      valueName: "FILE",
+      description: "Kubeconfig file (default: in-cluster, else $KUBECONFIG, else ~/.kube/config).",
+    },
+    context: { type: "string", valueName: "NAME", description: "Kubeconfig context." },
+  },
+  exitCodes: [
+    [0, "Stopped by SIGINT/SIGTERM after a clean shutdown."],
+    [
+      1,
+      "Bad configuration, no cluster, a watched resource the cluster does not serve, or a start failure.",
+    ],
+    [2, "Usage error."],
+  ],
+  examples: [
+    "kube-lookout run --config /etc/kube-lookout/config.yaml",
+    "kube-lookout run --kubeconfig ~/.kube/config --set events.enabled=false",
+    "KUBE_LOOKOUT_STORE_PATH=/data/state.db kube-lookout run",
+  ],
+  async run(values, io) {
+    const flags = setFlags(listFlag(values, "set"));
+    const given = stringFlag(values, "config");
+    const fromEnv = process.env[CONFIG_FILE_ENV];
+    const file = given ?? (fromEnv === undefined || fromEnv === "" ? undefined : fromEnv);
+    let config: LookoutConfig;
+    try {
+      config = await loadConfig({
+        ...(file === undefined ? {} : { file }),
+        env: process.env,
+        flags,
+      });
+    } catch (error: unknown) {
+      if (error instanceof ConfigInvalidError) return reportInvalid(error, io);
+      throw error;
+    }
+    const logger = jsonLogger(config.logLevel, io.stderr);
+    const kubeconfig = stringFlag(values, "kubeconfig");
+    const context = stringFlag(values, "context");
+    let client: KubeClient;
+    try {
+      client = kubeClient(config, {
+        ...(kubeconfig === undefined ? {} : { kubeconfig }),
+        ...(context === undefined ? {} : { context }),
+      });
+    } catch (error: unknown) {
+      io.stderr(`kube-lookout run: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 1;
+    }
+    try {
+      return await runWith(config, client, logger, io);
+    } finally {
+      client.close();
+    }
+  },
+};
+
+async function runWith(
+  config: LookoutConfig,
+  client: KubeClient,
+  logger: Logger,
+  io: CommandIo,
+): Promise<number> {
+  const ids = config.watch.map((w) => ({
+    group: w.group,
+    version: w.version,
+    resource: w.resource,
+  }));
+  let discovered;
+  try {
+    discovered = await discover(client, ids);
+  } catch (error: unknown) {
+    if (error instanceof UnknownResourcesError) {
+      io.stderr(`kube-lookout run: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const store = openStore({
+    path: config.store.path,
+    synchronous: config.store.synchronous,
+    busyTimeoutMs: config.store.busyTimeoutMs,
+    ...(config.store.maxSizeBytes === undefined ? {} : { maxSizeBytes: config.store.maxSizeBytes }),
+    logger,
+  });
+  const telemetry = createTelemetry({ ...telemetryOptionsFrom(config, version()), logger });
+  try {
+    let options;
+    try {
+      options = lookoutOptionsFrom(config, {
+        client,
+        store,
+        logger,
+        meterProvider: telemetry.meterProvider,
+        metricsHandler: (req, res) => telemetry.handleMetrics(req, res),
+        discovered,
+        podName: process.env["POD_NAME"] ?? "kube-lookout",
+        podNamespace: process.env["POD_NAMESPACE"] ?? "default",
+      });
+    } catch (error: unknown) {
+      if (error instanceof UnsupportedConfigError) {
+        io.stderr(`kube-lookout run: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    const lookout = createLookout(options);
+    if (lookout.helm !== undefined) telemetry.addMetricProducer(lookout.helm.metricProducer);
+    try {
+      await lookout.start();
+      logger.info("kube-lookout running", { url: lookout.url, cluster: config.cluster.name });
+      void lookout.ready.then(() => logger.info("kube-lookout ready", {}));
+      await new Promise<void>((resolve) => {
+        if (io.signal.aborted) resolve();
+        else io.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      logger.info("kube-lookout stopping", {});
+    } finally {
+      await lookout.close();
+    }
+    return 0;
+  } finally {
+    await telemetry.shutdown();
+    store.close();
+  }
+}

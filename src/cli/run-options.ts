@@ -1,0 +1,201 @@
+/**
+ * From the validated configuration to the composition root's options: what `kube-lookout run`
+ * builds. Pure but for reading secret files (NATS token and password).
+ */
+import { readFileSync } from "node:fs";
+import type { MeterProvider } from "@opentelemetry/api";
+import type { LookoutConfig } from "../config/index.ts";
+import type { KubeClient } from "../kube/index.ts";
+import type { Logger } from "../logging/index.ts";
+import type { LookoutOptions, WatchedResource } from "../lookout.ts";
+import type { LookoutStore } from "../store/index.ts";
+import type { TelemetryOptions } from "../telemetry/index.ts";
+import { discoveredKey, type Discovered } from "./discover.ts";
+
+/** A configuration this version cannot run yet (`LOOKOUT_CLI_UNSUPPORTED_CONFIG`), by key. */
+export class UnsupportedConfigError extends Error {
+  override readonly name = "UnsupportedConfigError";
+  readonly code = "LOOKOUT_CLI_UNSUPPORTED_CONFIG";
+  readonly keys: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`not supported yet: ${problems.join("; ")}`);
+    this.keys = problems;
+  }
+}
+
+/** What the options are built with, besides the configuration. */
+export interface RunDeps {
+  readonly client: KubeClient;
+  readonly store: LookoutStore;
+  readonly logger: Logger;
+  readonly meterProvider: MeterProvider;
+  readonly metricsHandler: LookoutOptions["metricsHandler"];
+  /** Discovery's answers, by `discoveredKey`. */
+  readonly discovered: ReadonlyMap<string, Discovered>;
+  /** This pod's name (the leader identity's stem). */
+  readonly podName: string;
+  /** This pod's namespace (the default Lease namespace). */
+  readonly podNamespace: string;
+}
+
+const readSecret = (path: string): string => readFileSync(path, "utf8").trim();
+
+/** Seconds (the configuration's unit) to whole milliseconds. */
+function ms(seconds: number): number {
+  return Math.round(seconds * 1000);
+}
+
+/** The watched resources: one per namespace of a namespace list. */
+export function watchedResources(
+  config: LookoutConfig,
+  discovered: ReadonlyMap<string, Discovered>,
+): WatchedResource[] {
+  const out: WatchedResource[] = [];
+  const unsupported: string[] = [];
+  config.watch.forEach((w, i) => {
+    const resource = { group: w.group, version: w.version, resource: w.resource };
+    const found = discovered.get(discoveredKey(resource));
+    const kind = w.kind ?? found?.kind ?? "";
+    const base = {
+      resource,
+      kind,
+      namespaced: found?.namespaced ?? true,
+      events: w.feeds.includes("events"),
+      cache: w.feeds.includes("cache"),
+      ...(w.labelSelector === undefined ? {} : { labelSelector: w.labelSelector }),
+      ...(w.fieldSelector === undefined ? {} : { fieldSelector: w.fieldSelector }),
+    };
+    if (w.dropFields.length > 0) unsupported.push(`watch[${i}].dropFields (use events.dropFields)`);
+    if (w.namespaces === "all") out.push(base);
+    else if (Array.isArray(w.namespaces)) {
+      for (const namespace of w.namespaces) out.push({ ...base, namespace });
+    } else unsupported.push(`watch[${i}].namespaces.labelSelector`);
+  });
+  if (unsupported.length > 0) throw new UnsupportedConfigError(unsupported);
+  return out;
+}
+
+/** The composition root's options for `config`. */
+export function lookoutOptionsFrom(config: LookoutConfig, deps: RunDeps): LookoutOptions {
+  const c = config;
+  const nats = c.events.nats;
+  return {
+    client: deps.client,
+    store: deps.store,
+    cluster: c.cluster.name,
+    logger: deps.logger,
+    meterProvider: deps.meterProvider,
+    ...(c.telemetry.prometheus && deps.metricsHandler !== undefined
+      ? { metricsHandler: deps.metricsHandler }
+      : {}),
+    resources: watchedResources(c, deps.discovered),
+    http: {
+      host: c.api.host,
+      port: c.api.port,
+      ...(c.api.tokenFile === undefined ? {} : { tokenFile: c.api.tokenFile }),
+    },
+    helm: c.helm.enabled
+      ? {
+          drivers: c.helm.drivers,
+          ...(c.helm.namespaces === undefined ? {} : { namespaces: c.helm.namespaces }),
+          statuses: c.helm.statuses,
+          targets: {
+            offsets: c.helm.targets.offsets,
+            ...(c.helm.targets.versions === undefined ? {} : { versions: c.helm.targets.versions }),
+          },
+          fullScanIntervalMs: ms(c.helm.fullScanInterval),
+          versionIntervalMs: ms(c.helm.versionInterval),
+          incrementalDelayMs: ms(c.helm.incrementalDelay),
+          ...(c.helm.extraRowsFile === undefined ? {} : { extraRowsFile: c.helm.extraRowsFile }),
+          ...(c.helm.maxThreads === undefined ? {} : { maxThreads: c.helm.maxThreads }),
+          pageSize: c.helm.pageSize,
+        }
+      : false,
+    ...(c.events.enabled
+      ? {
+          events: {
+            nats: {
+              servers: nats.servers,
+              name: `kube-lookout/${deps.podName}`,
+              ...(nats.tokenFile === undefined ? {} : { token: readSecret(nats.tokenFile) }),
+              ...(nats.user === undefined ? {} : { user: nats.user }),
+              ...(nats.passwordFile === undefined ? {} : { pass: readSecret(nats.passwordFile) }),
+              ...(nats.tls === undefined ? {} : { tls: tlsOf(nats.tls) }),
+            },
+            prefix: c.events.prefix,
+            mode: c.events.mode,
+            stream: {
+              name: c.events.stream.name,
+              maxAgeMs: ms(c.events.stream.maxAge),
+              maxBytes: c.events.stream.maxBytes,
+              duplicateWindowMs: ms(c.events.stream.duplicateWindow),
+              storage: c.events.stream.storage,
+              replicas: c.events.stream.replicas,
+            },
+            includeObject: c.events.includeObject,
+            dropStatusOnly: c.events.dropStatusOnly,
+            dropMetadataNoise: c.events.dropMetadataNoise,
+            batchSize: c.events.batchSize,
+            batchDelayMs: ms(c.events.batchDelay),
+            maxOutboxRows: c.events.maxOutboxRows,
+            maxOutboxBytes: c.events.maxOutboxBytes,
+            fullPolicy: c.events.fullPolicy,
+            maxInFlight: c.events.maxInFlight,
+            ackTimeoutMs: ms(c.events.ackTimeout),
+          },
+        }
+      : {}),
+    plugins: c.plugins.map((p) => ({ plugin: p.name ?? p.module ?? "", config: p.config })),
+    ...(c.leaderElection.enabled
+      ? {
+          leaderElection: {
+            namespace: c.leaderElection.leaseNamespace ?? deps.podNamespace,
+            name: c.leaderElection.leaseName,
+            identity: `${deps.podName}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+            leaseDurationMs: ms(c.leaderElection.leaseDurationSeconds),
+            renewDeadlineMs: ms(c.leaderElection.renewDeadlineSeconds),
+            retryPeriodMs: ms(c.leaderElection.retryPeriodSeconds),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The telemetry options for `config`. */
+export function telemetryOptionsFrom(config: LookoutConfig, version: string): TelemetryOptions {
+  const t = config.telemetry;
+  const otlp = t.otlp;
+  return {
+    serviceName: "kube-lookout",
+    serviceVersion: version,
+    clusterName: config.cluster.name,
+    prometheus: t.prometheus,
+    cardinalityLimit: t.cardinalityLimit,
+    ...(otlp.endpoint === undefined
+      ? {}
+      : {
+          otlp: {
+            url: otlp.endpoint,
+            intervalMs: Math.round(otlp.intervalSeconds * 1000),
+            headers: otlp.headers,
+          },
+        }),
+  };
+}
+
+/** TLS file options without undefined members. */
+function tlsOf(tls: {
+  caFile?: string | undefined;
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
+}): {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+} {
+  return {
+    ...(tls.caFile === undefined ? {} : { caFile: tls.caFile }),
+    ...(tls.certFile === undefined ? {} : { certFile: tls.certFile }),
+    ...(tls.keyFile === undefined ? {} : { keyFile: tls.keyFile }),
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * `kube-lookout run` as a child process against the simulator: it serves its cache and
+ * /metrics, says ready, and stops cleanly on SIGTERM; bad input ends it with clear errors.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { startSimulatedCluster } from "../../src/sim/index.ts";
+import { assertNoActiveHandles } from "../support/handles.ts";
+
+after(assertNoActiveHandles);
+
+const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+
+const INGRESS = `apiVersion: networking.k8s.io/v1beta1
+kind: Ingress
+metadata:
+  name: web
+`;
+
+function start(
+  args: string[],
+  env: Record<string, string> = {},
+): ChildProcess & { out: () => string } {
+  const child = spawn(process.execPath, [CLI, "run", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, KUBECONFIG: "", ...env },
+  });
+  let text = "";
+  child.stdout?.on("data", (b: Buffer) => (text += b.toString()));
+  child.stderr?.on("data", (b: Buffer) => (text += b.toString()));
+  return Object.assign(child, { out: () => text });
+}
+
+async function logLine(
+  child: ReturnType<typeof start>,
+  msg: string,
+  ms = 20_000,
+): Promise<object> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    for (const line of child.out().split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const parsed: unknown = JSON.parse(line);
+      if (typeof parsed === "object" && parsed !== null && Reflect.get(parsed, "msg") === msg) {
+        return parsed;
+      }
+    }
+    if (Date.now() > deadline || child.exitCode !== null) {
+      throw new Error(`no "${msg}" log line; output:\n${child.out()}`);
+    }
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the output
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+void test("run: serves the cache and /metrics, gets ready, and stops on SIGTERM with exit 0", async (t) => {
+  const sim = await startSimulatedCluster({ gitVersion: "v1.21.0" });
+  t.after(() => sim.close());
+  sim.create("configmaps", {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", namespace: "a" },
+  });
+  sim.helm.install({ namespace: "shop", name: "web", manifest: INGRESS });
+  const dir = await mkdtemp(join(tmpdir(), "kl-run-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, "kubeconfig"), sim.kubeConfigYaml());
+  await writeFile(
+    join(dir, "config.yaml"),
+    [
+      "cluster: { name: sim }",
+      "watch:",
+      "  - { version: v1, resource: configmaps }",
+      `store: { path: ${JSON.stringify(join(dir, "state.db"))} }`,
+      "api: { port: 0 }",
+      "helm: { maxThreads: 1 }",
+      "",
+    ].join("\n"),
+  );
+  const child = start([
+    "--config",
+    join(dir, "config.yaml"),
+    "--kubeconfig",
+    join(dir, "kubeconfig"),
+  ]);
+  t.after(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  const running = await logLine(child, "kube-lookout running");
+  const url = String(Reflect.get(running, "url"));
+  await logLine(child, "kube-lookout ready");
+  const list: unknown = await (await fetch(`${url}/api/v1/namespaces/a/configmaps`)).json();
+  assert.equal(Reflect.get(Object(list), "kind"), "ConfigMapList");
+  const items: unknown = Reflect.get(Object(list), "items");
+  assert.ok(Array.isArray(items) && items.length === 1);
+  assert.equal((await fetch(`${url}/readyz`)).status, 200);
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  assert.match(metrics, /kube_lookout_helm_findings\{[^}]*helm_release_name="web"/);
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const [code] = await exited;
+  assert.equal(code, 0, child.out());
+  await logLine(child, "kube-lookout stopping");
+});
+
+void test("run: a resource the cluster does not serve, a bad config, and no cluster are clear errors (exit 1)", async (t) => {
+  const sim = await startSimulatedCluster();
+  t.after(() => sim.close());
+  const dir = await mkdtemp(join(tmpdir(), "kl-run-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, "kubeconfig"), sim.kubeConfigYaml());
+  await writeFile(
+    join(dir, "unknown.yaml"),
+    `watch:\n  - { group: example.com, version: v1, resource: widgets }\nstore: { path: ${JSON.stringify(join(dir, "s.db"))} }\n`,
+  );
+  await writeFile(join(dir, "bad.yaml"), "store: { synchronous: SOMETIMES }\n");
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [
+      ["--config", join(dir, "unknown.yaml"), "--kubeconfig", join(dir, "kubeconfig")],
+      {},
+      /does not serve example\.com\/v1\/widgets/,
+    ],
+    [["--config", join(dir, "bad.yaml")], {}, /store\.synchronous/],
+    [
+      ["--config", join(dir, "unknown.yaml")],
+      { HOME: dir },
+      /no cluster to connect to.*kube-lookout demo/s,
+    ],
+  ];
+  for (const [args, env, expected] of cases) {
+    const child = start(args, env);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- one child at a time
+    const [code] = await once(child, "exit");
+    assert.equal(code, 1, child.out());
+    assert.match(child.out(), expected);
+  }
+});
