@@ -78,6 +78,14 @@ and field selectors (whitespace does not matter). An entry with a new identity i
 missing one \`removed\`; one whose identity stayed but whose kind, resync, page size, dropped
 fields or feeds changed is \`changed\` (restarted); the rest are \`unchanged\` and keep their
 watch. The same watch listed twice is an error.
+
+## In code
+
+\`src/config/index.ts\`: \`loadConfig({ file, env, flags })\` resolves to the validated
+\`LookoutConfig\` (durations in seconds) or rejects with the errors above; \`resolveConfig\` does
+the same from YAML text without I/O; \`printConfig(config)\` is the YAML of \`config print\`;
+\`diffWatchConfig(old, next)\` and \`watchIdentity(entry)\` serve live reconfiguration;
+\`configSchema\` is the zod schema, \`envTable\` the variables.
 `;
 
 function cell(text: string): string {
@@ -129,7 +137,7 @@ function envSection(): string {
   const rows = envTable.map((v) => [
     code(v.name),
     code(v.path.join(".")),
-    v.kind === "list" ? "comma-separated list" : v.kind,
+    cell(v.kind === "list" ? `comma-separated ${v.leaf.type}` : v.leaf.type),
   ]);
   return `## Environment variables
 
