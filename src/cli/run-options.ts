@@ -65,7 +65,7 @@ export function watchedResources(
       ...(w.labelSelector === undefined ? {} : { labelSelector: w.labelSelector }),
       ...(w.fieldSelector === undefined ? {} : { fieldSelector: w.fieldSelector }),
     };
-    if (w.dropFields.length > 0) unsupported.push(`watch[${i}].dropFields (use events.dropFields)`);
+    if (w.dropFields.length > 0) unsupported.push(`watch[${i}].dropFields`);
     if (w.namespaces === "all") out.push(base);
     else if (Array.isArray(w.namespaces)) {
       for (const namespace of w.namespaces) out.push({ ...base, namespace });
