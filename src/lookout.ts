@@ -13,6 +13,7 @@ import type { MeterProvider } from "@opentelemetry/api";
 import {
   createCacheApi,
   startApiServer,
+  type CacheApiHandler,
   type ApiServer,
   type ServedResource,
 } from "./api/index.ts";
@@ -110,6 +111,7 @@ class LookoutImpl implements Lookout {
   readonly #abort = new AbortController();
   #unsubscribeHelm: (() => void) | undefined;
   #server: ApiServer | undefined;
+  #api: CacheApiHandler | undefined;
   #link: NatsLink | undefined;
   #events: EventPipeline | undefined;
   #plugins: PluginHost | undefined;
@@ -180,6 +182,7 @@ class LookoutImpl implements Lookout {
         ...(this.helm === undefined ? {} : { helm: this.helm }),
         logger: this.#logger,
       });
+      this.#api = api;
       const metrics = o.metricsHandler;
       const http = o.http ?? {};
       this.#server = await startApiServer({
@@ -294,6 +297,7 @@ class LookoutImpl implements Lookout {
       await this.#elector?.close();
       await this.#stopLeading();
       await this.#server?.close();
+      this.#api?.close();
       await this.helm?.close();
       await Promise.all(this.#leases.map((l) => l.release()));
       await this.informers.close();

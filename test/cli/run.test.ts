@@ -37,11 +37,7 @@ function start(
   return Object.assign(child, { out: () => text });
 }
 
-async function logLine(
-  child: ReturnType<typeof start>,
-  msg: string,
-  ms = 20_000,
-): Promise<object> {
+async function logLine(child: ReturnType<typeof start>, msg: string, ms = 20_000): Promise<object> {
   const deadline = Date.now() + ms;
   for (;;) {
     for (const line of child.out().split("\n")) {
