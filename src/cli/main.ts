@@ -9,6 +9,7 @@ import type { Command, CommandGroup, CommandIo } from "./args.ts";
 import { configGroup } from "./commands/config.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { eventsGroup } from "./commands/events.ts";
+import { getCommand } from "./commands/get.ts";
 import { helmGroup } from "./commands/helm.ts";
 import { runCommand as runSidecar } from "./commands/run.ts";
 import { simCommand } from "./commands/sim.ts";
@@ -20,6 +21,7 @@ const COMMANDS: readonly (Command | CommandGroup)[] = [
   simCommand,
   helmGroup,
   eventsGroup,
+  getCommand,
   configGroup,
 ];
 

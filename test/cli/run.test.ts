@@ -96,6 +96,18 @@ void test("run: serves the cache and /metrics, gets ready, and stops on SIGTERM 
   const items: unknown = Reflect.get(Object(list), "items");
   assert.ok(Array.isArray(items) && items.length === 1);
   assert.equal((await fetch(`${url}/readyz`)).status, 200);
+  const get = spawn(
+    process.execPath,
+    [CLI, "get", "configmaps", "--url", url, "--namespace", "a"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let table = "";
+  get.stdout.on("data", (b: Buffer) => (table += b.toString()));
+  const [getCode] = await once(get, "exit");
+  assert.equal(getCode, 0);
+  assert.match(table, /^NAMESPACE\s+NAME\s+AGE\na\s+c\s+\d+[smhd]\n$/);
   const metrics = await (await fetch(`${url}/metrics`)).text();
   assert.match(metrics, /kube_lookout_helm_findings\{[^}]*helm_release_name="web"/);
   const exited = once(child, "exit");

@@ -1,0 +1,146 @@
+/**
+ * `kube-lookout get RESOURCE [NAME]`: objects from a running sidecar's cache API (no API-server
+ * request), as a table on a terminal or JSON with `-o json`.
+ */
+import { readFileSync } from "node:fs";
+import { LookoutApiError, LookoutClient } from "../../client/index.ts";
+import type { Command } from "../args.ts";
+import { stringFlag } from "../args.ts";
+import { UsageError } from "../errors.ts";
+
+const NAME = "get";
+
+interface Row {
+  readonly namespace: string;
+  readonly name: string;
+  readonly age: string;
+}
+
+function age(created: unknown, now: number): string {
+  const t = typeof created === "string" ? Date.parse(created) : Number.NaN;
+  if (!Number.isFinite(t)) return "-";
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172_800) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86_400)}d`;
+}
+
+function rowOf(obj: unknown, now: number): Row {
+  const meta: unknown = typeof obj === "object" && obj !== null ? Reflect.get(obj, "metadata") : {};
+  const field = (k: string): unknown =>
+    typeof meta === "object" && meta !== null ? Reflect.get(meta, k) : undefined;
+  const text = (k: string): string => {
+    const v = field(k);
+    return typeof v === "string" ? v : "";
+  };
+  return {
+    namespace: text("namespace"),
+    name: text("name"),
+    age: age(field("creationTimestamp"), now),
+  };
+}
+
+function table(rows: readonly Row[]): string {
+  const header: Row = { namespace: "NAMESPACE", name: "NAME", age: "AGE" };
+  const all = [header, ...rows];
+  const w = (k: keyof Row): number => Math.max(...all.map((r) => r[k].length));
+  const nw = w("namespace");
+  const mw = w("name");
+  return all.map((r) => `${r.namespace.padEnd(nw)}  ${r.name.padEnd(mw)}  ${r.age}\n`).join("");
+}
+
+/** `kube-lookout get`. */
+export const getCommand: Command = {
+  name: "get",
+  short: "List objects from a running sidecar's cache API (no API-server request).",
+  summary:
+    "Reads a resource (pods, deployments.apps, …) from the cache API of a running " +
+    "`kube-lookout run` (--url, default http://127.0.0.1:9464), with the same selectors as " +
+    "kubectl; one object when NAME is given. A table by default, JSON with -o json.",
+  usage:
+    "kube-lookout get RESOURCE [NAME] [--url URL] [--namespace NS] [--selector SELECTOR] [--field-selector SELECTOR] [--output table|json] [--token-file FILE]",
+  positionals: {
+    name: "RESOURCE [NAME]",
+    description: "`pods`, `deployments.apps` (plural.group), …; NAME for one object.",
+  },
+  flags: {
+    url: {
+      type: "string",
+      valueName: "URL",
+      description: "The sidecar's API.",
+      default: "http://127.0.0.1:9464",
+    },
+    namespace: {
+      type: "string",
+      valueName: "NAMESPACE",
+      description: "One namespace (default: all).",
+    },
+    selector: { type: "string", valueName: "SELECTOR", description: "Label selector (`app=web`)." },
+    "field-selector": { type: "string", valueName: "SELECTOR", description: "Field selector." },
+    output: {
+      type: "string",
+      valueName: "FORMAT",
+      description: "table or json.",
+      default: "table",
+    },
+    "token-file": {
+      type: "string",
+      valueName: "FILE",
+      description: "File with the API's bearer token.",
+    },
+  },
+  exitCodes: [
+    [0, "Printed."],
+    [1, "The API answered an error (its message is printed), or is unreachable."],
+    [2, "Usage error."],
+  ],
+  examples: [
+    "kube-lookout get pods --namespace shop --selector app=web",
+    "kube-lookout get deployments.apps web --namespace shop --output json",
+    "kube-lookout get configmaps --url http://10.0.0.7:9464 --token-file /var/run/token",
+  ],
+  async run(values, io, positionals) {
+    if (positionals.length < 1 || positionals.length > 2) {
+      throw new UsageError("expected RESOURCE and at most one NAME", NAME);
+    }
+    const [resource, name] = positionals;
+    const output = stringFlag(values, "output") ?? "table";
+    if (output !== "table" && output !== "json") {
+      throw new UsageError(`--output must be table or json, got "${output}"`, NAME);
+    }
+    const namespace = stringFlag(values, "namespace");
+    const tokenFile = stringFlag(values, "token-file");
+    const client = new LookoutClient({
+      baseUrl: stringFlag(values, "url") ?? "http://127.0.0.1:9464",
+      ...(tokenFile === undefined ? {} : { token: readFileSync(tokenFile, "utf8").trim() }),
+    });
+    try {
+      if (name !== undefined) {
+        const obj = await client.get(resource!, namespace ?? "", name, io.signal);
+        io.stdout(
+          output === "json" ? `${JSON.stringify(obj, null, 2)}\n` : table([rowOf(obj, Date.now())]),
+        );
+        return 0;
+      }
+      const labelSelector = stringFlag(values, "selector");
+      const fieldSelector = stringFlag(values, "field-selector");
+      const items = await client.list(resource!, {
+        ...(namespace === undefined ? {} : { namespace }),
+        ...(labelSelector === undefined ? {} : { labelSelector }),
+        ...(fieldSelector === undefined ? {} : { fieldSelector }),
+        signal: io.signal,
+      });
+      if (output === "json") io.stdout(`${JSON.stringify(items, null, 2)}\n`);
+      else io.stdout(table(items.map((o) => rowOf(o, Date.now()))));
+      return 0;
+    } catch (error: unknown) {
+      const message =
+        error instanceof LookoutApiError || error instanceof Error ? error.message : String(error);
+      io.stderr(`kube-lookout get: ${message}\n`);
+      return 1;
+    } finally {
+      client.close();
+    }
+  },
+};
