@@ -3,26 +3,9 @@
  * apimachinery `pkg/api/errors/errors.go`), and writing them.
  */
 import type { ServerResponse } from "node:http";
-import type { Status, StatusDetails } from "../kube/index.ts";
+import { failureStatus, type Status, type StatusDetails } from "../kube/index.ts";
 
-/** A Failure Status with `code`, `reason` and `message`; `details` only when given. */
-export function failureStatus(
-  code: number,
-  reason: string,
-  message: string,
-  details?: StatusDetails,
-): Status {
-  return {
-    kind: "Status",
-    apiVersion: "v1",
-    metadata: {},
-    status: "Failure",
-    message,
-    reason,
-    ...(details === undefined ? {} : { details }),
-    code,
-  };
-}
+export { failureStatus };
 
 /** 404 for a path or resource the cache API does not serve. */
 export function pathNotFound(): Status {

@@ -21,7 +21,7 @@ export {
   resourcePath,
 } from "./resource.ts";
 export type { Status, StatusCause, StatusDetails } from "./status.ts";
-export { isStatus } from "./status.ts";
+export { failureStatus, isStatus } from "./status.ts";
 export {
   KubeApiError,
   KubeBadResponseError,

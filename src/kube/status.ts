@@ -37,3 +37,22 @@ export function isStatus(value: unknown): value is Status {
     typeof (value as { code?: unknown }).code === "number"
   );
 }
+
+/** A Failure Status (the apiserver's shape) with `code`, `reason`, `message`; `details` only when given. */
+export function failureStatus(
+  code: number,
+  reason: string,
+  message: string,
+  details?: StatusDetails,
+): Status {
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    ...(details === undefined ? {} : { details }),
+    code,
+  };
+}

@@ -3,27 +3,11 @@
  * wrapped in a {@link SimError} with the matching code.
  */
 import type { ResourceDefinition } from "../kube/resource.ts";
-import type { Status, StatusCause, StatusDetails } from "../kube/status.ts";
+import { failureStatus, type StatusCause, type StatusDetails } from "../kube/status.ts";
 import { SimError, SimErrorCode } from "./errors.ts";
 
-/** A Failure Status object. `details` is omitted when undefined. */
-export function failure(
-  code: number,
-  reason: string,
-  message: string,
-  details?: StatusDetails,
-): Status {
-  return {
-    kind: "Status",
-    apiVersion: "v1",
-    metadata: {},
-    status: "Failure",
-    message,
-    reason,
-    ...(details === undefined ? {} : { details }),
-    code,
-  };
-}
+/** A Failure Status object (the shared builder). */
+export const failure = failureStatus;
 
 /** apimachinery: `details.kind` is the resource plural, `details.group` its group (omitted for core). */
 function objectDetails(def: ResourceDefinition, name: string): StatusDetails {
