@@ -4,7 +4,7 @@
  * served, builds the OpenTelemetry SDK and the composition root, and runs until SIGINT/SIGTERM,
  * then shuts down in order (the leader releases its lease, pending events are written).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import {
   CONFIG_FILE_ENV,
@@ -13,29 +13,13 @@ import {
   type LookoutConfig,
 } from "../../config/index.ts";
 import { KubeClient } from "../../kube/index.ts";
-import { jsonLogger, type Logger } from "../../logging/index.ts";
-import { createLookout } from "../../lookout.ts";
-import { openStore } from "../../store/index.ts";
-import { createTelemetry } from "../../telemetry/index.ts";
-import type { Command, CommandIo } from "../args.ts";
+import { jsonLogger } from "../../logging/index.ts";
+import type { Command } from "../args.ts";
 import { listFlag, stringFlag } from "../args.ts";
-import { discover, UnknownResourcesError } from "../discover.ts";
-import {
-  lookoutOptionsFrom,
-  telemetryOptionsFrom,
-  UnsupportedConfigError,
-} from "../run-options.ts";
+import { runSidecar } from "../sidecar.ts";
 import { reportInvalid, setFlags } from "./config-shared.ts";
 
 const TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
-
-function version(): string {
-  const pkg: unknown = JSON.parse(
-    readFileSync(new URL("../../../package.json", import.meta.url), "utf8"),
-  );
-  const v: unknown = typeof pkg === "object" && pkg !== null ? Reflect.get(pkg, "version") : "";
-  return typeof v === "string" ? v : "unknown";
-}
 
 /** The cluster connection the configuration asks for. Throws a clear Error when there is none. */
 function kubeClient(
@@ -135,79 +119,9 @@ export const runCommand: Command = {
       return 1;
     }
     try {
-      return await runWith(config, client, logger, io);
+      return await runSidecar(config, client, logger, io);
     } finally {
       client.close();
     }
   },
 };
-
-async function runWith(
-  config: LookoutConfig,
-  client: KubeClient,
-  logger: Logger,
-  io: CommandIo,
-): Promise<number> {
-  const ids = config.watch.map((w) => ({
-    group: w.group,
-    version: w.version,
-    resource: w.resource,
-  }));
-  let discovered;
-  try {
-    discovered = await discover(client, ids);
-  } catch (error: unknown) {
-    if (error instanceof UnknownResourcesError) {
-      io.stderr(`kube-lookout run: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
-  const store = openStore({
-    path: config.store.path,
-    synchronous: config.store.synchronous,
-    busyTimeoutMs: config.store.busyTimeoutMs,
-    ...(config.store.maxSizeBytes === undefined ? {} : { maxSizeBytes: config.store.maxSizeBytes }),
-    logger,
-  });
-  const telemetry = createTelemetry({ ...telemetryOptionsFrom(config, version()), logger });
-  try {
-    let options;
-    try {
-      options = lookoutOptionsFrom(config, {
-        client,
-        store,
-        logger,
-        meterProvider: telemetry.meterProvider,
-        metricsHandler: (req, res) => telemetry.handleMetrics(req, res),
-        discovered,
-        podName: process.env["POD_NAME"] ?? "kube-lookout",
-        podNamespace: process.env["POD_NAMESPACE"] ?? "default",
-      });
-    } catch (error: unknown) {
-      if (error instanceof UnsupportedConfigError) {
-        io.stderr(`kube-lookout run: ${error.message}\n`);
-        return 1;
-      }
-      throw error;
-    }
-    const lookout = createLookout(options);
-    if (lookout.helm !== undefined) telemetry.addMetricProducer(lookout.helm.metricProducer);
-    try {
-      await lookout.start();
-      logger.info("kube-lookout running", { url: lookout.url, cluster: config.cluster.name });
-      void lookout.ready.then(() => logger.info("kube-lookout ready", {}));
-      await new Promise<void>((resolve) => {
-        if (io.signal.aborted) resolve();
-        else io.signal.addEventListener("abort", () => resolve(), { once: true });
-      });
-      logger.info("kube-lookout stopping", {});
-    } finally {
-      await lookout.close();
-    }
-    return 0;
-  } finally {
-    await telemetry.shutdown();
-    store.close();
-  }
-}

@@ -1,0 +1,108 @@
+/**
+ * The sidecar from a validated configuration and a cluster connection: discovery of the watched
+ * resources, the state file, the OpenTelemetry SDK and the composition root, running until the
+ * command's signal aborts, then shut down in order. `kube-lookout run` and `kube-lookout demo`
+ * both run it; only they own the process around it.
+ */
+import { readFileSync } from "node:fs";
+import type { LookoutConfig } from "../config/index.ts";
+import type { KubeClient } from "../kube/index.ts";
+import type { Logger } from "../logging/index.ts";
+import { createLookout, type Lookout } from "../lookout.ts";
+import { openStore } from "../store/index.ts";
+import { createTelemetry } from "../telemetry/index.ts";
+import type { CommandIo } from "./args.ts";
+import { discover, UnknownResourcesError } from "./discover.ts";
+import { lookoutOptionsFrom, telemetryOptionsFrom, UnsupportedConfigError } from "./run-options.ts";
+
+/** The package's version (`package.json`), or "unknown". */
+export function packageVersion(): string {
+  const pkg: unknown = JSON.parse(
+    readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+  );
+  const v: unknown = typeof pkg === "object" && pkg !== null ? Reflect.get(pkg, "version") : "";
+  return typeof v === "string" ? v : "unknown";
+}
+
+/** Hooks of {@link runSidecar}. */
+export interface SidecarHooks {
+  /** Called once the sidecar listens (before its caches have synced). */
+  readonly onStarted?: (lookout: Lookout) => void;
+}
+
+/**
+ * Runs the sidecar until `io.signal` aborts. Resolves with the exit code: 0 after a clean
+ * shutdown, 1 (after writing why to `io.stderr`) when a watched resource is not served by the
+ * cluster or the configuration asks for what this version cannot run.
+ */
+export async function runSidecar(
+  config: LookoutConfig,
+  client: KubeClient,
+  logger: Logger,
+  io: CommandIo,
+  hooks: SidecarHooks = {},
+): Promise<number> {
+  const ids = config.watch.map((w) => ({
+    group: w.group,
+    version: w.version,
+    resource: w.resource,
+  }));
+  let discovered;
+  try {
+    discovered = await discover(client, ids);
+  } catch (error: unknown) {
+    if (error instanceof UnknownResourcesError) {
+      io.stderr(`kube-lookout run: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const store = openStore({
+    path: config.store.path,
+    synchronous: config.store.synchronous,
+    busyTimeoutMs: config.store.busyTimeoutMs,
+    ...(config.store.maxSizeBytes === undefined ? {} : { maxSizeBytes: config.store.maxSizeBytes }),
+    logger,
+  });
+  const telemetry = createTelemetry({ ...telemetryOptionsFrom(config, packageVersion()), logger });
+  try {
+    let options;
+    try {
+      options = lookoutOptionsFrom(config, {
+        client,
+        store,
+        logger,
+        meterProvider: telemetry.meterProvider,
+        metricsHandler: (req, res) => telemetry.handleMetrics(req, res),
+        discovered,
+        podName: process.env["POD_NAME"] ?? "kube-lookout",
+        podNamespace: process.env["POD_NAMESPACE"] ?? "default",
+      });
+    } catch (error: unknown) {
+      if (error instanceof UnsupportedConfigError) {
+        io.stderr(`kube-lookout run: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    const lookout = createLookout(options);
+    if (lookout.helm !== undefined) telemetry.addMetricProducer(lookout.helm.metricProducer);
+    try {
+      await lookout.start();
+      logger.info("kube-lookout running", { url: lookout.url, cluster: config.cluster.name });
+      hooks.onStarted?.(lookout);
+      void lookout.ready.then(() => logger.info("kube-lookout ready", {}));
+      await new Promise<void>((resolve) => {
+        if (io.signal.aborted) resolve();
+        else io.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      logger.info("kube-lookout stopping", {});
+    } finally {
+      await lookout.close();
+    }
+    return 0;
+  } finally {
+    await telemetry.shutdown();
+    store.close();
+  }
+}
