@@ -16,6 +16,10 @@ export type { ChurnOptions } from "./load.ts";
 export type { MetricsUsage, SimMetrics } from "./metrics-api.ts";
 export { mulberry32 } from "./prng.ts";
 export type { RequestRecord } from "./http-server.ts";
+export { requestInfo } from "./request-info.ts";
+export type { RequestInfo } from "./request-info.ts";
+export { recordRequests } from "./request-log.ts";
+export type { RecordedRequest, RecordTarget, RequestLog } from "./request-log.ts";
 export {
   decodeHelmPayload,
   encodeHelmPayload,
