@@ -18,7 +18,6 @@ import {
 } from "./helm-sql.ts";
 import type { HelmStateChange, ReleaseFindings, StoredRelease } from "./helm-types.ts";
 import type { KeyValueStore } from "./kv.ts";
-import { writeError } from "./write-error.ts";
 
 /** Reads and changes the Helm checker's stored state. */
 export interface HelmStateRepository {
@@ -91,7 +90,7 @@ export class SqliteHelmState implements HelmStateRepository {
   }
 
   setMeta(key: string, value: string): void {
-    this.#kv.set(`helm.${key}`, value);
+    this.#handle.write("helm", "helm.setMeta", () => this.#kv.set(`helm.${key}`, value));
   }
 
   releaseCount(): number {
@@ -160,12 +159,7 @@ export class SqliteHelmState implements HelmStateRepository {
   }
 
   apply(change: HelmStateChange): void {
-    this.#handle.assertOpen();
-    try {
-      this.#apply(change);
-    } catch (err) {
-      throw writeError("helm.apply", err, this.#handle.maxSizeBytes);
-    }
+    this.#handle.write("helm", "helm.apply", () => this.#apply(change));
   }
 
   #applyInTransaction(change: HelmStateChange): void {

@@ -5,7 +5,6 @@
 import type { Statement } from "better-sqlite3";
 import { StoreBadInputError } from "./errors.ts";
 import type { StoreHandle } from "./handle.ts";
-import { writeError } from "./write-error.ts";
 
 /** String keys to string values, each call its own transaction (or part of `transaction(fn)`). */
 export interface KeyValueStore {
@@ -45,24 +44,18 @@ export class SqliteKeyValueStore implements KeyValueStore {
   }
 
   set(key: string, value: string): void {
-    this.#handle.assertOpen();
-    checkString("key", key);
-    checkString("value", value);
-    try {
+    this.#handle.write("kv", "kv.set", () => {
+      checkString("key", key);
+      checkString("value", value);
       this.#set.run(key, value);
-    } catch (err) {
-      throw writeError("kv.set", err, this.#handle.maxSizeBytes);
-    }
+    });
   }
 
   delete(key: string): boolean {
-    this.#handle.assertOpen();
-    checkString("key", key);
-    try {
+    return this.#handle.write("kv", "kv.delete", () => {
+      checkString("key", key);
       return this.#delete.run(key).changes > 0;
-    } catch (err) {
-      throw writeError("kv.delete", err, this.#handle.maxSizeBytes);
-    }
+    });
   }
 }
 

@@ -2,14 +2,17 @@
  * The open store: one SQLite connection, its transactions, the key/value table, the Helm
  * checker's repository, the object snapshots and the event outbox. Made by `openStore`.
  */
+import type { MeterProvider } from "@opentelemetry/api";
 import type { Database } from "better-sqlite3";
 import type { Logger } from "../logging/index.ts";
 import { StoreAsyncTransactionError, StoreFullError, StoreInTransactionError } from "./errors.ts";
 import { StoreHandle } from "./handle.ts";
 import { SqliteHelmState, type HelmStateRepository } from "./helm-state.ts";
 import { SqliteKeyValueStore, type KeyValueStore } from "./kv.ts";
+import { StoreMetrics } from "./metrics.ts";
 import { userVersion } from "./migrate.ts";
 import { SqliteOutbox, type OutboxRepository } from "./outbox.ts";
+import { installSnapshotCounts } from "./snapshot-counts.ts";
 import { SqliteSnapshots, type SnapshotRepository } from "./snapshots.ts";
 import { isSqliteFull } from "./write-error.ts";
 
@@ -40,12 +43,14 @@ export interface LookoutStore extends Disposable {
    * `helm.apply`, `snapshots.put`, `outbox.append` and nested `transaction`, join it (nested
    * ones as savepoints). `fn` must be synchronous: a returned promise rolls back and throws
    * `LOOKOUT_STORE_ASYNC_TRANSACTION`. A `SQLITE_FULL` from the commit (or from `fn`'s own
-   * SQLite calls) is thrown as `LOOKOUT_STORE_FULL`, after the rollback.
+   * SQLite calls) is thrown as `LOOKOUT_STORE_FULL`, after the rollback. The outermost
+   * transaction is timed in `kube_lookout.store.transaction.duration` by what it wrote (see
+   * docs/store.md, "Metrics"); one that wrote nothing is not recorded.
    */
   transaction<T>(fn: () => T): T;
   /**
-   * Checkpoints the WAL into the file and closes the connection, releasing the lock.
-   * Idempotent. Every other member then throws `LOOKOUT_STORE_CLOSED`. Inside
+   * Checkpoints the WAL into the file and closes the connection, releasing the lock, and
+   * removes the store's metric callbacks (its gauges report nothing from then on). Idempotent. Every other member then throws `LOOKOUT_STORE_CLOSED`. Inside
    * `transaction(fn)` it throws `LOOKOUT_STORE_IN_TRANSACTION` and the store stays open.
    */
   close(): void;
@@ -61,6 +66,7 @@ export class SqliteLookoutStore implements LookoutStore {
   readonly outbox: OutboxRepository;
   readonly #handle: StoreHandle;
   readonly #logger: Logger;
+  readonly #metrics: StoreMetrics;
 
   constructor(
     db: Database,
@@ -69,12 +75,26 @@ export class SqliteLookoutStore implements LookoutStore {
       recovered: boolean;
       logger: Logger;
       maxSizeBytes: number | undefined;
+      meterProvider: MeterProvider | undefined;
     },
   ) {
     this.path = fields.path;
     this.recovered = fields.recovered;
     this.#logger = fields.logger;
-    this.#handle = new StoreHandle(db, fields.maxSizeBytes);
+    const handle = new StoreHandle(db, fields.maxSizeBytes);
+    this.#handle = handle;
+    const counts = installSnapshotCounts(db);
+    const pageCount = db.prepare<[], number>("PRAGMA page_count").pluck();
+    const pageSize = db.prepare<[], number>("PRAGMA page_size").pluck();
+    this.#metrics = new StoreMetrics(fields.meterProvider, {
+      get open() {
+        return handle.open;
+      },
+      sizeBytes: () => (pageCount.get() ?? 0) * (pageSize.get() ?? 0),
+      maxSizeBytes: fields.maxSizeBytes,
+      snapshotCounts: () => counts.iterate(),
+    });
+    handle.metrics = this.#metrics;
     this.kv = new SqliteKeyValueStore(this.#handle);
     this.helm = new SqliteHelmState(this.#handle, fields.logger, this.kv);
     this.snapshots = new SqliteSnapshots(this.#handle);
@@ -95,20 +115,18 @@ export class SqliteLookoutStore implements LookoutStore {
       if (isThenable(result)) throw new StoreAsyncTransactionError();
       return result;
     });
-    try {
-      return run();
-    } catch (err) {
-      if (!(err instanceof StoreFullError) && isSqliteFull(err)) {
-        throw new StoreFullError("transaction", this.#handle.maxSizeBytes, err);
-      }
-      throw err;
-    }
+    return this.#handle.transaction(run, (err) =>
+      !(err instanceof StoreFullError) && isSqliteFull(err)
+        ? new StoreFullError("transaction", this.#handle.maxSizeBytes, err)
+        : err,
+    );
   }
 
   close(): void {
     if (this.#handle.open && this.#handle.db.inTransaction) throw new StoreInTransactionError();
     const db = this.#handle.release();
     if (db === undefined) return;
+    this.#metrics.close();
     if (!db.memory) {
       try {
         db.pragma("wal_checkpoint(TRUNCATE)");

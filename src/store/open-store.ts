@@ -82,6 +82,7 @@ function storeOver(db: Database, o: ResolvedStoreOptions, recovered: boolean): L
       recovered,
       logger: o.logger,
       maxSizeBytes: o.maxSizeBytes,
+      meterProvider: o.meterProvider,
     });
   } catch (err) {
     db.close();

@@ -1,6 +1,7 @@
 /**
  * Options of `openStore`, validated before any I/O.
  */
+import type { MeterProvider } from "@opentelemetry/api";
 import type { Logger } from "../logging/index.ts";
 import { silentLogger } from "../logging/index.ts";
 import { StoreInvalidOptionError, StoreMemoryRefusedError } from "./errors.ts";
@@ -31,6 +32,12 @@ export interface StoreOptions {
   readonly logger?: Logger;
   /** Clock seam, epoch ms: names the `.corrupt-<ms>` file, stamps `store_migrations`; default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Where the store's instruments are created (meter scope `kube-lookout/store`: size, size
+   * limit, write transaction durations, snapshots per resource, errors; docs/metrics.md).
+   * Default: the global MeterProvider of `@opentelemetry/api`. `close()` removes the callbacks.
+   */
+  readonly meterProvider?: MeterProvider;
 }
 
 /** The options with defaults applied. */
@@ -42,6 +49,7 @@ export interface ResolvedStoreOptions {
   readonly maxSizeBytes: number | undefined;
   readonly logger: Logger;
   readonly now: () => number;
+  readonly meterProvider: MeterProvider | undefined;
 }
 
 /** The path that names an in-memory database. */
@@ -76,6 +84,15 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
   if (maxSizeBytes !== undefined && (!Number.isSafeInteger(maxSizeBytes) || maxSizeBytes <= 0)) {
     throw new StoreInvalidOptionError("maxSizeBytes", maxSizeBytes, "a positive integer");
   }
+  const { meterProvider } = options;
+  if (
+    meterProvider !== undefined &&
+    (typeof meterProvider !== "object" ||
+      meterProvider === null ||
+      typeof meterProvider.getMeter !== "function")
+  ) {
+    throw new StoreInvalidOptionError("meterProvider", meterProvider, "a MeterProvider");
+  }
   const now = options.now ?? Date.now;
   if (typeof now !== "function") throw new StoreInvalidOptionError("now", now, "a function");
   return {
@@ -86,5 +103,6 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
     maxSizeBytes,
     logger: options.logger ?? silentLogger,
     now,
+    meterProvider,
   };
 }

@@ -8,7 +8,6 @@
 import type { Statement, Transaction } from "better-sqlite3";
 import { StoreBadInputError } from "./errors.ts";
 import type { StoreHandle } from "./handle.ts";
-import { writeError } from "./write-error.ts";
 
 /** One message to append. */
 export interface OutboxInsert {
@@ -128,16 +127,14 @@ export class SqliteOutbox implements OutboxRepository {
   }
 
   append(events: readonly OutboxInsert[]): number[] {
-    this.#handle.assertOpen();
-    if (!Array.isArray(events)) throw new StoreBadInputError("events", events, "must be an array");
-    const rows: InsertBind[] = [];
-    for (const [i, e] of events.entries()) rows.push(bindOf(i, e));
-    if (rows.length === 0) return [];
-    try {
-      return this.#append(rows);
-    } catch (err) {
-      throw writeError("outbox.append", err, this.#handle.maxSizeBytes);
-    }
+    return this.#handle.write("outbox", "outbox.append", () => {
+      if (!Array.isArray(events)) {
+        throw new StoreBadInputError("events", events, "must be an array");
+      }
+      const rows: InsertBind[] = [];
+      for (const [i, e] of events.entries()) rows.push(bindOf(i, e));
+      return rows.length === 0 ? [] : this.#append(rows);
+    });
   }
 
   read(afterId: number, limit: number): OutboxRow[] {
@@ -160,26 +157,18 @@ export class SqliteOutbox implements OutboxRepository {
   }
 
   ack(ids: readonly number[]): void {
-    this.#handle.assertOpen();
-    if (!Array.isArray(ids)) throw new StoreBadInputError("ids", ids, "must be an array");
-    for (const [i, id] of ids.entries()) checkCount(`ids[${i}]`, id);
-    if (ids.length === 0) return;
-    try {
-      this.#ack(ids);
-    } catch (err) {
-      throw writeError("outbox.ack", err, this.#handle.maxSizeBytes);
-    }
+    this.#handle.write("outbox", "outbox.ack", () => {
+      if (!Array.isArray(ids)) throw new StoreBadInputError("ids", ids, "must be an array");
+      for (const [i, id] of ids.entries()) checkCount(`ids[${i}]`, id);
+      if (ids.length > 0) this.#ack(ids);
+    });
   }
 
   dropOldest(n: number): { readonly rows: number; readonly bytes: number } {
-    this.#handle.assertOpen();
-    checkCount("n", n);
-    if (n === 0) return { rows: 0, bytes: 0 };
-    try {
-      return this.#drop(n);
-    } catch (err) {
-      throw writeError("outbox.dropOldest", err, this.#handle.maxSizeBytes);
-    }
+    return this.#handle.write("outbox", "outbox.dropOldest", () => {
+      checkCount("n", n);
+      return n === 0 ? { rows: 0, bytes: 0 } : this.#drop(n);
+    });
   }
 
   stats(): OutboxStats {

@@ -7,7 +7,6 @@
 import type { Statement } from "better-sqlite3";
 import { StoreBadInputError } from "./errors.ts";
 import type { StoreHandle } from "./handle.ts";
-import { writeError } from "./write-error.ts";
 
 /** One stored snapshot. `object` is JSON text, stored and returned as given. */
 export interface SnapshotRow {
@@ -116,12 +115,11 @@ export class SqliteSnapshots implements SnapshotRepository {
   }
 
   put(row: SnapshotRow): void {
-    this.#handle.assertOpen();
-    if (typeof row !== "object" || row === null) {
-      throw new StoreBadInputError("row", row, "must be a snapshot row");
-    }
-    for (const field of FIELDS) checkString(field, row[field]);
-    try {
+    this.#handle.write("snapshots", "snapshots.put", () => {
+      if (typeof row !== "object" || row === null) {
+        throw new StoreBadInputError("row", row, "must be a snapshot row");
+      }
+      for (const field of FIELDS) checkString(field, row[field]);
       this.#put.run(
         row.resource,
         row.namespace,
@@ -131,29 +129,21 @@ export class SqliteSnapshots implements SnapshotRepository {
         row.hash,
         row.object,
       );
-    } catch (err) {
-      throw writeError("snapshots.put", err, this.#handle.maxSizeBytes);
-    }
+    });
   }
 
   remove(resource: string, namespace: string, name: string): boolean {
-    this.#handle.assertOpen();
-    checkKey(resource, namespace, name);
-    try {
+    return this.#handle.write("snapshots", "snapshots.remove", () => {
+      checkKey(resource, namespace, name);
       return this.#remove.run(resource, namespace, name).changes > 0;
-    } catch (err) {
-      throw writeError("snapshots.remove", err, this.#handle.maxSizeBytes);
-    }
+    });
   }
 
   removeResource(resource: string): number {
-    this.#handle.assertOpen();
-    checkString("resource", resource);
-    try {
+    return this.#handle.write("snapshots", "snapshots.removeResource", () => {
+      checkString("resource", resource);
       return this.#removeResource.run(resource).changes;
-    } catch (err) {
-      throw writeError("snapshots.removeResource", err, this.#handle.maxSizeBytes);
-    }
+    });
   }
 
   resources(): string[] {
