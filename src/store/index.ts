@@ -29,6 +29,8 @@ export type {
 } from "./helm-types.ts";
 export type { KeyValueStore } from "./kv.ts";
 export type { LookoutStore } from "./lookout-store.ts";
+export { STORE_SCOPE, StoreMetricNames } from "./metrics.ts";
+export type { WriteOperation } from "./metrics.ts";
 export { SCHEMA_VERSION } from "./migrations.ts";
 export type { Migration } from "./migrations.ts";
 export { openStore } from "./open-store.ts";

@@ -7,8 +7,12 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { after, test, type TestContext } from "node:test";
 import { DataPointType, MeterProvider, type MetricData } from "@opentelemetry/sdk-metrics";
-import { openStore, type LookoutStore, type StoreOptions } from "../../src/store/index.ts";
-import { StoreMetricNames } from "../../src/store/metrics.ts";
+import {
+  StoreMetricNames,
+  openStore,
+  type LookoutStore,
+  type StoreOptions,
+} from "../../src/store/index.ts";
 import { findInstrument } from "../../src/telemetry/index.ts";
 import { PullMetricReader } from "../../src/telemetry/pull-reader.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";

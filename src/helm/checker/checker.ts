@@ -125,11 +125,15 @@ export class HelmChecker implements AsyncDisposable {
       releaseError: (code) => this.#metrics.releaseError(code),
       reportError: (where, err) => this.#noteError(where, err, true),
     });
-    this.#metrics = new HelmCheckerMetrics(this.#o.meterProvider, () => ({
-      entries: this.#entries.values(),
-      duplicates: this.#duplicates.size,
-      lastFullScanAt: this.#lastFullScanAt,
-    }));
+    this.#metrics = new HelmCheckerMetrics(
+      this.#o.meterProvider,
+      () => ({
+        entries: this.#entries.values(),
+        duplicates: this.#duplicates.size,
+        lastFullScanAt: this.#lastFullScanAt,
+      }),
+      this.#pool,
+    );
     this.metricProducer = this.#metrics.producer;
   }
 

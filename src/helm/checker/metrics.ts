@@ -28,6 +28,7 @@ import {
   type MetricProducer,
 } from "@opentelemetry/sdk-metrics";
 import type { HelmFinding } from "../findings.ts";
+import { ScanPoolMetrics, type MeteredPool } from "./pool-metrics.ts";
 
 const SCOPE = "kube-lookout/helm";
 
@@ -89,9 +90,10 @@ export function findingAttributes(f: HelmFinding): Attributes {
 }
 
 /**
- * The instruments. Construction registers the observable gauges; {@link close} removes their
- * callback. The findings producer answers from `snapshot()` at each collection, so a finding that
- * is gone is gone at the next scrape.
+ * The instruments. Construction registers the observable gauges (and, given the checker's scan
+ * pool, the pool's instruments: pool-metrics.ts); {@link close} removes their callbacks. The
+ * findings producer answers from `snapshot()` at each collection, so a finding that is gone is
+ * gone at the next scrape.
  */
 export class HelmCheckerMetrics {
   readonly #scans: Counter;
@@ -102,12 +104,18 @@ export class HelmCheckerMetrics {
   readonly #callback: BatchObservableCallback;
   readonly #meter: Meter;
   readonly #snapshot: () => MetricsSnapshot;
+  readonly #pool: ScanPoolMetrics | undefined;
   #lastSuccess: number | undefined;
   /** The per-finding gauge, for the reader's `metricProducers`. */
   readonly producer: MetricProducer;
 
-  constructor(provider: MeterProvider | undefined, snapshot: () => MetricsSnapshot) {
+  constructor(
+    provider: MeterProvider | undefined,
+    snapshot: () => MetricsSnapshot,
+    pool?: MeteredPool,
+  ) {
     this.#snapshot = snapshot;
+    this.#pool = pool === undefined ? undefined : new ScanPoolMetrics(pool, provider);
     const meter = (provider ?? otelMetrics.getMeterProvider()).getMeter(SCOPE);
     this.#meter = meter;
     this.#scans = meter.createCounter(HelmMetricNames.scans, {
@@ -235,8 +243,9 @@ export class HelmCheckerMetrics {
     };
   }
 
-  /** Removes the gauges' callback. Idempotent. */
+  /** Removes the gauges' callbacks (the pool's too). Idempotent. */
   close(): void {
     this.#meter.removeBatchObservableCallback(this.#callback, this.#gauges);
+    this.#pool?.close();
   }
 }

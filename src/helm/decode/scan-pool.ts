@@ -7,6 +7,7 @@ import { ScanPoolClosedError } from "./errors.ts";
 import type { DecodeLimits } from "./payload.ts";
 import type { ScanInput, ScanResult } from "./scan-release.ts";
 import type { ScanTask } from "./scan-worker.ts";
+import type { Timed } from "./timed-scan-worker.ts";
 
 /** Options of {@link ScanPool}. */
 export interface ScanPoolOptions {
@@ -28,21 +29,32 @@ export interface ScanPoolInput extends ScanInput {
   readonly transfer?: boolean;
 }
 
-/** Counters of a {@link ScanPool}. tinypool 2.2.0 exposes no utilization figure. */
+/**
+ * Counters of a {@link ScanPool}. tinypool 2.2.0 exposes no utilization figure: the pool's
+ * workers time each task themselves (`busyMs`), and utilization over an interval is the growth
+ * of `busyMs` over the interval's length times `maxThreads` (as piscina reckons it).
+ */
 export interface ScanPoolStats {
   /** Tasks waiting for a worker. */
   readonly queueSize: number;
   /** Live worker threads. */
   readonly threads: number;
-  /** Tasks completed since the pool was made. */
+  /** The most threads the pool runs. */
+  readonly maxThreads: number;
+  /** Tasks completed since the pool was made (tinypool's count: failed and aborted ones too). */
   readonly completed: number;
   /** Milliseconds since the pool was made. */
   readonly durationMs: number;
+  /**
+   * Milliseconds worker threads spent running tasks that completed, summed over threads, since
+   * the pool was made (a task's time is added when it completes; aborted tasks add nothing).
+   */
+  readonly busyMs: number;
 }
 
 /** Most payloads in one worker task of {@link ScanPool.scanMany}. */
 const MAX_BATCH = 32;
-const WORKER = new URL("./scan-worker.ts", import.meta.url).href;
+const WORKER = new URL("./timed-scan-worker.ts", import.meta.url).href;
 
 /**
  * Runs `scanRelease` for each payload on worker threads. The constructor validates options and
@@ -53,6 +65,7 @@ export class ScanPool {
   readonly #pool: Tinypool;
   readonly #limits: DecodeLimits;
   #closing: Promise<void> | undefined;
+  #busyMs = 0;
 
   constructor(options: ScanPoolOptions = {}) {
     const maxThreads = options.maxThreads ?? availableParallelism();
@@ -100,7 +113,7 @@ export class ScanPool {
     for (let i = 0; i < inputs.length; i += size) {
       const transferList: ArrayBuffer[] = [];
       const tasks = inputs.slice(i, i + size).map((input) => this.#task(input, transferList));
-      batches.push(this.#run(tasks, "scanBatch", transferList, signal));
+      batches.push(this.#run(tasks, "timedScanBatch", transferList, signal));
     }
     const settled = await Promise.allSettled(batches);
     const out: ScanResult[] = [];
@@ -120,7 +133,7 @@ export class ScanPool {
     if (this.#closing !== undefined) return;
     const threads = this.#pool.options.maxThreads;
     const tasks = Array.from({ length: threads }, () =>
-      this.#pool.run([], { name: "scanBatch" }).catch(() => undefined),
+      this.#pool.run([], { name: "timedScanBatch" }).catch(() => undefined),
     );
     await Promise.all(tasks);
   }
@@ -146,17 +159,18 @@ export class ScanPool {
 
   async #run<T>(
     task: ScanTask | ScanTask[],
-    name: "default" | "scanBatch",
+    name: "default" | "timedScanBatch",
     transferList: ArrayBuffer[],
     signal: AbortSignal | undefined,
   ): Promise<T> {
     try {
-      const result: T = await this.#pool.run(task, {
+      const result: Timed<T> = await this.#pool.run(task, {
         name,
         ...(signal === undefined ? {} : { signal }),
         ...(transferList.length === 0 ? {} : { transferList }),
       });
-      return result;
+      this.#busyMs += result.busyMs;
+      return result.value;
     } catch (err) {
       if (signal?.aborted === true) throw signal.reason;
       if (this.#closing !== undefined) throw new ScanPoolClosedError();
@@ -169,9 +183,16 @@ export class ScanPool {
     return {
       queueSize: this.#pool.queueSize,
       threads: this.#pool.threads.length,
+      maxThreads: this.#pool.options.maxThreads,
       completed: this.#pool.completed,
       durationMs: this.#pool.duration,
+      busyMs: this.#busyMs,
     };
+  }
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
   }
 
   /**
