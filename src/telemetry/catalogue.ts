@@ -189,14 +189,14 @@ const SPECS = [
     ),
   ]),
 
-  // Store: src/store (scope kube-lookout/store)
-  ...section("store", "planned", [
+  // Store: src/store/metrics.ts (scope kube-lookout/store), openStore's `meterProvider` option
+  ...section("store", "implemented", [
     spec(
       "kube_lookout.store.size",
       observableGauge,
       "By",
       [],
-      "Size of the SQLite database (pages in use times page size).",
+      "Size of the SQLite database: `PRAGMA page_count` times the page size (free pages included: what counts against `maxSizeBytes`).",
     ),
     spec(
       "kube_lookout.store.size.limit",
@@ -210,7 +210,7 @@ const SPECS = [
       histogram,
       "s",
       ["operation"],
-      "Duration of write transactions, by operation (`snapshots`, `outbox`, `helm`).",
+      "Duration of write transactions (the outermost; a nested one is part of it; failed ones too), by what they wrote: `snapshots` (object snapshots, with or without the outbox rows reporting them), `helm`, `outbox` (outbox rows only), `kv` (the key/value table only).",
       FAST_S,
     ),
     spec(
@@ -218,14 +218,14 @@ const SPECS = [
       observableGauge,
       "{object}",
       [R],
-      "Object snapshots stored, by resource.",
+      "Object snapshots stored, by resource (the store's key, e.g. `apps/v1/deployments`); a resource with none leaves at the next scrape.",
     ),
     spec(
       "kube_lookout.store.errors",
       counter,
       "{error}",
       ["error.type"],
-      "Store errors, by code (`LOOKOUT_STORE_FULL`, ...).",
+      "Errors thrown by the store's writes and transactions, by code (`LOOKOUT_STORE_FULL`, `LOOKOUT_STORE_WRITE_FAILED`, `LOOKOUT_STORE_BAD_INPUT`, ...), each error once.",
     ),
   ]),
 
@@ -361,8 +361,8 @@ const SPECS = [
     ),
   ]),
 
-  // Scan pool: src/helm/decode/scan-pool.ts (scope kube-lookout/scan-pool)
-  ...section("scan-pool", "planned", [
+  // Scan pool: src/helm/checker/pool-metrics.ts (scope kube-lookout/scan-pool), the checker's pool
+  ...section("scan-pool", "implemented", [
     spec(
       "kube_lookout.scan_pool.queue.size",
       observableGauge,
@@ -376,9 +376,15 @@ const SPECS = [
       observableGauge,
       "1",
       [],
-      "Share of the pool's thread time spent running tasks since the previous collection (0 to 1).",
+      "Share of the pool's thread time (elapsed time times its most threads) spent running tasks since the previous collection (0 to 1; a task's time counts when it completes).",
     ),
-    spec("kube_lookout.scan_pool.tasks", observableCounter, "{task}", [], "Tasks completed."),
+    spec(
+      "kube_lookout.scan_pool.tasks",
+      observableCounter,
+      "{task}",
+      [],
+      "Tasks completed (one task is one payload or a batch of up to 32).",
+    ),
   ]),
 ];
 
