@@ -92,24 +92,3 @@ void test("sim serves a cluster with seeded pods, writes a kubeconfig and stops 
   assert.equal(await exit, 0);
   await assert.rejects(fetch(`${url}/version`));
 });
-
-void test("demo syncs an informer and the Helm checker on the simulated cluster, logs changes and stops after --duration", async () => {
-  const io = capture();
-  const code = await main(
-    ["demo", "--duration", "3", "--pods", "5", "--churn-rate", "10", "--summary-every", "1"],
-    io,
-  );
-  assert.equal(code, 0, io.err);
-  assert.match(io.out, /informer synced: 5 pods cached at resourceVersion \d+/);
-  assert.match(io.out, /(added|updated|deleted) +pod ns-\d\/\S+ rv=\d+/);
-  assert.match(io.out, /summary: \d+ pods in \d+ namespaces/);
-  assert.match(
-    io.out,
-    /helm checker ready: 20 releases, targets v1\.32\.0, v1\.33\.0, v1\.34\.0; [1-9]\d* findings/,
-  );
-  assert.match(
-    io.out,
-    /helm +helm-\d+\/\S+ revision 3: 0 findings \(0 removed, 0 deprecated\), was [1-9]/,
-  );
-  assert.match(io.out, /demo stopped\n$/);
-});

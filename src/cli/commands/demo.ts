@@ -1,162 +1,274 @@
-import { HelmChecker, type HelmFinding } from "../../helm/index.ts";
-import { InformerFactory } from "../../informer/index.ts";
-import type { EventHandler } from "../../informer/index.ts";
+/**
+ * `kube-lookout demo`: the whole sidecar on a simulated cluster with a realistic workload
+ * (demo-workload.ts), a nats-server when one is installed (demo-nats.ts), every feature and
+ * built-in plugin on (demo-config.ts). Prints where to look, then runs until Ctrl-C or
+ * `--duration`, and stops in reverse order: the sidecar (its outbox flushed), the workload,
+ * nats-server, the cluster; its temp dir is removed.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { KubeClient } from "../../kube/index.ts";
-import type { RawObject } from "../../kube/index.ts";
+import { jsonLogger, type LogLevel } from "../../logging/index.ts";
+import type { Lookout } from "../../lookout.ts";
 import { startSimulatedCluster } from "../../sim/index.ts";
-import type { Command } from "../args.ts";
-import { intFlag } from "../args.ts";
-import { runChurn } from "../churn.ts";
+import type { Command, CommandIo } from "../args.ts";
+import { intFlag, stringFlag } from "../args.ts";
+import { demoBanner, describeFindings, selfCommand, type DemoNatsState } from "../demo-banner.ts";
+import { demoConfig, demoConfigYaml } from "../demo-config.ts";
+import { driveWorkload } from "../demo-driver.ts";
+import {
+  findNatsServer,
+  NATS_INSTALL_HINT,
+  startDemoNats,
+  type DemoNatsServer,
+} from "../demo-nats.ts";
+import { DemoWorkload } from "../demo-workload.ts";
+import { UsageError } from "../errors.ts";
+import { runSidecar } from "../sidecar.ts";
 
-const PODS = { group: "", version: "v1", resource: "pods" } as const;
+const NAME = "demo";
+const GIT_VERSION = "v1.32.0";
+const HELM_EVERY_SECONDS = 10;
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
-/** "N findings (R removed, D deprecated)". */
-function describe(findings: readonly HelmFinding[]): string {
-  const removed = findings.filter((f) => f.status === "removed").length;
-  return `${findings.length} findings (${removed} removed, ${findings.length - removed} deprecated)`;
+const time = (): string => new Date().toISOString().slice(11, 19);
+
+/** A loopback port nothing listens on (for events without NATS). */
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === "object" && address !== null ? address.port : 4222;
 }
 
-/**
- * `kube-lookout demo`: a simulated cluster with churning pods, and an informer (from a shared
- * factory, over real HTTP) that logs every change it sees and a summary of its cache.
- */
+/** Once the sidecar is ready: a line with the findings, then one per findings change. */
+async function followReady(lookout: Lookout, io: CommandIo): Promise<void> {
+  try {
+    await lookout.ready;
+  } catch {
+    return;
+  }
+  const helm = lookout.helm;
+  const findings = helm === undefined ? "" : `; Helm: ${describeFindings(helm.findings())}`;
+  io.stdout(`${time()} ready: every cache synced, first Helm scan done${findings}\n`);
+  helm?.onFindingsChanged((change) => {
+    const what = change.revision === undefined ? "uninstalled" : `revision ${change.revision}`;
+    io.stdout(
+      `${time()} helm ${change.namespace}/${change.release} ${what}: ` +
+        `${describeFindings(change.findings)}, was ${change.previous.length}\n`,
+    );
+  });
+}
+
+/** No NATS: events go to a loopback port where nothing listens, and stay in the outbox. */
+async function noNats(reason: string): Promise<{ state: DemoNatsState; server: undefined }> {
+  return {
+    state: { kind: "none", url: `nats://127.0.0.1:${await unusedPort()}`, reason },
+    server: undefined,
+  };
+}
+
+/** NATS as `--nats` asks: started, an external server, or none (events stay in the outbox). */
+async function setUpNats(
+  mode: string,
+  dir: string,
+  io: CommandIo,
+): Promise<{ state: DemoNatsState; server: DemoNatsServer | undefined }> {
+  if (mode.startsWith("nats://") || mode.startsWith("tls://")) {
+    return { state: { kind: "external", url: mode }, server: undefined };
+  }
+  if (mode === "none") return await noNats("--nats none");
+  const binary = findNatsServer();
+  if (binary === undefined) {
+    return await noNats(
+      `no nats-server on PATH, in /usr/sbin or /usr/local/bin (install it: ${NATS_INSTALL_HINT})`,
+    );
+  }
+  try {
+    const server = await startDemoNats(binary, join(dir, "nats"));
+    return { state: { kind: "started", url: server.url, binary }, server };
+  } catch (error: unknown) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`kube-lookout demo: cannot start nats-server: ${message}\n`);
+    return await noNats(`${binary} did not start (see above)`);
+  }
+}
+
+/** `kube-lookout demo`. */
 export const demoCommand: Command = {
-  name: "demo",
-  short: "Run a simulated cluster with pods and Helm releases, an informer and the Helm checker.",
+  name: NAME,
+  short:
+    "Run the sidecar, with every feature on, on a simulated cluster with a realistic workload.",
   summary:
-    "Run the product on its embedded default: a simulated cluster with churning pods and Helm " +
-    "releases, an informer that logs every change it sees, the Helm deprecation checker with " +
-    "its findings, and a periodic summary (each summary also upgrades one release to fixed " +
-    "APIs, so its findings go away). Runs until interrupted, or for --duration seconds.",
-  usage: "kube-lookout demo [--pods 50] [--helm-releases 20] [--churn-rate 2] [--duration SECONDS]",
+    "Starts a simulated Kubernetes cluster with a realistic workload (namespaces shop, payments " +
+    "and monitoring; Deployments with their ReplicaSets and Pods, StatefulSets, a DaemonSet, " +
+    "nodes; rolling restarts, scaling, container restarts and evictions at --churn-rate; Helm " +
+    "releases of which some use deprecated and removed APIs, one upgraded or rolled back every " +
+    `${HELM_EVERY_SECONDS} s; metrics.k8s.io usage that moves), a nats-server with JetStream when ` +
+    "one is installed (else change events stay in the sidecar's outbox), and the sidecar with " +
+    "every feature and built-in plugin on. Prints the URLs and commands to try (the sidecar's " +
+    "URL first), then runs until Ctrl-C or --duration. Everything lives in a temp dir, removed " +
+    "on exit. Logs (JSON lines) go to stderr, at --log-level.",
+  usage:
+    "kube-lookout demo [--port PORT] [--nats auto|none|URL] [--pods N] [--churn-rate N] [--duration SECONDS]",
   flags: {
+    port: {
+      type: "string",
+      valueName: "PORT",
+      description: "Port of the sidecar's API and /metrics on 127.0.0.1 (0: a free one).",
+      default: "0",
+    },
+    nats: {
+      type: "string",
+      valueName: "auto|none|URL",
+      description:
+        "auto: start nats-server if installed (PATH, /usr/sbin, /usr/local/bin), else as none; " +
+        "none: no NATS, events stay in the outbox; nats://HOST:PORT: publish to that server.",
+      default: "auto",
+    },
     pods: {
       type: "string",
       valueName: "N",
-      description: "Pods seeded in the simulated cluster.",
-      default: "50",
+      description: "About how many pods the apps run in all.",
+      default: "40",
     },
     "churn-rate": {
       type: "string",
       valueName: "N",
-      description: "Pod changes per second.",
+      description: "Workload changes per second (each touches a few objects).",
       default: "2",
+    },
+    "helm-releases": {
+      type: "string",
+      valueName: "N",
+      description:
+        "Generated Helm releases to add to the demo's own seven (namespaces helm-0..9, some on deprecated APIs).",
+      default: "0",
+    },
+    seed: {
+      type: "string",
+      valueName: "N",
+      description: "Seed of the workload's random choices (same seed, same sequence).",
+      default: "1",
     },
     duration: {
       type: "string",
       valueName: "SECONDS",
       description: "Stop after this many seconds (default: run until Ctrl-C).",
     },
-    "helm-releases": {
+    "log-level": {
       type: "string",
-      valueName: "N",
-      description:
-        "Helm releases seeded in the simulated cluster (some using deprecated APIs), checked by the Helm checker; one is upgraded to fixed APIs every summary.",
-      default: "20",
-    },
-    "summary-every": {
-      type: "string",
-      valueName: "SECONDS",
-      description: "Seconds between cache summaries.",
-      default: "5",
+      valueName: "LEVEL",
+      description: "debug, info, warn or error: the sidecar's JSON log lines on stderr.",
+      default: "warn",
     },
   },
+  exitCodes: [
+    [0, "Stopped by Ctrl-C (SIGINT/SIGTERM) or after --duration."],
+    [1, "A runtime error (the message names it)."],
+    [2, "Usage error."],
+  ],
+  examples: [
+    "kube-lookout demo",
+    "kube-lookout demo --port 9464 --churn-rate 10 --pods 200",
+    "kube-lookout demo --nats none --duration 60",
+    "kube-lookout demo --nats nats://127.0.0.1:4222 --log-level info",
+  ],
   async run(values, io) {
-    const pods = intFlag("demo", values, "pods", 0, 100_000) ?? 50;
-    const churnRate = intFlag("demo", values, "churn-rate", 0, 10_000) ?? 2;
-    const duration = intFlag("demo", values, "duration", 1, 86_400);
-    const summaryEvery = intFlag("demo", values, "summary-every", 1, 3_600) ?? 5;
-    const helmReleases = intFlag("demo", values, "helm-releases", 0, 10_000) ?? 20;
+    const port = intFlag(NAME, values, "port", 0, 65_535) ?? 0;
+    const pods = intFlag(NAME, values, "pods", 1, 100_000) ?? 40;
+    const churnRate = intFlag(NAME, values, "churn-rate", 0, 10_000) ?? 2;
+    const helmReleases = intFlag(NAME, values, "helm-releases", 0, 10_000) ?? 0;
+    const seed = intFlag(NAME, values, "seed", 0, 2 ** 32 - 1) ?? 1;
+    const duration = intFlag(NAME, values, "duration", 1, 86_400);
+    const natsMode = stringFlag(values, "nats") ?? "auto";
+    if (!["auto", "none"].includes(natsMode) && !/^(nats|tls):\/\/\S+$/.test(natsMode)) {
+      throw new UsageError(`--nats must be auto, none or a nats:// URL, got "${natsMode}"`, NAME);
+    }
+    const level = stringFlag(values, "log-level") ?? "warn";
+    const logLevel = LEVELS.find((l) => l === level);
+    if (logLevel === undefined) {
+      throw new UsageError(`--log-level must be one of ${LEVELS.join(", ")}, got "${level}"`, NAME);
+    }
     const signal =
       duration === undefined
         ? io.signal
         : AbortSignal.any([io.signal, AbortSignal.timeout(duration * 1000)]);
 
-    await using cluster = await startSimulatedCluster();
-    cluster.load.seed(PODS, pods);
-    if (helmReleases > 0) {
-      cluster.helm.seed({
-        releases: helmReleases,
-        revisionsPerRelease: 2,
-        objectsPerManifest: 12,
-        seed: 7,
-      });
-    }
-    io.stdout(
-      `simulated cluster on ${cluster.url} (Kubernetes v1.32.0) with ${pods} pods and ${helmReleases} Helm releases; ${churnRate} changes/s\n`,
-    );
-
-    // Disposed in reverse order: the factory (its informers), then the client, then the cluster.
-    using client = new KubeClient({ server: cluster.url });
-    await using factory = new InformerFactory({ client });
-    const lease = factory.acquire({ resource: PODS });
-    const informer = lease.informer;
-    const counts = { added: 0, updated: 0, deleted: 0 };
-    const line = (verb: string, obj: RawObject): void =>
-      io.stdout(
-        `${new Date().toISOString()} ${verb.padEnd(7)} pod ${obj.namespace}/${obj.name} rv=${obj.resourceVersion}\n`,
-      );
-    const handler: EventHandler = {
-      onAdd(obj, isInInitialList) {
-        counts.added++;
-        if (!isInInitialList) line("added", obj);
-      },
-      onUpdate(_old, obj) {
-        counts.updated++;
-        line("updated", obj);
-      },
-      onDelete(obj) {
-        counts.deleted++;
-        line("deleted", "type" in obj ? obj.object : obj);
-      },
-    };
-    informer.addEventHandler(handler);
-    await informer.waitForSync(signal);
-    io.stdout(
-      `informer synced: ${informer.store.size} pods cached at resourceVersion ${informer.lastSyncResourceVersion}\n`,
-    );
-
-    // The Helm checker: findings at the cluster's version and the next two minors.
-    await using checker = new HelmChecker({ client, maxThreads: 1, incrementalDelayMs: 100 });
-    checker.onFindingsChanged((change) => {
-      if (!checker.status().ready) return;
-      io.stdout(
-        `${new Date().toISOString()} helm    ${change.namespace}/${change.release}` +
-          (change.revision === undefined ? " uninstalled" : ` revision ${change.revision}`) +
-          `: ${describe(change.findings)}, was ${change.previous.length}\n`,
-      );
-    });
-    await checker.start();
-    await checker.waitUntilReady(signal);
-    const status = checker.status();
-    io.stdout(
-      `helm checker ready: ${status.releases} releases, targets ${status.targets.join(", ")}; ${describe(checker.findings())}\n`,
-    );
-    const fixed = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: fixed\n";
-
-    const summary = setInterval(() => {
-      // A release is upgraded to APIs that are fine: its findings go away.
-      const release = checker.releases().find((r) => r.findings.length > 0);
-      if (release !== undefined)
-        cluster.helm.upgrade(release.namespace, release.release, { manifest: fixed });
-      const namespaces = new Set(informer.store.list().map((p) => p.namespace)).size;
-      io.stdout(
-        `summary: ${informer.store.size} pods in ${namespaces} namespaces, rv ${informer.lastSyncResourceVersion}; ` +
-          `seen ${counts.added} adds, ${counts.updated} updates, ${counts.deleted} deletes; ` +
-          `helm: ${describe(checker.findings())}\n`,
-      );
-    }, summaryEvery * 1000);
+    const dir = await mkdtemp(join(tmpdir(), "kube-lookout-demo-"));
     try {
-      if (churnRate > 0) await runChurn(cluster, churnRate, signal);
-      else
-        await new Promise<void>((resolve) =>
-          signal.addEventListener("abort", () => resolve(), { once: true }),
-        );
+      await using cluster = await startSimulatedCluster({ gitVersion: GIT_VERSION });
+      const workload = new DemoWorkload(cluster, { seed, pods });
+      const counts = workload.seed();
+      if (helmReleases > 0) {
+        cluster.helm.seed({
+          releases: helmReleases,
+          revisionsPerRelease: 2,
+          objectsPerManifest: 12,
+          seed,
+        });
+      }
+      await writeFile(join(dir, "kubeconfig"), cluster.kubeConfigYaml());
+      const nats = await setUpNats(natsMode, dir, io);
+      try {
+        const input = { dir, natsUrl: nats.state.url, port, logLevel };
+        const configFile = join(dir, "config.yaml");
+        await writeFile(configFile, demoConfigYaml(input));
+        const config = demoConfig(input, configFile);
+        const logger = jsonLogger(config.logLevel, io.stderr);
+        const stopWorkload = new AbortController();
+        const driving = driveWorkload(workload, {
+          churnRate,
+          helmEverySeconds: HELM_EVERY_SECONDS,
+          signal: AbortSignal.any([signal, stopWorkload.signal]),
+          onHelm: (s) =>
+            io.stdout(
+              `${time()} helm ${s.namespace}/${s.release}: ` +
+                (s.action === "fixed"
+                  ? `upgraded to chart ${s.chartVersion} (fixed APIs)\n`
+                  : `rolled back to chart ${s.chartVersion} (old APIs)\n`),
+            ),
+          onError: (error) => logger.error("demo workload: a change failed", { error }),
+        });
+        using client = new KubeClient({ server: cluster.url });
+        try {
+          return await runSidecar(
+            config,
+            client,
+            logger,
+            { ...io, signal },
+            {
+              onStarted(lookout) {
+                io.stdout(
+                  demoBanner({
+                    sidecarUrl: lookout.url ?? "",
+                    clusterUrl: cluster.url,
+                    gitVersion: GIT_VERSION,
+                    counts: { ...counts, helmReleases: counts.helmReleases + helmReleases },
+                    churnRate,
+                    seed,
+                    nats: nats.state,
+                    dir,
+                    self: selfCommand(),
+                  }),
+                );
+                void followReady(lookout, io);
+              },
+            },
+          );
+        } finally {
+          stopWorkload.abort();
+          await driving;
+        }
+      } finally {
+        await nats.server?.close();
+      }
     } finally {
-      clearInterval(summary);
-      await lease.release();
+      await rm(dir, { recursive: true, force: true });
+      io.stdout("demo stopped\n");
     }
-    io.stdout("demo stopped\n");
-    return 0;
   },
 };
