@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -215,27 +215,106 @@ async function render(dir: string): Promise<Policy> {
   return grantsOf(parseManifests(stdout), SUBJECT);
 }
 
-/** The watch list the shipped config watches (manifests/base/config.yaml), or ours until it exists. */
-function shippedWatch(): { watch: unknown[]; leaseName: string; source: string } {
-  const fallback = [
-    { version: "v1", resource: "pods" },
-    { group: "apps", version: "v1", resource: "deployments" },
-    { group: "apps", version: "v1", resource: "replicasets" },
-    { version: "v1", resource: "namespaces" },
-    { version: "v1", resource: "nodes" },
+/** A watch entry of a config file (the keys the test reads). */
+interface WatchEntry {
+  readonly group?: string;
+  readonly version: string;
+  readonly resource: string;
+  readonly namespaces?: unknown;
+}
+
+function isWatchEntry(v: unknown): v is WatchEntry {
+  return (
+    typeof Reflect.get(Object(v), "version") === "string" &&
+    typeof Reflect.get(Object(v), "resource") === "string"
+  );
+}
+
+/** `group/resource` of a watch entry ("/pods" for the core group). */
+const keyOf = (w: WatchEntry): string => `${w.group ?? ""}/${w.resource}`;
+
+/** The shipped config files: manifests/base/config.yaml and manifests/overlays/NAME/config.yaml. */
+function shippedConfigs(): { file: string; config: unknown }[] {
+  const overlays = join(ROOT, "manifests/overlays");
+  const files = [
+    BASE_CONFIG,
+    ...(existsSync(overlays)
+      ? readdirSync(overlays).map((o) => join(overlays, o, "config.yaml"))
+      : []),
   ];
-  if (!existsSync(BASE_CONFIG))
-    return { watch: fallback, leaseName: "kube-lookout", source: "test" };
-  const config: unknown = parse(readFileSync(BASE_CONFIG, "utf8"));
-  const watch: unknown = Reflect.get(Object(config), "watch");
-  const leader: unknown = Reflect.get(Object(config), "leaderElection");
-  const leaseName: unknown = Reflect.get(Object(leader), "leaseName");
-  assert.ok(Array.isArray(watch) && watch.length > 0, `${BASE_CONFIG} has no watch list`);
+  return files
+    .filter((f) => existsSync(f))
+    .map((file) => ({ file, config: parse(readFileSync(file, "utf8")) as unknown }));
+}
+
+/**
+ * What the shipped configs watch across all namespaces (every entry without a namespace list, of
+ * every config, once) and the Lease name they use; our own list until a config exists.
+ */
+function shippedClusterWide(): { watch: WatchEntry[]; leaseName: string; sources: string[] } {
+  const configs = shippedConfigs();
+  const byKey = new Map<string, WatchEntry>();
+  const leaseNames = new Set<string>();
+  for (const { config } of configs) {
+    const watch: unknown = Reflect.get(Object(config), "watch");
+    for (const w of Array.isArray(watch) ? watch : []) {
+      if (!isWatchEntry(w) || (w.namespaces !== undefined && w.namespaces !== "all")) continue;
+      byKey.set(keyOf(w), { ...w, namespaces: "all" });
+    }
+    const lease: unknown = Reflect.get(
+      Object(Reflect.get(Object(config), "leaderElection")),
+      "leaseName",
+    );
+    if (typeof lease === "string") leaseNames.add(lease);
+  }
+  assert.ok(
+    leaseNames.size <= 1,
+    `the shipped configs use several Lease names: ${[...leaseNames].join(", ")}`,
+  );
+  if (byKey.size === 0) {
+    return {
+      watch: [
+        { version: "v1", resource: "pods" },
+        { group: "apps", version: "v1", resource: "deployments" },
+        { group: "apps", version: "v1", resource: "replicasets" },
+        { version: "v1", resource: "namespaces" },
+        { version: "v1", resource: "nodes" },
+      ],
+      leaseName: "kube-lookout",
+      sources: ["the test's own list"],
+    };
+  }
   return {
-    watch,
-    leaseName: typeof leaseName === "string" ? leaseName : "kube-lookout",
-    source: BASE_CONFIG,
+    watch: [...byKey.values()],
+    leaseName: [...leaseNames][0] ?? "kube-lookout",
+    sources: configs.map((c) => relative(ROOT, c.file)),
   };
+}
+
+/** The namespaced overlay's watch list and Helm namespaces; our own until it exists. */
+function shippedNamespaced(): { watch: WatchEntry[]; helmNamespaces: string[]; source: string } {
+  const file = join(ROOT, "manifests/overlays/namespaced/config.yaml");
+  if (!existsSync(file)) {
+    return {
+      watch: [
+        { version: "v1", resource: "pods", namespaces: TEAMS },
+        { group: "apps", version: "v1", resource: "deployments", namespaces: TEAMS },
+      ],
+      helmNamespaces: TEAMS,
+      source: "the test's own list",
+    };
+  }
+  const config: unknown = parse(readFileSync(file, "utf8"));
+  const watch: unknown = Reflect.get(Object(config), "watch");
+  const helm: unknown = Reflect.get(Object(Reflect.get(Object(config), "helm")), "namespaces");
+  assert.ok(Array.isArray(watch) && watch.every(isWatchEntry), `${file}: a watch list`);
+  assert.ok(
+    Array.isArray(helm) && helm.every((n) => typeof n === "string"),
+    `${file}: helm.namespaces`,
+  );
+  for (const w of watch)
+    assert.ok(Array.isArray(w.namespaces), `${file}: ${keyOf(w)} lists its namespaces`);
+  return { watch, helmNamespaces: helm, source: relative(ROOT, file) };
 }
 
 const MANIFEST = `apiVersion: apps/v1
@@ -352,7 +431,7 @@ const count = (
   ).length;
 
 interface RunOptions {
-  readonly watch: unknown[];
+  readonly watch: readonly WatchEntry[];
   readonly leaseName: string;
   readonly helmNamespaces?: readonly string[];
   readonly plugins: readonly { name: string; config?: object }[];
@@ -456,8 +535,10 @@ function assertLeastPrivilege(policy: Policy, requests: readonly RecordedRequest
 }
 
 void test("rbac: the sidecar with every feature on needs exactly manifests/base/rbac", async (t) => {
-  const shipped = shippedWatch();
-  t.diagnostic(`watch list from ${shipped.source}`);
+  const shipped = shippedClusterWide();
+  t.diagnostic(
+    `watching ${shipped.watch.map(keyOf).join(", ")} from ${shipped.sources.join(", ")}`,
+  );
   const policy = await render(RBAC);
   const requests = await runSidecar(t, {
     watch: shipped.watch,
@@ -468,10 +549,7 @@ void test("rbac: the sidecar with every feature on needs exactly manifests/base/
       { name: "resource-metrics", config: { intervalSeconds: 0.2 } },
     ],
     namespaces: TEAMS,
-    verified: shipped.watch.map(
-      (w) =>
-        `${String(Reflect.get(Object(w), "group") ?? "")}/${String(Reflect.get(Object(w), "resource"))}`,
-    ),
+    verified: shipped.watch.map(keyOf),
     metrics: true,
     watchList: false,
   });
@@ -479,6 +557,8 @@ void test("rbac: the sidecar with every feature on needs exactly manifests/base/
 });
 
 void test("rbac: namespaced mode needs exactly the namespaced-rbac component on top of base", async (t) => {
+  const shipped = shippedNamespaced();
+  t.diagnostic(`watching ${shipped.watch.map(keyOf).join(", ")} from ${shipped.source}`);
   const overlay = await mkdtemp(join(tmpdir(), "kl-rbac-overlay-"));
   t.after(() => rm(overlay, { recursive: true, force: true }));
   // kustomize takes relative paths only.
@@ -487,18 +567,17 @@ void test("rbac: namespaced mode needs exactly the namespaced-rbac component on 
     `resources: [${relative(overlay, RBAC)}]\ncomponents: [${relative(overlay, COMPONENT)}]\n`,
   );
   const policy = await render(overlay);
-  const namespaced = [
-    { version: "v1", resource: "pods", namespaces: TEAMS },
-    { group: "apps", version: "v1", resource: "deployments", namespaces: TEAMS },
-    { group: "apps", version: "v1", resource: "replicasets", namespaces: TEAMS },
-  ];
+  const namespaces = new Set(shipped.helmNamespaces);
+  for (const w of shipped.watch) {
+    for (const ns of Array.isArray(w.namespaces) ? w.namespaces : []) namespaces.add(String(ns));
+  }
   const requests = await runSidecar(t, {
-    watch: namespaced,
+    watch: shipped.watch,
     leaseName: "kube-lookout",
-    helmNamespaces: TEAMS,
+    helmNamespaces: shipped.helmNamespaces,
     plugins: [{ name: "stream-delay" }, { name: "watch-verify", config: { intervalSeconds: 0.2 } }],
-    namespaces: TEAMS,
-    verified: ["/pods", "apps/deployments", "apps/replicasets"],
+    namespaces: [...namespaces],
+    verified: shipped.watch.map(keyOf),
     metrics: false,
     watchList: true,
   });
