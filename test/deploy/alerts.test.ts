@@ -1,0 +1,429 @@
+/**
+ * The PrometheusRule in manifests/monitoring: its groups pass `promtool check rules`, the
+ * promtool unit tests pass (and fail when an alert's expression is made to never or always
+ * fire), the committed copy the unit tests load is the same groups, every metric and label an
+ * expression or annotation names is one kube-lookout exports (docs/metrics.md), and every
+ * alert has a severity, a summary, a description and a runbook in docs/alerts.md.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parse, stringify } from "yaml";
+import { assertNoActiveHandles } from "../support/handles.ts";
+
+after(assertNoActiveHandles);
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const RULE_FILE = join(ROOT, "manifests/monitoring/prometheus-rule.yaml");
+const TESTS_DIR = join(ROOT, "manifests/monitoring/tests");
+const COMMITTED_RULES = join(TESTS_DIR, "rules.yaml");
+const METRICS_DOC = join(ROOT, "docs/metrics.md");
+const ALERTS_DOC = join(ROOT, "docs/alerts.md");
+const PROMTOOL = process.env["PROMTOOL"] ?? "promtool";
+/** Labels every scraped series may carry besides its attributes (Prometheus' and the exporter's). */
+const TARGET_LABELS = ["job", "instance", "otel_scope_name"];
+/** Series that are not kube-lookout's own, with the labels the rules may use on them. */
+const FOREIGN: ReadonlyMap<string, readonly string[]> = new Map([["up", []]]);
+
+interface Rule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+interface Group {
+  readonly name: string;
+  readonly rules: readonly Rule[];
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return isRecord(v) && Object.values(v).every((x) => typeof x === "string");
+}
+function isRule(v: unknown): v is Rule {
+  return (
+    isRecord(v) &&
+    typeof v["alert"] === "string" &&
+    typeof v["expr"] === "string" &&
+    isStringRecord(v["labels"]) &&
+    isStringRecord(v["annotations"])
+  );
+}
+function isGroup(v: unknown): v is Group {
+  return (
+    isRecord(v) &&
+    typeof v["name"] === "string" &&
+    Array.isArray(v["rules"]) &&
+    v["rules"].every(isRule)
+  );
+}
+
+/** The PrometheusRule's `spec.groups` as parsed (plain data, for comparison and writing). */
+async function ruleGroups(): Promise<unknown[]> {
+  const doc: unknown = parse(await readFile(RULE_FILE, "utf8"));
+  assert.ok(isRecord(doc));
+  assert.equal(doc["apiVersion"], "monitoring.coreos.com/v1");
+  assert.equal(doc["kind"], "PrometheusRule");
+  const spec = doc["spec"];
+  assert.ok(isRecord(spec) && Array.isArray(spec["groups"]), "spec.groups");
+  return spec["groups"];
+}
+
+async function typedGroups(): Promise<Group[]> {
+  const groups = await ruleGroups();
+  const out: Group[] = [];
+  for (const g of groups) {
+    assert.ok(
+      isGroup(g),
+      `a group without name, or a rule without alert/expr/labels/annotations: ${JSON.stringify(g)}`,
+    );
+    out.push(g);
+  }
+  return out;
+}
+
+/** A copy of `groups` with each rule replaced by `change(rule)` (for mutated copies). */
+function mapRules(groups: readonly Group[], change: (rule: Rule) => Rule): Group[] {
+  const out: Group[] = [];
+  for (const g of groups) out.push({ name: g.name, rules: g.rules.map(change) });
+  return out;
+}
+
+/** Runs a command; resolves with its exit code and output (never rejects on a non-zero exit). */
+function run(bin: string, args: readonly string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { cwd: ROOT }, (err, stdout, stderr) => {
+      const output = `${stdout}${stderr}`;
+      if (err === null) return resolve({ code: 0, output });
+      if (typeof err.code === "number") return resolve({ code: err.code, output });
+      reject(err); // not started (ENOENT ...)
+    });
+  });
+}
+
+/** A temp directory removed after the test. */
+async function tempDir(t: { after(fn: () => unknown): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "kl-alerts-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The promtool unit-test files (`*.test.yaml`) of manifests/monitoring/tests. */
+async function unitTestFiles(): Promise<string[]> {
+  return (await readdir(TESTS_DIR)).filter((f) => f.endsWith(".test.yaml")).sort();
+}
+
+// --- docs/metrics.md ----------------------------------------------------------------------
+
+/** One metric family of docs/metrics.md. */
+interface Family {
+  /** Prometheus label names of its attributes (characters outside `[a-zA-Z0-9_]` become `_`). */
+  readonly labels: ReadonlySet<string>;
+  readonly histogram: boolean;
+}
+type Catalogue = ReadonlyMap<string, Family>;
+
+/** The catalogue of docs/metrics.md's tables: Prometheus family name → its labels and type. */
+function parseCatalogue(markdown: string): Catalogue {
+  const out = new Map<string, Family>();
+  let columns: string[] | undefined;
+  for (const line of markdown.split("\n")) {
+    if (!line.startsWith("|")) {
+      columns = undefined;
+      continue;
+    }
+    const cells = line
+      .slice(1, line.endsWith("|") ? -1 : undefined)
+      .split("|")
+      .map((c) => c.trim());
+    if (columns === undefined) {
+      columns = cells;
+      continue;
+    }
+    const cell = (column: string): string => cells[columns?.indexOf(column) ?? -1] ?? "";
+    const name = /^`(kube_lookout_[a-z0-9_]+)`$/.exec(cell("Prometheus"))?.[1];
+    if (name === undefined) continue;
+    const labels = [...cell("Attributes").matchAll(/`([^`]+)`/g)].map((m) =>
+      (m[1] ?? "").replace(/[^a-zA-Z0-9_]/g, "_"),
+    );
+    out.set(name, { labels: new Set(labels), histogram: cell("Type") === "Histogram" });
+  }
+  return out;
+}
+
+/**
+ * The catalogue's family of a sample name: the family itself, or for `_bucket`, `_sum` and
+ * `_count` a histogram family (never a gauge or counter's).
+ */
+function familyOf(name: string, catalogue: Catalogue): string | undefined {
+  if (catalogue.has(name)) return name;
+  const base = /^(.*)_(bucket|sum|count)$/.exec(name)?.[1];
+  return base !== undefined && catalogue.get(base)?.histogram === true ? base : undefined;
+}
+
+/**
+ * What is wrong with one PromQL expression against the catalogue: kube-lookout metric names
+ * that are not catalogued, and label names (in selectors, `by`/`without`/`on`/`ignoring`/
+ * `group_left`/`group_right`, and `extra`) that no series of the expression carries.
+ */
+function problemsOf(expr: string, catalogue: Catalogue, extra: readonly string[] = []): string[] {
+  const problems: string[] = [];
+  const allowed = new Set(TARGET_LABELS);
+  for (const m of expr.matchAll(/\bkube_lookout_[a-z0-9_]+/g)) {
+    const family = familyOf(m[0], catalogue);
+    if (family === undefined) problems.push(`metric ${m[0]} is not in docs/metrics.md`);
+    else {
+      for (const l of catalogue.get(family)?.labels ?? []) allowed.add(l);
+      if (family !== m[0]) allowed.add("le");
+    }
+  }
+  for (const [name, labels] of FOREIGN) {
+    if (new RegExp(`\\b${name}\\b(?!_)`).test(expr)) for (const l of labels) allowed.add(l);
+  }
+  // Selectors: each label must belong to the selected metric itself.
+  for (const m of expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^}]*)\}/g)) {
+    const metric = m[1];
+    const family = metric === undefined ? undefined : familyOf(metric, catalogue);
+    const own =
+      family !== undefined
+        ? new Set([
+            ...(catalogue.get(family)?.labels ?? []),
+            ...TARGET_LABELS,
+            ...(family === metric ? [] : ["le"]),
+          ])
+        : metric !== undefined && FOREIGN.has(metric)
+          ? new Set([...(FOREIGN.get(metric) ?? []), ...TARGET_LABELS])
+          : allowed;
+    for (const l of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)) {
+      if (!own.has(l[1] ?? ""))
+        problems.push(`label ${l[1]} is not a label of ${metric ?? "the selector"}`);
+    }
+  }
+  const grouped = [
+    ...expr.matchAll(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g),
+  ].flatMap((m) =>
+    (m[1] ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== ""),
+  );
+  for (const l of [...grouped, ...extra]) {
+    if (!allowed.has(l)) problems.push(`label ${l} is carried by no series of the expression`);
+  }
+  return problems;
+}
+
+/** Label names an annotation template reads (`$labels.x`). */
+function templateLabels(text: string): string[] {
+  return [...text.matchAll(/\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)/g)].map((m) => m[1] ?? "");
+}
+
+/**
+ * Every rule's problems: its expression's, plus annotation templates reading labels the
+ * expression's result cannot carry.
+ */
+function ruleProblems(groups: readonly Group[], catalogue: Catalogue): string[] {
+  return groups.flatMap((g) =>
+    g.rules.flatMap((r) =>
+      problemsOf(r.expr, catalogue, Object.values(r.annotations).flatMap(templateLabels)).map(
+        (p) => `${r.alert}: ${p}`,
+      ),
+    ),
+  );
+}
+
+/** GitHub's anchor of a Markdown heading: lower case, punctuation dropped, spaces as dashes. */
+function anchorOf(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, "")
+    .replace(/ /g, "-");
+}
+
+// --- tests ------------------------------------------------------------------------------------
+
+void test("promtool check rules accepts the PrometheusRule's groups (extracted to a temp file)", async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, "rules.yaml");
+  await writeFile(file, stringify({ groups: await ruleGroups() }));
+  const checked = await run(PROMTOOL, ["check", "rules", file]);
+  assert.equal(checked.code, 0, checked.output);
+  const alerts = (await typedGroups()).flatMap((g) => g.rules).length;
+  assert.match(checked.output, new RegExp(`SUCCESS: ${alerts} rules found`));
+
+  // And refuses a broken expression, so the check above means something.
+  const groups = await typedGroups();
+  const broken = mapRules(groups, (r) => ({ ...r, expr: `${r.expr} )` }));
+  await writeFile(file, stringify({ groups: broken }));
+  assert.notEqual((await run(PROMTOOL, ["check", "rules", file])).code, 0);
+});
+
+void test("the promtool unit tests' rules.yaml is the PrometheusRule's groups (UPDATE_RULES=1 rewrites it)", async () => {
+  const groups = await ruleGroups();
+  if (process.env["UPDATE_RULES"] === "1") {
+    const header =
+      "# GENERATED from ../prometheus-rule.yaml (spec.groups) by UPDATE_RULES=1 npx node --test test/deploy/alerts.test.ts\n# Do not edit: the test fails when it differs. Run prettier on it after regenerating.\n";
+    await writeFile(COMMITTED_RULES, header + stringify({ groups }, { lineWidth: 0 }));
+  }
+  const committed: unknown = parse(await readFile(COMMITTED_RULES, "utf8"));
+  assert.deepEqual(
+    committed,
+    { groups },
+    "manifests/monitoring/tests/rules.yaml differs from the PrometheusRule: regenerate it with UPDATE_RULES=1",
+  );
+});
+
+void test("promtool test rules: the unit tests pass, and cover every alert both firing and not firing", async () => {
+  const files = await unitTestFiles();
+  assert.ok(files.length > 0, "no *.test.yaml in manifests/monitoring/tests");
+  const result = await run(PROMTOOL, ["test", "rules", ...files.map((f) => join(TESTS_DIR, f))]);
+  assert.equal(result.code, 0, result.output);
+
+  const fires = new Set<string>();
+  const silent = new Set<string>();
+  for (const f of files) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- a handful of small files
+    const doc: unknown = parse(await readFile(join(TESTS_DIR, f), "utf8"));
+    assert.ok(isRecord(doc) && Array.isArray(doc["tests"]), f);
+    assert.deepEqual(doc["rule_files"], ["rules.yaml"], `${f} must load the committed rules.yaml`);
+    for (const group of doc["tests"]) {
+      const cases: unknown = isRecord(group) ? group["alert_rule_test"] : undefined;
+      for (const c of Array.isArray(cases) ? cases : []) {
+        if (!isRecord(c) || typeof c["alertname"] !== "string") continue;
+        const expected = c["exp_alerts"];
+        (Array.isArray(expected) && expected.length > 0 ? fires : silent).add(c["alertname"]);
+      }
+    }
+  }
+  for (const rule of (await typedGroups()).flatMap((g) => g.rules)) {
+    assert.ok(fires.has(rule.alert), `${rule.alert}: no unit test where it fires`);
+    assert.ok(silent.has(rule.alert), `${rule.alert}: no unit test where it must not fire`);
+  }
+});
+
+void test("the unit tests catch each alert made to never fire or to always fire", async (t) => {
+  const dir = await tempDir(t);
+  const files = await unitTestFiles();
+  const texts = new Map<string, string>();
+  for (const f of files) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- a handful of small files
+    await copyFile(join(TESTS_DIR, f), join(dir, f));
+    // oxlint-disable-next-line eslint/no-await-in-loop -- same
+    texts.set(f, await readFile(join(TESTS_DIR, f), "utf8"));
+  }
+  const groups = await typedGroups();
+  const mutate = (alert: string, expr: string): Group[] =>
+    mapRules(groups, (r) => (r.alert === alert ? { ...r, expr } : r));
+  for (const rule of groups.flatMap((g) => g.rules)) {
+    // Only the files that test this alert: the others would pass whatever it does.
+    const mine = files.filter((f) => texts.get(f)?.includes(`alertname: ${rule.alert}\n`));
+    assert.ok(mine.length > 0, `no unit test file tests ${rule.alert}`);
+    for (const expr of ["vector(1) unless vector(1)", "vector(1)"]) {
+      // oxlint-disable-next-line eslint/no-await-in-loop -- one rules.yaml in the dir at a time
+      await writeFile(join(dir, "rules.yaml"), stringify({ groups: mutate(rule.alert, expr) }));
+      // oxlint-disable-next-line eslint/no-await-in-loop -- same
+      const result = await run(PROMTOOL, ["test", "rules", ...mine.map((f) => join(dir, f))]);
+      assert.notEqual(result.code, 0, `${rule.alert} with expr ${expr}: the unit tests still pass`);
+      assert.match(
+        result.output,
+        new RegExp(`alertname: ${rule.alert}\\b`),
+        `${rule.alert} (${expr})`,
+      );
+    }
+  }
+});
+
+void test("every metric and label the rules name is in docs/metrics.md (histogram suffixes map to the family)", async () => {
+  const catalogue = parseCatalogue(await readFile(METRICS_DOC, "utf8"));
+  assert.ok(catalogue.size > 30, `only ${catalogue.size} families parsed from docs/metrics.md`);
+  assert.deepEqual(
+    catalogue.get("kube_lookout_helm_findings")?.labels.has("helm_release_name"),
+    true,
+  );
+  assert.equal(catalogue.get("kube_lookout_watch_stream_delay")?.histogram, true);
+  assert.equal(catalogue.get("kube_lookout_outbox_backlog")?.histogram, false);
+  const groups = await typedGroups();
+  assert.deepEqual(ruleProblems(groups, catalogue), []);
+  const used = new Set(
+    groups.flatMap((g) => g.rules.flatMap((r) => r.expr.match(/\bkube_lookout_[a-z0-9_]+/g) ?? [])),
+  );
+  assert.ok(used.size >= 10, `only ${used.size} metric names found in the expressions`);
+});
+
+void test("the name check fails on a mutated copy: a renamed metric, a histogram suffix on a gauge, a wrong label", async () => {
+  const catalogue = parseCatalogue(await readFile(METRICS_DOC, "utf8"));
+  const groups = await typedGroups();
+  const rename = (from: string | RegExp, to: string): Group[] =>
+    mapRules(groups, (r) => ({ ...r, expr: r.expr.replace(from, to) }));
+
+  const renamed = ruleProblems(
+    rename("kube_lookout_outbox_backlog_age", "kube_lookout_outbox_backlog_age_seconds"),
+    catalogue,
+  );
+  assert.ok(
+    renamed.some((p) =>
+      p.includes("metric kube_lookout_outbox_backlog_age_seconds is not in docs/metrics.md"),
+    ),
+    renamed.join("\n"),
+  );
+
+  const suffixed = ruleProblems(
+    rename("kube_lookout_informer_last_event_age", "kube_lookout_informer_last_event_age_count"),
+    catalogue,
+  );
+  assert.ok(
+    suffixed.some((p) => p.includes("kube_lookout_informer_last_event_age_count")),
+    suffixed.join("\n"),
+  );
+
+  const label = ruleProblems(rename('status="removed"', 'state="removed"'), catalogue);
+  assert.ok(
+    label.some((p) => p.includes("label state is not a label of kube_lookout_helm_findings")),
+    label.join("\n"),
+  );
+
+  const grouping = ruleProblems(rename("without (reason,", "without (cause,"), catalogue);
+  assert.ok(
+    grouping.some((p) => p.includes("label cause")),
+    grouping.join("\n"),
+  );
+
+  const template = ruleProblems(
+    mapRules(groups, (r) => ({
+      ...r,
+      annotations: { ...r.annotations, summary: "{{ $labels.k8s_resource_name }}" },
+    })),
+    catalogue,
+  );
+  assert.ok(
+    template.some((p) => p.includes("label k8s_resource_name")),
+    template.join("\n"),
+  );
+});
+
+void test("every alert: a severity, a summary, a description, and a runbook_url whose anchor is a heading of docs/alerts.md", async () => {
+  const doc = await readFile(ALERTS_DOC, "utf8");
+  const anchors = new Set([...doc.matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchorOf(m[1] ?? "")));
+  const rules = (await typedGroups()).flatMap((g) => g.rules);
+  assert.equal(new Set(rules.map((r) => r.alert)).size, rules.length, "alert names are unique");
+  for (const r of rules) {
+    assert.match(r.alert, /^KubeLookout[A-Z][A-Za-z]+$/, r.alert);
+    assert.ok(
+      ["critical", "warning", "info"].includes(r.labels["severity"] ?? ""),
+      `${r.alert}: severity`,
+    );
+    assert.ok((r.annotations["summary"] ?? "").length > 10, `${r.alert}: summary`);
+    assert.ok((r.annotations["description"] ?? "").length > 20, `${r.alert}: description`);
+    const url = r.annotations["runbook_url"] ?? "";
+    const anchor = /\/docs\/alerts\.md#([a-z0-9_-]+)$/.exec(url)?.[1];
+    assert.equal(anchor, anchorOf(r.alert), `${r.alert}: runbook_url ${url}`);
+    assert.ok(anchors.has(anchor), `${r.alert}: docs/alerts.md has no heading for #${anchor}`);
+  }
+});
