@@ -13,6 +13,7 @@ import { resolveConfig } from "../../src/config/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 import {
   REPO_ROOT,
+  isRecord,
   parseDockerfile,
   parseInstructions,
   parsePairs,
@@ -42,10 +43,6 @@ const REQUIRED_LABELS = ["source", "title", "description", "licenses", "version"
   (l) => `org.opencontainers.image.${l}`,
 );
 const APP_FILES = ["bin", "src", "plugins", "package.json"];
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function readPackage(): { version: string; license: string; nodeMinor: string } {
   const pkg: unknown = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8"));

@@ -13,13 +13,9 @@ import { dirname, join, normalize } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { REPO_ROOT } from "./support.ts";
+import { REPO_ROOT, isRecord } from "./support.ts";
 
 after(assertNoActiveHandles);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The paths `npm pack --dry-run --json` lists. */
 async function packedPaths(): Promise<string[]> {

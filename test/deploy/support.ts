@@ -58,7 +58,7 @@ function execForm(args: string): string[] | undefined {
  * blank lines are dropped, a line ending in `\` continues on the next. Heredocs are not
  * supported: a `<<` in RUN/COPY throws, so a checker never silently misreads one.
  */
-export function parseInstructions(text: string): Instruction[] {
+export function parseInstructions(source: string): Instruction[] {
   const out: Instruction[] = [];
   let pending: { parts: string[]; line: number } | undefined;
   const flush = (): void => {
@@ -75,7 +75,7 @@ export function parseInstructions(text: string): Instruction[] {
     }
     pending = undefined;
   };
-  text.split(/\r?\n/).forEach((raw, i) => {
+  source.split(/\r?\n/).forEach((raw, i) => {
     const trimmed = raw.trim();
     if (trimmed === "" || trimmed.startsWith("#")) return;
     const continues = /\\\s*$/.test(raw);
@@ -88,8 +88,8 @@ export function parseInstructions(text: string): Instruction[] {
 }
 
 /** Substitutes `$NAME` and `${NAME}` from `vars` (unknown names become ""). */
-export function expandArgs(text: string, vars: ReadonlyMap<string, string>): string {
-  return text.replace(
+export function expandArgs(value: string, vars: ReadonlyMap<string, string>): string {
+  return value.replace(
     /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
     (_, braced: string | undefined, bare: string | undefined) =>
       vars.get(braced ?? bare ?? "") ?? "",
@@ -113,11 +113,11 @@ function argOf(args: string): [string, string] {
  * Parses a Dockerfile into global ARGs and stages. Throws when an instruction other than ARG
  * comes before the first FROM, or a FROM names no image.
  */
-export function parseDockerfile(text: string): Dockerfile {
+export function parseDockerfile(source: string): Dockerfile {
   const globalArgs = new Map<string, string>();
   const stages: { index: number; name: string | undefined; image: string; body: Instruction[] }[] =
     [];
-  for (const ins of parseInstructions(text)) {
+  for (const ins of parseInstructions(source)) {
     if (ins.keyword === "FROM") {
       const words = ins.args.split(/\s+/).filter((w) => !w.startsWith("--"));
       const image = words[0];
@@ -195,4 +195,54 @@ export async function renderKustomize(dir: string): Promise<unknown[]> {
     if (value !== null && value !== undefined) objects.push(value);
   }
   return objects;
+}
+
+/** Whether `value` is a plain object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The value at `path` inside `value` (undefined where a step is missing). */
+export function at(value: unknown, ...path: readonly (string | number)[]): unknown {
+  let here = value;
+  for (const key of path) {
+    if (typeof key === "number") here = Array.isArray(here) ? here[key] : undefined;
+    else here = isRecord(here) ? here[key] : undefined;
+  }
+  return here;
+}
+
+/** The records of the array at `path` (non-records dropped; [] when not an array). */
+export function records(
+  value: unknown,
+  ...path: readonly (string | number)[]
+): Record<string, unknown>[] {
+  const list = at(value, ...path);
+  return Array.isArray(list) ? list.filter(isRecord) : [];
+}
+
+/** The string at `path`, or undefined. */
+export function text(value: unknown, ...path: readonly (string | number)[]): string | undefined {
+  const v = at(value, ...path);
+  return typeof v === "string" ? v : undefined;
+}
+
+/** The string-valued map at `path` (e.g. labels); non-string values dropped. */
+export function stringMap(
+  value: unknown,
+  ...path: readonly (string | number)[]
+): Record<string, string> {
+  const v = at(value, ...path);
+  const out: Record<string, string> = {};
+  if (isRecord(v)) for (const [k, x] of Object.entries(v)) if (typeof x === "string") out[k] = x;
+  return out;
+}
+
+/** Whether `labels` satisfy every pair of a non-empty `matchLabels`. */
+export function selects(
+  matchLabels: Record<string, string>,
+  labels: Record<string, string>,
+): boolean {
+  const pairs = Object.entries(matchLabels);
+  return pairs.length > 0 && pairs.every(([k, v]) => labels[k] === v);
 }
