@@ -61,6 +61,7 @@ function isMessage(m: unknown): m is { request: IncomingMessage; server: Server 
  * Starts recording every request received by the server listening at `target.url` (a
  * `SimulatedCluster`). Records nothing for a cluster that is closed or never listened there.
  * The recorder keeps every request until `clear()` (unbounded: meant for a test's window).
+ * `clock` stamps each entry's `time` (default `Date.now`).
  */
 export function recordRequests(target: RecordTarget, clock: () => number = Date.now): RequestLog {
   const url = new URL(target.url);
