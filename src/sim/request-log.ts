@@ -59,7 +59,9 @@ function isMessage(m: unknown): m is { request: IncomingMessage; server: Server 
 
 /**
  * Starts recording every request received by the server listening at `target.url` (a
- * `SimulatedCluster`). Records nothing for a cluster that is closed or never listened there.
+ * `SimulatedCluster`). The server is recognized by its address: after the cluster closes, a
+ * server listening later on the same address and port would be recorded too, so stop the log
+ * with the cluster.
  * The recorder keeps every request until `clear()` (unbounded: meant for a test's window).
  * `clock` stamps each entry's `time` (default `Date.now`).
  */

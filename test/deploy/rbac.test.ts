@@ -434,6 +434,8 @@ interface RunOptions {
   readonly watch: readonly WatchEntry[];
   readonly leaseName: string;
   readonly helmNamespaces?: readonly string[];
+  /** Default "both". */
+  readonly helmDrivers?: "secrets" | "configmaps" | "both";
   readonly plugins: readonly { name: string; config?: object }[];
   /** Every namespace objects are seeded and churned in. */
   readonly namespaces: readonly string[];
@@ -460,7 +462,7 @@ async function runSidecar(t: TestContext, o: RunOptions): Promise<RecordedReques
     cluster: { name: "sim" },
     watch: o.watch,
     helm: {
-      drivers: "both",
+      drivers: o.helmDrivers ?? "both",
       maxThreads: 1,
       incrementalDelay: "20ms",
       ...(o.helmNamespaces === undefined ? {} : { namespaces: o.helmNamespaces }),
@@ -511,8 +513,8 @@ async function runSidecar(t: TestContext, o: RunOptions): Promise<RecordedReques
         }) &&
         (!o.metrics ||
           (more("list", "metrics.k8s.io", "pods") && more("list", "metrics.k8s.io", "nodes"))) &&
-        count(now, "get", "", "secrets") > 0 &&
-        count(now, "get", "", "configmaps") > 0
+        (o.helmDrivers === "configmaps" || count(now, "get", "", "secrets") > 0) &&
+        (o.helmDrivers === "secrets" || count(now, "get", "", "configmaps") > 0)
       );
     },
     child,
@@ -586,4 +588,46 @@ void test("rbac: namespaced mode needs exactly the namespaced-rbac component on 
     "namespaced mode makes no cluster-scope resource request",
   );
   assertLeastPrivilege(policy, requests);
+});
+
+void test("rbac: with helm.drivers configmaps, the documented patch that drops Secrets is enough", async (t) => {
+  const shipped = shippedClusterWide();
+  const overlay = await mkdtemp(join(tmpdir(), "kl-rbac-overlay-"));
+  t.after(() => rm(overlay, { recursive: true, force: true }));
+  // The patch of docs/rbac.md ("Helm on ConfigMaps"), on the rules as they are.
+  const doc = readFileSync(join(ROOT, "docs/rbac.md"), "utf8");
+  const patch =
+    /# kustomization\.yaml of your overlay\nresources: \[\.\.\/\.\.\/base\]\n(patches:\n[^`]*)```/.exec(
+      doc,
+    );
+  assert.ok(patch?.[1] !== undefined, "docs/rbac.md shows the patch");
+  await writeFile(
+    join(overlay, "kustomization.yaml"),
+    `resources: [${relative(overlay, RBAC)}]\n${patch[1]}`,
+  );
+  const policy = await render(overlay);
+  const requests = await runSidecar(t, {
+    watch: shipped.watch,
+    leaseName: shipped.leaseName,
+    helmDrivers: "configmaps",
+    plugins: [{ name: "watch-verify", config: { intervalSeconds: 0.2 } }],
+    namespaces: TEAMS,
+    verified: shipped.watch.map(keyOf),
+    metrics: false,
+    watchList: true,
+  });
+  assert.ok(
+    requests.every((r) => r.resource !== "secrets"),
+    "no request for Secrets with helm.drivers: configmaps",
+  );
+  // Without resource-metrics, its rules (replicasets, metrics.k8s.io) are the only unused ones.
+  const verdict = checkRequests(policy.grants, requests);
+  assert.deepEqual(policy.problems, []);
+  assert.deepEqual(verdict.denied, []);
+  assert.deepEqual(verdict.unused, [
+    'ClusterRole/kube-lookout rules[1]: list replicasets in group "apps"',
+    'ClusterRole/kube-lookout rules[1]: watch replicasets in group "apps"',
+    'ClusterRole/kube-lookout rules[3]: list pods in group "metrics.k8s.io"',
+    'ClusterRole/kube-lookout rules[3]: list nodes in group "metrics.k8s.io"',
+  ]);
 });
