@@ -168,6 +168,18 @@ function familyOf(name: string, catalogue: Catalogue): string | undefined {
 }
 
 /**
+ * `expr` with label lists blanked (selector braces, `by`/`without`/`on`/`ignoring`/`group_*`
+ * lists, `label_values`' label argument), so that a label named `kube_lookout_*` is not read as
+ * a metric name.
+ */
+function withoutLabelLists(expr: string): string {
+  return expr
+    .replace(/\{[^}]*\}/g, "{}")
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, "$1()")
+    .replace(/(label_values\([^,]*,)\s*[a-zA-Z_][a-zA-Z0-9_]*\s*\)/g, "$1)");
+}
+
+/**
  * What is wrong with one PromQL expression against the catalogue: kube-lookout metric names
  * that are not catalogued, and label names (in selectors, `by`/`without`/`on`/`ignoring`/
  * `group_left`/`group_right`, and `extra`) that no series of the expression carries.
@@ -175,7 +187,7 @@ function familyOf(name: string, catalogue: Catalogue): string | undefined {
 function problemsOf(expr: string, catalogue: Catalogue, extra: readonly string[] = []): string[] {
   const problems: string[] = [];
   const allowed = new Set(TARGET_LABELS);
-  for (const m of expr.matchAll(/\bkube_lookout_[a-z0-9_]+/g)) {
+  for (const m of withoutLabelLists(expr).matchAll(/\bkube_lookout_[a-z0-9_]+/g)) {
     const family = familyOf(m[0], catalogue);
     if (family === undefined) problems.push(`metric ${m[0]} is not in docs/metrics.md`);
     else {
