@@ -13,6 +13,10 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
+import { HelmChecker } from "../../src/helm/index.ts";
+import { KubeClient } from "../../src/kube/index.ts";
+import { startSimulatedCluster } from "../../src/sim/index.ts";
+import { createTelemetry } from "../../src/telemetry/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 
 after(assertNoActiveHandles);
@@ -438,4 +442,106 @@ void test("every alert: a severity, a summary, a description, and a runbook_url 
     assert.equal(anchor, anchorOf(r.alert), `${r.alert}: runbook_url ${url}`);
     assert.ok(anchors.has(anchor), `${r.alert}: docs/alerts.md has no heading for #${anchor}`);
   }
+});
+
+/** The samples of one family in a Prometheus text scrape: `name{labels}` and value. */
+function samplesOf(text: string, name: string): { series: string; value: string }[] {
+  const out: { series: string; value: string }[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$/.exec(line);
+    if (m?.[1] === name) out.push({ series: `${name}${m[2] ?? ""}`, value: m[3] ?? "" });
+  }
+  return out;
+}
+
+/** Label names of a series written as `name{a="x",b="y"}`, sorted. */
+function labelNames(series: string): string[] {
+  return [...series.matchAll(/[{,]\s*([a-zA-Z_][a-zA-Z0-9_]*)="/g)].map((m) => m[1] ?? "").sort();
+}
+
+void test("a real scrape of the Helm checker (cluster v1.21, a beta Ingress) fires KubeLookoutHelmRemovedApiNextVersion in promtool; the unit tests' findings have its labels", async (t) => {
+  const sim = await startSimulatedCluster({ gitVersion: "v1.21.0" });
+  t.after(() => sim.close());
+  const client = new KubeClient({ server: sim.url });
+  t.after(() => client.close());
+  sim.helm.install({
+    namespace: "shop",
+    name: "web",
+    manifest: "apiVersion: networking.k8s.io/v1beta1\nkind: Ingress\nmetadata:\n  name: web\n",
+  });
+  const telemetry = createTelemetry({ env: {}, clusterName: "sim" });
+  t.after(() => telemetry.shutdown());
+  const checker = new HelmChecker({
+    client,
+    meterProvider: telemetry.meterProvider,
+    maxThreads: 1,
+    fullScanIntervalMs: 0,
+  });
+  t.after(() => checker.close());
+  telemetry.addMetricProducer(checker.metricProducer);
+  await checker.start();
+  await checker.ready;
+  const scraped = samplesOf(await telemetry.scrape(), "kube_lookout_helm_findings");
+  assert.equal(scraped.length, 3, "deprecated at v1.21.0, removed at v1.22.0 and v1.23.0");
+
+  // The hand-written series of the unit tests have exactly the scraped label names.
+  const expected = [...labelNames(scraped[0]?.series ?? ""), "instance", "job"].sort();
+  const unitTests = await readFile(join(TESTS_DIR, "helm.test.yaml"), "utf8");
+  const written = [...unitTests.matchAll(/series: '(kube_lookout_helm_findings\{[^']*\})'/g)];
+  assert.ok(written.length > 0);
+  for (const w of written) assert.deepEqual(labelNames(w[1] ?? ""), expected, w[1]);
+
+  // The scraped series, as Prometheus would store them, through the real rules.
+  const dir = await tempDir(t);
+  const series = scraped.map((s) => ({
+    series: s.series.replace(/\}$/, ',job="kube-lookout",instance="10.0.0.1:8080"}'),
+    values: `${s.value}+0x30`,
+  }));
+  const unit = {
+    rule_files: [COMMITTED_RULES],
+    evaluation_interval: "1m",
+    tests: [
+      {
+        interval: "1m",
+        input_series: series,
+        alert_rule_test: [
+          {
+            eval_time: "20m",
+            alertname: "KubeLookoutHelmRemovedApiNextVersion",
+            exp_alerts: [
+              {
+                exp_labels: {
+                  severity: "warning",
+                  k8s_namespace_name: "shop",
+                  helm_release_name: "web",
+                  helm_chart_name: "web",
+                  helm_chart_version: "1.0.0",
+                  k8s_object_kind: "Ingress",
+                  k8s_api_version: "networking.k8s.io/v1beta1",
+                  k8s_api_version_replacement: "networking.k8s.io/v1",
+                  removed_in: "v1.22.0",
+                },
+                exp_annotations: {
+                  summary:
+                    "Helm release shop/web uses networking.k8s.io/v1beta1 Ingress, removed in the next Kubernetes version.",
+                  description:
+                    "1 Ingress object(s) of release shop/web (chart web 1.0.0) use networking.k8s.io/v1beta1, which is removed in v1.22.0. Move the chart to networking.k8s.io/v1 before upgrading the cluster.",
+                  runbook_url:
+                    "https://github.com/kube-lookout/kube-lookout/blob/main/docs/alerts.md#kubelookouthelmremovedapinextversion",
+                },
+              },
+            ],
+          },
+          {
+            eval_time: "20m",
+            alertname: "KubeLookoutHelmRemovedApiCurrentVersion",
+            exp_alerts: [],
+          },
+        ],
+      },
+    ],
+  };
+  await writeFile(join(dir, "scraped.test.yaml"), stringify(unit));
+  const result = await run(PROMTOOL, ["test", "rules", join(dir, "scraped.test.yaml")]);
+  assert.equal(result.code, 0, `${result.output}\n${stringify(series)}`);
 });
