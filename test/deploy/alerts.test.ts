@@ -424,6 +424,33 @@ void test("the name check fails on a mutated copy: a renamed metric, a histogram
   );
 });
 
+void test("every input series of the unit tests has the labels a scrape gives it: its attributes, otel_scope_name, job, instance", async () => {
+  const catalogue = parseCatalogue(await readFile(METRICS_DOC, "utf8"));
+  let checked = 0;
+  for (const f of await unitTestFiles()) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- a handful of small files
+    const text = await readFile(join(TESTS_DIR, f), "utf8");
+    for (const m of text.matchAll(/series: '([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^']*\})'/g)) {
+      const name = m[1] ?? "";
+      const family = familyOf(name, catalogue);
+      const expected =
+        name === "up"
+          ? ["instance", "job"]
+          : [
+              ...(catalogue.get(family ?? "")?.labels ?? []),
+              "otel_scope_name",
+              "job",
+              "instance",
+              ...(family !== name ? ["le"] : []),
+            ].sort();
+      assert.ok(name === "up" || family !== undefined, `${f}: ${name} is not in docs/metrics.md`);
+      assert.deepEqual(labelNames(m[2] ?? ""), expected, `${f}: ${name}${m[2] ?? ""}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 30, `only ${checked} series checked`);
+});
+
 void test("every alert: a severity, a summary, a description, and a runbook_url whose anchor is a heading of docs/alerts.md", async () => {
   const doc = await readFile(ALERTS_DOC, "utf8");
   const anchors = new Set([...doc.matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchorOf(m[1] ?? "")));
