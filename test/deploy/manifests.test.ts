@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +28,7 @@ import {
   REPO_ROOT,
   at,
   isRecord,
+  parseDockerfile,
   records,
   renderKustomize,
   selects,
@@ -631,6 +632,26 @@ void test("base: one replica, the ClusterRole bound to the service account", () 
   const binding = objects.find((o) => text(o, "kind") === "ClusterRoleBinding");
   assert.equal(text(binding, "roleRef", "name"), "kube-lookout");
   assert.equal(configsOf(rendered("base"))[0]?.config.store.path, "/var/lib/kube-lookout/state.db");
+});
+
+void test("base: the pod runs the image as the Dockerfile builds it", () => {
+  const df = parseDockerfile(readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8"));
+  const final = df.stages.at(-1)?.instructions ?? [];
+  const arg = (keyword: string): string | undefined =>
+    final.findLast((i) => i.keyword === keyword)?.args;
+  const deployment = rendered("base").objects.find((o) => text(o, "kind") === "Deployment");
+  const c = records(deployment, "spec", "template", "spec", "containers")[0];
+  const config = configsOf(rendered("base"))[0]?.config;
+  assert.ok(c && config);
+  assert.deepEqual(at(c, "args"), final.findLast((i) => i.keyword === "CMD")?.exec);
+  assert.equal(String(at(c, "securityContext", "runAsUser")), arg("USER")?.split(":")[0]);
+  assert.equal(String(at(c, "securityContext", "runAsGroup")), arg("USER")?.split(":")[1]);
+  assert.deepEqual(
+    final.filter((i) => i.keyword === "EXPOSE").map((i) => i.args),
+    [String(portNumber(c, "http"))],
+  );
+  const volume = final.find((i) => i.keyword === "VOLUME")?.exec;
+  assert.deepEqual(volume, [config.store.path.slice(0, config.store.path.lastIndexOf("/"))]);
 });
 
 void test("prometheus-sidecar: one pod with both containers; Prometheus scrapes localhost", async (t) => {
