@@ -4,13 +4,16 @@
  * touched, no signal handler is installed and nothing exits the process: a host application
  * can run several in one process. The CLI's `run` command owns the process around it.
  *
- * What runs: the shared informers of the watched resources; the cache API and `/metrics`,
- * `/healthz`, `/readyz` on one HTTP port; the Helm checker; and, on the leader only (every
- * replica when leader election is off), the event pipeline and the plugins.
+ * What runs: the shared informers of the watched resources (their set can be replaced while
+ * running: `updateResources`); the cache API and `/metrics`, `/healthz`, `/readyz` on one HTTP
+ * port; the Helm checker; and, on the leader only (every replica when leader election is off),
+ * the event pipeline and the plugins.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { MeterProvider } from "@opentelemetry/api";
+import { metrics as otel, type MeterProvider } from "@opentelemetry/api";
+import type { MetricProducer } from "@opentelemetry/sdk-metrics";
 import {
+  compositeSource,
   createCacheApi,
   startApiServer,
   type CacheApiHandler,
@@ -18,6 +21,7 @@ import {
   type ServedResource,
 } from "./api/index.ts";
 import {
+  compileDropFields,
   EventPipeline,
   NatsLink,
   type EventPipelineOptions,
@@ -26,22 +30,25 @@ import {
   type NatsLinkOptions,
 } from "./events/index.ts";
 import { HelmChecker, type HelmCheckerOptions } from "./helm/index.ts";
-import { InformerFactory, type InformerLease } from "./informer/index.ts";
-import type { KubeClient, ResourceId } from "./kube/index.ts";
+import { InformerFactory } from "./informer/index.ts";
+import type { KubeClient } from "./kube/index.ts";
 import { LeaderElector, type LeaderElectorOptions } from "./leader/index.ts";
 import { silentLogger, type Logger } from "./logging/index.ts";
 import { PluginHost, type PluginEntry } from "./plugins/index.ts";
 import type { LookoutStore } from "./store/index.ts";
+import { INFORMER_SCOPE, informerMetrics } from "./telemetry/index.ts";
+import {
+  checkResources,
+  memberKey,
+  memberSpecs,
+  NamespaceSelection,
+  type Member,
+  type WatchUpdate,
+} from "./watch/index.ts";
+import type { WatchedResource } from "./watch/index.ts";
 
-/** One watched resource and what it feeds. */
-export interface WatchedResource extends EventResourceSpec {
-  /** Whether the resource lives in namespaces (default true). */
-  readonly namespaced?: boolean;
-  /** Publish its changes as events (default true when events are on). */
-  readonly events?: boolean;
-  /** Serve it from the cache API (default true). */
-  readonly cache?: boolean;
-}
+export type { WatchedResource, WatchUpdate } from "./watch/index.ts";
+export { LookoutInvalidResourcesError } from "./watch/index.ts";
 
 /** Options of {@link createLookout}. */
 export interface LookoutOptions {
@@ -72,6 +79,11 @@ export interface LookoutOptions {
     LeaderElectorOptions,
     "client" | "onStartedLeading" | "onStoppedLeading" | "logger"
   >;
+  /**
+   * How long `close()` waits for the outbox to reach NATS before it stops the relay (what is
+   * left is published at the next start). Default 10 000 ms.
+   */
+  readonly flushTimeoutMs?: number;
 }
 
 /** A running (or startable) kube-lookout. */
@@ -88,6 +100,23 @@ export interface Lookout extends AsyncDisposable {
   readonly events: EventPipeline | undefined;
   /** True while this instance does the leader's work. */
   readonly leading: boolean;
+  /** The watched resources as last set (the options', or the last `updateResources`). */
+  readonly resources: readonly WatchedResource[];
+  /**
+   * Metric producers to register with the telemetry (`addMetricProducer`): the informers'
+   * gauges and, with the checker, the Helm findings.
+   */
+  readonly metricProducers: readonly MetricProducer[];
+  /**
+   * Live reconfiguration: replaces the watched resources. Watches whose resource, namespace,
+   * selectors and settings are unchanged keep running (no relist, no event lost or repeated);
+   * removed or changed ones are stopped, new ones started (their events begin with a catch-up
+   * against the stored snapshots), and the cache API serves the new set. Validates first:
+   * rejects with `LookoutInvalidResourcesError` (`LOOKOUT_INVALID_RESOURCES`), changing
+   * nothing, for a bad list. Resolves with what changed once the new watches are started (not
+   * synced).
+   */
+  updateResources(resources: readonly WatchedResource[]): Promise<WatchUpdate>;
   /** Stops everything in reverse order; idempotent. */
   close(): Promise<void>;
 }
@@ -106,9 +135,13 @@ class LookoutImpl implements Lookout {
   readonly #logger: Logger;
   readonly informers: InformerFactory;
   readonly helm: HelmChecker | undefined;
-  readonly #leases: InformerLease[] = [];
+  readonly metricProducers: readonly MetricProducer[];
   readonly #ready = Promise.withResolvers<void>();
   readonly #abort = new AbortController();
+  readonly #members = new Map<string, Member>();
+  readonly #namespaces: NamespaceSelection;
+  #resources: readonly WatchedResource[];
+  #reconciling: Promise<unknown> = Promise.resolve();
   #unsubscribeHelm: (() => void) | undefined;
   #server: ApiServer | undefined;
   #api: CacheApiHandler | undefined;
@@ -118,12 +151,21 @@ class LookoutImpl implements Lookout {
   #elector: LeaderElector | undefined;
   #leading: Promise<void> | undefined;
   #started: Promise<void> | undefined;
+  #closing = false;
   #closed: Promise<void> | undefined;
 
   constructor(options: LookoutOptions) {
+    checkResources(options.resources);
     this.#o = options;
+    this.#resources = [...options.resources];
     this.#logger = options.logger ?? silentLogger;
-    this.informers = new InformerFactory({ client: options.client });
+    const metrics = informerMetrics((options.meterProvider ?? otel).getMeter(INFORMER_SCOPE));
+    this.informers = new InformerFactory({
+      client: options.client,
+      logger: this.#logger,
+      metricsFor: () => metrics.forInformer(),
+    });
+    this.#namespaces = new NamespaceSelection(this.informers, () => void this.#reconcile());
     this.helm =
       options.helm === false
         ? undefined
@@ -136,6 +178,10 @@ class LookoutImpl implements Lookout {
               ? {}
               : { meterProvider: options.meterProvider }),
           });
+    this.metricProducers = [
+      metrics.metricProducer,
+      ...(this.helm === undefined ? [] : [this.helm.metricProducer]),
+    ];
   }
 
   get ready(): Promise<void> {
@@ -154,6 +200,10 @@ class LookoutImpl implements Lookout {
     return this.#events !== undefined || this.#plugins !== undefined;
   }
 
+  get resources(): readonly WatchedResource[] {
+    return this.#resources;
+  }
+
   start(): Promise<void> {
     if (this.#closed !== undefined) return Promise.reject(new Error("kube-lookout is closed"));
     this.#started ??= this.#start();
@@ -162,27 +212,9 @@ class LookoutImpl implements Lookout {
 
   async #start(): Promise<void> {
     const o = this.#o;
-    const served: ServedResource[] = [];
-    for (const r of o.resources) {
-      if (r.cache === false) continue;
-      const lease = this.informers.acquire(specOf(r));
-      this.#leases.push(lease);
-      void lease.informer.start();
-      served.push({
-        resource: r.resource,
-        kind: r.kind,
-        namespaced: r.namespaced ?? true,
-        informer: lease.informer,
-      });
-    }
+    await this.#reconcile();
     if (this.helm !== undefined) await this.helm.start();
     if (o.http !== false) {
-      const api = createCacheApi({
-        resources: served,
-        ...(this.helm === undefined ? {} : { helm: this.helm }),
-        logger: this.#logger,
-      });
-      this.#api = api;
       const metrics = o.metricsHandler;
       const http = o.http ?? {};
       this.#server = await startApiServer({
@@ -194,7 +226,7 @@ class LookoutImpl implements Lookout {
             metrics(req, res);
             return true;
           }
-          return api(req, res);
+          return this.#api?.(req, res) ?? false;
         },
       });
     }
@@ -212,7 +244,100 @@ class LookoutImpl implements Lookout {
       });
       this.#elector.start();
     }
-    void this.#waitReady(served);
+    void this.#waitReady();
+  }
+
+  updateResources(resources: readonly WatchedResource[]): Promise<WatchUpdate> {
+    if (this.#closed !== undefined) return Promise.reject(new Error("kube-lookout is closed"));
+    try {
+      checkResources(resources);
+    } catch (error: unknown) {
+      return Promise.reject(error);
+    }
+    this.#resources = [...resources];
+    if (this.#started === undefined) {
+      return Promise.resolve({ started: 0, stopped: 0, kept: 0 });
+    }
+    return this.#reconcile();
+  }
+
+  /**
+   * Brings the running watches to the wanted set (one at a time: calls queue). The wanted set
+   * is the resources with their namespace selectors expanded to the namespaces selected now.
+   */
+  #reconcile(): Promise<WatchUpdate> {
+    const next = this.#reconciling.then(() => this.#applyWanted());
+    this.#reconciling = next.catch(() => undefined);
+    return next;
+  }
+
+  async #applyWanted(): Promise<WatchUpdate> {
+    if (this.#closing) return { started: 0, stopped: 0, kept: this.#members.size };
+    this.#namespaces.retain(this.#resources);
+    const wanted = new Map<string, WatchedResource>();
+    for (const spec of memberSpecs(this.#resources, this.#namespaces)) {
+      wanted.set(memberKey(spec), spec);
+    }
+    const stopping: Member[] = [];
+    for (const [key, member] of this.#members) {
+      if (wanted.has(key)) continue;
+      this.#members.delete(key);
+      stopping.push(member);
+    }
+    let started = 0;
+    for (const [key, spec] of wanted) {
+      if (this.#members.has(key)) continue;
+      const lease = this.informers.acquire(informerSpecOf(spec));
+      void lease.informer.start();
+      const member: Member = { key, spec, lease, events: undefined };
+      this.#members.set(key, member);
+      started++;
+      const events = this.#events;
+      if (events !== undefined && spec.events !== false) {
+        member.events = events.addResource(eventSpecOf(spec));
+      }
+    }
+    if (started > 0 || stopping.length > 0 || this.#api === undefined) this.#rebuildApi();
+    await Promise.all(
+      stopping.map(async (m) => {
+        await m.events?.remove();
+        await m.lease.release();
+      }),
+    );
+    const update = { started, stopped: stopping.length, kept: wanted.size - started };
+    if (started > 0 || stopping.length > 0) this.#logger.info("watches updated", update);
+    return update;
+  }
+
+  /** A new cache API over the members that feed the cache; the old one is closed. */
+  #rebuildApi(): void {
+    if (this.#o.http === false) return;
+    const byRoute = new Map<string, Member[]>();
+    for (const m of this.#members.values()) {
+      if (m.spec.cache === false) continue;
+      const id = m.spec.resource;
+      const route = `${id.group}/${id.resource}`;
+      const list = byRoute.get(route);
+      if (list === undefined) byRoute.set(route, [m]);
+      else list.push(m);
+    }
+    const served: ServedResource[] = [...byRoute.values()].map((members) => {
+      const spec = members[0]!.spec;
+      return {
+        resource: spec.resource,
+        kind: spec.kind,
+        namespaced: spec.namespaced ?? true,
+        informer: compositeSource(members.map((m) => m.lease.informer)),
+      };
+    });
+    const old = this.#api;
+    this.#api = createCacheApi({
+      resources: served,
+      ...(this.helm === undefined ? {} : { helm: this.helm }),
+      logger: this.#logger,
+      notReady: () => (this.#closing ? ["shutting down"] : []),
+    });
+    old?.close();
   }
 
   /** The leader's work: the event pipeline and the plugins, until `signal` aborts. */
@@ -232,7 +357,7 @@ class LookoutImpl implements Lookout {
         store: o.store,
         informers: this.informers,
         nats: source,
-        resources: o.resources.filter((r) => r.events !== false),
+        resources: [],
         cluster: o.cluster,
         logger: this.#logger,
         ...(o.meterProvider === undefined ? {} : { meterProvider: o.meterProvider }),
@@ -240,6 +365,13 @@ class LookoutImpl implements Lookout {
       const events = this.#events;
       this.#unsubscribeHelm = this.helm?.onFindingsChanged((change) => events.recordHelm(change));
       await events.start();
+      // Serialized with reconfiguration: every member gets its recorder exactly once.
+      const synced = await (this.#reconciling = this.#reconciling.then(() =>
+        [...this.#members.values()]
+          .filter((m) => m.spec.events !== false && m.events === undefined)
+          .map((m) => (m.events = events.addResource(eventSpecOf(m.spec))).synced),
+      ));
+      if (Array.isArray(synced)) await Promise.all(synced);
     }
     if (o.plugins !== undefined && o.plugins.length > 0 && !signal.aborted) {
       const events = this.#events;
@@ -247,7 +379,7 @@ class LookoutImpl implements Lookout {
         plugins: o.plugins,
         informers: this.informers,
         client: o.client,
-        resources: o.resources.map(specOf),
+        resources: [...this.#members.values()].map((m) => informerSpecOf(m.spec)),
         store: o.store,
         logger: this.#logger,
         ...(o.meterProvider === undefined ? {} : { meterProvider: o.meterProvider }),
@@ -274,15 +406,26 @@ class LookoutImpl implements Lookout {
     this.#plugins = undefined;
     this.#events = undefined;
     this.#link = undefined;
+    for (const m of this.#members.values()) m.events = undefined;
     await plugins?.close();
-    await events?.close();
+    await events?.close({ flushTimeoutMs: this.#closing ? (this.#o.flushTimeoutMs ?? 10_000) : 0 });
     await link?.close();
   }
 
-  async #waitReady(served: readonly ServedResource[]): Promise<void> {
+  /** Resolves `ready` once every watch (as the wanted set settles) has synced and Helm is. */
+  async #waitReady(): Promise<void> {
     const stop = this.#abort.signal;
     try {
-      await Promise.all(served.map((s) => s.informer.waitForSync?.(stop) ?? Promise.resolve()));
+      for (;;) {
+        // oxlint-disable-next-line eslint/no-await-in-loop -- namespaces first, then their watches
+        await this.#namespaces.waitForSync(stop);
+        // oxlint-disable-next-line eslint/no-await-in-loop -- the selected namespaces' watches
+        await this.#reconcile();
+        const members = [...this.#members.values()].filter((m) => m.spec.cache !== false);
+        // oxlint-disable-next-line eslint/no-await-in-loop -- until the set stops changing
+        await Promise.all(members.map((m) => m.lease.informer.waitForSync(stop)));
+        if ([...this.#members.values()].every((m) => m.lease.informer.hasSynced())) break;
+      }
       await this.helm?.ready;
       this.#ready.resolve();
     } catch {
@@ -292,14 +435,20 @@ class LookoutImpl implements Lookout {
 
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      this.#closing = true;
       this.#abort.abort();
       await this.#started?.catch(() => undefined);
-      await this.#elector?.close();
+      await this.#reconciling;
+      // The leader's work first (pending events recorded, the outbox flushed within the
+      // deadline), then the Lease is released, so a follower starts from a drained outbox.
       await this.#stopLeading();
+      await this.#elector?.close();
+      await this.helm?.close();
       await this.#server?.close();
       this.#api?.close();
-      await this.helm?.close();
-      await Promise.all(this.#leases.map((l) => l.release()));
+      this.#namespaces.close();
+      await Promise.all([...this.#members.values()].map((m) => m.lease.release()));
+      this.#members.clear();
       await this.informers.close();
     })();
     return this.#closed;
@@ -310,16 +459,46 @@ class LookoutImpl implements Lookout {
   }
 }
 
-function specOf(r: WatchedResource): {
-  resource: ResourceId;
+/** The informer a member (or a plugin) watches through. */
+function informerSpecOf(r: WatchedResource): {
+  resource: WatchedResource["resource"];
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  pageSize?: number;
+  transform?: NonNullable<EventResourceSpec["transform"]>;
+  transformKey?: string;
 } {
+  const e = eventSpecOf(r);
+  return {
+    resource: e.resource,
+    ...(e.namespace === undefined ? {} : { namespace: e.namespace }),
+    ...(e.labelSelector === undefined ? {} : { labelSelector: e.labelSelector }),
+    ...(e.fieldSelector === undefined ? {} : { fieldSelector: e.fieldSelector }),
+    ...(e.pageSize === undefined ? {} : { pageSize: e.pageSize }),
+    ...(e.transform === undefined
+      ? {}
+      : { transform: e.transform, transformKey: e.transformKey ?? "" }),
+  };
+}
+
+/** The event pipeline's spec of a member: its informer's, with `dropFields` as the transform. */
+function eventSpecOf(r: WatchedResource): EventResourceSpec {
+  const drop = r.dropFields ?? [];
+  let transform = r.transform;
+  let transformKey = r.transformKey;
+  if (transform === undefined && drop.length > 0) {
+    // The informer factory shares informers by this key: same fields dropped, same informer.
+    transformKey = `drop:${JSON.stringify(drop)}`;
+    transform = compileDropFields(drop);
+  }
   return {
     resource: r.resource,
+    kind: r.kind,
     ...(r.namespace === undefined ? {} : { namespace: r.namespace }),
     ...(r.labelSelector === undefined ? {} : { labelSelector: r.labelSelector }),
     ...(r.fieldSelector === undefined ? {} : { fieldSelector: r.fieldSelector }),
+    ...(r.pageSize === undefined ? {} : { pageSize: r.pageSize }),
+    ...(transform === undefined ? {} : { transform, transformKey: transformKey ?? "" }),
   };
 }

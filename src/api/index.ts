@@ -10,6 +10,7 @@ export type {
   Readiness,
   Verification,
 } from "./cache-api.ts";
+export { compositeSource } from "./composite-source.ts";
 export { routeName } from "./registry.ts";
 export type { CacheSource, ServedResource } from "./registry.ts";
 export { readTokenFile, withBearerToken } from "./auth.ts";

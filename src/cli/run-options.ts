@@ -12,17 +12,6 @@ import type { LookoutStore } from "../store/index.ts";
 import type { TelemetryOptions } from "../telemetry/index.ts";
 import { discoveredKey, type Discovered } from "./discover.ts";
 
-/** A configuration this version cannot run yet (`LOOKOUT_CLI_UNSUPPORTED_CONFIG`), by key. */
-export class UnsupportedConfigError extends Error {
-  override readonly name = "UnsupportedConfigError";
-  readonly code = "LOOKOUT_CLI_UNSUPPORTED_CONFIG";
-  readonly keys: readonly string[];
-  constructor(problems: readonly string[]) {
-    super(`not supported yet: ${problems.join("; ")}`);
-    this.keys = problems;
-  }
-}
-
 /** What the options are built with, besides the configuration. */
 export interface RunDeps {
   readonly client: KubeClient;
@@ -45,33 +34,35 @@ function ms(seconds: number): number {
   return Math.round(seconds * 1000);
 }
 
-/** The watched resources: one per namespace of a namespace list. */
+/**
+ * The watched resources: one per namespace of a namespace list; a namespace label selector
+ * stays one entry (the composition root follows the namespaces it selects).
+ */
 export function watchedResources(
   config: LookoutConfig,
   discovered: ReadonlyMap<string, Discovered>,
 ): WatchedResource[] {
   const out: WatchedResource[] = [];
-  const unsupported: string[] = [];
-  config.watch.forEach((w, i) => {
+  for (const w of config.watch) {
     const resource = { group: w.group, version: w.version, resource: w.resource };
     const found = discovered.get(discoveredKey(resource));
     const kind = w.kind ?? found?.kind ?? "";
-    const base = {
+    const base: WatchedResource = {
       resource,
       kind,
       namespaced: found?.namespaced ?? true,
       events: w.feeds.includes("events"),
       cache: w.feeds.includes("cache"),
+      pageSize: w.pageSize,
+      ...(w.dropFields.length === 0 ? {} : { dropFields: w.dropFields }),
       ...(w.labelSelector === undefined ? {} : { labelSelector: w.labelSelector }),
       ...(w.fieldSelector === undefined ? {} : { fieldSelector: w.fieldSelector }),
     };
-    if (w.dropFields.length > 0) unsupported.push(`watch[${i}].dropFields`);
     if (w.namespaces === "all") out.push(base);
     else if (Array.isArray(w.namespaces)) {
       for (const namespace of w.namespaces) out.push({ ...base, namespace });
-    } else unsupported.push(`watch[${i}].namespaces.labelSelector`);
-  });
-  if (unsupported.length > 0) throw new UnsupportedConfigError(unsupported);
+    } else out.push({ ...base, namespaceSelector: w.namespaces.labelSelector });
+  }
   return out;
 }
 

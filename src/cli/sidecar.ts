@@ -8,12 +8,13 @@ import { readFileSync } from "node:fs";
 import type { LookoutConfig } from "../config/index.ts";
 import type { KubeClient } from "../kube/index.ts";
 import type { Logger } from "../logging/index.ts";
-import { createLookout, type Lookout } from "../lookout.ts";
+import { createLookout, LookoutInvalidResourcesError, type Lookout } from "../lookout.ts";
 import { openStore } from "../store/index.ts";
 import { createTelemetry } from "../telemetry/index.ts";
 import type { CommandIo } from "./args.ts";
 import { discover, UnknownResourcesError } from "./discover.ts";
-import { lookoutOptionsFrom, telemetryOptionsFrom, UnsupportedConfigError } from "./run-options.ts";
+import { CLI_SCOPE, Reloader, type ReloadResult } from "./reloader.ts";
+import { lookoutOptionsFrom, telemetryOptionsFrom } from "./run-options.ts";
 
 /** The package's version (`package.json`), or "unknown". */
 export function packageVersion(): string {
@@ -24,10 +25,29 @@ export function packageVersion(): string {
   return typeof v === "string" ? v : "unknown";
 }
 
+export type { ReloadResult } from "./reloader.ts";
+
+/** Seconds (the configuration's unit) to whole milliseconds. */
+function ms(seconds: number): number {
+  return Math.round(seconds * 1000);
+}
+
+/** Live reconfiguration: where a new configuration comes from and what asks for it. */
+export interface SidecarReload {
+  /** Loads the configuration again (file < env < flags); throws `ConfigInvalidError`. */
+  load(): Promise<LookoutConfig>;
+  /** Installs what triggers a reload (SIGHUP, a file watch); returns its uninstaller. */
+  install(trigger: () => void): () => void;
+}
+
 /** Hooks of {@link runSidecar}. */
 export interface SidecarHooks {
   /** Called once the sidecar listens (before its caches have synced). */
   readonly onStarted?: (lookout: Lookout) => void;
+  /** Live reconfiguration of the `watch` list; without it the configuration is fixed. */
+  readonly reload?: SidecarReload;
+  /** Called after each reload attempt with its result (tests, the demo). */
+  readonly onReloaded?: (result: ReloadResult) => void;
 }
 
 /**
@@ -66,30 +86,44 @@ export async function runSidecar(
   });
   const telemetry = createTelemetry({ ...telemetryOptionsFrom(config, packageVersion()), logger });
   try {
-    let options;
+    const options = lookoutOptionsFrom(config, {
+      client,
+      store,
+      logger,
+      meterProvider: telemetry.meterProvider,
+      metricsHandler: (req, res) => telemetry.handleMetrics(req, res),
+      discovered,
+      podName: process.env["POD_NAME"] ?? "kube-lookout",
+      podNamespace: process.env["POD_NAMESPACE"] ?? "default",
+    });
+    let lookout: Lookout;
     try {
-      options = lookoutOptionsFrom(config, {
-        client,
-        store,
-        logger,
-        meterProvider: telemetry.meterProvider,
-        metricsHandler: (req, res) => telemetry.handleMetrics(req, res),
-        discovered,
-        podName: process.env["POD_NAME"] ?? "kube-lookout",
-        podNamespace: process.env["POD_NAMESPACE"] ?? "default",
-      });
+      lookout = createLookout({ ...options, flushTimeoutMs: ms(config.shutdown.flushTimeout) });
     } catch (error: unknown) {
-      if (error instanceof UnsupportedConfigError) {
+      if (error instanceof LookoutInvalidResourcesError) {
         io.stderr(`kube-lookout run: ${error.message}\n`);
         return 1;
       }
       throw error;
     }
-    const lookout = createLookout(options);
-    if (lookout.helm !== undefined) telemetry.addMetricProducer(lookout.helm.metricProducer);
+    for (const producer of lookout.metricProducers) telemetry.addMetricProducer(producer);
+    let uninstall: (() => void) | undefined;
     try {
       await lookout.start();
       logger.info("kube-lookout running", { url: lookout.url, cluster: config.cluster.name });
+      const reload = hooks.reload;
+      if (reload !== undefined) {
+        const reloader = new Reloader({
+          config,
+          client,
+          lookout,
+          logger,
+          load: () => reload.load(),
+          meter: telemetry.meterProvider.getMeter(CLI_SCOPE),
+          ...(hooks.onReloaded === undefined ? {} : { onReloaded: hooks.onReloaded }),
+        });
+        uninstall = reload.install(() => reloader.trigger());
+      }
       hooks.onStarted?.(lookout);
       void lookout.ready.then(() => logger.info("kube-lookout ready", {}));
       await new Promise<void>((resolve) => {
@@ -98,6 +132,7 @@ export async function runSidecar(
       });
       logger.info("kube-lookout stopping", {});
     } finally {
+      uninstall?.();
       await lookout.close();
     }
     return 0;

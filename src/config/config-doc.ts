@@ -72,12 +72,30 @@ keys such as \`password\` or \`apiKey\`, OTLP headers, the password of a URL) as
 
 ## Live reconfiguration
 
-When the watch list changes at run time, \`diffWatchConfig(old, next)\` compares entries by
-identity: group, version, resource, namespaces (order of a list does not matter) and the label
-and field selectors (whitespace does not matter). An entry with a new identity is \`added\`, a
-missing one \`removed\`; one whose identity stayed but whose kind, resync, page size, dropped
-fields or feeds changed is \`changed\` (restarted); the rest are \`unchanged\` and keep their
-watch. The same watch listed twice is an error.
+\`kube-lookout run\` reloads the configuration on SIGHUP and, with \`reload.watchFile\` (the
+default), when the file changes (its directory is watched, so a mounted ConfigMap's symlink
+swap counts). Only the \`watch\` list is applied live; a change elsewhere is logged as taking
+effect at the next start. The new list goes through the schema, discovery (every resource must
+be served) and the composition root's own checks (two entries feeding events of one resource
+must not overlap); if any fails, the reload is refused with an error log naming the problem and
+the running watches stay. \`kube_lookout_config_reloads_total{result}\` counts \`applied\`,
+\`unchanged\` and \`rejected\`.
+
+\`diffWatchConfig(old, next)\` compares entries by identity: group, version, resource,
+namespaces (order of a list does not matter) and the label and field selectors (whitespace does
+not matter). An entry with a new identity is \`added\`, a missing one \`removed\`; one whose
+identity stayed but whose kind, resync, page size, dropped fields or feeds changed is
+\`changed\` (restarted); the rest are \`unchanged\` and keep their watch: no relist, no event
+lost or repeated. A started watch that feeds events begins with a catch-up against the stored
+snapshots (objects changed or deleted while it was not watched get their events). The same
+watch listed twice is an error.
+
+\`namespaces: { labelSelector }\` watches \`namespaces\` with that selector (so the sidecar needs
+list/watch on namespaces) and runs one watch per selected namespace, started and stopped as
+namespaces are created, deleted or relabelled. \`dropFields\` is applied as the informer's
+transform: neither the cache API nor the events ever hold the dropped fields.
+\`resyncSeconds\` is accepted and kept for handlers that want a resync; the built-in consumers
+(cache, events) do not use one.
 
 ## In code
 

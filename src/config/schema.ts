@@ -175,6 +175,27 @@ export const configSchema = z
     api,
     plugins: z.array(plugin).default([]).describe("Plugins, each `{ name | module, config }`."),
     leaderElection,
+    shutdown: z
+      .strictObject({
+        flushTimeout: duration()
+          .prefault("10s")
+          .describe(
+            "On SIGTERM, how long the outbox may take to reach NATS before the sidecar exits (the rest is published at the next start).",
+          ),
+      })
+      .prefault({})
+      .describe("Graceful shutdown."),
+    reload: z
+      .strictObject({
+        watchFile: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Reload the watch list when the configuration file changes (SIGHUP always reloads).",
+          ),
+      })
+      .prefault({})
+      .describe("Live reconfiguration of the `watch` list."),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info").describe("Log level."),
   })
   .superRefine((c, ctx) => {

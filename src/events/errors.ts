@@ -52,3 +52,12 @@ function describe(value: unknown): string {
   }
   return typeof value;
 }
+
+/** The pipeline was closed (`LOOKOUT_EVENTS_CLOSED`): it takes no more resources. */
+export class EventsClosedError extends Error {
+  override readonly name = "EventsClosedError";
+  readonly code = "LOOKOUT_EVENTS_CLOSED";
+  constructor(what: string) {
+    super(`the event pipeline is closed: cannot ${what}`);
+  }
+}

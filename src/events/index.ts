@@ -6,6 +6,7 @@
 export { EventPipeline } from "./pipeline.ts";
 export type {
   EventPipelineOptions,
+  EventResourceAttachment,
   EventResourceSpec,
   EventStreamSpec,
   HelmFindingsChange,
@@ -42,7 +43,13 @@ export {
   validatePrefix,
 } from "./subject.ts";
 export type { ResourceSubjectFields, SubjectFilter } from "./subject.ts";
-export { HASH_PREFIX, MIN_HASH_KEY_BYTES, compileRedaction, redactObject } from "./redact.ts";
+export {
+  HASH_PREFIX,
+  MIN_HASH_KEY_BYTES,
+  compileDropFields,
+  compileRedaction,
+  redactObject,
+} from "./redact.ts";
 export type { Redaction, RedactionOptions } from "./redact.ts";
 export { applyPatch, createPatch } from "./json-patch.ts";
 export { jsonEqual, onlyMetadataNoise, onlyStatusChanged } from "./change-filter.ts";
@@ -62,7 +69,12 @@ export type {
   ResourceChange,
   ResourceEventBody,
 } from "./event-types.ts";
-export { EventsBadMessageError, EventsBadPatchError, EventsInvalidOptionError } from "./errors.ts";
+export {
+  EventsBadMessageError,
+  EventsBadPatchError,
+  EventsClosedError,
+  EventsInvalidOptionError,
+} from "./errors.ts";
 export {
   EventSubjectError,
   NatsLinkClosedError,

@@ -7,10 +7,11 @@ import { randomBytes } from "node:crypto";
 import type { MeterProvider } from "@opentelemetry/api";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { HandlerRegistration, InformerFactory, InformerLease } from "../informer/index.ts";
-import type { ResourceId } from "../kube/index.ts";
+import type { KubeObject, ResourceId } from "../kube/index.ts";
 import { silentLogger, type Logger } from "../logging/index.ts";
 import type { LookoutStore } from "../store/index.ts";
 import type { OutgoingEvent } from "./event-types.ts";
+import { EventsClosedError } from "./errors.ts";
 import { EventSubjectError } from "./nats-errors.ts";
 import { helmFindingsEvent, pluginEvent } from "./cloud-event.ts";
 import { EventMetrics } from "./metrics.ts";
@@ -28,6 +29,23 @@ export interface EventResourceSpec {
   readonly namespace?: string;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
+  /** The informer's LIST page size (shared with other consumers of the same spec). */
+  readonly pageSize?: number;
+  /** The informer's transform and its identity (see `InformerSpec`). */
+  readonly transform?: (obj: KubeObject) => KubeObject;
+  readonly transformKey?: string;
+}
+
+/** One resource attached to a running pipeline ({@link EventPipeline.addResource}). */
+export interface EventResourceAttachment {
+  /** Resolves when its first list is recorded and its restart catch-up written. */
+  readonly synced: Promise<void>;
+  /**
+   * Stops recording it: its handler is removed, what is pending is written and its informer
+   * released. Its snapshots stay, so adding it again catches up on what changed meanwhile.
+   * Idempotent.
+   */
+  remove(): Promise<void>;
 }
 
 /** The JetStream stream the pipeline creates or updates at start. */
@@ -91,6 +109,21 @@ export interface HelmFindingsChange {
 
 const HASH_KEY = "events.hashKey";
 
+/** A resource being recorded. */
+interface Attached {
+  readonly recorder: ResourceRecorder;
+  readonly lease: InformerLease;
+  readonly registration: HandlerRegistration;
+  readonly stop: AbortController;
+}
+
+async function detach(a: Attached): Promise<void> {
+  a.stop.abort();
+  a.registration.remove();
+  await a.recorder.close();
+  await a.lease.release();
+}
+
 /** The running pipeline. */
 export class EventPipeline {
   readonly #o: EventPipelineOptions;
@@ -98,10 +131,9 @@ export class EventPipeline {
   readonly #now: () => number;
   readonly #relay: OutboxRelay;
   readonly #metrics: EventMetrics;
-  readonly #recorders: ResourceRecorder[] = [];
-  readonly #leases: InformerLease[] = [];
-  readonly #registrations: HandlerRegistration[] = [];
+  readonly #attached = new Set<Attached>();
   readonly #abort = new AbortController();
+  #redaction: ((object: unknown, resource: ResourceId) => unknown) | undefined;
   #started: Promise<void> | undefined;
 
   constructor(options: EventPipelineOptions) {
@@ -157,70 +189,95 @@ export class EventPipeline {
   }
 
   async #start(): Promise<void> {
+    this.#relay.start();
+    await Promise.all(this.#o.resources.map((spec) => this.addResource(spec).synced));
+  }
+
+  /**
+   * Starts recording one more resource (live reconfiguration): a recorder on the shared
+   * informer of `spec`, with its restart catch-up. Throws `EventsClosedError`
+   * (`LOOKOUT_EVENTS_CLOSED`) after `close()`.
+   */
+  addResource(spec: EventResourceSpec): EventResourceAttachment {
+    if (this.#abort.signal.aborted) throw new EventsClosedError("add a resource");
     const o = this.#o;
-    const hashKey = o.hashKey ?? this.#storedHashKey();
-    const transform = compileRedaction({
-      hashKey,
+    this.#redaction ??= compileRedaction({
+      hashKey: o.hashKey ?? this.#storedHashKey(),
       ...(o.dropFields === undefined ? {} : { dropFields: o.dropFields }),
     });
-    this.#relay.start();
-    const syncs: Promise<void>[] = [];
-    for (const spec of o.resources) {
-      const recorder = new ResourceRecorder({
-        store: o.store,
-        resource: spec.resource,
-        kind: spec.kind,
-        transform,
-        subject: (c) =>
-          resourceSubject({
-            prefix: o.prefix,
-            cluster: o.cluster,
-            resource: c.resource,
-            namespace: c.namespace,
-            name: c.name,
-            type: c.type,
-          }),
-        source: o.cluster,
-        includeObject: o.includeObject ?? true,
-        dropStatusOnly: o.dropStatusOnly ?? false,
-        dropMetadataNoise: o.dropMetadataNoise ?? true,
-        batchSize: o.batchSize ?? 500,
-        batchDelayMs: o.batchDelayMs ?? 50,
-        maxOutboxRows: o.maxOutboxRows ?? 1_000_000,
-        maxOutboxBytes: o.maxOutboxBytes ?? 1024 * 1024 * 1024,
-        fullPolicy: o.fullPolicy ?? "block",
-        logger: this.#logger,
-        now: this.#now,
-        onCommitted: (rows) => {
-          this.#metrics.appended(rows.length);
-          this.#relay.offer(rows);
-        },
-        onPressure: (what, count) => {
-          if (what === "dropped") this.#metrics.dropped(count);
-          o.onPressure?.(what, count);
-        },
-      });
-      const lease = o.informers.acquire({
-        resource: spec.resource,
-        ...(spec.namespace === undefined ? {} : { namespace: spec.namespace }),
-        ...(spec.labelSelector === undefined ? {} : { labelSelector: spec.labelSelector }),
-        ...(spec.fieldSelector === undefined ? {} : { fieldSelector: spec.fieldSelector }),
-      });
-      this.#leases.push(lease);
-      this.#recorders.push(recorder);
-      const registration = lease.informer.addEventHandler(recorder, { name: "events" });
-      this.#registrations.push(registration);
-      void lease.informer.start();
-      syncs.push(this.#catchUp(recorder, registration));
-    }
-    await Promise.all(syncs);
+    const recorder = new ResourceRecorder({
+      store: o.store,
+      resource: spec.resource,
+      ...(spec.namespace === undefined ? {} : { namespace: spec.namespace }),
+      kind: spec.kind,
+      transform: this.#redaction,
+      subject: (c) =>
+        resourceSubject({
+          prefix: o.prefix,
+          cluster: o.cluster,
+          resource: c.resource,
+          namespace: c.namespace,
+          name: c.name,
+          type: c.type,
+        }),
+      source: o.cluster,
+      includeObject: o.includeObject ?? true,
+      dropStatusOnly: o.dropStatusOnly ?? false,
+      dropMetadataNoise: o.dropMetadataNoise ?? true,
+      batchSize: o.batchSize ?? 500,
+      batchDelayMs: o.batchDelayMs ?? 50,
+      maxOutboxRows: o.maxOutboxRows ?? 1_000_000,
+      maxOutboxBytes: o.maxOutboxBytes ?? 1024 * 1024 * 1024,
+      fullPolicy: o.fullPolicy ?? "block",
+      logger: this.#logger,
+      now: this.#now,
+      onCommitted: (rows) => {
+        this.#metrics.appended(rows.length);
+        this.#relay.offer(rows);
+      },
+      onPressure: (what, count) => {
+        if (what === "dropped") this.#metrics.dropped(count);
+        o.onPressure?.(what, count);
+      },
+    });
+    const lease = o.informers.acquire({
+      resource: spec.resource,
+      ...(spec.namespace === undefined ? {} : { namespace: spec.namespace }),
+      ...(spec.labelSelector === undefined ? {} : { labelSelector: spec.labelSelector }),
+      ...(spec.fieldSelector === undefined ? {} : { fieldSelector: spec.fieldSelector }),
+      ...(spec.pageSize === undefined ? {} : { pageSize: spec.pageSize }),
+      ...(spec.transform === undefined
+        ? {}
+        : { transform: spec.transform, transformKey: spec.transformKey ?? "" }),
+    });
+    const registration = lease.informer.addEventHandler(recorder, { name: "events" });
+    const stop = new AbortController();
+    const entry: Attached = { recorder, lease, registration, stop };
+    this.#attached.add(entry);
+    void lease.informer.start();
+    const synced = this.#catchUp(recorder, registration, stop.signal);
+    let removed: Promise<void> | undefined;
+    return {
+      synced,
+      remove: () => {
+        removed ??= (async () => {
+          if (!this.#attached.delete(entry)) return;
+          await detach(entry);
+        })();
+        return removed;
+      },
+    };
   }
 
   /** Waits until the first list was delivered to the recorder, then records the deletions. */
-  async #catchUp(recorder: ResourceRecorder, registration: HandlerRegistration): Promise<void> {
+  async #catchUp(
+    recorder: ResourceRecorder,
+    registration: HandlerRegistration,
+    stopped: AbortSignal,
+  ): Promise<void> {
     const signal = this.#abort.signal;
     while (!registration.hasSynced()) {
-      if (signal.aborted) return;
+      if (signal.aborted || stopped.aborted) return;
       // oxlint-disable-next-line eslint/no-await-in-loop -- polls the handler's sync
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -298,15 +355,38 @@ export class EventPipeline {
     return this.#relay.counters;
   }
 
-  /** Writes pending batches, stops the relay and releases the informers. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Stops recording, writes pending batches, lets the relay deliver the outbox for up to
+   * `flushTimeoutMs` (default 0: not at all; what is left is published by the next start), then
+   * stops the relay and releases the informers. Idempotent.
+   */
+  async close(options: { readonly flushTimeoutMs?: number } = {}): Promise<void> {
     if (this.#abort.signal.aborted) return;
     this.#abort.abort();
-    for (const r of this.#registrations) r.remove();
-    await Promise.all(this.#recorders.map((r) => r.close()));
+    const attached = [...this.#attached];
+    this.#attached.clear();
+    for (const a of attached) a.registration.remove();
+    await Promise.all(attached.map((a) => a.recorder.close()));
+    await this.#drain(options.flushTimeoutMs ?? 0);
     await this.#relay.close();
     this.#metrics.close();
-    await Promise.all(this.#leases.map((l) => l.release()));
+    await Promise.all(attached.map((a) => a.lease.release()));
+  }
+
+  /** Waits while the relay delivers the outbox, up to `timeoutMs` (or the store closing). */
+  async #drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const backlog = (): number => {
+      try {
+        return this.#o.store.outbox.stats().rows;
+      } catch {
+        return 0; // the store was closed under us: nothing more can be delivered
+      }
+    };
+    while (Date.now() < deadline && backlog() > 0) {
+      // oxlint-disable-next-line eslint/no-await-in-loop -- polls the relay's progress
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   #storedHashKey(): Uint8Array {

@@ -21,6 +21,12 @@ export type { OutboxFullPolicy } from "./batch-writer.ts";
 export interface RecorderOptions {
   readonly store: LookoutStore;
   readonly resource: ResourceId;
+  /**
+   * The namespace the recorder's informer watches; undefined: all. Only stored snapshots of
+   * this namespace take part in the restart catch-up, so recorders of one resource in several
+   * namespaces do not record each other's objects as deleted.
+   */
+  readonly namespace?: string;
   /** The resource's kind (list items carry none): set on objects that lack it. */
   readonly kind: string;
   /** Transforms an object before it is stored or published (Secret values → hashes). */
@@ -77,7 +83,12 @@ export class ResourceRecorder implements EventHandler {
   constructor(options: RecorderOptions) {
     this.#o = options;
     this.#key = resourceKey(options.resource);
-    this.#known = options.store.snapshots.loadMeta(this.#key);
+    const stored = options.store.snapshots.loadMeta(this.#key);
+    const ns = options.namespace;
+    if (ns !== undefined && ns !== "") {
+      for (const [key, meta] of stored) if (meta.namespace !== ns) stored.delete(key);
+    }
+    this.#known = stored;
     this.#writer = new BatchWriter({
       store: options.store,
       resourceKey: this.#key,

@@ -69,20 +69,7 @@ export function compileRedaction(options: RedactionOptions): Redaction {
     );
   }
   const key = Buffer.from(hashKey); // a private copy: later changes by the caller do not apply
-  const drops: string[][] = [];
-  const dropFields = options.dropFields ?? [];
-  for (let i = 0; i < dropFields.length; i++) {
-    const pointer: unknown = dropFields[i];
-    const tokens = typeof pointer === "string" ? parsePointer(pointer) : undefined;
-    if (tokens === undefined || tokens.length === 0) {
-      throw new EventsInvalidOptionError(
-        `dropFields[${i}]`,
-        pointer,
-        'an RFC 6901 JSON pointer starting with "/"',
-      );
-    }
-    drops.push(tokens);
-  }
+  const drops = parseDropFields(options.dropFields ?? []);
   const hash = (bytes: string | Uint8Array): string =>
     HASH_PREFIX + createHmac("sha256", key).update(bytes).digest("hex");
   return (object, resource) => {
@@ -97,6 +84,41 @@ export function compileRedaction(options: RedactionOptions): Redaction {
     for (const tokens of drops) dropPath(result, tokens);
     if (isSecret(object, resource)) redactSecret(result, hash);
     return result;
+  };
+}
+
+function parseDropFields(dropFields: readonly string[]): string[][] {
+  const drops: string[][] = [];
+  for (let i = 0; i < dropFields.length; i++) {
+    const pointer: unknown = dropFields[i];
+    const tokens = typeof pointer === "string" ? parsePointer(pointer) : undefined;
+    if (tokens === undefined || tokens.length === 0) {
+      throw new EventsInvalidOptionError(
+        `dropFields[${i}]`,
+        pointer,
+        'an RFC 6901 JSON pointer starting with "/"',
+      );
+    }
+    drops.push(tokens);
+  }
+  return drops;
+}
+
+/**
+ * A transform removing the fields at `dropFields` (RFC 6901 pointers) from an object, copying
+ * only the containers on each dropped path (the input is not modified); a pointer that does not
+ * resolve is ignored. Usable as an informer's `transform`, so that the cache and the events both
+ * lack the fields. Throws `EventsInvalidOptionError` (`LOOKOUT_EVENTS_INVALID_OPTION`) for an
+ * entry that is not a pointer starting with `/`.
+ */
+export function compileDropFields(dropFields: readonly string[]): <T>(object: T) => T {
+  const drops = parseDropFields(dropFields);
+  return <T>(object: T): T => {
+    if (!isObject(object) || drops.length === 0) return object;
+    const result: JsonObject = { ...object };
+    for (const tokens of drops) dropPath(result, tokens);
+    // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- same shape minus fields
+    return result as T;
   };
 }
 

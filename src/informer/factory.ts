@@ -2,24 +2,41 @@
  * A factory that shares one informer (one list, one watch) among every consumer of the same
  * (resource, namespace, labelSelector, fieldSelector), reference-counted.
  */
-import { formatResourceId, type ResourceId } from "../kube/index.ts";
+import { formatResourceId, type KubeObject, type ResourceId } from "../kube/index.ts";
 import { InformerClosedError, InvalidInformerOptionError } from "./errors.ts";
 import { Informer } from "./informer.ts";
+import type { InformerMetrics } from "./metrics.ts";
 import type { InformerOptions } from "./options.ts";
 
-/** What one consumer asks for. Extra informer options apply only when the informer is created. */
+/**
+ * What one consumer asks for. Consumers with the same spec share one informer; `pageSize` and
+ * `transform` are part of the identity too (a transform by its `transformKey`), so a consumer
+ * never gets objects shaped by another consumer's transform.
+ */
 export interface InformerSpec {
   readonly resource: ResourceId;
   readonly namespace?: string;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
+  /** LIST page size; default the factory's (or the informer's default). */
+  readonly pageSize?: number;
+  /** Applied to every arriving object (see `InformerOptions.transform`); needs `transformKey`. */
+  readonly transform?: (obj: KubeObject) => KubeObject;
+  /** What identifies `transform` among consumers (e.g. the dropped fields, joined). */
+  readonly transformKey?: string;
 }
 
 /** Options shared by every informer of a factory (everything but the spec fields). */
 export type InformerFactoryOptions = Omit<
   InformerOptions,
   "resource" | "namespace" | "labelSelector" | "fieldSelector" | "signal"
->;
+> & {
+  /**
+   * Metrics hook of each informer the factory creates (instead of the shared `metrics`), with
+   * an optional `dispose` called once that informer has closed.
+   */
+  readonly metricsFor?: (spec: InformerSpec) => InformerMetrics & { dispose?(): void };
+};
 
 /** One consumer's hold on a shared informer. */
 export interface InformerLease {
@@ -34,6 +51,7 @@ export interface InformerLease {
 interface Entry {
   readonly informer: Informer;
   refs: number;
+  readonly dispose: (() => void) | undefined;
 }
 
 /** Shares informers by (resource, namespace, labelSelector, fieldSelector). */
@@ -66,14 +84,19 @@ export class InformerFactory implements AsyncDisposable {
     const key = specKey(spec);
     let entry = this.#entries.get(key);
     if (entry === undefined) {
+      const { metricsFor, ...shared } = this.#options;
+      const metrics = metricsFor?.(spec);
       const informer = new Informer({
-        ...this.#options,
+        ...shared,
         resource: spec.resource,
         ...(spec.namespace === undefined ? {} : { namespace: spec.namespace }),
         ...(spec.labelSelector === undefined ? {} : { labelSelector: spec.labelSelector }),
         ...(spec.fieldSelector === undefined ? {} : { fieldSelector: spec.fieldSelector }),
+        ...(spec.pageSize === undefined ? {} : { pageSize: spec.pageSize }),
+        ...(spec.transform === undefined ? {} : { transform: spec.transform }),
+        ...(metrics === undefined ? {} : { metrics }),
       });
-      entry = { informer, refs: 0 };
+      entry = { informer, refs: 0, dispose: metrics?.dispose?.bind(metrics) };
       this.#entries.set(key, entry);
       void informer.start();
     }
@@ -90,7 +113,7 @@ export class InformerFactory implements AsyncDisposable {
           return released;
         }
         this.#entries.delete(key);
-        released = this.#track(held.informer.close());
+        released = this.#track(closeEntry(held));
         return released;
       },
     };
@@ -100,7 +123,7 @@ export class InformerFactory implements AsyncDisposable {
   close(): Promise<void> {
     if (this.#closed !== undefined) return this.#closed;
     const all = [...this.#closing];
-    for (const entry of this.#entries.values()) all.push(entry.informer.close());
+    for (const entry of this.#entries.values()) all.push(closeEntry(entry));
     this.#entries.clear();
     this.#closed = Promise.all(all).then(() => undefined);
     return this.#closed;
@@ -118,14 +141,24 @@ export class InformerFactory implements AsyncDisposable {
   }
 }
 
+async function closeEntry(entry: Entry): Promise<void> {
+  await entry.informer.close();
+  entry.dispose?.();
+}
+
 function specKey(spec: InformerSpec): string {
   if (typeof spec !== "object" || spec === null || typeof spec.resource !== "object") {
     throw new InvalidInformerOptionError("spec", spec, "{ resource, namespace?, selectors? }");
+  }
+  if (spec.transform !== undefined && typeof spec.transformKey !== "string") {
+    throw new InvalidInformerOptionError("spec.transformKey", spec.transformKey, "a string");
   }
   return JSON.stringify([
     formatResourceId(spec.resource),
     spec.namespace ?? "",
     spec.labelSelector ?? "",
     spec.fieldSelector ?? "",
+    spec.pageSize ?? 0,
+    spec.transform === undefined ? "" : spec.transformKey,
   ]);
 }

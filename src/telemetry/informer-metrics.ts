@@ -35,6 +35,12 @@ export interface InformerMetricsAdapter extends Required<InformerMetrics> {
   readonly metricProducer: MetricProducer;
   /** Drops a stopped informer's gauges (objects, last event age, handler queue depths). Idempotent. */
   forget(resource: string): void;
+  /**
+   * A hook for one of several informers of the same resource (one per namespace, say): its
+   * gauges add up with theirs (objects and queue depths summed, the latest event time), and
+   * `dispose()` removes its share once the informer has stopped.
+   */
+  forInformer(): Required<InformerMetrics> & { dispose(): void };
 }
 
 /** Options of {@link informerMetrics}. */
@@ -89,9 +95,11 @@ export function informerMetrics(
     "kube_lookout.informer.list.duration",
     describe("kube_lookout.informer.list.duration"),
   );
-  const objects = new Map<string, number>();
-  const lastEvent = new Map<string, number>();
-  const depths = new Map<string, Map<string, number>>();
+  // Gauge state by resource, then by informer (instance 0: the adapter used directly).
+  const objects = new Map<string, Map<number, number>>();
+  const lastEvent = new Map<string, Map<number, number>>();
+  const depths = new Map<string, Map<string, Map<number, number>>>();
+  let instances = 0;
   // Attribute objects reused on the hot path (per event): one per resource and event type.
   const eventAttrs = new Map<string, Attributes>();
   const resourceAttrs = new Map<string, Attributes>();
@@ -110,13 +118,13 @@ export function informerMetrics(
       attributes,
       value,
     });
-    const objectPoints = [...objects].map(([r, n]) => point(byResource(r), n));
+    const objectPoints = [...objects].map(([r, n]) => point(byResource(r), sum(n)));
     const agePoints = [...lastEvent].map(([r, t]) =>
-      point(byResource(r), Math.max(0, ms - t) / 1000),
+      point(byResource(r), Math.max(0, ms - Math.max(...t.values())) / 1000),
     );
     const depthPoints: DataPoint<number>[] = [];
     for (const [r, handlers] of depths)
-      for (const [handler, depth] of handlers) depthPoints.push(point({ [R]: r, handler }, depth));
+      for (const [handler, d] of handlers) depthPoints.push(point({ [R]: r, handler }, sum(d)));
     return {
       resourceMetrics: {
         resource: emptyResource(),
@@ -135,13 +143,7 @@ export function informerMetrics(
     };
   };
 
-  return {
-    metricProducer: { collect: () => Promise.resolve(collect()) },
-    forget(resource) {
-      objects.delete(resource);
-      lastEvent.delete(resource);
-      depths.delete(resource);
-    },
+  const hooks = (id: number): Required<InformerMetrics> => ({
     listRequest(info) {
       const ok = info.error === undefined;
       lists.add(1, { [R]: info.resource, outcome: ok ? "success" : "error" });
@@ -171,18 +173,55 @@ export function informerMetrics(
       events.add(1, a);
     },
     objectsCached(info) {
-      objects.set(info.resource, info.count);
+      share(objects, info.resource).set(id, info.count);
     },
     lastEventTime(info) {
-      lastEvent.set(info.resource, info.time);
+      share(lastEvent, info.resource).set(id, info.time);
     },
     handlerQueueDepth(info) {
       let handlers = depths.get(info.resource);
       if (handlers === undefined) depths.set(info.resource, (handlers = new Map()));
-      handlers.set(info.handler, info.depth);
+      share(handlers, info.handler).set(id, info.depth);
     },
     error(info) {
       errors.add(1, { [R]: info.resource, "error.type": errorType(info.error) });
     },
+  });
+  const dispose = (id: number): void => {
+    for (const gauges of [objects, lastEvent]) {
+      for (const [r, shares] of gauges)
+        if (shares.delete(id) && shares.size === 0) gauges.delete(r);
+    }
+    for (const [r, handlers] of depths) {
+      for (const [h, shares] of handlers)
+        if (shares.delete(id) && shares.size === 0) handlers.delete(h);
+      if (handlers.size === 0) depths.delete(r);
+    }
   };
+
+  return {
+    ...hooks(0),
+    metricProducer: { collect: () => Promise.resolve(collect()) },
+    forget(resource) {
+      objects.delete(resource);
+      lastEvent.delete(resource);
+      depths.delete(resource);
+    },
+    forInformer() {
+      const id = ++instances;
+      return { ...hooks(id), dispose: () => dispose(id) };
+    },
+  };
+}
+
+function share<K>(map: Map<K, Map<number, number>>, key: K): Map<number, number> {
+  let m = map.get(key);
+  if (m === undefined) map.set(key, (m = new Map()));
+  return m;
+}
+
+function sum(values: Map<number, number>): number {
+  let total = 0;
+  for (const v of values.values()) total += v;
+  return total;
 }

@@ -4,7 +4,8 @@
  * served, builds the OpenTelemetry SDK and the composition root, and runs until SIGINT/SIGTERM,
  * then shuts down in order (the leader releases its lease, pending events are written).
  */
-import { existsSync } from "node:fs";
+import { existsSync, watch, type FSWatcher } from "node:fs";
+import { basename, dirname } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import {
   CONFIG_FILE_ENV,
@@ -20,6 +21,32 @@ import { runSidecar } from "../sidecar.ts";
 import { reportInvalid, setFlags } from "./config-shared.ts";
 
 const TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+/**
+ * SIGHUP, and changes of `file` (its directory is watched: a mounted ConfigMap is replaced
+ * through a symlink swap, not written in place), debounced, call `trigger`. Returns the
+ * uninstaller.
+ */
+function installReloadTriggers(trigger: () => void, file: string | undefined): () => void {
+  const onHup = (): void => trigger();
+  process.on("SIGHUP", onHup);
+  let watcher: FSWatcher | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  if (file !== undefined) {
+    const name = basename(file);
+    watcher = watch(dirname(file), (_event, changed) => {
+      if (changed !== null && changed !== name && changed !== "..data") return;
+      clearTimeout(timer);
+      timer = setTimeout(trigger, 200);
+    });
+    watcher.on("error", () => undefined); // the directory went away: SIGHUP still works
+  }
+  return () => {
+    process.off("SIGHUP", onHup);
+    clearTimeout(timer);
+    watcher?.close();
+  };
+}
 
 /** The cluster connection the configuration asks for. Throws a clear Error when there is none. */
 function kubeClient(
@@ -58,7 +85,10 @@ export const runCommand: Command = {
     "Runs kube-lookout until SIGINT or SIGTERM. The configuration is the YAML file (--config, " +
     `else $${CONFIG_FILE_ENV}), then KUBE_LOOKOUT_* variables, then --set flags ` +
     "(docs/config.md). In a pod it uses the service account; elsewhere the kubeconfig. " +
-    "Logs are JSON lines on stderr.",
+    "The `watch` list is reloaded live on SIGHUP and when the file changes: only watches " +
+    "whose configuration changed restart; a bad new configuration is refused and the running " +
+    "one stays. On SIGTERM it stops being ready, flushes the outbox to NATS for up to " +
+    "shutdown.flushTimeout, releases its Lease and exits 0. Logs are JSON lines on stderr.",
   usage:
     "kube-lookout run [--config FILE] [--set KEY=VALUE]... [--kubeconfig FILE] [--context NAME]",
   flags: {
@@ -86,6 +116,7 @@ export const runCommand: Command = {
   ],
   examples: [
     "kube-lookout run --config /etc/kube-lookout/config.yaml",
+    "kill -HUP <pid>   # reload the watch list after editing the file",
     "kube-lookout run --kubeconfig ~/.kube/config --set events.enabled=false",
     "KUBE_LOOKOUT_STORE_PATH=/data/state.db kube-lookout run",
   ],
@@ -94,13 +125,11 @@ export const runCommand: Command = {
     const given = stringFlag(values, "config");
     const fromEnv = process.env[CONFIG_FILE_ENV];
     const file = given ?? (fromEnv === undefined || fromEnv === "" ? undefined : fromEnv);
+    const load = (): Promise<LookoutConfig> =>
+      loadConfig({ ...(file === undefined ? {} : { file }), env: process.env, flags });
     let config: LookoutConfig;
     try {
-      config = await loadConfig({
-        ...(file === undefined ? {} : { file }),
-        env: process.env,
-        flags,
-      });
+      config = await load();
     } catch (error: unknown) {
       if (error instanceof ConfigInvalidError) return reportInvalid(error, io);
       throw error;
@@ -119,7 +148,16 @@ export const runCommand: Command = {
       return 1;
     }
     try {
-      return await runSidecar(config, client, logger, io);
+      return await runSidecar(config, client, logger, io, {
+        reload: {
+          load,
+          install: (trigger) =>
+            installReloadTriggers(
+              trigger,
+              file !== undefined && config.reload.watchFile ? file : undefined,
+            ),
+        },
+      });
     } finally {
       client.close();
     }
