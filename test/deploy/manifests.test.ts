@@ -15,6 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
+// client-node 2.0.1 does not re-export its ObjectSerializer from the package's entry point;
+// the package has no `exports` map, so this path is importable (test-only, pinned version).
 import { ObjectSerializer } from "@kubernetes/client-node/dist/serializer.js";
 import { parse as parseYaml } from "yaml";
 import {
