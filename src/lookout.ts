@@ -407,9 +407,18 @@ class LookoutImpl implements Lookout {
     this.#events = undefined;
     this.#link = undefined;
     for (const m of this.#members.values()) m.events = undefined;
+    const t0 = performance.now();
+    const step = (name: string): void =>
+      this.#logger.debug("stop leading step done", {
+        step: name,
+        ms: Math.round(performance.now() - t0),
+      });
     await plugins?.close();
+    step("plugins");
     await events?.close({ flushTimeoutMs: this.#closing ? (this.#o.flushTimeoutMs ?? 10_000) : 0 });
+    step("events");
     await link?.close();
+    step("nats link");
   }
 
   /** Resolves `ready` once every watch (as the wanted set settles) has synced and Helm is. */
@@ -441,15 +450,26 @@ class LookoutImpl implements Lookout {
       await this.#reconciling;
       // The leader's work first (pending events recorded, the outbox flushed within the
       // deadline), then the Lease is released, so a follower starts from a drained outbox.
+      const t0 = performance.now();
+      const step = (name: string): void =>
+        this.#logger.debug("shutdown step done", {
+          step: name,
+          ms: Math.round(performance.now() - t0),
+        });
       await this.#stopLeading();
+      step("leader work (plugins, events, outbox flush, NATS)");
       await this.#elector?.close();
+      step("lease released");
       await this.helm?.close();
+      step("helm checker");
       await this.#server?.close();
       this.#api?.close();
+      step("http server");
       this.#namespaces.close();
       await Promise.all([...this.#members.values()].map((m) => m.lease.release()));
       this.#members.clear();
       await this.informers.close();
+      step("informers");
     })();
     return this.#closed;
   }

@@ -59,6 +59,8 @@ export interface RelayCounters {
 export class OutboxRelay {
   readonly #o: RelayOptions;
   readonly #abort = new AbortController();
+  /** Settles when `close()` is called: waits for acks give up then (unacked rows stay). */
+  readonly #closing = Promise.withResolvers<false>();
   readonly #backoff: Backoff;
   #wake: PromiseWithResolvers<void> = Promise.withResolvers();
   #running: Promise<void> | undefined;
@@ -101,6 +103,7 @@ export class OutboxRelay {
   /** Stops after the publishes in flight settle (their rows stay if unacknowledged). */
   async close(): Promise<void> {
     this.#abort.abort();
+    this.#closing.resolve(false);
     this.#wake.resolve();
     await this.#running;
   }
@@ -216,7 +219,7 @@ export class OutboxRelay {
           if (inFlight.size === 0) break;
           // Wait for new rows or for a publish to settle, whichever comes first.
           // oxlint-disable-next-line eslint/no-await-in-loop -- waits for work
-          await Promise.race([this.#wake.promise, ...inFlight.values()]);
+          await Promise.race([this.#wake.promise, this.#closing.promise, ...inFlight.values()]);
           this.#wake = Promise.withResolvers();
           continue;
         }
@@ -225,14 +228,16 @@ export class OutboxRelay {
           // One publish per object at a time keeps each object's events in order.
           const same = inFlight.get(row.orderKey);
           // oxlint-disable-next-line eslint/no-await-in-loop -- per-object order
-          if (same !== undefined && !(await same)) failed = true;
+          if (same !== undefined && !(await Promise.race([same, this.#closing.promise]))) {
+            failed = !signal.aborted;
+          }
           if (inFlight.size >= this.#o.maxInFlight) {
             // A full window waits until half of it is acked, then publishes a burst: publishes
             // made in one go leave in one socket write (nats.js flushes on a microtask).
             const low = Math.floor(this.#o.maxInFlight / 2);
-            while (inFlight.size > low) {
+            while (inFlight.size > low && !signal.aborted) {
               // oxlint-disable-next-line eslint/no-await-in-loop -- the in-flight window
-              await Promise.race(inFlight.values());
+              await Promise.race([this.#closing.promise, ...inFlight.values()]);
             }
           }
           if (failed || signal.aborted) break;
@@ -261,8 +266,10 @@ export class OutboxRelay {
           });
         }
       }
-      await Promise.all(inFlight.values());
-      if (this.#o.mode === "core" && !failed) await nc.flush();
+      // Closing does not wait for acks still due: those rows stay and are sent again (JetStream
+      // drops the copies by message id).
+      await Promise.race([Promise.all(inFlight.values()), this.#closing.promise]);
+      if (this.#o.mode === "core" && !failed && !signal.aborted) await nc.flush();
     } finally {
       flushAcks();
       if (failed || signal.aborted) this.#distrust();

@@ -1,0 +1,280 @@
+/**
+ * `kube-lookout run` as a child process over its lifetime: live reconfiguration of the watch
+ * list (file change, SIGHUP, a bad file refused), and SIGTERM under load with events on a real
+ * nats-server: exit 0 within the flush deadline, and every change published exactly once across
+ * the shutdown and the next start.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm, writeFile, rename } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { startSimulatedCluster } from "../../src/sim/index.ts";
+import {
+  CONFIGMAPS,
+  STREAM,
+  churn,
+  readStream,
+  seeded,
+  type MadeChange,
+} from "../events/pipeline-support.ts";
+import { assertNoActiveHandles } from "../support/handles.ts";
+import { startNatsServer } from "../support/nats-server.ts";
+
+after(assertNoActiveHandles);
+
+const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+
+type Child = ChildProcess & { out: () => string };
+
+function startRun(args: string[]): Child {
+  const child = spawn(process.execPath, [CLI, "run", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, KUBECONFIG: "" },
+  });
+  let text = "";
+  child.stdout?.on("data", (b: Buffer) => (text += b.toString()));
+  child.stderr?.on("data", (b: Buffer) => (text += b.toString()));
+  return Object.assign(child, { out: () => text });
+}
+
+/** The log lines (JSON) with `msg`, in order. */
+function logLines(child: Child, msg: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of child.out().split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const parsed: unknown = JSON.parse(line);
+    if (typeof parsed === "object" && parsed !== null && Reflect.get(parsed, "msg") === msg) {
+      out.push(Object.fromEntries(Object.entries(parsed)));
+    }
+  }
+  return out;
+}
+
+async function nthLog(
+  child: Child,
+  msg: string,
+  n = 1,
+  ms = 20_000,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const lines = logLines(child, msg);
+    if (lines.length >= n) return lines[n - 1]!;
+    if (Date.now() > deadline || child.exitCode !== null) {
+      throw new Error(`no ${n}× "${msg}" log line; output:\n${child.out()}`);
+    }
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the output
+    await sleep(50);
+  }
+}
+
+async function status(url: string): Promise<number> {
+  return (await fetch(url)).status;
+}
+
+async function untilStatus(url: string, want: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
+    if ((await status(url)) === want) return;
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
+    await sleep(50);
+  }
+}
+
+function changeLine(m: { type: string; key: string; resourceVersion: string }): string {
+  return `${m.type} ${m.key} ${m.resourceVersion}`;
+}
+
+/** Writes `text` to `file` the way a ConfigMap update lands: a new file renamed over it. */
+async function replaceFile(file: string, text: string): Promise<void> {
+  await writeFile(`${file}.new`, text);
+  await rename(`${file}.new`, file);
+}
+
+void test("run: the watch list reloads on a file change and on SIGHUP; a bad file is refused and the running watches stay", async (t) => {
+  const sim = await startSimulatedCluster();
+  t.after(() => sim.close());
+  sim.create(CONFIGMAPS, {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", namespace: "a" },
+  });
+  sim.create("secrets", {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "s", namespace: "a" },
+  });
+  const dir = await mkdtemp(join(tmpdir(), "kl-reload-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, "kubeconfig"), sim.kubeConfigYaml());
+  const config = (watch: string[]): string =>
+    [
+      "cluster: { name: sim }",
+      "watch:",
+      ...watch.map((w) => `  - ${w}`),
+      `store: { path: ${JSON.stringify(join(dir, "state.db"))} }`,
+      "api: { port: 0 }",
+      "helm: { enabled: false }",
+      "",
+    ].join("\n");
+  const file = join(dir, "config.yaml");
+  await writeFile(file, config(["{ version: v1, resource: configmaps }"]));
+  const child = startRun(["--config", file, "--kubeconfig", join(dir, "kubeconfig")]);
+  t.after(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  const url = String((await nthLog(child, "kube-lookout running"))["url"]);
+  await nthLog(child, "kube-lookout ready");
+  assert.equal(await status(`${url}/api/v1/namespaces/a/secrets`), 404);
+  assert.equal(sim.openWatchCount("configmaps"), 1);
+
+  // The file changes: Secrets in a are added; ConfigMaps keep their watch.
+  await replaceFile(
+    file,
+    config([
+      "{ version: v1, resource: configmaps }",
+      "{ version: v1, resource: secrets, namespaces: [a] }",
+    ]),
+  );
+  const applied = await nthLog(child, "configuration reloaded");
+  assert.equal(applied["added"], 1);
+  assert.equal(applied["started"], 1);
+  await untilStatus(`${url}/api/v1/namespaces/a/secrets`, 200);
+  assert.equal(await status(`${url}/api/v1/namespaces/a/secrets`), 200);
+  assert.equal(sim.openWatchCount("configmaps"), 1, "the unchanged watch was kept");
+
+  // A bad file (unknown resource name for discovery) is refused; both watches stay.
+  await replaceFile(file, config(["{ version: v1, resource: configmapz }"]));
+  const refused = await nthLog(
+    child,
+    "configuration reload refused; the running configuration stays",
+  );
+  assert.match(JSON.stringify(refused), /configmapz/);
+  assert.equal(await status(`${url}/api/v1/namespaces/a/secrets`), 200);
+  assert.equal(await status(`${url}/api/v1/namespaces/a/configmaps`), 200);
+
+  // An invalid file (schema) is refused too.
+  await replaceFile(file, "watch: [{ resource: pods }]\n");
+  await nthLog(child, "configuration reload refused; the running configuration stays", 2);
+
+  // SIGHUP with the first list back: Secrets stop.
+  await writeFile(file, config(["{ version: v1, resource: configmaps }"]));
+  await nthLog(child, "configuration reloaded", 2).catch(async () => {
+    child.kill("SIGHUP"); // the file watch may have coalesced; SIGHUP must reload anyway
+    return nthLog(child, "configuration reloaded", 2);
+  });
+  child.kill("SIGHUP");
+  await nthLog(child, "configuration reloaded: watch list unchanged");
+  for (let i = 0; i < 100 && sim.openWatchCount("secrets") !== 0; i++) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the simulator
+    await sleep(50);
+  }
+  assert.equal(sim.openWatchCount("secrets"), 0, "the removed watch was closed");
+  assert.equal(await status(`${url}/api/v1/namespaces/a/secrets`), 404);
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  // A file write may be seen twice by the watch (coalesced mostly): at least these many.
+  const reloads = (result: string): number =>
+    Number(
+      new RegExp(`kube_lookout_config_reloads_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)`).exec(
+        metrics,
+      )?.[1] ?? 0,
+    );
+  assert.ok(reloads("rejected") >= 2, metrics);
+  assert.ok(reloads("applied") >= 2, metrics);
+  assert.ok(reloads("unchanged") >= 1, metrics);
+
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  assert.equal((await exited)[0], 0, child.out());
+});
+
+void test("run: SIGTERM with a backlog NATS cannot take exits 0 at the flush deadline; the next start publishes every change once", async (t) => {
+  const seed = Number(process.env["SEED"] ?? Date.now() % 1_000_000);
+  t.diagnostic(`seed ${seed}`);
+  const rand = seeded(seed);
+  const sim = await startSimulatedCluster();
+  t.after(() => sim.close());
+  const nats = await startNatsServer(t);
+  const dir = await mkdtemp(join(tmpdir(), "kl-sigterm-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, "kubeconfig"), sim.kubeConfigYaml());
+  const file = join(dir, "config.yaml");
+  await writeFile(
+    file,
+    [
+      "cluster: { name: test }",
+      "watch:",
+      "  - { version: v1, resource: configmaps }",
+      `store: { path: ${JSON.stringify(join(dir, "state.db"))} }`,
+      "api: { port: 0 }",
+      "helm: { enabled: false }",
+      "events:",
+      "  enabled: true",
+      "  prefix: kl",
+      `  nats: { servers: [${JSON.stringify(nats.url)}] }`,
+      `  stream: { name: ${STREAM} }`,
+      "  maxInFlight: 8",
+      "shutdown: { flushTimeout: 2s }",
+      "",
+    ].join("\n"),
+  );
+  const args = ["--config", file, "--kubeconfig", join(dir, "kubeconfig")];
+  const first = startRun(args);
+  t.after(() => {
+    if (first.exitCode === null) first.kill("SIGKILL");
+  });
+  const url = String((await nthLog(first, "kube-lookout running"))["url"]);
+  await nthLog(first, "kube-lookout ready");
+
+  // Load while NATS is down: a few thousand changes pile up in the outbox. SIGTERM once the
+  // cache has seen them all (so each is recorded): the flush cannot finish, the deadline ends
+  // it, and the next start publishes the rest.
+  await nats.stop();
+  const made: MadeChange[] = churn(sim, rand, 3000).filter((m) => m.key.startsWith("configmaps/"));
+  const lastRv = Number(made.at(-1)!.resourceVersion);
+  for (let i = 0; i < 400; i++) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the cache
+    const res = await fetch(`${url}/api/v1/configmaps`);
+    const rv = Number(res.headers.get("x-kube-lookout-resource-version") ?? 0);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the cache
+    await res.arrayBuffer();
+    if (rv >= lastRv) break;
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the cache
+    await sleep(25);
+  }
+  const exited = once(first, "exit");
+  const t0 = Date.now();
+  first.kill("SIGTERM");
+  const [code] = await exited;
+  const tookMs = Date.now() - t0;
+  t.diagnostic(`exit after ${tookMs} ms`);
+  assert.equal(code, 0, first.out());
+  assert.ok(tookMs >= 2000 && tookMs < 2000 + 2500, `took ${tookMs} ms (flush deadline 2 s)`);
+  await nats.start();
+  assert.equal((await readStream(nats.url)).length, 0, "nothing could be published before exit");
+
+  // The next start publishes the rest; each change exactly once, in order per object.
+  const second = startRun(args);
+  t.after(() => {
+    if (second.exitCode === null) second.kill("SIGKILL");
+  });
+  await nthLog(second, "kube-lookout ready");
+  const deadline = Date.now() + 30_000;
+  let seen: { type: string; key: string; resourceVersion: string }[] = [];
+  while (Date.now() < deadline) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the stream
+    seen = await readStream(nats.url);
+    if (seen.length >= made.length) break;
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the stream
+    await sleep(200);
+  }
+  assert.deepEqual(seen.map(changeLine).sort(), made.map(changeLine).sort(), `seed ${seed}`);
+  const done = once(second, "exit");
+  second.kill("SIGTERM");
+  assert.equal((await done)[0], 0, second.out());
+});
