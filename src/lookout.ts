@@ -5,18 +5,21 @@
  * can run several in one process. The CLI's `run` command owns the process around it.
  *
  * What runs: the shared informers of the watched resources (their set can be replaced while
- * running: `updateResources`); the cache API and `/metrics`, `/healthz`, `/readyz` on one HTTP
- * port; the Helm checker; and, on the leader only (every replica when leader election is off),
- * the event pipeline and the plugins.
+ * running: `updateResources`) and the cache API with `/metrics`, `/healthz`, `/readyz` on one
+ * HTTP port on every replica; and, on the leader only (every replica when leader election is
+ * off), the Helm checker, the event pipeline and the plugins. A follower's Helm paths answer 503
+ * naming the leader's role, so one set of Helm findings and metrics exists per cluster.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { metrics as otel, type MeterProvider } from "@opentelemetry/api";
+import { emptyResource } from "@opentelemetry/resources";
 import type { MetricProducer } from "@opentelemetry/sdk-metrics";
 import {
   compositeSource,
   createCacheApi,
   startApiServer,
   type CacheApiHandler,
+  type HelmSource,
   type ApiServer,
   type ServedResource,
 } from "./api/index.ts";
@@ -90,11 +93,15 @@ export interface LookoutOptions {
 export interface Lookout extends AsyncDisposable {
   /** Starts everything; resolves when the HTTP server listens (not when caches are synced). */
   start(): Promise<void>;
-  /** Resolves when every served cache has synced and the first Helm scan is done. */
+  /**
+   * Resolves when every served cache has synced and, without leader election, the first Helm
+   * scan is done (with it, a follower does not scan: the leader's readiness covers that).
+   */
   readonly ready: Promise<void>;
   /** The HTTP server's URL once started (undefined without one). */
   readonly url: string | undefined;
   readonly informers: InformerFactory;
+  /** The Helm checker while this instance leads (or always, without leader election). */
   readonly helm: HelmChecker | undefined;
   /** The event pipeline while this instance leads (or always, without leader election). */
   readonly events: EventPipeline | undefined;
@@ -134,8 +141,8 @@ class LookoutImpl implements Lookout {
   readonly #o: LookoutOptions;
   readonly #logger: Logger;
   readonly informers: InformerFactory;
-  readonly helm: HelmChecker | undefined;
   readonly metricProducers: readonly MetricProducer[];
+  #helm: HelmChecker | undefined;
   readonly #ready = Promise.withResolvers<void>();
   readonly #abort = new AbortController();
   readonly #members = new Map<string, Member>();
@@ -166,22 +173,22 @@ class LookoutImpl implements Lookout {
       metricsFor: () => metrics.forInformer(),
     });
     this.#namespaces = new NamespaceSelection(this.informers, () => void this.#reconcile());
-    this.helm =
-      options.helm === false
-        ? undefined
-        : new HelmChecker({
-            ...options.helm,
-            client: options.client,
-            store: options.store.helm,
-            logger: this.#logger,
-            ...(options.meterProvider === undefined
-              ? {}
-              : { meterProvider: options.meterProvider }),
-          });
+    const helmProducer: MetricProducer = {
+      collect: (collectOptions) =>
+        this.#helm?.metricProducer.collect(collectOptions) ??
+        Promise.resolve({
+          resourceMetrics: { resource: emptyResource(), scopeMetrics: [] },
+          errors: [],
+        }),
+    };
     this.metricProducers = [
       metrics.metricProducer,
-      ...(this.helm === undefined ? [] : [this.helm.metricProducer]),
+      ...(options.helm === false ? [] : [helmProducer]),
     ];
+  }
+
+  get helm(): HelmChecker | undefined {
+    return this.#helm;
   }
 
   get ready(): Promise<void> {
@@ -213,7 +220,6 @@ class LookoutImpl implements Lookout {
   async #start(): Promise<void> {
     const o = this.#o;
     await this.#reconcile();
-    if (this.helm !== undefined) await this.helm.start();
     if (o.http !== false) {
       const metrics = o.metricsHandler;
       const http = o.http ?? {};
@@ -333,16 +339,43 @@ class LookoutImpl implements Lookout {
     const old = this.#api;
     this.#api = createCacheApi({
       resources: served,
-      ...(this.helm === undefined ? {} : { helm: this.helm }),
+      ...(this.#o.helm === false ? {} : { helm: this.#helmSource() }),
       logger: this.#logger,
       notReady: () => (this.#closing ? ["shutting down"] : []),
     });
     old?.close();
   }
 
-  /** The leader's work: the event pipeline and the plugins, until `signal` aborts. */
+  /** The Helm results as the cache API sees them: the leader's checker, or "ask the leader". */
+  #helmSource(): HelmSource {
+    return {
+      findings: () => this.#helm?.findings() ?? [],
+      releases: () => this.#helm?.releases() ?? [],
+      status: () => this.#helm?.status() ?? { ready: false },
+      unavailable: () =>
+        this.#helm === undefined
+          ? "the Helm checks run on the leader replica; this replica follows (leader election)"
+          : undefined,
+    };
+  }
+
+  /**
+   * The leader's work: the Helm checker, the event pipeline and the plugins, until `signal`
+   * aborts. The checker exists from the first (synchronous) step on.
+   */
   async #lead(signal: AbortSignal): Promise<void> {
     const o = this.#o;
+    const helm =
+      o.helm === false
+        ? undefined
+        : new HelmChecker({
+            ...o.helm,
+            client: o.client,
+            store: o.store.helm,
+            logger: this.#logger,
+            ...(o.meterProvider === undefined ? {} : { meterProvider: o.meterProvider }),
+          });
+    this.#helm = helm;
     if (o.events !== undefined) {
       const { nats, ...rest } = o.events;
       let source: NatsConnectionSource;
@@ -363,7 +396,7 @@ class LookoutImpl implements Lookout {
         ...(o.meterProvider === undefined ? {} : { meterProvider: o.meterProvider }),
       });
       const events = this.#events;
-      this.#unsubscribeHelm = this.helm?.onFindingsChanged((change) => events.recordHelm(change));
+      this.#unsubscribeHelm = helm?.onFindingsChanged((change) => events.recordHelm(change));
       await events.start();
       // Serialized with reconfiguration: every member gets its recorder exactly once.
       const synced = await (this.#reconciling = this.#reconciling.then(() =>
@@ -373,6 +406,7 @@ class LookoutImpl implements Lookout {
       ));
       if (Array.isArray(synced)) await Promise.all(synced);
     }
+    if (helm !== undefined && !signal.aborted) await helm.start();
     if (o.plugins !== undefined && o.plugins.length > 0 && !signal.aborted) {
       const events = this.#events;
       this.#plugins = new PluginHost({
@@ -401,6 +435,8 @@ class LookoutImpl implements Lookout {
     const plugins = this.#plugins;
     const events = this.#events;
     const link = this.#link;
+    const helm = this.#helm;
+    this.#helm = undefined;
     this.#unsubscribeHelm?.();
     this.#unsubscribeHelm = undefined;
     this.#plugins = undefined;
@@ -415,6 +451,8 @@ class LookoutImpl implements Lookout {
       });
     await plugins?.close();
     step("plugins");
+    await helm?.close();
+    step("helm checker");
     await events?.close({ flushTimeoutMs: this.#closing ? (this.#o.flushTimeoutMs ?? 10_000) : 0 });
     step("events");
     await link?.close();
@@ -435,7 +473,12 @@ class LookoutImpl implements Lookout {
         await Promise.all(members.map((m) => m.lease.informer.waitForSync(stop)));
         if ([...this.#members.values()].every((m) => m.lease.informer.hasSynced())) break;
       }
-      await this.helm?.ready;
+      // Without leader election this instance leads: its first Helm scan counts. With it, a
+      // follower has no checker (the leader's readiness covers the scan).
+      if (this.#o.leaderElection === undefined) {
+        await (this.#leading ?? Promise.resolve());
+        await this.#helm?.ready;
+      }
       this.#ready.resolve();
     } catch {
       // closed first: stays pending
@@ -460,8 +503,6 @@ class LookoutImpl implements Lookout {
       step("leader work (plugins, events, outbox flush, NATS)");
       await this.#elector?.close();
       step("lease released");
-      await this.helm?.close();
-      step("helm checker");
       await this.#server?.close();
       this.#api?.close();
       step("http server");

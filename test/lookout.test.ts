@@ -1,7 +1,7 @@
 /**
  * Two kube-lookouts embedded in one process, against the simulator and a real nats-server:
- * both serve their caches, one leads (publishes events), and the other takes over when the
- * leader closes.
+ * both serve their caches, one leads (checks Helm, publishes events; the follower's Helm paths
+ * answer 503), and the other takes over when the leader closes.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -63,7 +63,7 @@ void test("two instances in one process: both serve their caches, one leads, the
       store,
       cluster: "test",
       resources: [{ resource: CONFIGMAPS, kind: "ConfigMap" }],
-      helm: false,
+      helm: { maxThreads: 1 },
       events: {
         nats: { servers: [nats.url], retryInitialMs: 100, retryMaxMs: 500 },
         prefix: "kl",
@@ -95,14 +95,23 @@ void test("two instances in one process: both serve their caches, one leads, the
   await until("a leader", () => a.leading || b.leading);
   assert.equal(Number(a.leading) + Number(b.leading), 1, "one leader");
 
-  // Both serve the cache (no API-server request for it).
+  // Both serve the cache (no API-server request for it); only the leader checks Helm.
   await Promise.all([served(a), served(b)]);
+  const [leading, following] = a.leading ? [a, b] : [b, a];
+  assert.equal((await fetch(`${leading.url}/api/v1/helm/findings`)).status, 200);
+  const refused = await fetch(`${following.url}/api/v1/helm/findings`);
+  assert.equal(refused.status, 503);
+  assert.match(await refused.text(), /leader/);
+  assert.equal(following.helm, undefined, "a follower runs no Helm checker");
   await waitForStream(nats.url, 1);
 
   // The leader goes; the other takes over and publishes what changes next.
   const [leader, other] = a.leading ? [a, b] : [b, a];
   await leader.close();
   await until("the other leads", () => other.leading);
+  await until("the new leader's Helm checker", () => other.helm !== undefined);
+  await other.helm!.ready;
+  assert.equal((await fetch(`${other.url}/api/v1/helm/findings`)).status, 200);
   sim.create(CONFIGMAPS, {
     apiVersion: "v1",
     kind: "ConfigMap",

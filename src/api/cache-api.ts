@@ -23,6 +23,7 @@ import {
   badRequest,
   internalError,
   methodNotAllowed,
+  serviceUnavailable,
   objectNotFound,
   pathNotFound,
   sendJson,
@@ -41,6 +42,12 @@ export interface HelmSource {
   releases(): readonly ReleaseState[];
   /** When present, the default readiness waits for `status().ready` (the first scan done). */
   status?(): { readonly ready: boolean };
+  /**
+   * When present and it returns a message, the results are not here (a follower replica: the
+   * leader runs the checks): the Helm paths answer 503 ServiceUnavailable with the message, and
+   * readiness does not wait for a scan.
+   */
+  unavailable?(): string | undefined;
 }
 
 /** When a resource's cache was last verified against the API server. */
@@ -188,7 +195,7 @@ function defaultReadiness(
   for (const e of registry.values()) {
     if (!e.informer.hasSynced()) reasons.push(`cache of ${e.route} has not synced`);
   }
-  if (helm?.status !== undefined && !helm.status().ready) {
+  if (helm?.status !== undefined && helm.unavailable?.() === undefined && !helm.status().ready) {
     reasons.push("the first Helm scan has not finished");
   }
   return { ready: reasons.length === 0, reasons };
@@ -229,6 +236,13 @@ function serve(
       if (ctx.helm === undefined) {
         sendStatus(res, pathNotFound());
         return;
+      }
+      {
+        const why = ctx.helm.unavailable?.();
+        if (why !== undefined) {
+          sendStatus(res, serviceUnavailable(why));
+          return;
+        }
       }
       sendJson(res, 200, {
         kind: route.what === "findings" ? "HelmFindingList" : "HelmReleaseList",

@@ -39,6 +39,11 @@ export function unauthorized(): Status {
   return failureStatus(401, "Unauthorized", "Unauthorized");
 }
 
+/** 503 ServiceUnavailable, saying why. */
+export function serviceUnavailable(message: string): Status {
+  return failureStatus(503, "ServiceUnavailable", message);
+}
+
 /** 500 InternalError. */
 export function internalError(message: string): Status {
   return failureStatus(

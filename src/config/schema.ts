@@ -126,7 +126,7 @@ const leaderElection = z
     enabled: z
       .boolean()
       .default(false)
-      .describe("Run the Helm scans and publish only when leader."),
+      .describe("Run the Helm scans, publish events and run plugins only on the leader replica."),
     leaseName: z.string().min(1).default("kube-lookout").describe("The Lease's name."),
     leaseNamespace: namespaceName.optional().describe("The Lease's namespace; default the pod's."),
     leaseDurationSeconds: duration().prefault("15s").describe("Lease duration."),
