@@ -34,7 +34,7 @@ import {
 } from "./events/index.ts";
 import { HelmChecker, type HelmCheckerOptions } from "./helm/index.ts";
 import { InformerFactory } from "./informer/index.ts";
-import type { KubeClient } from "./kube/index.ts";
+import { formatResourceId, type KubeClient, type ResourceId } from "./kube/index.ts";
 import { LeaderElector, type LeaderElectorOptions } from "./leader/index.ts";
 import { silentLogger, type Logger } from "./logging/index.ts";
 import { PluginHost, type PluginEntry } from "./plugins/index.ts";
@@ -342,6 +342,7 @@ class LookoutImpl implements Lookout {
       ...(this.#o.helm === false ? {} : { helm: this.#helmSource() }),
       logger: this.#logger,
       notReady: () => (this.#closing ? ["shutting down"] : []),
+      lastVerified: (resource) => storedVerification(this.#o.store, resource),
     });
     old?.close();
   }
@@ -518,6 +519,31 @@ class LookoutImpl implements Lookout {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/**
+ * The last verification of `resource` the `watch-verify` plugin recorded in the store's kv
+ * (`watch-verify.<group/version/resource>`: `{ resourceVersion, time }`), if any.
+ */
+function storedVerification(
+  store: LookoutStore,
+  resource: ResourceId,
+): { resourceVersion: string; at: number } | undefined {
+  let text: string | undefined;
+  try {
+    text = store.kv.get(`watch-verify.${formatResourceId(resource)}`);
+  } catch {
+    return undefined; // the store is closed: nothing to say
+  }
+  if (text === undefined) return undefined;
+  const mark: unknown = JSON.parse(text);
+  const rv: unknown =
+    typeof mark === "object" && mark !== null ? Reflect.get(mark, "resourceVersion") : undefined;
+  const time: unknown =
+    typeof mark === "object" && mark !== null ? Reflect.get(mark, "time") : undefined;
+  return typeof rv === "string" && typeof time === "number"
+    ? { resourceVersion: rv, at: time }
+    : undefined;
 }
 
 /** The informer a member (or a plugin) watches through. */

@@ -222,3 +222,45 @@ void test("reconfiguration under churn: changed watches restart, unchanged ones 
   await lookout.close();
   await until("no watch left", () => sim.openWatchCount() === 0);
 });
+
+void test("the cache API says when watch-verify last verified a cache (headers), on the leader", async (t) => {
+  const sim = await startSimulatedCluster();
+  t.after(() => sim.close());
+  const dir = await mkdtemp(join(tmpdir(), "kl-verified-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const client = new KubeClient({ server: sim.url });
+  t.after(() => client.close());
+  const store = openStore({ path: join(dir, "state.db") });
+  t.after(() => store.close());
+  sim.create(CONFIGMAPS, {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", namespace: "a" },
+  });
+  const lookout = createLookout({
+    client,
+    store,
+    cluster: "test",
+    resources: [{ resource: CONFIGMAPS, kind: "ConfigMap" }],
+    helm: false,
+    plugins: [{ plugin: "watch-verify", config: { intervalSeconds: 0.1 } }],
+  });
+  t.after(() => lookout.close());
+  await lookout.start();
+  await lookout.ready;
+  let verifiedAt: string | null = null;
+  let verifiedRv: string | null = null;
+  for (let i = 0; i < 100 && verifiedAt === null; i++) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the cache API
+    const res = await fetch(`${lookout.url}/api/v1/resources/configmaps`);
+    verifiedAt = res.headers.get("x-kube-lookout-verified-at");
+    verifiedRv = res.headers.get("x-kube-lookout-verified-resource-version");
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the cache API
+    await res.arrayBuffer();
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the cache API
+    if (verifiedAt === null) await sleep(50);
+  }
+  assert.ok(verifiedAt !== null, "a verified-at header once a round has run");
+  assert.ok(Math.abs(Date.parse(verifiedAt) - Date.now()) < 60_000, verifiedAt);
+  assert.match(verifiedRv ?? "", /^\d+$/);
+});

@@ -3,9 +3,10 @@
  * resource compared with the informer's cache. Differences seen unchanged in two consecutive
  * rounds are counted as `kube_lookout.watch.discrepancies` (`kind` = missing | ghost | stale),
  * once each. The last verified resourceVersion and time are kept (`lastVerified`) and written
- * to the store's kv as `watch-verify.<resource>` when a store is given.
- * The informer offers no way to feed differences back, so the cache is not repaired (see
- * docs/plugins.md).
+ * to the store's kv as `watch-verify.<resource>` when a store is given (the sidecar's cache API
+ * sends them as the `X-Kube-Lookout-Verified-*` headers). With `repair` (default), new
+ * differences make the informer relist, so its handlers get them through the normal event path
+ * (see docs/plugins.md).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import {

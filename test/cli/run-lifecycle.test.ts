@@ -237,16 +237,17 @@ void test("run: SIGTERM with a backlog NATS cannot take exits 0 at the flush dea
   await nats.stop();
   const made: MadeChange[] = churn(sim, rand, 3000).filter((m) => m.key.startsWith("configmaps/"));
   const lastRv = Number(made.at(-1)!.resourceVersion);
-  for (let i = 0; i < 400; i++) {
+  let cachedRv = 0;
+  for (let i = 0; i < 400 && cachedRv < lastRv; i++) {
     // oxlint-disable-next-line eslint/no-await-in-loop -- polling the cache
-    const res = await fetch(`${url}/api/v1/configmaps`);
-    const rv = Number(res.headers.get("x-kube-lookout-resource-version") ?? 0);
+    const res = await fetch(`${url}/api/v1/resources/configmaps`);
+    cachedRv = Number(res.headers.get("x-kube-lookout-resource-version") ?? 0);
     // oxlint-disable-next-line eslint/no-await-in-loop -- polling the cache
     await res.arrayBuffer();
-    if (rv >= lastRv) break;
     // oxlint-disable-next-line eslint/no-await-in-loop -- polling the cache
-    await sleep(25);
+    if (cachedRv < lastRv) await sleep(25);
   }
+  assert.ok(cachedRv >= lastRv, `the cache reached ${cachedRv}, the last change was ${lastRv}`);
   const exited = once(first, "exit");
   const t0 = Date.now();
   first.kill("SIGTERM");
