@@ -14,7 +14,7 @@ import {
   type LookoutConfig,
 } from "../../config/index.ts";
 import { KubeClient } from "../../kube/index.ts";
-import { jsonLogger } from "../../logging/index.ts";
+import { cliLogger } from "../logger.ts";
 import type { Command } from "../args.ts";
 import { listFlag, stringFlag } from "../args.ts";
 import { runSidecar } from "../sidecar.ts";
@@ -88,7 +88,7 @@ export const runCommand: Command = {
     "The `watch` list is reloaded live on SIGHUP and when the file changes: only watches " +
     "whose configuration changed restart; a bad new configuration is refused and the running " +
     "one stays. On SIGTERM it stops being ready, flushes the outbox to NATS for up to " +
-    "shutdown.flushTimeout, releases its Lease and exits 0. Logs are JSON lines on stderr.",
+    "shutdown.flushTimeout, releases its Lease and exits 0. Logs are JSON lines (pino) on stderr.",
   usage:
     "kube-lookout run [--config FILE] [--set KEY=VALUE]... [--kubeconfig FILE] [--context NAME]",
   flags: {
@@ -134,7 +134,7 @@ export const runCommand: Command = {
       if (error instanceof ConfigInvalidError) return reportInvalid(error, io);
       throw error;
     }
-    const logger = jsonLogger(config.logLevel, io.stderr);
+    const logger = cliLogger(config.logLevel, io.stderr);
     const kubeconfig = stringFlag(values, "kubeconfig");
     const context = stringFlag(values, "context");
     let client: KubeClient;
