@@ -10,6 +10,7 @@ import { ConfigInvalidError, diffWatchConfig, type LookoutConfig } from "../conf
 import type { KubeClient } from "../kube/index.ts";
 import type { Logger } from "../logging/index.ts";
 import type { Lookout, WatchUpdate } from "../lookout.ts";
+import { findInstrument } from "../telemetry/index.ts";
 import { discover } from "./discover.ts";
 import { watchedResources } from "./run-options.ts";
 
@@ -46,9 +47,10 @@ export class Reloader {
   constructor(options: ReloaderOptions) {
     this.#o = options;
     this.#config = options.config;
-    this.#reloads = options.meter.createCounter("kube_lookout.config.reloads", {
-      description: "Reloads of the configuration, by result (`applied`, `unchanged`, `rejected`).",
-      unit: "{reload}",
+    const spec = findInstrument("kube_lookout.config.reloads")!;
+    this.#reloads = options.meter.createCounter(spec.name, {
+      description: spec.meaning,
+      unit: spec.unit,
     });
   }
 

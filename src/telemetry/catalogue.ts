@@ -386,6 +386,17 @@ const SPECS = [
       "Tasks completed (one task is one payload or a batch of up to 32).",
     ),
   ]),
+
+  // The CLI's sidecar runner: live reconfiguration (src/cli/reloader.ts)
+  ...section("cli", "implemented", [
+    spec(
+      "kube_lookout.config.reloads",
+      counter,
+      "{reload}",
+      ["result"],
+      "Reloads of the configuration (SIGHUP, file change), by result: `applied`, `unchanged`, `rejected` (the running configuration stays).",
+    ),
+  ]),
 ];
 
 /** Every instrument, in documentation order, with its Prometheus names. Frozen. */

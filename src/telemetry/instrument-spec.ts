@@ -5,7 +5,7 @@ import type { InstrumentKind, PrometheusType } from "./prometheus-name.ts";
 
 /** The part of kube-lookout an instrument belongs to (one meter scope each). */
 export type Component =
-  "helm" | "informer" | "store" | "outbox" | "relay" | "scan-pool" | "plugins";
+  "helm" | "informer" | "store" | "outbox" | "relay" | "scan-pool" | "plugins" | "cli";
 
 /** One instrument, as the catalogue describes it. */
 export interface InstrumentSpec {

@@ -19,6 +19,7 @@ const SECTIONS: readonly { component: Component; title: string; scope: string }[
     title: "Plugins",
     scope: "kube-lookout/plugins (the host), kube-lookout/plugin/<name> (each plugin)",
   },
+  { component: "cli", title: "Sidecar runner (`kube-lookout run`)", scope: "kube-lookout/cli" },
 ];
 
 const INTRO = `# Metrics
