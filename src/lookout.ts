@@ -94,8 +94,8 @@ export interface Lookout extends AsyncDisposable {
   /** Starts everything; resolves when the HTTP server listens (not when caches are synced). */
   start(): Promise<void>;
   /**
-   * Resolves when every served cache has synced and, without leader election, the first Helm
-   * scan is done (with it, a follower does not scan: the leader's readiness covers that).
+   * Resolves when every served cache has synced and, when this instance leads, its first Helm
+   * scan is done (a follower does not scan: the leader's readiness covers that).
    */
   readonly ready: Promise<void>;
   /** The HTTP server's URL once started (undefined without one). */
@@ -474,12 +474,9 @@ class LookoutImpl implements Lookout {
         await Promise.all(members.map((m) => m.lease.informer.waitForSync(stop)));
         if ([...this.#members.values()].every((m) => m.lease.informer.hasSynced())) break;
       }
-      // Without leader election this instance leads: its first Helm scan counts. With it, a
-      // follower has no checker (the leader's readiness covers the scan).
-      if (this.#o.leaderElection === undefined) {
-        await (this.#leading ?? Promise.resolve());
-        await this.#helm?.ready;
-      }
+      // A leader's first Helm scan counts (as /readyz says); a follower has no checker.
+      if (this.#o.leaderElection === undefined) await (this.#leading ?? Promise.resolve());
+      await this.#helm?.ready;
       this.#ready.resolve();
     } catch {
       // closed first: stays pending

@@ -6,19 +6,12 @@
  * label selector, and dropped fields never reach the cache.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KubeClient } from "../src/kube/index.ts";
 import { createLookout, type WatchedResource } from "../src/lookout.ts";
-import { startSimulatedCluster } from "../src/sim/index.ts";
-import { openStore } from "../src/store/index.ts";
 import {
   CONFIGMAPS,
   SECRETS,
-  STREAM,
   churn,
   readStream,
   seeded,
@@ -26,20 +19,11 @@ import {
   type MadeChange,
 } from "./events/pipeline-support.ts";
 import { assertNoActiveHandles } from "./support/handles.ts";
-import { startNatsServer } from "./support/nats-server.ts";
+import { lookoutSetup, natsForEvents, until } from "./support/lookout-setup.ts";
 
 after(assertNoActiveHandles);
 
 const PODS = { group: "", version: "v1", resource: "pods" } as const;
-
-async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
-    await sleep(20);
-  }
-}
 
 /** Each object's changes in order: `key → ["added 12", "modified 15", ...]`. */
 function perObject(
@@ -71,15 +55,9 @@ void test("reconfiguration under churn: changed watches restart, unchanged ones 
   const seed = Number(process.env["SEED"] ?? Date.now() % 1_000_000);
   t.diagnostic(`seed ${seed}`);
   const rand = seeded(seed);
-  const sim = await startSimulatedCluster();
-  t.after(() => sim.close());
-  const nats = await startNatsServer(t);
-  const dir = await mkdtemp(join(tmpdir(), "kl-reconf-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const client = new KubeClient({ server: sim.url });
-  t.after(() => client.close());
-  const store = openStore({ path: join(dir, "state.db") });
-  t.after(() => store.close());
+  const { sim, client, store: open } = await lookoutSetup(t);
+  const { nats, events } = await natsForEvents(t);
+  const store = open();
   for (const ns of ["a", "b"]) {
     sim.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
   }
@@ -91,17 +69,7 @@ void test("reconfiguration under churn: changed watches restart, unchanged ones 
     cluster: "test",
     resources: [configmaps, secretsIn("a")],
     helm: false,
-    events: {
-      nats: { servers: [nats.url], retryInitialMs: 100, retryMaxMs: 500 },
-      prefix: "kl",
-      stream: {
-        name: STREAM,
-        maxAgeMs: 3_600_000,
-        maxBytes: 1024 ** 3,
-        duplicateWindowMs: 600_000,
-      },
-      batchDelayMs: 10,
-    },
+    events,
   });
   t.after(() => lookout.close());
   await lookout.start();
@@ -224,14 +192,8 @@ void test("reconfiguration under churn: changed watches restart, unchanged ones 
 });
 
 void test("the cache API says when watch-verify last verified a cache (headers), on the leader", async (t) => {
-  const sim = await startSimulatedCluster();
-  t.after(() => sim.close());
-  const dir = await mkdtemp(join(tmpdir(), "kl-verified-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const client = new KubeClient({ server: sim.url });
-  t.after(() => client.close());
-  const store = openStore({ path: join(dir, "state.db") });
-  t.after(() => store.close());
+  const { sim, client, store: open } = await lookoutSetup(t);
+  const store = open();
   sim.create(CONFIGMAPS, {
     apiVersion: "v1",
     kind: "ConfigMap",

@@ -4,31 +4,18 @@
  * and nothing is left running afterwards.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
-import { KubeClient } from "../src/kube/index.ts";
 import { createLookout } from "../src/lookout.ts";
-import { startSimulatedCluster } from "../src/sim/index.ts";
-import { openStore } from "../src/store/index.ts";
-import { CONFIGMAPS, STREAM } from "./events/pipeline-support.ts";
+import { CONFIGMAPS } from "./events/pipeline-support.ts";
 import { assertNoActiveHandles } from "./support/handles.ts";
-import { startNatsServer } from "./support/nats-server.ts";
+import { lookoutSetup, natsForEvents, until } from "./support/lookout-setup.ts";
 
 after(assertNoActiveHandles);
 
 void test("close(): not ready at once, the flush ends at its deadline, the backlog stays for the next start", async (t) => {
-  const sim = await startSimulatedCluster();
-  t.after(() => sim.close());
-  const nats = await startNatsServer(t);
-  const dir = await mkdtemp(join(tmpdir(), "kl-shutdown-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const client = new KubeClient({ server: sim.url });
-  t.after(() => client.close());
-  const store = openStore({ path: join(dir, "state.db") });
-  t.after(() => store.close());
+  const { sim, client, store: open } = await lookoutSetup(t);
+  const { nats, events } = await natsForEvents(t);
+  const store = open();
   const lookout = createLookout({
     client,
     store,
@@ -36,17 +23,7 @@ void test("close(): not ready at once, the flush ends at its deadline, the backl
     resources: [{ resource: CONFIGMAPS, kind: "ConfigMap" }],
     helm: false,
     flushTimeoutMs: 1500,
-    events: {
-      nats: { servers: [nats.url], retryInitialMs: 100, retryMaxMs: 500 },
-      prefix: "kl",
-      stream: {
-        name: STREAM,
-        maxAgeMs: 3_600_000,
-        maxBytes: 1024 ** 3,
-        duplicateWindowMs: 600_000,
-      },
-      batchDelayMs: 10,
-    },
+    events,
   });
   t.after(() => lookout.close());
   await lookout.start();
@@ -62,10 +39,7 @@ void test("close(): not ready at once, the flush ends at its deadline, the backl
       metadata: { name: `c${i}`, namespace: "a" },
     });
   }
-  for (let i = 0; i < 200 && store.outbox.stats().rows < 50; i++) {
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the outbox
-    await sleep(20);
-  }
+  await until("the backlog in the outbox", () => store.outbox.stats().rows >= 50);
   assert.equal(store.outbox.stats().rows, 50, "the backlog is in the outbox");
 
   const t0 = Date.now();

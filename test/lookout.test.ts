@@ -4,31 +4,13 @@
  * answer 503), and the other takes over when the leader closes.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
-import { KubeClient } from "../src/kube/index.ts";
 import { createLookout, type Lookout } from "../src/lookout.ts";
-import { startSimulatedCluster } from "../src/sim/index.ts";
-import { openStore } from "../src/store/index.ts";
-import { readStream, waitForStream, STREAM } from "./events/pipeline-support.ts";
+import { CONFIGMAPS, readStream, waitForStream } from "./events/pipeline-support.ts";
 import { assertNoActiveHandles } from "./support/handles.ts";
-import { startNatsServer } from "./support/nats-server.ts";
+import { lookoutSetup, natsForEvents, until } from "./support/lookout-setup.ts";
 
 after(assertNoActiveHandles);
-
-const CONFIGMAPS = { group: "", version: "v1", resource: "configmaps" } as const;
-
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
-    await sleep(25);
-  }
-}
 
 /** The cache API serves the one ConfigMap and /readyz says ready. */
 async function served(l: Lookout): Promise<void> {
@@ -41,13 +23,8 @@ async function served(l: Lookout): Promise<void> {
 }
 
 void test("two instances in one process: both serve their caches, one leads, the other takes over", async (t) => {
-  const sim = await startSimulatedCluster();
-  t.after(() => sim.close());
-  const nats = await startNatsServer(t);
-  const dir = await mkdtemp(join(tmpdir(), "kl-lookout-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const client = new KubeClient({ server: sim.url });
-  t.after(() => client.close());
+  const { sim, client, store } = await lookoutSetup(t);
+  const { nats, events } = await natsForEvents(t);
   sim.create(CONFIGMAPS, {
     apiVersion: "v1",
     kind: "ConfigMap",
@@ -56,25 +33,13 @@ void test("two instances in one process: both serve their caches, one leads, the
   });
 
   const instance = (id: string): Lookout => {
-    const store = openStore({ path: join(dir, `${id}.db`) });
-    t.after(() => store.close());
     const lookout = createLookout({
       client,
-      store,
+      store: store(id),
       cluster: "test",
       resources: [{ resource: CONFIGMAPS, kind: "ConfigMap" }],
       helm: { maxThreads: 1 },
-      events: {
-        nats: { servers: [nats.url], retryInitialMs: 100, retryMaxMs: 500 },
-        prefix: "kl",
-        stream: {
-          name: STREAM,
-          maxAgeMs: 3_600_000,
-          maxBytes: 1024 ** 3,
-          duplicateWindowMs: 600_000,
-        },
-        batchDelayMs: 10,
-      },
+      events,
       leaderElection: {
         namespace: "kube-system",
         name: "kube-lookout",
@@ -95,9 +60,12 @@ void test("two instances in one process: both serve their caches, one leads, the
   await until("a leader", () => a.leading || b.leading);
   assert.equal(Number(a.leading) + Number(b.leading), 1, "one leader");
 
-  // Both serve the cache (no API-server request for it); only the leader checks Helm.
-  await Promise.all([served(a), served(b)]);
+  // Both serve the cache (no API-server request for it); only the leader checks Helm (and is
+  // ready once its first scan is done).
   const [leading, following] = a.leading ? [a, b] : [b, a];
+  await until("the leader's checker", () => leading.helm !== undefined);
+  await leading.helm!.ready;
+  await Promise.all([served(a), served(b)]);
   assert.equal((await fetch(`${leading.url}/api/v1/helm/findings`)).status, 200);
   const refused = await fetch(`${following.url}/api/v1/helm/findings`);
   assert.equal(refused.status, 503);
