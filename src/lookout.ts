@@ -26,6 +26,7 @@ import {
 import {
   compileDropFields,
   EventPipeline,
+  informerSpecOf as eventsInformerSpec,
   NatsLink,
   type EventPipelineOptions,
   type EventResourceSpec,
@@ -33,7 +34,7 @@ import {
   type NatsLinkOptions,
 } from "./events/index.ts";
 import { HelmChecker, type HelmCheckerOptions } from "./helm/index.ts";
-import { InformerFactory } from "./informer/index.ts";
+import { InformerFactory, type InformerSpec } from "./informer/index.ts";
 import { formatResourceId, type KubeClient, type ResourceId } from "./kube/index.ts";
 import { LeaderElector, type LeaderElectorOptions } from "./leader/index.ts";
 import { silentLogger, type Logger } from "./logging/index.ts";
@@ -544,26 +545,8 @@ function storedVerification(
 }
 
 /** The informer a member (or a plugin) watches through. */
-function informerSpecOf(r: WatchedResource): {
-  resource: WatchedResource["resource"];
-  namespace?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  pageSize?: number;
-  transform?: NonNullable<EventResourceSpec["transform"]>;
-  transformKey?: string;
-} {
-  const e = eventSpecOf(r);
-  return {
-    resource: e.resource,
-    ...(e.namespace === undefined ? {} : { namespace: e.namespace }),
-    ...(e.labelSelector === undefined ? {} : { labelSelector: e.labelSelector }),
-    ...(e.fieldSelector === undefined ? {} : { fieldSelector: e.fieldSelector }),
-    ...(e.pageSize === undefined ? {} : { pageSize: e.pageSize }),
-    ...(e.transform === undefined
-      ? {}
-      : { transform: e.transform, transformKey: e.transformKey ?? "" }),
-  };
+function informerSpecOf(r: WatchedResource): InformerSpec {
+  return eventsInformerSpec(eventSpecOf(r));
 }
 
 /** The event pipeline's spec of a member: its informer's, with `dropFields` as the transform. */

@@ -3,7 +3,7 @@
  * (one transaction per batch) and relayed to NATS JetStream as CloudEvents, deduplicated by
  * `Nats-Msg-Id`, nothing lost across NATS outages and sidecar restarts. See docs/events.md.
  */
-export { EventPipeline } from "./pipeline.ts";
+export { EventPipeline, informerSpecOf } from "./pipeline.ts";
 export type {
   EventPipelineOptions,
   EventResourceAttachment,

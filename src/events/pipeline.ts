@@ -6,7 +6,12 @@
 import { randomBytes } from "node:crypto";
 import type { MeterProvider } from "@opentelemetry/api";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { HandlerRegistration, InformerFactory, InformerLease } from "../informer/index.ts";
+import type {
+  HandlerRegistration,
+  InformerFactory,
+  InformerLease,
+  InformerSpec,
+} from "../informer/index.ts";
 import type { KubeObject, ResourceId } from "../kube/index.ts";
 import { silentLogger, type Logger } from "../logging/index.ts";
 import type { LookoutStore } from "../store/index.ts";
@@ -34,6 +39,20 @@ export interface EventResourceSpec {
   /** The informer's transform and its identity (see `InformerSpec`). */
   readonly transform?: (obj: KubeObject) => KubeObject;
   readonly transformKey?: string;
+}
+
+/** The shared informer a resource's events come from (its spec without `kind`). */
+export function informerSpecOf(spec: EventResourceSpec): InformerSpec {
+  return {
+    resource: spec.resource,
+    ...(spec.namespace === undefined ? {} : { namespace: spec.namespace }),
+    ...(spec.labelSelector === undefined ? {} : { labelSelector: spec.labelSelector }),
+    ...(spec.fieldSelector === undefined ? {} : { fieldSelector: spec.fieldSelector }),
+    ...(spec.pageSize === undefined ? {} : { pageSize: spec.pageSize }),
+    ...(spec.transform === undefined
+      ? {}
+      : { transform: spec.transform, transformKey: spec.transformKey ?? "" }),
+  };
 }
 
 /** One resource attached to a running pipeline ({@link EventPipeline.addResource}). */
@@ -240,16 +259,7 @@ export class EventPipeline {
         o.onPressure?.(what, count);
       },
     });
-    const lease = o.informers.acquire({
-      resource: spec.resource,
-      ...(spec.namespace === undefined ? {} : { namespace: spec.namespace }),
-      ...(spec.labelSelector === undefined ? {} : { labelSelector: spec.labelSelector }),
-      ...(spec.fieldSelector === undefined ? {} : { fieldSelector: spec.fieldSelector }),
-      ...(spec.pageSize === undefined ? {} : { pageSize: spec.pageSize }),
-      ...(spec.transform === undefined
-        ? {}
-        : { transform: spec.transform, transformKey: spec.transformKey ?? "" }),
-    });
+    const lease = o.informers.acquire(informerSpecOf(spec));
     const registration = lease.informer.addEventHandler(recorder, { name: "events" });
     const stop = new AbortController();
     const entry: Attached = { recorder, lease, registration, stop };
