@@ -1,7 +1,8 @@
 /**
  * The one open connection of a store, shared by its parts, so that every use after `close()`
  * fails the same way; and the place every write goes through, so that write transactions are
- * timed (the outermost one, by what it wrote) and store errors counted (each error once).
+ * timed (the outermost one, by what it wrote), store errors counted (each error once), and
+ * in-memory state derived from writes (the snapshot counts) changed only by what commits.
  */
 import type { Database } from "better-sqlite3";
 import { StoreClosedError } from "./errors.ts";
@@ -33,6 +34,13 @@ export class StoreHandle {
   #startedAt = 0;
   /** Errors already counted (one passes through a nested write and its transaction). */
   readonly #counted = new WeakSet<object>();
+  /**
+   * Actions to run when what was written commits, one list per open `write`/`transaction`
+   * level: a level that returns hands its list to the level around it (the outermost runs it),
+   * a level that throws drops its list, as SQLite rolls the level back (a nested transaction
+   * is a savepoint; a failed statement rolls back itself).
+   */
+  readonly #afterCommit: (() => void)[][] = [];
 
   constructor(db: Database, maxSizeBytes?: number) {
     this.#db = db;
@@ -68,13 +76,16 @@ export class StoreHandle {
    */
   write<T>(kind: WriteOperation, operation: string, fn: () => T): T {
     const outer = this.#enter(kind);
+    let ok = false;
     try {
       this.assertOpen();
-      return fn();
+      const result = fn();
+      ok = true;
+      return result;
     } catch (err) {
       throw this.countError(writeError(operation, err, this.maxSizeBytes));
     } finally {
-      this.#leave(outer);
+      this.#leave(outer, ok);
     }
   }
 
@@ -85,13 +96,31 @@ export class StoreHandle {
    */
   transaction<T>(fn: () => T, mapError: (err: unknown) => unknown): T {
     const outer = this.#enter(undefined);
+    let ok = false;
     try {
-      return fn();
+      const result = fn();
+      ok = true;
+      return result;
     } catch (err) {
       throw this.countError(mapError(err));
     } finally {
-      this.#leave(outer);
+      this.#leave(outer, ok);
     }
+  }
+
+  /**
+   * Runs `action` once the current write commits: at once when no SQLite transaction is open,
+   * else at the end of the outermost `write` or `transaction` if every level around it returns;
+   * never if one of them throws. Only inside
+   * {@link write}/{@link transaction}, after the write's statement succeeded.
+   */
+  afterCommit(action: () => void): void {
+    const level = this.#afterCommit.at(-1);
+    if (level === undefined) throw new Error("afterCommit outside a write");
+    // No SQLite transaction open: the statement committed on its own (also after SQLite rolled
+    // a whole transaction back on SQLITE_FULL and the caller's body went on writing).
+    if (this.#db?.inTransaction !== true) action();
+    else level.push(action);
   }
 
   /** Counts `err` in `kube_lookout.store.errors` when it carries a `LOOKOUT_STORE_*` code and was not counted yet; returns it. */
@@ -124,11 +153,20 @@ export class StoreHandle {
     }
     if (kind !== undefined) this.#kinds |= bitOf(kind);
     this.#depth++;
+    this.#afterCommit.push([]);
     return outer;
   }
 
-  #leave(outer: boolean): void {
+  #leave(outer: boolean, ok: boolean): void {
     this.#depth--;
+    const actions = this.#afterCommit.pop() ?? [];
+    if (ok) {
+      // Committed when no SQLite transaction is open any more (the outermost level, or a level
+      // whose transaction was the outermost after SQLite rolled back the one around it).
+      const parent = this.#afterCommit.at(-1);
+      if (parent !== undefined && this.#db?.inTransaction === true) parent.push(...actions);
+      else for (const action of actions) action();
+    }
     if (!outer || this.#kinds === 0 || this.#metrics === undefined) return;
     const kinds = this.#kinds;
     const operation = KIND_BITS.find(([, bit]) => (kinds & bit) !== 0)?.[0];

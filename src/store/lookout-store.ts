@@ -12,7 +12,6 @@ import { SqliteKeyValueStore, type KeyValueStore } from "./kv.ts";
 import { StoreMetrics } from "./metrics.ts";
 import { userVersion } from "./migrate.ts";
 import { SqliteOutbox, type OutboxRepository } from "./outbox.ts";
-import { installSnapshotCounts } from "./snapshot-counts.ts";
 import { SqliteSnapshots, type SnapshotRepository } from "./snapshots.ts";
 import { isSqliteFull } from "./write-error.ts";
 
@@ -83,7 +82,6 @@ export class SqliteLookoutStore implements LookoutStore {
     this.#logger = fields.logger;
     const handle = new StoreHandle(db, fields.maxSizeBytes);
     this.#handle = handle;
-    const counts = installSnapshotCounts(db);
     const pageCount = db.prepare<[], number>("PRAGMA page_count").pluck();
     const pageSize = db.prepare<[], number>("PRAGMA page_size").pluck();
     this.#metrics = new StoreMetrics(fields.meterProvider, {
@@ -92,12 +90,13 @@ export class SqliteLookoutStore implements LookoutStore {
       },
       sizeBytes: () => (pageCount.get() ?? 0) * (pageSize.get() ?? 0),
       maxSizeBytes: fields.maxSizeBytes,
-      snapshotCounts: () => counts.iterate(),
+      snapshotCounts: () => snapshots.counts(),
     });
     handle.metrics = this.#metrics;
     this.kv = new SqliteKeyValueStore(this.#handle);
     this.helm = new SqliteHelmState(this.#handle, fields.logger, this.kv);
-    this.snapshots = new SqliteSnapshots(this.#handle);
+    const snapshots = new SqliteSnapshots(this.#handle);
+    this.snapshots = snapshots;
     this.outbox = new SqliteOutbox(this.#handle);
   }
 

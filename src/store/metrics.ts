@@ -3,7 +3,7 @@
  * `kube-lookout/store`): the file's size and its bound, write transactions by operation,
  * snapshots by resource, errors by code. Only `@opentelemetry/api`: the MeterProvider is
  * injected (default: the global one). The gauges read O(1) or O(resources) state: two pragmas
- * and the trigger-kept `temp.snapshot_counts` (snapshot-counts.ts), never the big tables.
+ * and the snapshot counts the repository keeps in memory (snapshots.ts), never the big tables.
  */
 import {
   metrics as otelMetrics,
@@ -50,7 +50,7 @@ export interface StoreGaugeSource {
   /** The `maxSizeBytes` option; undefined when unbounded (the gauge is then absent). */
   readonly maxSizeBytes: number | undefined;
   /** Snapshot rows per resource (resources with none are absent). */
-  snapshotCounts(): Iterable<{ readonly resource: string; readonly n: number }>;
+  snapshotCounts(): ReadonlyMap<string, number>;
 }
 
 /** The instruments; {@link close} removes the gauges' callback. */
@@ -94,7 +94,7 @@ export class StoreMetrics {
       if (!source.open) return;
       result.observe(size, source.sizeBytes());
       if (source.maxSizeBytes !== undefined) result.observe(limit, source.maxSizeBytes);
-      for (const { resource, n } of source.snapshotCounts()) {
+      for (const [resource, n] of source.snapshotCounts()) {
         result.observe(snapshots, n, { "k8s.resource": resource });
       }
     };
