@@ -18,19 +18,18 @@ import {
   podObject,
   podStatus,
   replicaSetObject,
-  type DemoApp,
   type DemoPod,
-  type OwnerRef,
 } from "./demo-objects.ts";
+import {
+  CONTROLLER_RESOURCE,
+  REPLICASETS,
+  retireReplicaSet,
+  syncController,
+  type AppState,
+} from "./demo-controllers.ts";
 import { applyUsage } from "./demo-usage.ts";
 
 const PODS = "v1/pods";
-const RS = "apps/v1/replicasets";
-const CONTROLLER = {
-  Deployment: "apps/v1/deployments",
-  StatefulSet: "apps/v1/statefulsets",
-  DaemonSet: "apps/v1/daemonsets",
-} as const;
 /** Characters of generated name suffixes, as Kubernetes uses (no vowels, no 0/1/3). */
 const ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 /** Old ReplicaSets kept per Deployment (its `revisionHistoryLimit`). */
@@ -44,23 +43,6 @@ export interface DemoWorkloadOptions {
   readonly pods?: number;
   /** Clock of status timestamps (ms since the epoch); default `Date.now`. */
   readonly now?: () => number;
-}
-
-interface ReplicaSetRef {
-  readonly name: string;
-  readonly hash: string;
-  readonly uid: string;
-}
-
-interface AppState {
-  readonly app: DemoApp;
-  readonly owner: OwnerRef;
-  replicas: number;
-  revision: number;
-  restartedAt: string | undefined;
-  /** The current ReplicaSet (Deployments), then the old ones, newest first. */
-  replicaSets: ReplicaSetRef[];
-  pods: DemoPod[];
 }
 
 /** A running workload's size. */
@@ -117,7 +99,7 @@ export class DemoWorkload {
         const replicas =
           app.kind === "DaemonSet" ? nodeCount : Math.max(1, Math.round(app.replicas * factor));
         const created = this.#cluster.create(
-          CONTROLLER[app.kind],
+          CONTROLLER_RESOURCE[app.kind],
           controllerObject(app, replicas, 0, 1, undefined),
         );
         const owner = {
@@ -173,7 +155,7 @@ export class DemoWorkload {
       pod.ready = false;
       this.#starting.push(pod);
       this.#patchPod(pod);
-      this.#syncController(state);
+      syncController(this.#cluster, state);
       return `readiness probe failed ${pod.namespace}/${pod.name}`;
     });
   }
@@ -191,7 +173,7 @@ export class DemoWorkload {
       this.#patchPod(pod);
       touched.add(state);
     }
-    for (const state of touched) this.#syncController(state);
+    for (const state of touched) syncController(this.#cluster, state);
   }
 
   /** Moves every running pod's and node's metrics.k8s.io usage one step along its curve. */
@@ -228,8 +210,13 @@ export class DemoWorkload {
   #newReplicaSet(state: AppState): void {
     const hash = this.#suffix(10);
     const rs = replicaSetObject(state.app, hash, state.owner, state.replicas, 0, state.revision);
-    const created = this.#cluster.create(RS, rs);
-    state.replicaSets.unshift({ name: `${state.app.name}-${hash}`, hash, uid: uidOf(created) });
+    const created = this.#cluster.create(REPLICASETS, rs);
+    state.replicaSets.unshift({
+      name: `${state.app.name}-${hash}`,
+      hash,
+      uid: uidOf(created),
+      revision: state.revision,
+    });
   }
 
   #addPod(state: AppState, ordinal: number): DemoPod {
@@ -286,36 +273,6 @@ export class DemoWorkload {
     this.#cluster.patch(PODS, pod.namespace, pod.name, { status: podStatus(pod) });
   }
 
-  /** Writes the controller's (and its current ReplicaSet's) spec and status from the pods. */
-  #syncController(state: AppState): void {
-    const { app } = state;
-    const ready = state.pods.filter((p) => p.phase === "Running" && p.ready).length;
-    const desired = controllerObject(app, state.replicas, ready, state.revision, state.restartedAt);
-    this.#replace(CONTROLLER[app.kind], desired);
-    const rs = state.replicaSets[0];
-    if (rs === undefined) return;
-    this.#replace(
-      RS,
-      replicaSetObject(app, rs.hash, state.owner, state.replicas, ready, state.revision),
-    );
-  }
-
-  /** Replaces the stored object's annotations, spec and status by `desired`'s (no event when equal). */
-  #replace(resource: string, desired: KubeObject): void {
-    const { namespace = "", name = "" } = desired.metadata;
-    const stored = this.#cluster.get(resource, namespace, name);
-    if (stored === undefined) return;
-    const metadata = { ...stored.metadata };
-    if (desired.metadata.annotations === undefined) delete metadata.annotations;
-    else metadata.annotations = desired.metadata.annotations;
-    this.#cluster.update(resource, {
-      ...stored,
-      metadata,
-      spec: desired["spec"],
-      status: desired["status"],
-    });
-  }
-
   #rollingRestart(state: AppState): string {
     state.revision++;
     state.restartedAt = this.#iso();
@@ -325,15 +282,12 @@ export class DemoWorkload {
     for (const pod of state.pods) this.#deletePod(state, pod);
     for (let i = 0; i < state.replicas; i++) this.#addPod(state, i);
     if (old !== undefined) {
-      this.#replace(
-        RS,
-        replicaSetObject(state.app, old.hash, state.owner, 0, 0, state.revision - 1),
-      );
+      retireReplicaSet(this.#cluster, state, old);
     }
     for (const gone of state.replicaSets.splice(HISTORY + 1)) {
-      this.#cluster.delete(RS, state.app.namespace, gone.name);
+      this.#cluster.delete(REPLICASETS, state.app.namespace, gone.name);
     }
-    this.#syncController(state);
+    syncController(this.#cluster, state);
     return `rolling restart ${state.app.namespace}/${state.app.name} (revision ${state.revision})`;
   }
 
@@ -353,7 +307,7 @@ export class DemoWorkload {
           : this.#pick(state.pods);
       if (victim !== undefined) this.#deletePod(state, victim);
     }
-    this.#syncController(state);
+    syncController(this.#cluster, state);
     return `scaled ${app.namespace}/${app.name} to ${state.replicas}`;
   }
 
@@ -365,7 +319,7 @@ export class DemoWorkload {
       state,
       state.app.kind === "StatefulSet" ? Number(pod.name.split("-").at(-1)) : ordinal,
     );
-    this.#syncController(state);
+    syncController(this.#cluster, state);
     return `evicted ${pod.namespace}/${pod.name}, replaced by ${fresh.name}`;
   }
 
@@ -376,7 +330,7 @@ export class DemoWorkload {
     pod.ready = false;
     this.#starting.push(pod);
     this.#patchPod(pod);
-    this.#syncController(state);
+    syncController(this.#cluster, state);
     return `container restart ${pod.namespace}/${pod.name} (restarts ${pod.restarts})`;
   }
 }

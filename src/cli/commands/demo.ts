@@ -198,6 +198,12 @@ export const demoCommand: Command = {
         ? io.signal
         : AbortSignal.any([io.signal, AbortSignal.timeout(duration * 1000)]);
 
+    const onStop = (): void =>
+      io.stdout(
+        `${time()} stopping: the sidecar writes its pending events and closes, then ` +
+          "nats-server and the cluster stop\n",
+      );
+    signal.addEventListener("abort", onStop, { once: true });
     const dir = await mkdtemp(join(tmpdir(), "kube-lookout-demo-"));
     try {
       await using cluster = await startSimulatedCluster({ gitVersion: GIT_VERSION });
@@ -267,6 +273,7 @@ export const demoCommand: Command = {
         await nats.server?.close();
       }
     } finally {
+      signal.removeEventListener("abort", onStop);
       await rm(dir, { recursive: true, force: true });
       io.stdout("demo stopped\n");
     }
