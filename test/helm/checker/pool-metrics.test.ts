@@ -101,10 +101,13 @@ void test("a pool's queue, threads, tasks and utilization; an idle interval read
   assert.ok(busy > 0.5 && busy <= 1, `utilization ${busy} over ${elapsed.toFixed(0)} ms`);
   assert.ok((v.get(N.tasks) ?? 0) > 30);
 
+  const completed = pool.stats.completed;
   await pool.close();
   v = await m.read();
   for (const name of [N.queueSize, N.threads, N.utilization])
     assert.equal(v.has(name), false, `${name} after the pool closed`);
+  // The cumulative counter keeps its last value (the SDK's cumulative temporality), as counters do.
+  assert.equal(v.get(N.tasks), completed);
 });
 
 const BETA_INGRESS = `apiVersion: networking.k8s.io/v1beta1
