@@ -98,6 +98,9 @@ void test("a pool's queue, threads, tasks and utilization; an idle interval read
   const elapsed = performance.now() - t0;
   v = await m.read();
   const busy = v.get(N.utilization) ?? -1;
+  t.diagnostic(
+    `utilization ${busy.toFixed(3)} over ${elapsed.toFixed(0)} ms of back-to-back scans`,
+  );
   assert.ok(busy > 0.5 && busy <= 1, `utilization ${busy} over ${elapsed.toFixed(0)} ms`);
   assert.ok((v.get(N.tasks) ?? 0) > 30);
 
