@@ -15,6 +15,8 @@ export interface DemoConfigInput {
   readonly dir: string;
   /** The NATS URL events go to (reachable or not). */
   readonly natsUrl: string;
+  /** False when nothing listens at `natsUrl`: shutting down then does not wait for the outbox. */
+  readonly natsExpected: boolean;
   /** The API port (0: ephemeral). */
   readonly port: number;
   readonly logLevel: LogLevel;
@@ -59,6 +61,8 @@ export function demoConfigYaml(input: DemoConfigInput): string {
         config: { intervalSeconds: DEMO_PLUGIN_INTERVALS.resourceMetrics },
       },
     ],
+    // Up to 5 s for pending events to reach NATS on Ctrl-C; none when no NATS listens.
+    shutdown: { flushTimeout: input.natsExpected ? "5s" : 0 },
     logLevel: input.logLevel,
   };
   return `# Written by kube-lookout demo: the sidecar's configuration (docs/config.md).\n${stringify(doc)}`;

@@ -200,8 +200,8 @@ export const demoCommand: Command = {
 
     const onStop = (): void =>
       io.stdout(
-        `${time()} stopping: the sidecar writes its pending events and closes, then ` +
-          "nats-server and the cluster stop\n",
+        `${time()} stopping: the sidecar closes first (its pending events written), then ` +
+          "everything else the demo started\n",
       );
     signal.addEventListener("abort", onStop, { once: true });
     const dir = await mkdtemp(join(tmpdir(), "kube-lookout-demo-"));
@@ -220,7 +220,13 @@ export const demoCommand: Command = {
       await writeFile(join(dir, "kubeconfig"), cluster.kubeConfigYaml());
       const nats = await setUpNats(natsMode, dir, io);
       try {
-        const input = { dir, natsUrl: nats.state.url, port, logLevel };
+        const input = {
+          dir,
+          natsUrl: nats.state.url,
+          natsExpected: nats.state.kind !== "none",
+          port,
+          logLevel,
+        };
         const configFile = join(dir, "config.yaml");
         await writeFile(configFile, demoConfigYaml(input));
         const config = demoConfig(input, configFile);
