@@ -67,7 +67,9 @@ const STOP_TIMEOUT_MS = 5_000;
  */
 export async function startDemoNats(binary: string, storeDir: string): Promise<DemoNatsServer> {
   const args = ["-a", "127.0.0.1", "-p", "-1", "-js", "-sd", storeDir, "-n", "kube-lookout-demo"];
-  const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+  // Its own process group: Ctrl-C in a terminal signals the demo, which stops the sidecar
+  // (flushing events to this server) before it stops nats-server.
+  const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"], detached: true });
   const killOnExit = (): void => void child.kill("SIGKILL");
   process.once("exit", killOnExit);
   const gone = new Promise<void>((resolve) => child.once("close", () => resolve()));
