@@ -18,6 +18,8 @@ import { KubeClient } from "../../src/kube/index.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { createTelemetry } from "../../src/telemetry/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
+import { familyOf, parseCatalogue, problemsOf, type Catalogue } from "./promql-support.ts";
+import { isRecord } from "./support.ts";
 
 after(assertNoActiveHandles);
 
@@ -28,8 +30,6 @@ const COMMITTED_RULES = join(TESTS_DIR, "rules.yaml");
 const METRICS_DOC = join(ROOT, "docs/metrics.md");
 const ALERTS_DOC = join(ROOT, "docs/alerts.md");
 const PROMTOOL = process.env["PROMTOOL"] ?? "promtool";
-/** Labels every scraped series may carry besides its attributes (Prometheus' and the exporter's). */
-const TARGET_LABELS = ["job", "instance", "otel_scope_name"];
 /** Series that are not kube-lookout's own, with the labels the rules may use on them. */
 const FOREIGN: ReadonlyMap<string, readonly string[]> = new Map([["up", []]]);
 
@@ -44,9 +44,6 @@ interface Group {
   readonly rules: readonly Rule[];
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 function isStringRecord(v: unknown): v is Record<string, string> {
   return isRecord(v) && Object.values(v).every((x) => typeof x === "string");
 }
@@ -123,117 +120,7 @@ async function unitTestFiles(): Promise<string[]> {
   return (await readdir(TESTS_DIR)).filter((f) => f.endsWith(".test.yaml")).sort();
 }
 
-// --- docs/metrics.md ----------------------------------------------------------------------
-
-/** One metric family of docs/metrics.md. */
-interface Family {
-  /** Prometheus label names of its attributes (characters outside `[a-zA-Z0-9_]` become `_`). */
-  readonly labels: ReadonlySet<string>;
-  readonly histogram: boolean;
-}
-type Catalogue = ReadonlyMap<string, Family>;
-
-/** The catalogue of docs/metrics.md's tables: Prometheus family name → its labels and type. */
-function parseCatalogue(markdown: string): Catalogue {
-  const out = new Map<string, Family>();
-  let columns: string[] | undefined;
-  for (const line of markdown.split("\n")) {
-    if (!line.startsWith("|")) {
-      columns = undefined;
-      continue;
-    }
-    const cells = line
-      .slice(1, line.endsWith("|") ? -1 : undefined)
-      .split("|")
-      .map((c) => c.trim());
-    if (columns === undefined) {
-      columns = cells;
-      continue;
-    }
-    const cell = (column: string): string => cells[columns?.indexOf(column) ?? -1] ?? "";
-    const name = /^`(kube_lookout_[a-z0-9_]+)`$/.exec(cell("Prometheus"))?.[1];
-    if (name === undefined) continue;
-    const labels = [...cell("Attributes").matchAll(/`([^`]+)`/g)].map((m) =>
-      (m[1] ?? "").replace(/[^a-zA-Z0-9_]/g, "_"),
-    );
-    out.set(name, { labels: new Set(labels), histogram: cell("Type") === "Histogram" });
-  }
-  return out;
-}
-
-/**
- * The catalogue's family of a sample name: the family itself, or for `_bucket`, `_sum` and
- * `_count` a histogram family (never a gauge or counter's).
- */
-function familyOf(name: string, catalogue: Catalogue): string | undefined {
-  if (catalogue.has(name)) return name;
-  const base = /^(.*)_(bucket|sum|count)$/.exec(name)?.[1];
-  return base !== undefined && catalogue.get(base)?.histogram === true ? base : undefined;
-}
-
-/**
- * `expr` with label lists blanked (selector braces, `by`/`without`/`on`/`ignoring`/`group_*`
- * lists, `label_values`' label argument), so that a label named `kube_lookout_*` is not read as
- * a metric name.
- */
-function withoutLabelLists(expr: string): string {
-  return expr
-    .replace(/\{[^}]*\}/g, "{}")
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, "$1()")
-    .replace(/(label_values\([^,]*,)\s*[a-zA-Z_][a-zA-Z0-9_]*\s*\)/g, "$1)");
-}
-
-/**
- * What is wrong with one PromQL expression against the catalogue: kube-lookout metric names
- * that are not catalogued, and label names (in selectors, `by`/`without`/`on`/`ignoring`/
- * `group_left`/`group_right`, and `extra`) that no series of the expression carries.
- */
-function problemsOf(expr: string, catalogue: Catalogue, extra: readonly string[] = []): string[] {
-  const problems: string[] = [];
-  const allowed = new Set(TARGET_LABELS);
-  for (const m of withoutLabelLists(expr).matchAll(/\bkube_lookout_[a-z0-9_]+/g)) {
-    const family = familyOf(m[0], catalogue);
-    if (family === undefined) problems.push(`metric ${m[0]} is not in docs/metrics.md`);
-    else {
-      for (const l of catalogue.get(family)?.labels ?? []) allowed.add(l);
-      if (family !== m[0]) allowed.add("le");
-    }
-  }
-  for (const [name, labels] of FOREIGN) {
-    if (new RegExp(`\\b${name}\\b(?!_)`).test(expr)) for (const l of labels) allowed.add(l);
-  }
-  // Selectors: each label must belong to the selected metric itself.
-  for (const m of expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^}]*)\}/g)) {
-    const metric = m[1];
-    const family = metric === undefined ? undefined : familyOf(metric, catalogue);
-    const own =
-      family !== undefined
-        ? new Set([
-            ...(catalogue.get(family)?.labels ?? []),
-            ...TARGET_LABELS,
-            ...(family === metric ? [] : ["le"]),
-          ])
-        : metric !== undefined && FOREIGN.has(metric)
-          ? new Set([...(FOREIGN.get(metric) ?? []), ...TARGET_LABELS])
-          : allowed;
-    for (const l of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)) {
-      if (!own.has(l[1] ?? ""))
-        problems.push(`label ${l[1]} is not a label of ${metric ?? "the selector"}`);
-    }
-  }
-  const grouped = [
-    ...expr.matchAll(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g),
-  ].flatMap((m) =>
-    (m[1] ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== ""),
-  );
-  for (const l of [...grouped, ...extra]) {
-    if (!allowed.has(l)) problems.push(`label ${l} is carried by no series of the expression`);
-  }
-  return problems;
-}
+// --- the rules against docs/metrics.md ---------------------------------------------------
 
 /** Label names an annotation template reads (`$labels.x`). */
 function templateLabels(text: string): string[] {
@@ -247,9 +134,10 @@ function templateLabels(text: string): string[] {
 function ruleProblems(groups: readonly Group[], catalogue: Catalogue): string[] {
   return groups.flatMap((g) =>
     g.rules.flatMap((r) =>
-      problemsOf(r.expr, catalogue, Object.values(r.annotations).flatMap(templateLabels)).map(
-        (p) => `${r.alert}: ${p}`,
-      ),
+      problemsOf(r.expr, catalogue, {
+        extra: Object.values(r.annotations).flatMap(templateLabels),
+        foreign: FOREIGN,
+      }).map((p) => `${r.alert}: ${p}`),
     ),
   );
 }

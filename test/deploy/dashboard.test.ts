@@ -16,7 +16,8 @@ import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { renderKustomize } from "./support.ts";
+import { parseCatalogue, problemsOf, type Catalogue } from "./promql-support.ts";
+import { isRecord, renderKustomize } from "./support.ts";
 
 after(assertNoActiveHandles);
 
@@ -25,134 +26,6 @@ const MONITORING = join(ROOT, "manifests/monitoring");
 const DASHBOARD = join(MONITORING, "dashboards/kube-lookout.json");
 const METRICS_DOC = join(ROOT, "docs/metrics.md");
 const PROMTOOL = process.env["PROMTOOL"] ?? "promtool";
-/** Labels every scraped series may carry besides its attributes (Prometheus' and the exporter's). */
-const TARGET_LABELS = ["job", "instance", "otel_scope_name"];
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-// --- docs/metrics.md (the same reading as test/deploy/alerts.test.ts) ---------------------
-
-/** One metric family of docs/metrics.md. */
-interface Family {
-  /** Prometheus label names of its attributes (characters outside `[a-zA-Z0-9_]` become `_`). */
-  readonly labels: ReadonlySet<string>;
-  readonly histogram: boolean;
-}
-type Catalogue = ReadonlyMap<string, Family>;
-
-const toLabel = (attribute: string): string => attribute.replace(/[^a-zA-Z0-9_]/g, "_");
-
-/**
- * The catalogue of docs/metrics.md's tables (Prometheus family name → labels and type), plus
- * `target_info` with the resource attributes the "Resource attributes" paragraph lists.
- */
-function parseCatalogue(markdown: string): Catalogue {
-  const out = new Map<string, Family>();
-  let columns: string[] | undefined;
-  for (const line of markdown.split("\n")) {
-    if (!line.startsWith("|")) {
-      columns = undefined;
-      continue;
-    }
-    const cells = line
-      .slice(1, line.endsWith("|") ? -1 : undefined)
-      .split("|")
-      .map((c) => c.trim());
-    if (columns === undefined) {
-      columns = cells;
-      continue;
-    }
-    const cell = (column: string): string => cells[columns?.indexOf(column) ?? -1] ?? "";
-    const name = /^`(kube_lookout_[a-z0-9_]+)`$/.exec(cell("Prometheus"))?.[1];
-    if (name === undefined) continue;
-    const labels = [...cell("Attributes").matchAll(/`([^`]+)`/g)].map((m) => toLabel(m[1] ?? ""));
-    out.set(name, { labels: new Set(labels), histogram: cell("Type") === "Histogram" });
-  }
-  const resource = /^Resource attributes[\s\S]*?(?=\n\n)/m.exec(markdown)?.[0] ?? "";
-  const attributes = [...resource.matchAll(/`((?:service|k8s)\.[a-z._]+)`/g)].map((m) =>
-    toLabel(m[1] ?? ""),
-  );
-  if (attributes.length > 0 && markdown.includes("`target_info`")) {
-    out.set("target_info", { labels: new Set(attributes), histogram: false });
-  }
-  return out;
-}
-
-/** The family of a sample name: itself, or for `_bucket`/`_sum`/`_count` a histogram family. */
-function familyOf(name: string, catalogue: Catalogue): string | undefined {
-  if (catalogue.has(name)) return name;
-  const base = /^(.*)_(bucket|sum|count)$/.exec(name)?.[1];
-  return base !== undefined && catalogue.get(base)?.histogram === true ? base : undefined;
-}
-
-/**
- * `expr` with label lists blanked (selector braces, `by`/`without`/`on`/`ignoring`/`group_*`
- * lists, `label_values`' label argument), so that a label named `kube_lookout_*` is not read as
- * a metric name.
- */
-function withoutLabelLists(expr: string): string {
-  return expr
-    .replace(/\{[^}]*\}/g, "{}")
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, "$1()")
-    .replace(/(label_values\([^,]*,)\s*[a-zA-Z_][a-zA-Z0-9_]*\s*\)/g, "$1)");
-}
-
-/**
- * What is wrong with one PromQL expression: kube-lookout metric names not in the catalogue, a
- * selector's label its metric does not carry, and labels in `by`/`without`/`on`/`ignoring`/
- * `group_left`/`group_right` or in `extra` (a legend's `{{x}}`) that no series of the
- * expression carries.
- */
-function problemsOf(expr: string, catalogue: Catalogue, extra: readonly string[] = []): string[] {
-  const problems: string[] = [];
-  const allowed = new Set(TARGET_LABELS);
-  for (const m of withoutLabelLists(expr).matchAll(
-    /\b(?:kube_lookout_[a-z0-9_]+|target_info)\b/g,
-  )) {
-    const family = familyOf(m[0], catalogue);
-    if (family === undefined) {
-      problems.push(`metric ${m[0]} is not in docs/metrics.md`);
-      continue;
-    }
-    for (const l of catalogue.get(family)?.labels ?? []) allowed.add(l);
-    if (family !== m[0]) allowed.add("le");
-  }
-  for (const m of expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^}]*)\}/g)) {
-    const metric = m[1];
-    const family = metric === undefined ? undefined : familyOf(metric, catalogue);
-    const own =
-      family === undefined
-        ? allowed
-        : new Set([
-            ...(catalogue.get(family)?.labels ?? []),
-            ...TARGET_LABELS,
-            ...(family === metric ? [] : ["le"]),
-          ]);
-    for (const l of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)) {
-      if (!own.has(l[1] ?? "")) {
-        problems.push(`label ${l[1]} is not a label of ${metric ?? "the selector"}`);
-      }
-    }
-  }
-  const grouped = [
-    ...expr.matchAll(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g),
-  ].flatMap((m) =>
-    (m[1] ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== ""),
-  );
-  // label_values(metric, label): the label is the second argument.
-  for (const m of expr.matchAll(/label_values\([^,]*,\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)/g)) {
-    grouped.push(m[1] ?? "");
-  }
-  for (const l of [...grouped, ...extra]) {
-    if (!allowed.has(l)) problems.push(`label ${l} is carried by no series of the expression`);
-  }
-  return problems;
-}
 
 // --- the dashboard ----------------------------------------------------------------------------
 
@@ -213,14 +86,19 @@ function queriesOf(dashboard: Record<string, unknown>): Query[] {
 /** Every problem of every query of `dashboard`. */
 function dashboardProblems(dashboard: Record<string, unknown>, catalogue: Catalogue): string[] {
   return queriesOf(dashboard).flatMap((q) =>
-    problemsOf(q.expr, catalogue, q.legendLabels).map((p) => `${q.where}: ${p}`),
+    problemsOf(q.expr, catalogue, { extra: q.legendLabels, catalogued: ["target_info"] }).map(
+      (p) => `${q.where}: ${p}`,
+    ),
   );
 }
 
 async function load(): Promise<{ dashboard: Record<string, unknown>; catalogue: Catalogue }> {
   const dashboard: unknown = JSON.parse(await readFile(DASHBOARD, "utf8"));
   assert.ok(isRecord(dashboard));
-  return { dashboard, catalogue: parseCatalogue(await readFile(METRICS_DOC, "utf8")) };
+  return {
+    dashboard,
+    catalogue: parseCatalogue(await readFile(METRICS_DOC, "utf8"), { targetInfo: true }),
+  };
 }
 
 // --- tests ------------------------------------------------------------------------------------
