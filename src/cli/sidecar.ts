@@ -77,14 +77,23 @@ export async function runSidecar(
     }
     throw error;
   }
-  const store = openStore({
-    path: config.store.path,
-    synchronous: config.store.synchronous,
-    busyTimeoutMs: config.store.busyTimeoutMs,
-    ...(config.store.maxSizeBytes === undefined ? {} : { maxSizeBytes: config.store.maxSizeBytes }),
-    logger,
-  });
   const telemetry = createTelemetry({ ...telemetryOptionsFrom(config, packageVersion()), logger });
+  let store;
+  try {
+    store = openStore({
+      path: config.store.path,
+      synchronous: config.store.synchronous,
+      busyTimeoutMs: config.store.busyTimeoutMs,
+      ...(config.store.maxSizeBytes === undefined
+        ? {}
+        : { maxSizeBytes: config.store.maxSizeBytes }),
+      logger,
+      meterProvider: telemetry.meterProvider,
+    });
+  } catch (error: unknown) {
+    await telemetry.shutdown();
+    throw error;
+  }
   try {
     const options = lookoutOptionsFrom(config, {
       client,

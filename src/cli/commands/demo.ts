@@ -10,7 +10,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeClient } from "../../kube/index.ts";
-import { jsonLogger, type LogLevel } from "../../logging/index.ts";
+import type { LogLevel } from "../../logging/index.ts";
+import { cliLogger } from "../logger.ts";
 import type { Lookout } from "../../lookout.ts";
 import { startSimulatedCluster } from "../../sim/index.ts";
 import type { Command, CommandIo } from "../args.ts";
@@ -230,7 +231,7 @@ export const demoCommand: Command = {
         const configFile = join(dir, "config.yaml");
         await writeFile(configFile, demoConfigYaml(input));
         const config = demoConfig(input, configFile);
-        const logger = jsonLogger(config.logLevel, io.stderr);
+        const logger = cliLogger(config.logLevel, io.stderr);
         const stopWorkload = new AbortController();
         const driving = driveWorkload(workload, {
           churnRate,
