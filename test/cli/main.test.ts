@@ -34,6 +34,26 @@ void test("a command's --help shows its options with defaults", async () => {
   assert.match(io.out, /--kubeconfig FILE/);
 });
 
+void test("every command's --help has a usage line and examples", async () => {
+  const commands = [
+    ["run"],
+    ["demo"],
+    ["sim"],
+    ["get"],
+    ["helm", "check"],
+    ["events", "tail"],
+    ["config", "check"],
+    ["config", "print"],
+  ];
+  for (const command of commands) {
+    const io = capture();
+    // oxlint-disable-next-line eslint/no-await-in-loop -- one command at a time
+    assert.equal(await main([...command, "--help"], io), 0, command.join(" "));
+    assert.match(io.out, /Usage:|usage:/i, command.join(" "));
+    assert.match(io.out, /\nExamples:\n  kube-lookout /, `${command.join(" ")} has examples`);
+  }
+});
+
 void test("an unknown command exits 2 and says which", async () => {
   const io = capture();
   assert.equal(await main(["frobnicate"], io), 2);

@@ -13,6 +13,11 @@ export const simCommand: Command = {
     "that kubectl, @kubernetes/client-node and kube-lookout talk to as to a cluster. Runs until " +
     "interrupted.",
   usage: "kube-lookout sim [--port 8001] [--seed-pods 100] [--churn-rate 5] [--kubeconfig FILE]",
+  examples: [
+    "kube-lookout sim --seed-pods 200 --churn-rate 5 --kubeconfig /tmp/sim.kubeconfig",
+    "kubectl --kubeconfig /tmp/sim.kubeconfig get pods -A --watch",
+    "kube-lookout run --kubeconfig /tmp/sim.kubeconfig --set api.port=9464",
+  ],
   flags: {
     host: {
       type: "string",
