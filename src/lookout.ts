@@ -415,7 +415,9 @@ class LookoutImpl implements Lookout {
         plugins: o.plugins,
         informers: this.informers,
         client: o.client,
-        resources: [...this.#members.values()].map((m) => informerSpecOf(m.spec)),
+        resources: [...this.#members.values()]
+          .filter((m) => m.spec.metrics !== false)
+          .map((m) => informerSpecOf(m.spec)),
         store: o.store,
         logger: this.#logger,
         ...(o.meterProvider === undefined ? {} : { meterProvider: o.meterProvider }),

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createLookout, type WatchedResource } from "../src/lookout.ts";
+import { definePlugin } from "../src/plugins/index.ts";
 import {
   CONFIGMAPS,
   SECRETS,
@@ -225,4 +226,31 @@ void test("the cache API says when watch-verify last verified a cache (headers),
   assert.ok(verifiedAt !== null, "a verified-at header once a round has run");
   assert.ok(Math.abs(Date.parse(verifiedAt) - Date.now()) < 60_000, verifiedAt);
   assert.match(verifiedRv ?? "", /^\d+$/);
+});
+
+void test("plugins see the watched resources that feed metrics, not the others", async (t) => {
+  const { client, store: open } = await lookoutSetup(t);
+  const seen: string[] = [];
+  const recorder = definePlugin({
+    name: "records-resources",
+    start(ctx) {
+      for (const r of ctx.resources) seen.push(`${r.resource.resource}:${r.namespace ?? "*"}`);
+      return Promise.resolve();
+    },
+  });
+  const lookout = createLookout({
+    client,
+    store: open(),
+    cluster: "test",
+    resources: [
+      { resource: CONFIGMAPS, kind: "ConfigMap" },
+      { resource: SECRETS, kind: "Secret", namespace: "a", metrics: false },
+    ],
+    helm: false,
+    plugins: [{ plugin: recorder }],
+  });
+  t.after(() => lookout.close());
+  await lookout.start();
+  await until("the plugin started", () => seen.length > 0);
+  assert.deepEqual(seen, ["configmaps:*"]);
 });

@@ -43,8 +43,8 @@ export function demoConfigYaml(input: DemoConfigInput): string {
     kube: { kubeconfig: join(input.dir, "kubeconfig") },
     watch: DEMO_WATCH.map(([group, version, resource]) =>
       group === ""
-        ? { version, resource, feeds: ["events", "cache"] }
-        : { group, version, resource, feeds: ["events", "cache"] },
+        ? { version, resource, feeds: ["events", "cache", "metrics"] }
+        : { group, version, resource, feeds: ["events", "cache", "metrics"] },
     ),
     helm: { enabled: true, maxThreads: 1, incrementalDelay: "250ms" },
     store: { path: join(input.dir, "state.db"), synchronous: "NORMAL" },

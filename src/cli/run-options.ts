@@ -53,6 +53,7 @@ export function watchedResources(
       namespaced: found?.namespaced ?? true,
       events: w.feeds.includes("events"),
       cache: w.feeds.includes("cache"),
+      metrics: w.feeds.includes("metrics"),
       pageSize: w.pageSize,
       ...(w.dropFields.length === 0 ? {} : { dropFields: w.dropFields }),
       ...(w.labelSelector === undefined ? {} : { labelSelector: w.labelSelector }),

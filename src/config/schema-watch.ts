@@ -62,8 +62,10 @@ export const watchEntrySchema = z.strictObject({
   feeds: z
     .array(z.enum(FEEDS))
     .min(1)
-    .default(["events", "cache"])
-    .describe("What this resource feeds: `events`, `cache`, `metrics` (at least one)."),
+    .default(["events", "cache", "metrics"])
+    .describe(
+      "What this resource feeds (at least one): `events` (published on NATS), `cache` (served by the cache API), `metrics` (observed by the plugins: stream delay, watch verification).",
+    ),
 });
 
 /** The watch list. */

@@ -20,6 +20,8 @@ export interface WatchedResource extends EventResourceSpec {
   readonly events?: boolean;
   /** Serve it from the cache API (default true). */
   readonly cache?: boolean;
+  /** Hand it to the plugins as one of the watched resources (default true). */
+  readonly metrics?: boolean;
   /**
    * Watch the namespaces whose labels match this label selector, one informer each, following
    * namespaces as they are created, deleted or relabelled (instead of `namespace`).
@@ -68,6 +70,7 @@ export function memberKey(r: WatchedResource): string {
     r.namespaced ?? true,
     r.events ?? true,
     r.cache ?? true,
+    r.metrics ?? true,
   ]);
 }
 

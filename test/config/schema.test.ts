@@ -72,7 +72,7 @@ void test("a watch entry gets its defaults; namespaces take all three forms", ()
     resyncSeconds: 0,
     pageSize: 500,
     dropFields: [],
-    feeds: ["events", "cache"],
+    feeds: ["events", "cache", "metrics"],
   });
   assert.deepEqual(c.watch[1]?.namespaces, ["a", "b"]);
   assert.deepEqual(c.watch[2]?.namespaces, { labelSelector: "team=x" });
