@@ -37,7 +37,7 @@ const BLOCK_TIMEOUT_MS = 60_000;
 const REWRITES: readonly LineRewrite[] = [
   {
     line: "npm ci && npm run demo",
-    run: "npm run demo -- --duration 8",
+    run: "npm run demo -- --duration 15",
     why:
       "npm ci is not run (it would replace node_modules under the tests beside this one; CI runs " +
       "it on a fresh clone); the demo runs until Ctrl-C, so the same script is bounded by --duration",
@@ -228,7 +228,7 @@ void test("lines that would run npm ci, npm install or npm test are refused unle
   assert.throws(() => shellScript(shBlock("npm ci && npm run sim\n"), REWRITES));
   assert.equal(
     shellScript(shBlock("npm ci && npm run demo\n"), REWRITES),
-    "npm run demo -- --duration 8\n",
+    "npm run demo -- --duration 15\n",
   );
   assert.match(shellScript(shBlock("npm ci && npm test\n"), REWRITES), /^# not run here: /);
   assert.equal(
