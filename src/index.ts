@@ -1,6 +1,7 @@
 /**
- * `kube-lookout`: the public library API. The simulator is a separate entry point
- * (`kube-lookout/sim`).
+ * `kube-lookout`: the public library API: `createLookout` (the whole sidecar, embedded) and its
+ * parts. The simulator (`kube-lookout/sim`), the plugin API (`kube-lookout/plugins`) and the
+ * cache API's typed client (`kube-lookout/client`) are separate entry points.
  */
 export {
   Informer,
@@ -152,3 +153,13 @@ export type {
   SubscribeHelmOptions,
   SubscribeOptions,
 } from "./events/index.ts";
+export { createLookout, LookoutInvalidResourcesError } from "./lookout.ts";
+export type { Lookout, LookoutOptions, WatchedResource, WatchUpdate } from "./lookout.ts";
+export {
+  createTelemetry,
+  informerMetrics,
+  INFORMER_SCOPE,
+  catalogue,
+  findInstrument,
+} from "./telemetry/index.ts";
+export type { Telemetry, TelemetryOptions } from "./telemetry/index.ts";
