@@ -14,35 +14,39 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { metrics as otel, type MeterProvider } from "@opentelemetry/api";
 import { emptyResource } from "@opentelemetry/resources";
 import type { MetricProducer } from "@opentelemetry/sdk-metrics";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   compositeSource,
   createCacheApi,
+  routeName,
   startApiServer,
   type CacheApiHandler,
   type HelmSource,
   type ApiServer,
+  type Readiness,
   type ServedResource,
 } from "./api/index.ts";
 import {
   compileDropFields,
-  EventPipeline,
   informerSpecOf as eventsInformerSpec,
-  NatsLink,
+  type EventPipeline,
   type EventPipelineOptions,
   type EventResourceSpec,
   type NatsConnectionSource,
   type NatsLinkOptions,
 } from "./events/index.ts";
-import { HelmChecker, type HelmCheckerOptions } from "./helm/index.ts";
+import type { HelmChecker, HelmCheckerOptions } from "./helm/index.ts";
 import { InformerFactory, type InformerSpec } from "./informer/index.ts";
 import { formatResourceId, type KubeClient, type ResourceId } from "./kube/index.ts";
 import { LeaderElector, type LeaderElectorOptions } from "./leader/index.ts";
 import { silentLogger, type Logger } from "./logging/index.ts";
-import { PluginHost, type PluginEntry } from "./plugins/index.ts";
+import { LeaderTerm } from "./lookout/leader-term.ts";
+import type { PluginEntry } from "./plugins/index.ts";
 import type { LookoutStore } from "./store/index.ts";
 import { INFORMER_SCOPE, informerMetrics } from "./telemetry/index.ts";
 import {
   checkResources,
+  LookoutInvalidResourcesError,
   memberKey,
   memberSpecs,
   NamespaceSelection,
@@ -134,31 +138,27 @@ export function createLookout(options: LookoutOptions): Lookout {
   return new LookoutImpl(options);
 }
 
-function isSource(n: NatsConnectionSource | NatsLinkOptions): n is NatsConnectionSource {
-  return "waitForConnection" in n && typeof n.waitForConnection === "function";
-}
-
 class LookoutImpl implements Lookout {
   readonly #o: LookoutOptions;
   readonly #logger: Logger;
   readonly informers: InformerFactory;
   readonly metricProducers: readonly MetricProducer[];
-  #helm: HelmChecker | undefined;
   readonly #ready = Promise.withResolvers<void>();
   readonly #abort = new AbortController();
   readonly #members = new Map<string, Member>();
   readonly #namespaces: NamespaceSelection;
   #resources: readonly WatchedResource[];
+  /** Reconfiguration, one change at a time. Never rejects. */
   #reconciling: Promise<unknown> = Promise.resolve();
-  #unsubscribeHelm: (() => void) | undefined;
+  /** Leadership changes (term start and stop), one at a time. Never rejects. */
+  #transitions: Promise<unknown> = Promise.resolve();
+  #term: LeaderTerm | undefined;
   #server: ApiServer | undefined;
   #api: CacheApiHandler | undefined;
-  #link: NatsLink | undefined;
-  #events: EventPipeline | undefined;
-  #plugins: PluginHost | undefined;
   #elector: LeaderElector | undefined;
-  #leading: Promise<void> | undefined;
   #started: Promise<void> | undefined;
+  /** Set once the first sync (and a leader's first scan) is done: readiness stays then. */
+  #wasReady = false;
   #closing = false;
   #closed: Promise<void> | undefined;
 
@@ -173,10 +173,14 @@ class LookoutImpl implements Lookout {
       logger: this.#logger,
       metricsFor: () => metrics.forInformer(),
     });
-    this.#namespaces = new NamespaceSelection(this.informers, () => void this.#reconcile());
+    this.#namespaces = new NamespaceSelection(this.informers, () => {
+      this.#reconcile().catch((err: unknown) =>
+        this.#logger.error("watches not updated after a namespace change", { err }),
+      );
+    });
     const helmProducer: MetricProducer = {
       collect: (collectOptions) =>
-        this.#helm?.metricProducer.collect(collectOptions) ??
+        this.#term?.helm?.metricProducer.collect(collectOptions) ??
         Promise.resolve({
           resourceMetrics: { resource: emptyResource(), scopeMetrics: [] },
           errors: [],
@@ -189,7 +193,7 @@ class LookoutImpl implements Lookout {
   }
 
   get helm(): HelmChecker | undefined {
-    return this.#helm;
+    return this.#term?.helm;
   }
 
   get ready(): Promise<void> {
@@ -201,11 +205,11 @@ class LookoutImpl implements Lookout {
   }
 
   get events(): EventPipeline | undefined {
-    return this.#events;
+    return this.#term?.events;
   }
 
   get leading(): boolean {
-    return this.#events !== undefined || this.#plugins !== undefined;
+    return this.#term !== undefined;
   }
 
   get resources(): readonly WatchedResource[] {
@@ -238,20 +242,61 @@ class LookoutImpl implements Lookout {
       });
     }
     if (o.leaderElection === undefined) {
-      this.#leading = this.#lead(new AbortController().signal);
+      this.#beginTerm();
     } else {
       this.#elector = new LeaderElector({
         ...o.leaderElection,
         client: o.client,
         logger: this.#logger,
-        onStartedLeading: (signal) => {
-          this.#leading = this.#lead(signal);
-        },
-        onStoppedLeading: () => void this.#stopLeading(),
+        onStartedLeading: () => this.#beginTerm(),
+        onStoppedLeading: () => void this.#endTerm(),
       });
       this.#elector.start();
     }
     void this.#waitReady();
+  }
+
+  /** A new term of leadership, once the previous one has stopped. */
+  #beginTerm(): void {
+    this.#transitions = this.#transitions
+      .then(() => this.#newTerm())
+      .catch((err: unknown) => this.#logger.error("the leader's work could not start", { err }));
+  }
+
+  #newTerm(): void {
+    if (this.#closing || this.#term !== undefined) return;
+    const o = this.#o;
+    this.#term = new LeaderTerm({
+      client: o.client,
+      store: o.store,
+      cluster: o.cluster,
+      informers: this.informers,
+      logger: this.#logger,
+      meterProvider: o.meterProvider,
+      helm: o.helm ?? {},
+      events: o.events,
+      plugins: o.plugins ?? [],
+      members: () => this.#members.values(),
+      serialize: (fn) => this.#serialize(fn),
+      eventSpec: (m) => eventSpecOf(m.spec),
+      informerSpec: (m) => informerSpecOf(m.spec),
+    });
+  }
+
+  /** Stops the current term (pending events flushed within the deadline when closing). */
+  #endTerm(): Promise<unknown> {
+    this.#transitions = this.#transitions
+      .then(() => this.#stopTerm())
+      .catch((err: unknown) =>
+        this.#logger.error("the leader's work did not stop cleanly", { err }),
+      );
+    return this.#transitions;
+  }
+
+  async #stopTerm(): Promise<void> {
+    const term = this.#term;
+    this.#term = undefined;
+    await term?.stop(this.#closing ? (this.#o.flushTimeoutMs ?? 10_000) : 0);
   }
 
   updateResources(resources: readonly WatchedResource[]): Promise<WatchUpdate> {
@@ -261,11 +306,28 @@ class LookoutImpl implements Lookout {
     } catch (error: unknown) {
       return Promise.reject(error);
     }
+    const previous = this.#resources;
     this.#resources = [...resources];
     if (this.#started === undefined) {
       return Promise.resolve({ started: 0, stopped: 0, kept: 0 });
     }
-    return this.#reconcile();
+    return this.#reconcile().catch((error: unknown) => {
+      // Nothing changed (#applyWanted rolls back): the previous list stays.
+      this.#resources = previous;
+      throw error instanceof LookoutInvalidResourcesError
+        ? error
+        : new LookoutInvalidResourcesError(
+            [error instanceof Error ? error.message : String(error)],
+            { cause: error },
+          );
+    });
+  }
+
+  /** Runs `fn` in the reconfiguration chain. */
+  #serialize<T>(fn: () => T | Promise<T>): Promise<T> {
+    const next = this.#reconciling.then(fn);
+    this.#reconciling = next.catch(() => undefined);
+    return next;
   }
 
   /**
@@ -273,11 +335,15 @@ class LookoutImpl implements Lookout {
    * is the resources with their namespace selectors expanded to the namespaces selected now.
    */
   #reconcile(): Promise<WatchUpdate> {
-    const next = this.#reconciling.then(() => this.#applyWanted());
-    this.#reconciling = next.catch(() => undefined);
-    return next;
+    return this.#serialize(() => this.#applyWanted());
   }
 
+  /**
+   * Starts the new watches first (sharing informers with the old where they match, so those do
+   * not relist), then stops the old ones. Recorders of stopped members are removed before new
+   * ones start, so no pending event is recorded twice. If starting fails, what was started is
+   * released and nothing else changes.
+   */
   async #applyWanted(): Promise<WatchUpdate> {
     if (this.#closing) return { started: 0, stopped: 0, kept: this.#members.size };
     this.#namespaces.retain(this.#resources);
@@ -285,34 +351,42 @@ class LookoutImpl implements Lookout {
     for (const spec of memberSpecs(this.#resources, this.#namespaces)) {
       wanted.set(memberKey(spec), spec);
     }
-    const stopping: Member[] = [];
-    for (const [key, member] of this.#members) {
-      if (wanted.has(key)) continue;
-      this.#members.delete(key);
-      stopping.push(member);
+    const stopping = [...this.#members.values()].filter((m) => !wanted.has(m.key));
+    const adding = [...wanted].filter(([key]) => !this.#members.has(key));
+    const added: Member[] = [];
+    try {
+      for (const [key, spec] of adding) {
+        const lease = this.informers.acquire(informerSpecOf(spec));
+        added.push({ key, spec, lease });
+      }
+    } catch (error: unknown) {
+      await Promise.all(added.map((m) => m.lease.release()));
+      throw error;
     }
-    let started = 0;
-    for (const [key, spec] of wanted) {
-      if (this.#members.has(key)) continue;
-      const lease = this.informers.acquire(informerSpecOf(spec));
-      void lease.informer.start();
-      const member: Member = { key, spec, lease, events: undefined };
-      this.#members.set(key, member);
-      started++;
-      const events = this.#events;
-      if (events !== undefined && spec.events !== false) {
-        member.events = events.addResource(eventSpecOf(spec));
+    const term = this.#term;
+    await Promise.all(stopping.map((m) => term?.detach(m.key) ?? Promise.resolve()));
+    for (const m of stopping) this.#members.delete(m.key);
+    for (const m of added) {
+      this.#members.set(m.key, m);
+      void m.lease.informer.start();
+      if (term !== undefined && !term.stopping) {
+        try {
+          term.attach(m);
+        } catch (err: unknown) {
+          this.#logger.error("events of a watch not recorded", { watch: m.key, err });
+        }
       }
     }
-    if (started > 0 || stopping.length > 0 || this.#api === undefined) this.#rebuildApi();
-    await Promise.all(
-      stopping.map(async (m) => {
-        await m.events?.remove();
-        await m.lease.release();
-      }),
-    );
-    const update = { started, stopped: stopping.length, kept: wanted.size - started };
-    if (started > 0 || stopping.length > 0) this.#logger.info("watches updated", update);
+    const changed = added.length > 0 || stopping.length > 0;
+    if (changed || this.#api === undefined) this.#rebuildApi();
+    await Promise.all(stopping.map((m) => m.lease.release()));
+    if (changed) await term?.restartPlugins();
+    const update = {
+      started: added.length,
+      stopped: stopping.length,
+      kept: wanted.size - added.length,
+    };
+    if (changed) this.#logger.info("watches updated", update);
     return update;
   }
 
@@ -322,8 +396,7 @@ class LookoutImpl implements Lookout {
     const byRoute = new Map<string, Member[]>();
     for (const m of this.#members.values()) {
       if (m.spec.cache === false) continue;
-      const id = m.spec.resource;
-      const route = `${id.group}/${id.resource}`;
+      const route = routeName(m.spec.resource);
       const list = byRoute.get(route);
       if (list === undefined) byRoute.set(route, [m]);
       else list.push(m);
@@ -342,148 +415,81 @@ class LookoutImpl implements Lookout {
       resources: served,
       ...(this.#o.helm === false ? {} : { helm: this.#helmSource() }),
       logger: this.#logger,
-      notReady: () => (this.#closing ? ["shutting down"] : []),
+      readiness: () => this.#readiness(),
       lastVerified: (resource) => storedVerification(this.#o.store, resource),
     });
     old?.close();
   }
 
+  /**
+   * `/readyz`: not ready while shutting down; before the first sync, the reasons; after it,
+   * ready for good (a watch added later, or a promotion's first Helm scan, does not take the
+   * replica out of its Service: the cache it had keeps being served).
+   */
+  #readiness(): Readiness {
+    if (this.#closing) return { ready: false, reasons: ["shutting down"] };
+    if (this.#wasReady) return { ready: true, reasons: [] };
+    const reasons: string[] = [];
+    for (const m of this.#members.values()) {
+      if (m.spec.cache !== false && !m.lease.informer.hasSynced()) {
+        reasons.push(
+          `cache of ${routeName(m.spec.resource)} (${m.spec.namespace ?? "all namespaces"}) has not synced`,
+        );
+      }
+    }
+    const helm = this.#term?.helm;
+    if (helm !== undefined && !helm.status().ready)
+      reasons.push("the first Helm scan has not finished");
+    return { ready: false, reasons: reasons.length === 0 ? ["starting"] : reasons };
+  }
+
   /** The Helm results as the cache API sees them: the leader's checker, or "ask the leader". */
   #helmSource(): HelmSource {
     return {
-      findings: () => this.#helm?.findings() ?? [],
-      releases: () => this.#helm?.releases() ?? [],
-      status: () => this.#helm?.status() ?? { ready: false },
+      findings: () => this.#term?.helm?.findings() ?? [],
+      releases: () => this.#term?.helm?.releases() ?? [],
+      status: () => this.#term?.helm?.status() ?? { ready: false },
       unavailable: () =>
-        this.#helm === undefined
+        this.#term?.helm === undefined
           ? "the Helm checks run on the leader replica; this replica follows (leader election)"
           : undefined,
     };
   }
 
   /**
-   * The leader's work: the Helm checker, the event pipeline and the plugins, until `signal`
-   * aborts. The checker exists from the first (synchronous) step on.
+   * Resolves `ready` once every cached watch has synced (as the wanted set settles: namespace
+   * selectors first) and, if this instance leads then, its first Helm scan is done.
    */
-  async #lead(signal: AbortSignal): Promise<void> {
-    const o = this.#o;
-    const helm =
-      o.helm === false
-        ? undefined
-        : new HelmChecker({
-            ...o.helm,
-            client: o.client,
-            store: o.store.helm,
-            logger: this.#logger,
-            ...(o.meterProvider === undefined ? {} : { meterProvider: o.meterProvider }),
-          });
-    this.#helm = helm;
-    if (o.events !== undefined) {
-      const { nats, ...rest } = o.events;
-      let source: NatsConnectionSource;
-      if (isSource(nats)) source = nats;
-      else {
-        this.#link = new NatsLink({ ...nats, logger: this.#logger });
-        this.#link.start();
-        source = this.#link;
-      }
-      this.#events = new EventPipeline({
-        ...rest,
-        store: o.store,
-        informers: this.informers,
-        nats: source,
-        resources: [],
-        cluster: o.cluster,
-        logger: this.#logger,
-        ...(o.meterProvider === undefined ? {} : { meterProvider: o.meterProvider }),
-      });
-      const events = this.#events;
-      this.#unsubscribeHelm = helm?.onFindingsChanged((change) => events.recordHelm(change));
-      await events.start();
-      // Serialized with reconfiguration: every member gets its recorder exactly once.
-      const synced = await (this.#reconciling = this.#reconciling.then(() =>
-        [...this.#members.values()]
-          .filter((m) => m.spec.events !== false && m.events === undefined)
-          .map((m) => (m.events = events.addResource(eventSpecOf(m.spec))).synced),
-      ));
-      if (Array.isArray(synced)) await Promise.all(synced);
-    }
-    if (helm !== undefined && !signal.aborted) await helm.start();
-    if (o.plugins !== undefined && o.plugins.length > 0 && !signal.aborted) {
-      const events = this.#events;
-      this.#plugins = new PluginHost({
-        plugins: o.plugins,
-        informers: this.informers,
-        client: o.client,
-        resources: [...this.#members.values()]
-          .filter((m) => m.spec.metrics !== false)
-          .map((m) => informerSpecOf(m.spec)),
-        store: o.store,
-        logger: this.#logger,
-        ...(o.meterProvider === undefined ? {} : { meterProvider: o.meterProvider }),
-        ...(events === undefined
-          ? {}
-          : {
-              events: { publish: (suffix: string, body: unknown) => events.publish(suffix, body) },
-            }),
-      });
-      const result = await this.#plugins.start();
-      for (const f of result.failed) {
-        this.#logger.error("plugin not started", { plugin: f.plugin, err: f.error });
-      }
-    }
-  }
-
-  async #stopLeading(): Promise<void> {
-    await this.#leading?.catch(() => undefined);
-    const plugins = this.#plugins;
-    const events = this.#events;
-    const link = this.#link;
-    const helm = this.#helm;
-    this.#helm = undefined;
-    this.#unsubscribeHelm?.();
-    this.#unsubscribeHelm = undefined;
-    this.#plugins = undefined;
-    this.#events = undefined;
-    this.#link = undefined;
-    for (const m of this.#members.values()) m.events = undefined;
-    const t0 = performance.now();
-    const step = (name: string): void =>
-      this.#logger.debug("stop leading step done", {
-        step: name,
-        ms: Math.round(performance.now() - t0),
-      });
-    await plugins?.close();
-    step("plugins");
-    await helm?.close();
-    step("helm checker");
-    await events?.close({ flushTimeoutMs: this.#closing ? (this.#o.flushTimeoutMs ?? 10_000) : 0 });
-    step("events");
-    await link?.close();
-    step("nats link");
-  }
-
-  /** Resolves `ready` once every watch (as the wanted set settles) has synced and Helm is. */
   async #waitReady(): Promise<void> {
     const stop = this.#abort.signal;
-    try {
-      for (;;) {
+    for (;;) {
+      if (stop.aborted) return;
+      try {
         // oxlint-disable-next-line eslint/no-await-in-loop -- namespaces first, then their watches
         await this.#namespaces.waitForSync(stop);
         // oxlint-disable-next-line eslint/no-await-in-loop -- the selected namespaces' watches
         await this.#reconcile();
-        const members = [...this.#members.values()].filter((m) => m.spec.cache !== false);
+        const cached = [...this.#members.values()].filter((m) => m.spec.cache !== false);
         // oxlint-disable-next-line eslint/no-await-in-loop -- until the set stops changing
-        await Promise.all(members.map((m) => m.lease.informer.waitForSync(stop)));
-        if ([...this.#members.values()].every((m) => m.lease.informer.hasSynced())) break;
+        await Promise.all(cached.map((m) => m.lease.informer.waitForSync(stop)));
+        const now = [...this.#members.values()].filter((m) => m.spec.cache !== false);
+        if (now.every((m) => m.lease.informer.hasSynced())) break;
+      } catch {
+        // A watch closed before its first sync (removed, or its namespace left): look again.
+        // oxlint-disable-next-line eslint/no-await-in-loop -- a pause before looking again
+        await sleep(100, undefined, { signal: stop }).catch(() => undefined);
       }
-      // A leader's first Helm scan counts (as /readyz says); a follower has no checker.
-      if (this.#o.leaderElection === undefined) await (this.#leading ?? Promise.resolve());
-      await this.#helm?.ready;
-      this.#ready.resolve();
-    } catch {
-      // closed first: stays pending
     }
+    // Without leader election this instance leads from the start: its first scan counts.
+    await this.#transitions;
+    try {
+      await this.#term?.helm?.ready;
+    } catch {
+      return; // closed first
+    }
+    if (stop.aborted) return;
+    this.#wasReady = true;
+    this.#ready.resolve();
   }
 
   close(): Promise<void> {
@@ -500,8 +506,8 @@ class LookoutImpl implements Lookout {
           step: name,
           ms: Math.round(performance.now() - t0),
         });
-      await this.#stopLeading();
-      step("leader work (plugins, events, outbox flush, NATS)");
+      await this.#endTerm();
+      step("leader work (plugins, Helm, events, outbox flush, NATS)");
       await this.#elector?.close();
       step("lease released");
       await this.#server?.close();

@@ -59,8 +59,6 @@ export interface RelayCounters {
 export class OutboxRelay {
   readonly #o: RelayOptions;
   readonly #abort = new AbortController();
-  /** Settles when `close()` is called: waits for acks give up then (unacked rows stay). */
-  readonly #closing = Promise.withResolvers<false>();
   readonly #backoff: Backoff;
   #wake: PromiseWithResolvers<void> = Promise.withResolvers();
   #running: Promise<void> | undefined;
@@ -103,7 +101,6 @@ export class OutboxRelay {
   /** Stops after the publishes in flight settle (their rows stay if unacknowledged). */
   async close(): Promise<void> {
     this.#abort.abort();
-    this.#closing.resolve(false);
     this.#wake.resolve();
     await this.#running;
   }
@@ -219,7 +216,7 @@ export class OutboxRelay {
           if (inFlight.size === 0) break;
           // Wait for new rows or for a publish to settle, whichever comes first.
           // oxlint-disable-next-line eslint/no-await-in-loop -- waits for work
-          await Promise.race([this.#wake.promise, this.#closing.promise, ...inFlight.values()]);
+          await Promise.race([this.#wake.promise, ...inFlight.values()]);
           this.#wake = Promise.withResolvers();
           continue;
         }
@@ -228,7 +225,7 @@ export class OutboxRelay {
           // One publish per object at a time keeps each object's events in order.
           const same = inFlight.get(row.orderKey);
           // oxlint-disable-next-line eslint/no-await-in-loop -- per-object order
-          if (same !== undefined && !(await Promise.race([same, this.#closing.promise]))) {
+          if (same !== undefined && !((await untilAborted(same, signal)) ?? true)) {
             failed = !signal.aborted;
           }
           if (inFlight.size >= this.#o.maxInFlight) {
@@ -237,7 +234,7 @@ export class OutboxRelay {
             const low = Math.floor(this.#o.maxInFlight / 2);
             while (inFlight.size > low && !signal.aborted) {
               // oxlint-disable-next-line eslint/no-await-in-loop -- the in-flight window
-              await Promise.race([this.#closing.promise, ...inFlight.values()]);
+              await untilAborted(Promise.race(inFlight.values()), signal);
             }
           }
           if (failed || signal.aborted) break;
@@ -268,7 +265,7 @@ export class OutboxRelay {
       }
       // Closing does not wait for acks still due: those rows stay and are sent again (JetStream
       // drops the copies by message id).
-      await Promise.race([Promise.all(inFlight.values()), this.#closing.promise]);
+      await untilAborted(Promise.all(inFlight.values()), signal);
       if (this.#o.mode === "core" && !failed && !signal.aborted) await nc.flush();
     } finally {
       flushAcks();
@@ -311,4 +308,18 @@ export class OutboxRelay {
       });
     }
   }
+}
+
+/**
+ * `p`, or undefined as soon as `signal` aborts. The abort listener is removed when `p` settles,
+ * so waiting many times on one long-lived signal keeps nothing alive (racing a promise that
+ * never settles would: each race leaves a reaction on it).
+ */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.finally(() => signal.removeEventListener("abort", onAbort)).then(resolve, reject);
+  });
 }

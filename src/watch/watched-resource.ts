@@ -3,11 +3,7 @@
  * expand to (one informer each: a namespace list and a namespace selector give one per
  * namespace). Pure, but for compiling `dropFields` to check them.
  */
-import {
-  compileDropFields,
-  type EventResourceSpec,
-  type EventResourceAttachment,
-} from "../events/index.ts";
+import { compileDropFields, type EventResourceSpec } from "../events/index.ts";
 import type { InformerLease } from "../informer/index.ts";
 import { formatResourceId } from "../kube/index.ts";
 import { LookoutInvalidResourcesError } from "./errors.ts";
@@ -47,8 +43,6 @@ export interface Member {
   /** The resource with a concrete namespace (or none), without `namespaceSelector`. */
   readonly spec: WatchedResource;
   readonly lease: InformerLease;
-  /** Its recorder in the event pipeline while this instance leads. */
-  events: EventResourceAttachment | undefined;
 }
 
 /** The namespaces a selector selects now; undefined until known. */

@@ -1,0 +1,173 @@
+/**
+ * The composition root under the conditions a review found it failing: an events-only watch
+ * that syncs late (startup must not spin), leadership lost and regained while the leader's work
+ * is still starting, a reconfiguration the informers refuse (rolled back), a changed watch with
+ * a delete still pending (recorded once), and readiness that stays once reached.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createLookout, type WatchedResource } from "../src/lookout.ts";
+import { CONFIGMAPS, SECRETS } from "./events/pipeline-support.ts";
+import { assertNoActiveHandles } from "./support/handles.ts";
+import { lookoutSetup, until } from "./support/lookout-setup.ts";
+
+after(assertNoActiveHandles);
+
+const LEASES = { group: "coordination.k8s.io", version: "v1", resource: "leases" } as const;
+
+void test("an events-only watch that syncs after the cached one: ready comes, the event loop keeps turning", async (t) => {
+  const { sim, client, store } = await lookoutSetup(t);
+  sim.load.seed(SECRETS, 3000, (i) => ({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: `s${i}`, namespace: "a" },
+    data: { k: "dg==" },
+  }));
+  const lookout = createLookout({
+    client,
+    store: store(),
+    cluster: "t",
+    helm: false,
+    resources: [
+      { resource: CONFIGMAPS, kind: "ConfigMap" },
+      { resource: SECRETS, kind: "Secret", cache: false },
+    ],
+  });
+  t.after(() => lookout.close());
+  let ticks = 0;
+  const timer = setInterval(() => void ticks++, 20);
+  t.after(() => clearInterval(timer));
+  await lookout.start();
+  const guard = new AbortController();
+  await Promise.race([
+    lookout.ready,
+    sleep(20_000, undefined, { signal: guard.signal }).then(() =>
+      assert.fail("not ready within 20 s"),
+    ),
+  ]);
+  guard.abort();
+  assert.ok(ticks > 0, "timers ran while waiting");
+});
+
+void test("leadership lost and regained while the leader's work starts: one term runs, nothing orphaned", async (t) => {
+  const { sim, client, store } = await lookoutSetup(t);
+  const s = store();
+  const forbid = sim.faults.forbid({ resource: CONFIGMAPS });
+  const lookout = createLookout({
+    client,
+    store: s,
+    cluster: "t",
+    resources: [{ resource: CONFIGMAPS, kind: "ConfigMap" }],
+    helm: false,
+    events: {
+      nats: { servers: ["nats://127.0.0.1:1"] },
+      prefix: "kl",
+      mode: "core",
+      batchDelayMs: 10,
+    },
+    leaderElection: {
+      namespace: "kube-system",
+      name: "kl",
+      identity: "me",
+      leaseDurationMs: 600,
+      renewDeadlineMs: 400,
+      retryPeriodMs: 100,
+    },
+    flushTimeoutMs: 0,
+  });
+  t.after(() => lookout.close());
+  await lookout.start();
+  await until("leading", () => lookout.events !== undefined);
+  const first = lookout.events!;
+  sim.faults.failRequests({ status: 500, count: 8, resource: LEASES });
+  await until("a second term", () => lookout.events !== undefined && lookout.events !== first);
+  const second = lookout.events!;
+  forbid.remove();
+  await lookout.ready;
+  assert.equal(lookout.leading, true);
+  assert.equal(lookout.events, second, "the second term's pipeline stays");
+  assert.throws(() => first.addResource({ resource: CONFIGMAPS, kind: "ConfigMap" }), {
+    code: "LOOKOUT_EVENTS_CLOSED",
+  });
+  sim.create(CONFIGMAPS, {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "late", namespace: "a" },
+  });
+  await until("the new ConfigMap recorded once", () => s.outbox.stats().rows >= 1);
+  await sleep(300);
+  assert.equal(s.outbox.stats().rows, 1, "recorded by one pipeline, once");
+  await lookout.close();
+  assert.throws(() => second.addResource({ resource: CONFIGMAPS, kind: "ConfigMap" }), {
+    code: "LOOKOUT_EVENTS_CLOSED",
+  });
+});
+
+void test("a reconfiguration the informers refuse is rolled back: the old watches run, the error names it", async (t) => {
+  const { sim, client, store } = await lookoutSetup(t);
+  const configmaps: WatchedResource = { resource: CONFIGMAPS, kind: "ConfigMap" };
+  const secrets: WatchedResource = { resource: SECRETS, kind: "Secret" };
+  const lookout = createLookout({
+    client,
+    store: store(),
+    cluster: "t",
+    resources: [configmaps, secrets],
+    helm: false,
+  });
+  t.after(() => lookout.close());
+  await lookout.start();
+  await lookout.ready;
+  const pods: WatchedResource = {
+    resource: { group: "", version: "v1", resource: "pods" },
+    kind: "Pod",
+    pageSize: 0,
+  };
+  await assert.rejects(lookout.updateResources([configmaps, pods]), {
+    code: "LOOKOUT_INVALID_RESOURCES",
+    message: /pageSize/,
+  });
+  assert.deepEqual(
+    lookout.resources.map((r) => r.resource.resource),
+    ["configmaps", "secrets"],
+  );
+  assert.equal(sim.openWatchCount(SECRETS), 1);
+  assert.equal(sim.openWatchCount("pods"), 0);
+  assert.equal((await fetch(`${lookout.url}/api/v1/resources/secrets`)).status, 200);
+  assert.deepEqual(await lookout.updateResources([configmaps]), {
+    started: 0,
+    stopped: 1,
+    kept: 1,
+  });
+  await until("the secrets watch closed", () => sim.openWatchCount(SECRETS) === 0);
+});
+
+void test("readiness stays once reached: a namespace selected later that cannot be listed does not take the replica out", async (t) => {
+  const { sim, client, store } = await lookoutSetup(t);
+  sim.create("namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: "a", labels: { team: "x" } },
+  });
+  const lookout = createLookout({
+    client,
+    store: store(),
+    cluster: "t",
+    helm: false,
+    resources: [{ resource: CONFIGMAPS, kind: "ConfigMap", namespaceSelector: "team=x" }],
+  });
+  t.after(() => lookout.close());
+  await lookout.start();
+  await lookout.ready;
+  assert.equal((await fetch(`${lookout.url}/readyz`)).status, 200);
+  sim.faults.forbid({ resource: CONFIGMAPS, namespace: "c" });
+  sim.create("namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: "c", labels: { team: "x" } },
+  });
+  await until("a watch in c", () => sim.openWatchCount(CONFIGMAPS) >= 1);
+  await sleep(500);
+  assert.equal((await fetch(`${lookout.url}/readyz`)).status, 200);
+  assert.equal((await fetch(`${lookout.url}/api/v1/namespaces/a/configmaps`)).status, 200);
+});
