@@ -562,10 +562,13 @@ function eventSpecOf(r: WatchedResource): EventResourceSpec {
   const drop = r.dropFields ?? [];
   let transform = r.transform;
   let transformKey = r.transformKey;
-  if (transform === undefined && drop.length > 0) {
-    // The informer factory shares informers by this key: same fields dropped, same informer.
-    transformKey = `drop:${JSON.stringify(drop)}`;
-    transform = compileDropFields(drop);
+  if (drop.length > 0) {
+    // The informer factory shares informers by this key: same fields dropped (after the same
+    // user transform), same informer.
+    const dropper = compileDropFields(drop);
+    const user = transform;
+    transform = user === undefined ? dropper : (obj) => dropper(user(obj));
+    transformKey = `${transformKey ?? ""}|drop:${JSON.stringify(drop)}`;
   }
   return {
     resource: r.resource,

@@ -118,14 +118,18 @@ void test("a reconfiguration the informers refuse is rolled back: the old watche
   t.after(() => lookout.close());
   await lookout.start();
   await lookout.ready;
+  // A resource id the informer refuses (checkResources does not look into it): rolled back.
   const pods: WatchedResource = {
-    resource: { group: "", version: "v1", resource: "pods" },
+    resource: { group: "", version: "", resource: "pods" },
     kind: "Pod",
-    pageSize: 0,
   };
   await assert.rejects(lookout.updateResources([configmaps, pods]), {
     code: "LOOKOUT_INVALID_RESOURCES",
-    message: /pageSize/,
+  });
+  // A bad page size is refused before anything is tried.
+  await assert.rejects(lookout.updateResources([configmaps, { ...secrets, pageSize: 0 }]), {
+    code: "LOOKOUT_INVALID_RESOURCES",
+    message: /pageSize: expected an integer/,
   });
   assert.deepEqual(
     lookout.resources.map((r) => r.resource.resource),

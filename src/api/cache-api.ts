@@ -68,11 +68,6 @@ export interface CacheApiOptions {
    * `helm` source that has `status()`, its first scan is done; the reasons name what is not.
    */
   readonly readiness?: () => Readiness;
-  /**
-   * Extra reasons not to be ready, added to the default readiness (e.g. "shutting down" while
-   * the host drains). Not used with `readiness`.
-   */
-  readonly notReady?: () => readonly string[];
   /** When each resource's cache was last verified (e.g. by the watch-verify plugin). */
   readonly lastVerified?: (resource: ResourceId) => Verification | undefined;
   /**
@@ -122,7 +117,7 @@ export function createCacheApi(options: CacheApiOptions): CacheApiHandler {
     throw new ApiInvalidOptionError("options", options, "an object");
   }
   const { entries: registry, close } = buildRegistry(options.resources);
-  for (const name of ["readiness", "lastVerified", "notReady"] as const) {
+  for (const name of ["readiness", "lastVerified"] as const) {
     const fn: unknown = options[name];
     if (fn !== undefined && typeof fn !== "function") {
       throw new ApiInvalidOptionError(name, fn, "a function");
@@ -141,14 +136,7 @@ export function createCacheApi(options: CacheApiOptions): CacheApiHandler {
   if (typeof bodyBudget !== "number" || !Number.isSafeInteger(bodyBudget) || bodyBudget < 0) {
     throw new ApiInvalidOptionError("listCacheBytes", bodyBudget, "an integer ≥ 0");
   }
-  const notReady = options.notReady;
-  const readiness =
-    options.readiness ??
-    (() => {
-      const r = defaultReadiness(registry, helm);
-      const extra = notReady?.() ?? [];
-      return extra.length === 0 ? r : { ready: false, reasons: [...extra, ...r.reasons] };
-    });
+  const readiness = options.readiness ?? (() => defaultReadiness(registry, helm));
   const ctx: Context = {
     selections: new SelectionCache(bodyBudget),
     registry,

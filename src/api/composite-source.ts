@@ -17,8 +17,10 @@ import type { CacheSource } from "./registry.ts";
  * A {@link CacheSource} over `members` (fixed at construction: build a new one when the set
  * changes). It has synced when every member has; with no member it has synced (nothing to
  * serve: e.g. no namespace matches a selector yet). Its resourceVersion is "" while any member
- * has none, else the highest of the members' (compared as numbers when all are decimal, as
- * etcd-backed servers give them; else the first member's).
+ * has none, else the lowest of the members' (compared as numbers when all are decimal, as
+ * etcd-backed servers give them): the cache holds at least everything up to it, while a higher
+ * one would claim changes a lagging member has not received yet. Otherwise it is "" (opaque
+ * versions cannot be ordered).
  */
 export function compositeSource(members: readonly CacheSource[]): CacheSource {
   if (members.length === 1) return members[0]!;
@@ -26,7 +28,7 @@ export function compositeSource(members: readonly CacheSource[]): CacheSource {
   return {
     store: compositeStore(list.map((m) => m.store)),
     get lastSyncResourceVersion(): string {
-      return highestVersion(list.map((m) => m.lastSyncResourceVersion));
+      return lowestVersion(list.map((m) => m.lastSyncResourceVersion));
     },
     hasSynced: () => list.every((m) => m.hasSynced()),
     waitForSync: async (signal?: AbortSignal) => {
@@ -49,12 +51,12 @@ export function compositeSource(members: readonly CacheSource[]): CacheSource {
 
 const DECIMAL = /^[0-9]{1,15}$/;
 
-function highestVersion(versions: readonly string[]): string {
+function lowestVersion(versions: readonly string[]): string {
   if (versions.length === 0 || versions.includes("")) return "";
-  if (!versions.every((v) => DECIMAL.test(v))) return versions[0]!;
-  let best = versions[0]!;
-  for (const v of versions) if (Number(v) > Number(best)) best = v;
-  return best;
+  if (!versions.every((v) => DECIMAL.test(v))) return "";
+  let low = versions[0]!;
+  for (const v of versions) if (Number(v) < Number(low)) low = v;
+  return low;
 }
 
 function compositeStore(stores: readonly ReadonlyStore[]): ReadonlyStore {

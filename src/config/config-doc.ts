@@ -77,15 +77,17 @@ default), when the file changes (its directory is watched, so a mounted ConfigMa
 swap counts). Only the \`watch\` list is applied live; a change elsewhere is logged as taking
 effect at the next start. The new list goes through the schema, discovery (every resource must
 be served) and the composition root's own checks (two entries feeding events of one resource
-must not overlap); if any fails, the reload is refused with an error log naming the problem and
-the running watches stay. \`kube_lookout_config_reloads_total{result}\` counts \`applied\`,
+must not overlap; one resource is served in one version); if any fails, or an informer refuses
+the new watch, the reload is refused with an error log naming the problem, what was started for
+it is stopped again, and the running watches stay. \`kube_lookout_config_reloads_total{result}\` counts \`applied\`,
 \`unchanged\` and \`rejected\`.
 
 \`diffWatchConfig(old, next)\` compares entries by identity: group, version, resource,
 namespaces (order of a list does not matter) and the label and field selectors (whitespace does
 not matter). An entry with a new identity is \`added\`, a missing one \`removed\`; one whose
-identity stayed but whose kind, resync, page size, dropped fields or feeds changed is
-\`changed\` (restarted); the rest are \`unchanged\` and keep their watch: no relist, no event
+identity stayed but whose kind, page size, dropped fields or feeds changed is \`changed\`
+(restarted; a change of \`resyncSeconds\` alone is reported as changed but keeps the watch, as
+nothing uses a resync); the rest are \`unchanged\` and keep their watch: no relist, no event
 lost or repeated. A started watch that feeds events begins with a catch-up against the stored
 snapshots (objects changed or deleted while it was not watched get their events). The same
 watch listed twice is an error.

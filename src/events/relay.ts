@@ -117,8 +117,10 @@ export class OutboxRelay {
       }
       let ok = false;
       try {
+        // Not bounded by the abort itself (a JetStream API request): closing does not wait.
         // oxlint-disable-next-line eslint/no-await-in-loop -- once per connection
-        await this.#o.prepare?.(nc);
+        await untilAborted(this.#o.prepare?.(nc) ?? Promise.resolve(), signal);
+        if (signal.aborted) return;
         // oxlint-disable-next-line eslint/no-await-in-loop -- drains until a failure
         ok = await this.#drain(nc, signal);
       } catch (err) {

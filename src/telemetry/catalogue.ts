@@ -171,7 +171,7 @@ const SPECS = [
       producerGauge,
       "s",
       [R],
-      "Seconds since the last watch event (from the informer's clock); grows while a watch is silent.",
+      "Seconds since the last watch event (from the informer's clock); grows while a watch is silent. With one informer per namespace, the most silent one's.",
     ),
     spec(
       "kube_lookout.informer.handler.queue.depth",

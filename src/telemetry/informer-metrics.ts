@@ -37,7 +37,8 @@ export interface InformerMetricsAdapter extends Required<InformerMetrics> {
   forget(resource: string): void;
   /**
    * A hook for one of several informers of the same resource (one per namespace, say): its
-   * gauges add up with theirs (objects and queue depths summed, the latest event time), and
+   * gauges add up with theirs (objects and queue depths summed; the last event age is the
+   * oldest informer's), and
    * `dispose()` removes its share once the informer has stopped.
    */
   forInformer(): Required<InformerMetrics> & { dispose(): void };
@@ -120,7 +121,9 @@ export function informerMetrics(
     });
     const objectPoints = [...objects].map(([r, n]) => point(byResource(r), sum(n)));
     const agePoints = [...lastEvent].map(([r, t]) =>
-      point(byResource(r), Math.max(0, ms - Math.max(...t.values())) / 1000),
+      // The most stalled informer of the resource counts (a namespace whose watch stalled must
+      // not hide behind a busy one).
+      point(byResource(r), Math.max(0, ms - Math.min(...t.values())) / 1000),
     );
     const depthPoints: DataPoint<number>[] = [];
     for (const [r, handlers] of depths)

@@ -90,7 +90,8 @@ export function memberSpecs(
 /**
  * Checks a watched-resource list. Throws `LookoutInvalidResourcesError` naming every problem:
  * a missing resource, both `namespace` and `namespaceSelector`, a namespace (or selector) on a
- * cluster-scoped resource, a bad `dropFields` pointer, and two entries feeding events whose
+ * cluster-scoped resource, a bad `dropFields` pointer, two entries feeding the cache with one
+ * resource in two versions (one route serves one), and two entries feeding events whose
  * selections may overlap (one resource, and the same namespace or no fixed namespace on one
  * side): each object's changes must be recorded once.
  */
@@ -102,6 +103,7 @@ export function checkResources(resources: readonly WatchedResource[]): void {
   }
   const problems: string[] = [];
   const eventful = new Map<string, { at: string; namespace: string | undefined }[]>();
+  const servedVersion = new Map<string, { at: string; version: string }>();
   resources.forEach((r, i) => {
     const at = `resources[${i}]`;
     if (typeof r?.resource !== "object" || r.resource === null) {
@@ -116,10 +118,22 @@ export function checkResources(resources: readonly WatchedResource[]): void {
         `${at}: ${formatResourceId(r.resource)} is cluster-scoped: no namespace applies`,
       );
     }
+    if (r.pageSize !== undefined && !(Number.isSafeInteger(r.pageSize) && r.pageSize >= 1)) {
+      problems.push(`${at}.pageSize: expected an integer ≥ 1, got ${String(r.pageSize)}`);
+    }
     try {
       compileDropFields(r.dropFields ?? []);
     } catch (error: unknown) {
       problems.push(`${at}.dropFields: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (r.cache !== false) {
+      const route = `${r.resource.group}/${r.resource.resource}`;
+      const other = servedVersion.get(route);
+      if (other !== undefined && other.version !== r.resource.version) {
+        problems.push(
+          `${at}: the cache API serves ${r.resource.resource} in one version; ${other.at} has ${other.version}, this one ${r.resource.version}`,
+        );
+      } else servedVersion.set(route, { at, version: r.resource.version });
     }
     if (r.events === false) return;
     const id = formatResourceId(r.resource);

@@ -15,7 +15,7 @@ import {
 } from "../../config/index.ts";
 import { KubeClient } from "../../kube/index.ts";
 import { cliLogger } from "../logger.ts";
-import type { Command } from "../args.ts";
+import type { Command, CommandIo, FlagValues } from "../args.ts";
 import { listFlag, stringFlag } from "../args.ts";
 import { runSidecar } from "../sidecar.ts";
 import { reportInvalid, setFlags } from "./config-shared.ts";
@@ -121,45 +121,60 @@ export const runCommand: Command = {
     "KUBE_LOOKOUT_STORE_PATH=/data/state.db kube-lookout run",
   ],
   async run(values, io) {
-    const flags = setFlags(listFlag(values, "set"));
-    const given = stringFlag(values, "config");
-    const fromEnv = process.env[CONFIG_FILE_ENV];
-    const file = given ?? (fromEnv === undefined || fromEnv === "" ? undefined : fromEnv);
-    const load = (): Promise<LookoutConfig> =>
-      loadConfig({ ...(file === undefined ? {} : { file }), env: process.env, flags });
-    let config: LookoutConfig;
+    // SIGHUP's default action ends the process: until the sidecar can reload (start-up) and
+    // while it shuts down (the outbox flush), a SIGHUP is ignored rather than fatal.
+    process.on("SIGHUP", ignoreHup);
     try {
-      config = await load();
-    } catch (error: unknown) {
-      if (error instanceof ConfigInvalidError) return reportInvalid(error, io);
-      throw error;
-    }
-    const logger = cliLogger(config.logLevel, io.stderr);
-    const kubeconfig = stringFlag(values, "kubeconfig");
-    const context = stringFlag(values, "context");
-    let client: KubeClient;
-    try {
-      client = kubeClient(config, {
-        ...(kubeconfig === undefined ? {} : { kubeconfig }),
-        ...(context === undefined ? {} : { context }),
-      });
-    } catch (error: unknown) {
-      io.stderr(`kube-lookout run: ${error instanceof Error ? error.message : String(error)}\n`);
-      return 1;
-    }
-    try {
-      return await runSidecar(config, client, logger, io, {
-        reload: {
-          load,
-          install: (trigger) =>
-            installReloadTriggers(
-              trigger,
-              file !== undefined && config.reload.watchFile ? file : undefined,
-            ),
-        },
-      });
+      return await runSidecarCommand(values, io);
     } finally {
-      client.close();
+      process.off("SIGHUP", ignoreHup);
     }
   },
 };
+
+/** A SIGHUP listener that does nothing (its presence replaces the default action). */
+function ignoreHup(): void {}
+
+/** `run` once the SIGHUP guard is in place. */
+async function runSidecarCommand(values: FlagValues, io: CommandIo): Promise<number> {
+  const flags = setFlags(listFlag(values, "set"));
+  const given = stringFlag(values, "config");
+  const fromEnv = process.env[CONFIG_FILE_ENV];
+  const file = given ?? (fromEnv === undefined || fromEnv === "" ? undefined : fromEnv);
+  const load = (): Promise<LookoutConfig> =>
+    loadConfig({ ...(file === undefined ? {} : { file }), env: process.env, flags });
+  let config: LookoutConfig;
+  try {
+    config = await load();
+  } catch (error: unknown) {
+    if (error instanceof ConfigInvalidError) return reportInvalid(error, io);
+    throw error;
+  }
+  const logger = cliLogger(config.logLevel, io.stderr);
+  const kubeconfig = stringFlag(values, "kubeconfig");
+  const context = stringFlag(values, "context");
+  let client: KubeClient;
+  try {
+    client = kubeClient(config, {
+      ...(kubeconfig === undefined ? {} : { kubeconfig }),
+      ...(context === undefined ? {} : { context }),
+    });
+  } catch (error: unknown) {
+    io.stderr(`kube-lookout run: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  try {
+    return await runSidecar(config, client, logger, io, {
+      reload: {
+        load,
+        install: (trigger) =>
+          installReloadTriggers(
+            trigger,
+            file !== undefined && config.reload.watchFile ? file : undefined,
+          ),
+      },
+    });
+  } finally {
+    client.close();
+  }
+}
