@@ -9,10 +9,10 @@ import { DataPointType, MeterProvider } from "@opentelemetry/sdk-metrics";
 import { HelmChecker } from "../../src/helm/index.ts";
 import { KubeClient } from "../../src/kube/index.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
-import { catalogue, createTelemetry, findPrometheusFamily } from "../../src/telemetry/index.ts";
+import { catalogue, createTelemetry } from "../../src/telemetry/index.ts";
 import { PullMetricReader } from "../../src/telemetry/pull-reader.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { families, promtoolCheck, serveMetrics } from "./scrape-support.ts";
+import { assertCatalogued, families, promtoolCheck, serveMetrics } from "./scrape-support.ts";
 
 after(assertNoActiveHandles);
 
@@ -62,21 +62,7 @@ void test("a Helm checker's scrape: every kube_lookout_helm_* family is catalogu
     "kube_lookout_helm_scan_last_success",
   ])
     assert.ok(helm.includes(name), `${name} missing from\n${text}`);
-  for (const name of helm) {
-    const e = findPrometheusFamily(name);
-    assert.ok(e !== undefined && e.component === "helm", `${name} is not in the catalogue`);
-    const family = f.get(name);
-    assert.equal(family?.type, e.prometheusType, name);
-    assert.equal(family?.unit, e.unit, name);
-    const allowed = new Set([
-      "otel_scope_name",
-      "le",
-      ...e.attributes.map((a) => a.replace(/[^a-zA-Z0-9_]/g, "_")),
-    ]);
-    for (const sample of family?.samples ?? [])
-      for (const m of sample.matchAll(/[{,]([a-zA-Z_][a-zA-Z0-9_]*)="/g))
-        assert.ok(allowed.has(m[1] ?? ""), `${m[1]} on ${name}: ${sample}`);
-  }
+  assert.deepEqual(assertCatalogued(f, "kube_lookout_helm_", "helm"), [...helm].sort());
   assert.equal(f.get("kube_lookout_helm_findings")?.samples.length, 6);
   const buckets =
     catalogue.find((e) => e.name === "kube_lookout.helm.scan.duration")?.buckets ?? [];

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { findPrometheusFamily } from "../../src/telemetry/index.ts";
 
 /** A node:http server on 127.0.0.1 port 0 serving `handler` at `/metrics` (404 elsewhere). */
 export async function serveMetrics(
@@ -72,4 +73,29 @@ export function families(text: string): Map<string, Family> {
     get(family).samples.push(line);
   }
   return out;
+}
+
+/** Every family of `component` is catalogued with its type, unit and label names. */
+export function assertCatalogued(
+  f: Map<string, Family>,
+  prefix: string,
+  component: string,
+): string[] {
+  const names = [...f.keys()].filter((n) => n.startsWith(prefix));
+  for (const name of names) {
+    const e = findPrometheusFamily(name);
+    assert.ok(e !== undefined && e.component === component, `${name} is not in the catalogue`);
+    const family = f.get(name);
+    assert.equal(family?.type, e.prometheusType, name);
+    assert.equal(family?.unit, e.unit, name);
+    const allowed = new Set([
+      "otel_scope_name",
+      "le",
+      ...e.attributes.map((a) => a.replace(/[^a-zA-Z0-9_]/g, "_")),
+    ]);
+    for (const sample of family?.samples ?? [])
+      for (const m of sample.matchAll(/[{,]([a-zA-Z_][a-zA-Z0-9_]*)="/g))
+        assert.ok(allowed.has(m[1] ?? ""), `${m[1]} on ${name}: ${sample}`);
+  }
+  return names.sort();
 }

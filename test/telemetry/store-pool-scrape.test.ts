@@ -13,9 +13,9 @@ import { HelmChecker } from "../../src/helm/index.ts";
 import { KubeClient } from "../../src/kube/index.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { openStore } from "../../src/store/index.ts";
-import { catalogue, createTelemetry, findPrometheusFamily } from "../../src/telemetry/index.ts";
+import { catalogue, createTelemetry } from "../../src/telemetry/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { families, promtoolCheck, serveMetrics, type Family } from "./scrape-support.ts";
+import { assertCatalogued, families, promtoolCheck, serveMetrics } from "./scrape-support.ts";
 
 after(assertNoActiveHandles);
 
@@ -43,27 +43,6 @@ function want(component: string): string[] {
     .filter((e) => e.component === component)
     .map((e) => e.prometheusName)
     .sort();
-}
-
-/** Every family of `component` is catalogued with its type, unit and label names. */
-function assertCatalogued(f: Map<string, Family>, prefix: string, component: string): string[] {
-  const names = [...f.keys()].filter((n) => n.startsWith(prefix));
-  for (const name of names) {
-    const e = findPrometheusFamily(name);
-    assert.ok(e !== undefined && e.component === component, `${name} is not in the catalogue`);
-    const family = f.get(name);
-    assert.equal(family?.type, e.prometheusType, name);
-    assert.equal(family?.unit, e.unit, name);
-    const allowed = new Set([
-      "otel_scope_name",
-      "le",
-      ...e.attributes.map((a) => a.replace(/[^a-zA-Z0-9_]/g, "_")),
-    ]);
-    for (const sample of family?.samples ?? [])
-      for (const m of sample.matchAll(/[{,]([a-zA-Z_][a-zA-Z0-9_]*)="/g))
-        assert.ok(allowed.has(m[1] ?? ""), `${m[1]} on ${name}: ${sample}`);
-  }
-  return names.sort();
 }
 
 void test("store and scan pool scrape: every family present and catalogued, promtool passes, a gone resource leaves", async (t) => {
