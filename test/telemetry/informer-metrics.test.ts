@@ -156,3 +156,34 @@ void test("error types: an error's code, else its name", async (t) => {
     assert.equal(value(text, "kube_lookout_informer_errors_total", { error_type: type }), 1, type);
   assert.equal(value(text, "kube_lookout_informer_last_event_age", {}), 2.5);
 });
+
+void test("forInformer: informers of one resource add up, the most silent one's age counts, dispose removes a share and the last one the series", async (t) => {
+  const telemetry = createTelemetry({ env: {} });
+  t.after(() => telemetry.shutdown());
+  const adapter = informerMetrics(telemetry.meterProvider.getMeter(INFORMER_SCOPE), {
+    now: () => 20_000,
+  });
+  telemetry.addMetricProducer(adapter.metricProducer);
+  const a = adapter.forInformer();
+  const b = adapter.forInformer();
+  a.objectsCached({ resource: "v1/pods", count: 3 });
+  b.objectsCached({ resource: "v1/pods", count: 4 });
+  a.lastEventTime({ resource: "v1/pods", time: 19_000 });
+  b.lastEventTime({ resource: "v1/pods", time: 12_000 });
+  a.handlerQueueDepth({ resource: "v1/pods", handler: "events", depth: 2 });
+  b.handlerQueueDepth({ resource: "v1/pods", handler: "events", depth: 5 });
+  let text = await telemetry.scrape();
+  assert.equal(value(text, "kube_lookout_informer_objects", { k8s_resource: "v1/pods" }), 7);
+  assert.equal(value(text, "kube_lookout_informer_last_event_age", {}), 8);
+  assert.equal(value(text, "kube_lookout_informer_handler_queue_depth", { handler: "events" }), 7);
+  b.dispose();
+  text = await telemetry.scrape();
+  assert.equal(value(text, "kube_lookout_informer_objects", { k8s_resource: "v1/pods" }), 3);
+  assert.equal(value(text, "kube_lookout_informer_last_event_age", {}), 1);
+  a.dispose();
+  text = await telemetry.scrape();
+  assert.doesNotMatch(
+    text,
+    /^kube_lookout_informer_(objects|last_event_age|handler_queue_depth)\{/m,
+  );
+});
