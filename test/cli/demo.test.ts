@@ -20,7 +20,9 @@ import { main } from "../../src/cli/main.ts";
 import { subscribe } from "../../src/events/index.ts";
 import type { KubeObject } from "../../src/kube/index.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
+import { findPrometheusFamily } from "../../src/telemetry/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
+import { families, promtoolCheck } from "../telemetry/scrape-support.ts";
 
 after(assertNoActiveHandles);
 
@@ -143,6 +145,31 @@ void test("demo with nats-server: ready, pods with owners, removed-API findings,
   assert.ok(
     (sample(metrics, "kube_lookout_informer_events_total", ['k8s_resource="v1/pods"']) ?? 0) > 0,
   );
+  // Every feature is on: the scrape passes promtool, and every kube-lookout family in it is
+  // in the catalogue (docs/metrics.md) with its type.
+  const check = await promtoolCheck(metrics);
+  assert.equal(check.code, 0, check.output);
+  const scraped = families(metrics);
+  for (const component of [
+    "helm",
+    "informer",
+    "store",
+    "outbox",
+    "relay",
+    "scan-pool",
+    "plugins",
+  ]) {
+    assert.ok(
+      [...scraped.keys()].some((n) => findPrometheusFamily(n)?.component === component),
+      `no ${component} family in the demo's scrape`,
+    );
+  }
+  for (const [name, family] of scraped) {
+    if (!name.startsWith("kube_lookout_")) continue;
+    const e = findPrometheusFamily(name);
+    assert.ok(e !== undefined, `${name} is not in docs/metrics.md`);
+    assert.equal(family.type, e.prometheusType, name);
+  }
 
   // Events reach NATS: the library's subscriber reads pod changes from the stream.
   const nc = await connect({ servers: natsUrl });
