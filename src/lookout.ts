@@ -10,8 +10,7 @@
  * off), the Helm checker, the event pipeline and the plugins. A follower's Helm paths answer 503
  * naming the leader's role, so one set of Helm findings and metrics exists per cluster.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { metrics as otel, type MeterProvider } from "@opentelemetry/api";
+import { metrics as otel } from "@opentelemetry/api";
 import { emptyResource } from "@opentelemetry/resources";
 import type { MetricProducer } from "@opentelemetry/sdk-metrics";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -26,23 +25,14 @@ import {
   type Readiness,
   type ServedResource,
 } from "./api/index.ts";
-import {
-  compileDropFields,
-  informerSpecOf as eventsInformerSpec,
-  type EventPipeline,
-  type EventPipelineOptions,
-  type EventResourceSpec,
-  type NatsConnectionSource,
-  type NatsLinkOptions,
-} from "./events/index.ts";
-import type { HelmChecker, HelmCheckerOptions } from "./helm/index.ts";
-import { InformerFactory, type InformerSpec } from "./informer/index.ts";
-import { formatResourceId, type KubeClient, type ResourceId } from "./kube/index.ts";
-import { LeaderElector, type LeaderElectorOptions } from "./leader/index.ts";
+import type { EventPipeline } from "./events/index.ts";
+import type { HelmChecker } from "./helm/index.ts";
+import { InformerFactory } from "./informer/index.ts";
+import { LeaderElector } from "./leader/index.ts";
 import { silentLogger, type Logger } from "./logging/index.ts";
 import { LeaderTerm } from "./lookout/leader-term.ts";
-import type { PluginEntry } from "./plugins/index.ts";
-import type { LookoutStore } from "./store/index.ts";
+import { eventSpecOf, informerSpecOf, storedVerification } from "./lookout/specs.ts";
+import type { Lookout, LookoutOptions } from "./lookout/types.ts";
 import { INFORMER_SCOPE, informerMetrics } from "./telemetry/index.ts";
 import {
   checkResources,
@@ -57,81 +47,7 @@ import type { WatchedResource } from "./watch/index.ts";
 
 export type { WatchedResource, WatchUpdate } from "./watch/index.ts";
 export { LookoutInvalidResourcesError } from "./watch/index.ts";
-
-/** Options of {@link createLookout}. */
-export interface LookoutOptions {
-  /** The API client (in-cluster or kubeconfig: the caller decides). */
-  readonly client: KubeClient;
-  /** The state file, opened by the caller (`openStore`); closed by the caller too. */
-  readonly store: LookoutStore;
-  readonly resources: readonly WatchedResource[];
-  /** The cluster's name (subjects, `ce-source`, metrics). */
-  readonly cluster: string;
-  readonly logger?: Logger;
-  readonly meterProvider?: MeterProvider;
-  /** Serves `/metrics` (e.g. `Telemetry.handleMetrics`); without it `/metrics` is 404. */
-  readonly metricsHandler?: (req: IncomingMessage, res: ServerResponse) => void;
-  /** The HTTP server; default 127.0.0.1 on an ephemeral port. `false`: no server. */
-  readonly http?:
-    { readonly host?: string; readonly port?: number; readonly tokenFile?: string } | false;
-  /** The Helm checker (without `client`); `false` turns it off. */
-  readonly helm?: Omit<HelmCheckerOptions, "client" | "meterProvider" | "logger" | "store"> | false;
-  /** Events on NATS; undefined: off. `nats` is a connection source or NatsLink options. */
-  readonly events?: Omit<
-    EventPipelineOptions,
-    "store" | "informers" | "nats" | "resources" | "cluster" | "logger" | "meterProvider"
-  > & { readonly nats: NatsConnectionSource | NatsLinkOptions };
-  readonly plugins?: readonly PluginEntry[];
-  /** Leader election; undefined: off (this instance does everything). */
-  readonly leaderElection?: Omit<
-    LeaderElectorOptions,
-    "client" | "onStartedLeading" | "onStoppedLeading" | "logger"
-  >;
-  /**
-   * How long `close()` waits for the outbox to reach NATS before it stops the relay (what is
-   * left is published at the next start). Default 10 000 ms.
-   */
-  readonly flushTimeoutMs?: number;
-}
-
-/** A running (or startable) kube-lookout. */
-export interface Lookout extends AsyncDisposable {
-  /** Starts everything; resolves when the HTTP server listens (not when caches are synced). */
-  start(): Promise<void>;
-  /**
-   * Resolves when every served cache has synced and, when this instance leads, its first Helm
-   * scan is done (a follower does not scan: the leader's readiness covers that).
-   */
-  readonly ready: Promise<void>;
-  /** The HTTP server's URL once started (undefined without one). */
-  readonly url: string | undefined;
-  readonly informers: InformerFactory;
-  /** The Helm checker while this instance leads (or always, without leader election). */
-  readonly helm: HelmChecker | undefined;
-  /** The event pipeline while this instance leads (or always, without leader election). */
-  readonly events: EventPipeline | undefined;
-  /** True while this instance does the leader's work. */
-  readonly leading: boolean;
-  /** The watched resources as last set (the options', or the last `updateResources`). */
-  readonly resources: readonly WatchedResource[];
-  /**
-   * Metric producers to register with the telemetry (`addMetricProducer`): the informers'
-   * gauges and, with the checker, the Helm findings.
-   */
-  readonly metricProducers: readonly MetricProducer[];
-  /**
-   * Live reconfiguration: replaces the watched resources. Watches whose resource, namespace,
-   * selectors and settings are unchanged keep running (no relist, no event lost or repeated);
-   * removed or changed ones are stopped, new ones started (their events begin with a catch-up
-   * against the stored snapshots), and the cache API serves the new set. Validates first:
-   * rejects with `LookoutInvalidResourcesError` (`LOOKOUT_INVALID_RESOURCES`), changing
-   * nothing, for a bad list. Resolves with what changed once the new watches are started (not
-   * synced).
-   */
-  updateResources(resources: readonly WatchedResource[]): Promise<WatchUpdate>;
-  /** Stops everything in reverse order; idempotent. */
-  close(): Promise<void>;
-}
+export type { Lookout, LookoutOptions } from "./lookout/types.ts";
 
 /** Builds a kube-lookout; nothing runs until `start()`. */
 export function createLookout(options: LookoutOptions): Lookout {
@@ -525,58 +441,4 @@ class LookoutImpl implements Lookout {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/**
- * The last verification of `resource` the `watch-verify` plugin recorded in the store's kv
- * (`watch-verify.<group/version/resource>`: `{ resourceVersion, time }`), if any.
- */
-function storedVerification(
-  store: LookoutStore,
-  resource: ResourceId,
-): { resourceVersion: string; at: number } | undefined {
-  let text: string | undefined;
-  try {
-    text = store.kv.get(`watch-verify.${formatResourceId(resource)}`);
-  } catch {
-    return undefined; // the store is closed: nothing to say
-  }
-  if (text === undefined) return undefined;
-  const mark: unknown = JSON.parse(text);
-  const rv: unknown =
-    typeof mark === "object" && mark !== null ? Reflect.get(mark, "resourceVersion") : undefined;
-  const time: unknown =
-    typeof mark === "object" && mark !== null ? Reflect.get(mark, "time") : undefined;
-  return typeof rv === "string" && typeof time === "number"
-    ? { resourceVersion: rv, at: time }
-    : undefined;
-}
-
-/** The informer a member (or a plugin) watches through. */
-function informerSpecOf(r: WatchedResource): InformerSpec {
-  return eventsInformerSpec(eventSpecOf(r));
-}
-
-/** The event pipeline's spec of a member: its informer's, with `dropFields` as the transform. */
-function eventSpecOf(r: WatchedResource): EventResourceSpec {
-  const drop = r.dropFields ?? [];
-  let transform = r.transform;
-  let transformKey = r.transformKey;
-  if (drop.length > 0) {
-    // The informer factory shares informers by this key: same fields dropped (after the same
-    // user transform), same informer.
-    const dropper = compileDropFields(drop);
-    const user = transform;
-    transform = user === undefined ? dropper : (obj) => dropper(user(obj));
-    transformKey = `${transformKey ?? ""}|drop:${JSON.stringify(drop)}`;
-  }
-  return {
-    resource: r.resource,
-    kind: r.kind,
-    ...(r.namespace === undefined ? {} : { namespace: r.namespace }),
-    ...(r.labelSelector === undefined ? {} : { labelSelector: r.labelSelector }),
-    ...(r.fieldSelector === undefined ? {} : { fieldSelector: r.fieldSelector }),
-    ...(r.pageSize === undefined ? {} : { pageSize: r.pageSize }),
-    ...(transform === undefined ? {} : { transform, transformKey: transformKey ?? "" }),
-  };
 }

@@ -8,19 +8,19 @@ import type { MeterProvider } from "@opentelemetry/api";
 import {
   EventPipeline,
   NatsLink,
-  type EventPipelineOptions,
   type EventResourceAttachment,
   type EventResourceSpec,
   type NatsConnectionSource,
   type NatsLinkOptions,
 } from "../events/index.ts";
-import { HelmChecker, type HelmCheckerOptions } from "../helm/index.ts";
+import { HelmChecker } from "../helm/index.ts";
 import type { InformerFactory, InformerSpec } from "../informer/index.ts";
 import type { KubeClient } from "../kube/index.ts";
 import type { Logger } from "../logging/index.ts";
 import { PluginHost, type PluginEntry } from "../plugins/index.ts";
 import type { LookoutStore } from "../store/index.ts";
 import type { Member } from "../watch/index.ts";
+import type { LookoutOptions } from "./types.ts";
 
 /** What a term is built from: the composition root's options and its shared parts. */
 export interface LeaderTermDeps {
@@ -30,13 +30,8 @@ export interface LeaderTermDeps {
   readonly informers: InformerFactory;
   readonly logger: Logger;
   readonly meterProvider: MeterProvider | undefined;
-  readonly helm: Omit<HelmCheckerOptions, "client" | "meterProvider" | "logger" | "store"> | false;
-  readonly events:
-    | (Omit<
-        EventPipelineOptions,
-        "store" | "informers" | "nats" | "resources" | "cluster" | "logger" | "meterProvider"
-      > & { readonly nats: NatsConnectionSource | NatsLinkOptions })
-    | undefined;
+  readonly helm: Exclude<LookoutOptions["helm"], undefined>;
+  readonly events: LookoutOptions["events"];
   readonly plugins: readonly PluginEntry[];
   /** The members running now. */
   readonly members: () => Iterable<Member>;
