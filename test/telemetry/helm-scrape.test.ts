@@ -12,7 +12,7 @@ import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { catalogue, createTelemetry } from "../../src/telemetry/index.ts";
 import { PullMetricReader } from "../../src/telemetry/pull-reader.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { assertCatalogued, families, promtoolCheck, serveMetrics } from "./scrape-support.ts";
+import { assertCatalogued, families, meteredChecker, promtoolCheck } from "./scrape-support.ts";
 
 after(assertNoActiveHandles);
 
@@ -35,21 +35,9 @@ void test("a Helm checker's scrape: every kube_lookout_helm_* family is catalogu
     clusterName: "sim",
   });
   t.after(() => telemetry.shutdown());
-  const checker = new HelmChecker({
-    client,
-    meterProvider: telemetry.meterProvider,
-    maxThreads: 1,
-    incrementalDelayMs: 10,
-    fullScanIntervalMs: 0,
-  });
-  t.after(() => checker.close());
-  telemetry.addMetricProducer(checker.metricProducer);
-  const server = await serveMetrics((req, res) => telemetry.handleMetrics(req, res));
-  t.after(() => server.close());
-  await checker.start();
-  await checker.ready;
+  const { url: metricsUrl } = await meteredChecker(t, client, telemetry);
 
-  const text = await (await fetch(server.url)).text();
+  const text = await (await fetch(metricsUrl)).text();
   const f = families(text);
   const helm = [...f.keys()].filter((n) => n.startsWith("kube_lookout_helm_"));
   // A full scan ran and two releases have findings: these families must be there.

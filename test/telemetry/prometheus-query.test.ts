@@ -12,12 +12,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { HelmChecker } from "../../src/helm/index.ts";
 import { KubeClient } from "../../src/kube/index.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { createTelemetry } from "../../src/telemetry/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { serveMetrics } from "./scrape-support.ts";
+import { meteredChecker } from "./scrape-support.ts";
 
 after(assertNoActiveHandles);
 
@@ -73,23 +72,11 @@ void test("Prometheus scrapes the checker and answers PromQL about a Helm findin
 
   const telemetry = createTelemetry({ clusterName: "sim" });
   t.after(() => telemetry.shutdown());
-  const checker = new HelmChecker({
-    client,
-    meterProvider: telemetry.meterProvider,
-    maxThreads: 1,
-    incrementalDelayMs: 10,
-    fullScanIntervalMs: 0,
-  });
-  t.after(() => checker.close());
-  telemetry.addMetricProducer(checker.metricProducer);
-  const server = await serveMetrics((req, res) => telemetry.handleMetrics(req, res));
-  t.after(() => server.close());
-  await checker.start();
-  await checker.ready;
+  const { url: metricsUrl } = await meteredChecker(t, client, telemetry);
 
   const dir = await mkdtemp(join(tmpdir(), "kl-prometheus-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const target = new URL(server.url);
+  const target = new URL(metricsUrl);
   await writeFile(
     join(dir, "prometheus.yml"),
     [

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { findPrometheusFamily } from "../../src/telemetry/index.ts";
+import { HelmChecker } from "../../src/helm/index.ts";
+import type { KubeClient } from "../../src/kube/index.ts";
+import { findPrometheusFamily, type Telemetry } from "../../src/telemetry/index.ts";
 
 /** A node:http server on 127.0.0.1 port 0 serving `handler` at `/metrics` (404 elsewhere). */
 export async function serveMetrics(
@@ -98,4 +100,29 @@ export function assertCatalogued(
         assert.ok(allowed.has(m[1] ?? ""), `${m[1]} on ${name}: ${sample}`);
   }
   return names.sort();
+}
+
+/**
+ * A Helm checker metered by `telemetry` (its findings producer added), started and through its
+ * first scan, with `/metrics` served on loopback; both closed after the test.
+ */
+export async function meteredChecker(
+  t: { after(fn: () => unknown): void },
+  client: KubeClient,
+  telemetry: Telemetry,
+): Promise<{ checker: HelmChecker; url: string }> {
+  const checker = new HelmChecker({
+    client,
+    meterProvider: telemetry.meterProvider,
+    maxThreads: 1,
+    incrementalDelayMs: 10,
+    fullScanIntervalMs: 0,
+  });
+  t.after(() => checker.close());
+  telemetry.addMetricProducer(checker.metricProducer);
+  const server = await serveMetrics((req, res) => telemetry.handleMetrics(req, res));
+  t.after(() => server.close());
+  await checker.start();
+  await checker.ready;
+  return { checker, url: server.url };
 }
