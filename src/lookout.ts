@@ -64,6 +64,8 @@ class LookoutImpl implements Lookout {
   readonly #members = new Map<string, Member>();
   readonly #namespaces: NamespaceSelection;
   #resources: readonly WatchedResource[];
+  /** The list the running members come from (what the last successful apply applied). */
+  #applied: readonly WatchedResource[] = [];
   /** Reconfiguration, one change at a time. Never rejects. */
   #reconciling: Promise<unknown> = Promise.resolve();
   /** Leadership changes (term start and stop), one at a time. Never rejects. */
@@ -262,7 +264,9 @@ class LookoutImpl implements Lookout {
    */
   async #applyWanted(): Promise<WatchUpdate> {
     if (this.#closing) return { started: 0, stopped: 0, kept: this.#members.size };
-    this.#namespaces.retain(this.#resources);
+    // The selectors of the list being applied and of the one running: a failed apply then
+    // leaves the running list's namespace watchers as they were.
+    this.#namespaces.retain([...this.#resources, ...this.#applied]);
     const wanted = new Map<string, WatchedResource>();
     for (const spec of memberSpecs(this.#resources, this.#namespaces)) {
       wanted.set(memberKey(spec), spec);
@@ -277,8 +281,11 @@ class LookoutImpl implements Lookout {
       }
     } catch (error: unknown) {
       await Promise.all(added.map((m) => m.lease.release()));
+      this.#namespaces.retain(this.#applied);
       throw error;
     }
+    this.#applied = this.#resources;
+    this.#namespaces.retain(this.#applied);
     const term = this.#term;
     await Promise.all(stopping.map((m) => term?.detach(m.key) ?? Promise.resolve()));
     for (const m of stopping) this.#members.delete(m.key);

@@ -174,4 +174,58 @@ void test("readiness stays once reached: a namespace selected later that cannot 
   await sleep(500);
   assert.equal((await fetch(`${lookout.url}/readyz`)).status, 200);
   assert.equal((await fetch(`${lookout.url}/api/v1/namespaces/a/configmaps`)).status, 200);
+  // The running selector still follows namespaces: a new one labelled team=x gets its watch.
+  sim.create("namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: "b", labels: { team: "x" } },
+  });
+  await until("a watch in the new namespace", () => sim.openWatchCount(CONFIGMAPS) === 2, 5_000);
+});
+
+void test("a refused reconfiguration leaves namespace selectors as they were", async (t) => {
+  const { sim, client, store } = await lookoutSetup(t);
+  sim.create("namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: "a", labels: { team: "x" } },
+  });
+  const byLabel: WatchedResource = {
+    resource: CONFIGMAPS,
+    kind: "ConfigMap",
+    namespaceSelector: "team=x",
+  };
+  const lookout = createLookout({
+    client,
+    store: store(),
+    cluster: "t",
+    resources: [byLabel],
+    helm: false,
+  });
+  t.after(() => lookout.close());
+  await lookout.start();
+  await lookout.ready;
+  assert.equal(sim.openWatchCount("namespaces"), 1);
+  assert.equal(sim.openWatchCount(CONFIGMAPS), 1);
+  const refused: WatchedResource = {
+    resource: { group: "", version: "", resource: "secrets" },
+    kind: "Secret",
+  };
+  await assert.rejects(
+    lookout.updateResources([refused, { ...byLabel, namespaceSelector: "team=z" }]),
+    {
+      code: "LOOKOUT_INVALID_RESOURCES",
+    },
+  );
+  await sleep(300);
+  assert.equal(sim.openWatchCount("namespaces"), 1, "the running selector's watcher only");
+  assert.equal(sim.openWatchCount(CONFIGMAPS), 1, "the selected namespace's watch stays");
+  assert.equal((await fetch(`${lookout.url}/api/v1/namespaces/a/configmaps`)).status, 200);
+  // The running selector still follows namespaces: a new one labelled team=x gets its watch.
+  sim.create("namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: "b", labels: { team: "x" } },
+  });
+  await until("a watch in the new namespace", () => sim.openWatchCount(CONFIGMAPS) === 2, 5_000);
 });
