@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { withBuildLock } from "./support/build-lock.ts";
 import { assertNoActiveHandles } from "./support/handles.ts";
 import {
   brokenLinks,
@@ -61,6 +62,7 @@ const EXPECTED: readonly { readonly block: string; readonly stdout: readonly Reg
     ],
   },
   { block: "npm test", stdout: [] },
+  { block: "npm run build", stdout: [/tsc -p tsconfig\.build\.json/] },
   {
     block: "npx kube-lookout --help",
     stdout: [
@@ -140,23 +142,26 @@ void test("every runnable block of README.md exits 0, in order, and prints what 
   // Files a block writes with mktemp land here, not in the shared /tmp.
   const env = { ...process.env, TMPDIR: dir };
   const used = new Set<LineRewrite>();
-  for (const b of runnable) {
-    // oxlint-disable-next-line eslint/no-await-in-loop -- the blocks run in order, as pasted
-    await t.test(`line ${b.line}: ${b.code.split("\n")[0] ?? ""}`, async () => {
-      const r = await runBlock(b, {
-        cwd: ROOT,
-        workDir: dir,
-        env,
-        timeoutMs: BLOCK_TIMEOUT_MS,
-        rewrites: REWRITES,
-        used,
+  // The blocks build dist/ and import it: no other test builds it meanwhile.
+  await withBuildLock(async () => {
+    for (const b of runnable) {
+      // oxlint-disable-next-line eslint/no-await-in-loop -- the blocks run in order, as pasted
+      await t.test(`line ${b.line}: ${b.code.split("\n")[0] ?? ""}`, async () => {
+        const r = await runBlock(b, {
+          cwd: ROOT,
+          workDir: dir,
+          env,
+          timeoutMs: BLOCK_TIMEOUT_MS,
+          rewrites: REWRITES,
+          used,
+        });
+        assert.equal(r.code, 0, explain(b, r));
+        for (const pattern of expectationOf(b)[0]?.stdout ?? []) {
+          assert.match(r.stdout, pattern, explain(b, r));
+        }
       });
-      assert.equal(r.code, 0, explain(b, r));
-      for (const pattern of expectationOf(b)[0]?.stdout ?? []) {
-        assert.match(r.stdout, pattern, explain(b, r));
-      }
-    });
-  }
+    }
+  });
   assert.deepEqual(
     REWRITES.filter((r) => !used.has(r)).map((r) => r.line),
     [],
@@ -174,7 +179,12 @@ void test("the TypeScript blocks of README.md type-check (tsc, the repository's 
     JSON.stringify({ extends: "../../tsconfig.json", include: ["*.ts"] }),
   );
   const tsc = join(ROOT, "node_modules", ".bin", "tsc");
-  const r = await runShell(`"${tsc}" --noEmit -p "${dir}"`, { cwd: ROOT, timeoutMs: 60_000 });
+  // The blocks import the package by name: its declarations are the build's (README says so).
+  const r = await withBuildLock(async () => {
+    const built = await runShell("npm run build", { cwd: ROOT, timeoutMs: 120_000 });
+    assert.equal(built.code, 0, built.stdout + built.stderr);
+    return runShell(`"${tsc}" --noEmit -p "${dir}"`, { cwd: ROOT, timeoutMs: 60_000 });
+  });
   assert.equal(r.code, 0, `tsc on the README's TypeScript blocks:\n${r.stdout}${r.stderr}`);
 });
 

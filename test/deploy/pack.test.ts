@@ -12,6 +12,7 @@ import { builtinModules } from "node:module";
 import { dirname, join, normalize } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
+import { withBuildLock } from "../support/build-lock.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 import { REPO_ROOT, isRecord } from "./support.ts";
 
@@ -19,10 +20,13 @@ after(assertNoActiveHandles);
 
 /** The paths `npm pack --dry-run --json` lists. */
 async function packedPaths(): Promise<string[]> {
-  const { stdout } = await promisify(execFile)("npm", ["pack", "--dry-run", "--json"], {
-    cwd: REPO_ROOT,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  // npm pack runs prepack (npm run build): one build at a time with the README's test.
+  const { stdout } = await withBuildLock(() =>
+    promisify(execFile)("npm", ["pack", "--dry-run", "--json"], {
+      cwd: REPO_ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    }),
+  );
   const parsed: unknown = JSON.parse(stdout);
   assert.ok(Array.isArray(parsed) && isRecord(parsed[0]), "npm pack --json: one package");
   const files = parsed[0]["files"];
@@ -82,6 +86,16 @@ void test("the package holds the entry points, sources, plugins and manifests", 
     "plugins/stream-delay/index.ts",
     "plugins/watch-verify/index.ts",
     "plugins/resource-metrics/index.ts",
+    // What an installed package runs (Node strips no types under node_modules): the build.
+    "dist/src/index.js",
+    "dist/src/index.d.ts",
+    "dist/src/cli/main.js",
+    "dist/src/helm/decode/timed-scan-worker.js",
+    "dist/src/sim/index.js",
+    "dist/src/plugins/index.js",
+    "dist/src/client/index.js",
+    "dist/plugins/stream-delay/index.js",
+    "LICENSE",
   ];
   for (const path of must) assert.ok(packed.includes(path), `${path} is not packed`);
   assert.ok(
@@ -116,7 +130,10 @@ void test("every import of every packed module resolves inside the package", () 
       const s = ref.specifier;
       if (s.startsWith(".")) {
         relative++;
-        const target = normalize(join(dirname(file), s));
+        let target = normalize(join(dirname(file), s));
+        // A declaration file's `./x.ts` is the declaration `./x.d.ts` (TypeScript maps it).
+        if (file.endsWith(".d.ts") && target.endsWith(".ts"))
+          target = target.replace(/\.ts$/, ".d.ts");
         if (!files.has(target)) problems.push(`${file}: ${s} → ${target} is not packed`);
       } else if (s.startsWith("node:") || builtins.has(s)) {
         continue;

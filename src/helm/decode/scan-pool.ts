@@ -54,7 +54,14 @@ export interface ScanPoolStats {
 
 /** Most payloads in one worker task of {@link ScanPool.scanMany}. */
 const MAX_BATCH = 32;
-const WORKER = new URL("./timed-scan-worker.ts", import.meta.url).href;
+/**
+ * The worker module, next to this one and with its extension: `.ts` run by type stripping from
+ * a checkout, `.js` in the built package (`dist/`, what an installed package runs).
+ */
+const WORKER = new URL(
+  `./timed-scan-worker${import.meta.url.endsWith(".js") ? ".js" : ".ts"}`,
+  import.meta.url,
+).href;
 
 /**
  * Runs `scanRelease` for each payload on worker threads. The constructor validates options and
