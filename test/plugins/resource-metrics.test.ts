@@ -6,18 +6,19 @@
  */
 import assert from "node:assert/strict";
 import { after, test, type TestContext } from "node:test";
-import {
-  AggregationTemporality,
-  InstrumentType,
-  MeterProvider,
-  MetricReader,
-  type DataPoint,
-} from "@opentelemetry/sdk-metrics";
+import type { DataPoint } from "@opentelemetry/sdk-metrics";
 import { PluginHost } from "../../src/plugins/index.ts";
 import type { SimulatedCluster } from "../../src/sim/index.ts";
 import { createResourceMetricsPlugin } from "../../plugins/resource-metrics/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { PODS, startCluster, until, type ClusterSetup, type Metrics } from "./harness.ts";
+import {
+  PODS,
+  startCluster,
+  testMetrics,
+  until,
+  type ClusterSetup,
+  type Metrics,
+} from "./harness.ts";
 
 after(assertNoActiveHandles);
 
@@ -80,49 +81,6 @@ function populate(cluster: SimulatedCluster): void {
   m.setNodeUsage("node-b", { cpu: "1500m", memory: "2e9" });
 }
 
-/**
- * An in-memory reader, cumulative like the /metrics pull reader, except for gauges: DELTA
- * there, which for a gauge changes no value but makes the SDK export only the attribute sets
- * observed at this collection (a cumulative gauge keeps the last value of every set it ever
- * saw, so a gone workload's series would stay). See docs/plugins.md.
- */
-class GaugeDeltaReader extends MetricReader {
-  constructor() {
-    super({
-      aggregationTemporalitySelector: (type) =>
-        type === InstrumentType.OBSERVABLE_GAUGE || type === InstrumentType.GAUGE
-          ? AggregationTemporality.DELTA
-          : AggregationTemporality.CUMULATIVE,
-    });
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-function testMetrics(t: TestContext): Metrics {
-  const reader = new GaugeDeltaReader();
-  const provider = new MeterProvider({ readers: [reader] });
-  t.after(() => provider.shutdown());
-  return {
-    provider,
-    async points(name) {
-      const { resourceMetrics, errors } = await reader.collect();
-      if (errors.length > 0) throw new AggregateError(errors, "metric collection failed");
-      const out: DataPoint<unknown>[] = [];
-      for (const scope of resourceMetrics.scopeMetrics) {
-        for (const metric of scope.metrics) {
-          if (metric.descriptor.name === name) out.push(...metric.dataPoints);
-        }
-      }
-      return out;
-    },
-  };
-}
-
 type Points = Map<string, number>;
 
 /** The gauge's points keyed `workload ns/Kind/name`, `namespace ns`, `node name`. */
@@ -159,7 +117,7 @@ async function startPlugin(
   config: object,
   published?: { subject: string; body: unknown }[],
 ) {
-  const metrics = testMetrics(t);
+  const metrics = testMetrics(t, { gaugeDelta: true });
   const plugin = createResourceMetricsPlugin();
   const host = new PluginHost({
     plugins: [{ plugin, config }],
@@ -302,7 +260,7 @@ void test("a failing pods LIST is counted, its series are absent until the next 
 void test("the built-in loads by name and stops on close", async (t) => {
   const setup = await startCluster(t);
   populate(setup.cluster);
-  const metrics = testMetrics(t);
+  const metrics = testMetrics(t, { gaugeDelta: true });
   const host = new PluginHost({
     plugins: [{ plugin: "resource-metrics", config: { intervalSeconds: 0.05 } }],
     informers: setup.factory,

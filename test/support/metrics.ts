@@ -4,14 +4,26 @@
  */
 import {
   AggregationTemporality,
+  InstrumentType,
   MeterProvider,
   MetricReader,
   type DataPoint,
 } from "@opentelemetry/sdk-metrics";
 
+/**
+ * Cumulative, or with `gaugeDelta` cumulative but for gauges: DELTA there, as the /metrics pull
+ * reader does, which for a gauge changes no value but makes the SDK export only the attribute
+ * sets observed at this collection (a cumulative gauge keeps every set it ever saw, so a gone
+ * series would stay).
+ */
 class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  constructor(gaugeDelta: boolean) {
+    super({
+      aggregationTemporalitySelector: (type) =>
+        gaugeDelta && (type === InstrumentType.OBSERVABLE_GAUGE || type === InstrumentType.GAUGE)
+          ? AggregationTemporality.DELTA
+          : AggregationTemporality.CUMULATIVE,
+    });
   }
   protected override onForceFlush(): Promise<void> {
     return Promise.resolve();
@@ -27,9 +39,12 @@ export interface Metrics {
   points(name: string): Promise<DataPoint<unknown>[]>;
 }
 
-/** A provider with an in-memory reader, shut down after the test. */
-export function testMetrics(t: { after(fn: () => unknown): void }): Metrics {
-  const reader = new TestReader();
+/** A provider with an in-memory reader, shut down after the test (see TestReader for `gaugeDelta`). */
+export function testMetrics(
+  t: { after(fn: () => unknown): void },
+  options: { readonly gaugeDelta?: boolean } = {},
+): Metrics {
+  const reader = new TestReader(options.gaugeDelta ?? false);
   const provider = new MeterProvider({ readers: [reader] });
   t.after(() => provider.shutdown());
   return {
