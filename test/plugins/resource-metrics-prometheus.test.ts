@@ -9,7 +9,14 @@ import { after, test, type TestContext } from "node:test";
 import { PluginHost } from "../../src/plugins/index.ts";
 import { createResourceMetricsPlugin } from "../../plugins/resource-metrics/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { PODS, startCluster, testMetrics, until } from "./harness.ts";
+import {
+  PODS,
+  startCluster,
+  testMetrics,
+  until,
+  type ClusterSetup,
+  type Metrics,
+} from "./harness.ts";
 
 after(assertNoActiveHandles);
 
@@ -56,6 +63,32 @@ const sample = (namespace: string, pod: string, value: string) => ({
   value: [1_700_000_000.5, value] as [number, string],
 });
 
+/** The plugin on a host, reading usage from the fake Prometheus (`cpu_q` and `memoryQuery`). */
+async function startPromPlugin(
+  t: TestContext,
+  setup: ClusterSetup,
+  url: string,
+  memoryQuery: string,
+): Promise<{ plugin: ReturnType<typeof createResourceMetricsPlugin>; metrics: Metrics }> {
+  const metrics = testMetrics(t);
+  const plugin = createResourceMetricsPlugin();
+  const host = new PluginHost({
+    plugins: [
+      {
+        plugin,
+        config: { intervalSeconds: 0.05, prometheus: { url, cpuQuery: "cpu_q", memoryQuery } },
+      },
+    ],
+    informers: setup.factory,
+    client: setup.client,
+    resources: [],
+    meterProvider: metrics.provider,
+  });
+  t.after(() => host.close());
+  await host.start();
+  return { plugin, metrics };
+}
+
 void test("pod usage from PromQL, summed per workload; nodes from metrics.k8s.io; a bad value is left out", async (t) => {
   const setup = await startCluster(t);
   const { cluster } = setup;
@@ -96,25 +129,7 @@ void test("pod usage from PromQL, summed per workload; nodes from metrics.k8s.io
       ["mem_q", [sample("shop", "web-1-a", "1048576"), sample("other", "x", "10")]],
     ]),
   );
-  const metrics = testMetrics(t);
-  const plugin = createResourceMetricsPlugin();
-  const host = new PluginHost({
-    plugins: [
-      {
-        plugin,
-        config: {
-          intervalSeconds: 0.05,
-          prometheus: { url: prom.url, cpuQuery: "cpu_q", memoryQuery: "mem_q" },
-        },
-      },
-    ],
-    informers: setup.factory,
-    client: setup.client,
-    resources: [],
-    meterProvider: metrics.provider,
-  });
-  t.after(() => host.close());
-  await host.start();
+  const { plugin } = await startPromPlugin(t, setup, prom.url, "mem_q");
   await until("a collection", () => (plugin.lastCollection()?.workloads.length ?? 0) > 0);
   const c = plugin.lastCollection()!;
   assert.deepEqual(c.failed, []);
@@ -144,25 +159,7 @@ void test("a failing PromQL query is counted as the prometheus source; nodes are
   const setup = await startCluster(t);
   setup.cluster.create("nodes", { metadata: { name: "node-a" } });
   const prom = await fakePrometheus(t, new Map([["cpu_q", []]]));
-  const metrics = testMetrics(t);
-  const plugin = createResourceMetricsPlugin();
-  const host = new PluginHost({
-    plugins: [
-      {
-        plugin,
-        config: {
-          intervalSeconds: 0.05,
-          prometheus: { url: prom.url, cpuQuery: "cpu_q", memoryQuery: "broken(" },
-        },
-      },
-    ],
-    informers: setup.factory,
-    client: setup.client,
-    resources: [],
-    meterProvider: metrics.provider,
-  });
-  t.after(() => host.close());
-  await host.start();
+  const { plugin, metrics } = await startPromPlugin(t, setup, prom.url, "broken(");
   await until("a failed collection", () => (plugin.lastCollection()?.failed.length ?? 0) > 0);
   const c = plugin.lastCollection()!;
   assert.deepEqual(c.failed, ["prometheus"]);
