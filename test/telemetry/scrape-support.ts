@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { HelmChecker } from "../../src/helm/index.ts";
+import { HelmChecker, type HelmCheckerOptions } from "../../src/helm/index.ts";
 import type { KubeClient } from "../../src/kube/index.ts";
 import { findPrometheusFamily, type Telemetry } from "../../src/telemetry/index.ts";
 
@@ -103,16 +103,19 @@ export function assertCatalogued(
 }
 
 /**
- * A Helm checker metered by `telemetry` (its findings producer added), started and through its
- * first scan, with `/metrics` served on loopback; both closed after the test.
+ * A Helm checker metered by `telemetry` (its findings producer added; its state in `store` when
+ * given), started and through its first scan, with `/metrics` served on loopback; both closed
+ * after the test.
  */
 export async function meteredChecker(
   t: { after(fn: () => unknown): void },
   client: KubeClient,
   telemetry: Telemetry,
+  store?: HelmCheckerOptions["store"],
 ): Promise<{ checker: HelmChecker; url: string }> {
   const checker = new HelmChecker({
     client,
+    ...(store === undefined ? {} : { store }),
     meterProvider: telemetry.meterProvider,
     maxThreads: 1,
     incrementalDelayMs: 10,

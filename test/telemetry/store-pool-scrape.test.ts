@@ -9,13 +9,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { HelmChecker } from "../../src/helm/index.ts";
 import { KubeClient } from "../../src/kube/index.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { openStore } from "../../src/store/index.ts";
 import { catalogue, createTelemetry } from "../../src/telemetry/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { assertCatalogued, families, promtoolCheck, serveMetrics } from "./scrape-support.ts";
+import { assertCatalogued, families, meteredChecker, promtoolCheck } from "./scrape-support.ts";
 
 after(assertNoActiveHandles);
 
@@ -62,19 +61,7 @@ void test("store and scan pool scrape: every family present and catalogued, prom
     meterProvider: telemetry.meterProvider,
   });
   t.after(() => store.close());
-  const checker = new HelmChecker({
-    client,
-    store: store.helm,
-    meterProvider: telemetry.meterProvider,
-    maxThreads: 1,
-    fullScanIntervalMs: 0,
-  });
-  t.after(() => checker.close());
-  telemetry.addMetricProducer(checker.metricProducer);
-  const server = await serveMetrics((req, res) => telemetry.handleMetrics(req, res));
-  t.after(() => server.close());
-  await checker.start();
-  await checker.ready;
+  const { checker, url: metricsUrl } = await meteredChecker(t, client, telemetry, store.helm);
 
   store.transaction(() => {
     store.snapshots.put(snapshot("apps/v1/deployments", "a"));
@@ -95,7 +82,7 @@ void test("store and scan pool scrape: every family present and catalogued, prom
     name: "StoreFullError",
   });
 
-  let text = await (await fetch(server.url)).text();
+  let text = await (await fetch(metricsUrl)).text();
   let f = families(text);
   const storeFamilies = assertCatalogued(f, "kube_lookout_store_", "store");
   const poolFamilies = assertCatalogued(f, "kube_lookout_scan_pool_", "scan-pool");
@@ -136,7 +123,7 @@ void test("store and scan pool scrape: every family present and catalogued, prom
 
   // v1/pods' last snapshot goes: its series leaves at the next scrape.
   store.snapshots.remove("v1/pods", "shop", "p");
-  text = await (await fetch(server.url)).text();
+  text = await (await fetch(metricsUrl)).text();
   f = families(text);
   assert.deepEqual(sample("kube_lookout_store_snapshots"), [
     'kube_lookout_store_snapshots{k8s_resource="apps/v1/deployments",otel_scope_name="kube-lookout/store"} 2',
@@ -146,7 +133,7 @@ void test("store and scan pool scrape: every family present and catalogued, prom
   // Closed, both report no gauges any more.
   await checker.close();
   store.close();
-  f = families(await (await fetch(server.url)).text());
+  f = families(await (await fetch(metricsUrl)).text());
   for (const name of [
     "kube_lookout_store_size",
     "kube_lookout_store_size_limit",
