@@ -393,9 +393,22 @@ export class EventPipeline {
         return 0; // the store was closed under us: nothing more can be delivered
       }
     };
-    while (Date.now() < deadline && backlog() > 0) {
+    const t0 = performance.now();
+    let left = backlog();
+    while (Date.now() < deadline && left > 0) {
       // oxlint-disable-next-line eslint/no-await-in-loop -- polls the relay's progress
       await new Promise((resolve) => setTimeout(resolve, 20));
+      left = backlog();
+    }
+    if (left > 0) {
+      this.#logger.warn(
+        "events: outbox flush deadline reached; the next start publishes the rest",
+        {
+          rows: left,
+          waitedMs: Math.round(performance.now() - t0),
+          flushTimeoutMs: timeoutMs,
+        },
+      );
     }
   }
 

@@ -255,7 +255,18 @@ void test("run: SIGTERM with a backlog NATS cannot take exits 0 at the flush dea
   const tookMs = Date.now() - t0;
   t.diagnostic(`exit after ${tookMs} ms`);
   assert.equal(code, 0, first.out());
-  assert.ok(tookMs >= 2000 && tookMs < 2000 + 2500, `took ${tookMs} ms (flush deadline 2 s)`);
+  // The flush waited for the deadline and no longer; the whole exit (recording what is still
+  // pending, closing the store) is bounded only loosely, as a loaded machine slows it down.
+  const [flush] = logLines(
+    first,
+    "events: outbox flush deadline reached; the next start publishes the rest",
+  );
+  assert.ok(flush !== undefined, `no flush deadline warning; output:\n${first.out()}`);
+  assert.equal(flush["flushTimeoutMs"], 2000);
+  assert.ok(Number(flush["rows"]) > 0, "rows were left for the next start");
+  const waited = Number(flush["waitedMs"]);
+  assert.ok(waited >= 1990 && waited < 2000 + 1000, `the flush waited ${waited} ms`);
+  assert.ok(tookMs >= 2000 && tookMs < 2000 + 15_000, `took ${tookMs} ms (flush deadline 2 s)`);
   await nats.start();
   assert.equal((await readStream(nats.url)).length, 0, "nothing could be published before exit");
 
