@@ -2,7 +2,8 @@
  * The event outbox: messages written in the same transaction as the state change they report,
  * read in id order by the relay and deleted once the server has acknowledged them. Ids come from
  * AUTOINCREMENT, so they only grow, even after the newest rows are deleted. The row and byte
- * counts live in `outbox_stats`, kept by triggers in the same transaction as the rows.
+ * counts live in `outbox_stats`, updated by the statements here in the same transaction as the
+ * rows (one update per appended batch and per deleted range), so they roll back with them.
  * Statements are prepared once.
  */
 import type { Statement, Transaction } from "better-sqlite3";
@@ -78,15 +79,21 @@ interface StatsRow {
 
 type InsertBind = [string, string, string, string, Uint8Array, number];
 
+/** A row's counted size: the body's bytes plus the headers' and subject's UTF-8 bytes. */
+const ROW_BYTES = "length(body) + octet_length(headers) + octet_length(subject)";
+
 /** The {@link OutboxRepository} over one connection. */
 export class SqliteOutbox implements OutboxRepository {
   readonly #handle: StoreHandle;
   readonly #insert: Statement<InsertBind>;
   readonly #read: Statement<[number, number], StoredRow>;
-  readonly #delete: Statement<[number]>;
-  readonly #dropOldest: Statement<[number]>;
+  /** Deletes the rows of an id range; returns each deleted row's counted bytes. */
+  readonly #deleteRange: Statement<[number, number], number>;
+  /** Deletes the `n` oldest rows; returns each deleted row's counted bytes. */
+  readonly #dropOldest: Statement<[number], number>;
+  readonly #count: Statement<[number, number]>;
   readonly #stats: Statement<[], StatsRow>;
-  readonly #append: Transaction<(rows: readonly InsertBind[]) => number[]>;
+  readonly #append: Transaction<(rows: readonly InsertBind[], bytes: number) => number[]>;
   readonly #ack: Transaction<(ids: readonly number[]) => void>;
   readonly #drop: Transaction<(n: number) => { rows: number; bytes: number }>;
 
@@ -102,27 +109,57 @@ export class SqliteOutbox implements OutboxRepository {
           observed_at AS observedAt
         FROM outbox WHERE id > ? ORDER BY id LIMIT ?`,
     );
-    this.#delete = db.prepare<[number]>("DELETE FROM outbox WHERE id = ?");
-    this.#dropOldest = db.prepare<[number]>(
-      "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)",
+    this.#deleteRange = db
+      .prepare<[number, number], number>(
+        `DELETE FROM outbox WHERE id BETWEEN ? AND ? RETURNING ${ROW_BYTES}`,
+      )
+      .pluck();
+    this.#dropOldest = db
+      .prepare<[number], number>(
+        `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)
+          RETURNING ${ROW_BYTES}`,
+      )
+      .pluck();
+    this.#count = db.prepare<[number, number]>(
+      "UPDATE outbox_stats SET rows = rows + ?, bytes = bytes + ? WHERE singleton = 0",
     );
     this.#stats = db.prepare<[], StatsRow>(
       `SELECT rows, bytes, (SELECT observed_at FROM outbox ORDER BY id LIMIT 1) AS oldest
         FROM outbox_stats WHERE singleton = 0`,
     );
-    this.#append = db.transaction((rows: readonly InsertBind[]) => {
+    this.#append = db.transaction((rows: readonly InsertBind[], bytes: number) => {
       const ids: number[] = [];
       for (const bind of rows) ids.push(Number(this.#insert.run(...bind).lastInsertRowid));
+      this.#count.run(rows.length, bytes);
       return ids;
     });
     this.#ack = db.transaction((ids: readonly number[]) => {
-      for (const id of ids) this.#delete.run(id);
+      // Acknowledged ids come mostly in runs (the relay acks in id order, a window at a time):
+      // one range delete per run of consecutive ids.
+      const sorted = [...new Set(ids)].sort((a, b) => a - b);
+      let rows = 0;
+      let bytes = 0;
+      for (let i = 0; i < sorted.length;) {
+        const from = sorted[i]!;
+        let to = from;
+        while (i + 1 < sorted.length && sorted[i + 1] === to + 1) to = sorted[++i]!;
+        i++;
+        for (const b of this.#deleteRange.all(from, to)) {
+          rows++;
+          bytes += b;
+        }
+      }
+      if (rows > 0) this.#count.run(-rows, -bytes);
     });
     this.#drop = db.transaction((n: number) => {
-      const before = this.#counters();
-      this.#dropOldest.run(n);
-      const after = this.#counters();
-      return { rows: before.rows - after.rows, bytes: before.bytes - after.bytes };
+      let rows = 0;
+      let bytes = 0;
+      for (const b of this.#dropOldest.all(n)) {
+        rows++;
+        bytes += b;
+      }
+      if (rows > 0) this.#count.run(-rows, -bytes);
+      return { rows, bytes };
     });
   }
 
@@ -132,8 +169,14 @@ export class SqliteOutbox implements OutboxRepository {
         throw new StoreBadInputError("events", events, "must be an array");
       }
       const rows: InsertBind[] = [];
-      for (const [i, e] of events.entries()) rows.push(bindOf(i, e));
-      return rows.length === 0 ? [] : this.#append(rows);
+      let bytes = 0;
+      for (const [i, e] of events.entries()) {
+        const bind = bindOf(i, e);
+        // As ROW_BYTES counts them: the body's bytes, headers and subject in UTF-8.
+        bytes += bind[4].byteLength + Buffer.byteLength(bind[3]) + Buffer.byteLength(bind[0]);
+        rows.push(bind);
+      }
+      return rows.length === 0 ? [] : this.#append(rows, bytes);
     });
   }
 
@@ -176,12 +219,6 @@ export class SqliteOutbox implements OutboxRepository {
     const s = this.#stats.get();
     if (s === undefined) throw new Error("outbox_stats has no row");
     return { rows: s.rows, bytes: s.bytes, oldestObservedAt: s.oldest ?? undefined };
-  }
-
-  #counters(): StatsRow {
-    const s = this.#stats.get();
-    if (s === undefined) throw new Error("outbox_stats has no row");
-    return s;
   }
 }
 

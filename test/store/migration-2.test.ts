@@ -5,7 +5,7 @@ import Sqlite from "better-sqlite3";
 import type { Database } from "better-sqlite3";
 import type { HelmFinding } from "../../src/helm/index.ts";
 import { silentLogger } from "../../src/logging/index.ts";
-import { openStore, type StoredRelease } from "../../src/store/index.ts";
+import { SCHEMA_VERSION, openStore, type StoredRelease } from "../../src/store/index.ts";
 import { encodeObjects } from "../../src/store/helm-json.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { MIGRATIONS } from "../../src/store/migrations.ts";
@@ -123,7 +123,7 @@ void test("migration 1 to 2 converts stored findings to one row per release", (t
 
   const store = openStore({ path });
   t.after(() => store.close());
-  assert.equal(store.schemaVersion, 3);
+  assert.equal(store.schemaVersion, SCHEMA_VERSION);
   const sorted = [...cases].sort((a, b) =>
     `${a.r.namespace}/${a.r.release}` < `${b.r.namespace}/${b.r.release}` ? -1 : 1,
   );
@@ -175,7 +175,7 @@ void test("migration 1 to 2 converts stored findings to one row per release", (t
   assert.deepEqual(migrated.pragma("foreign_key_check"), []);
   assert.deepEqual(
     migrated.prepare("SELECT version FROM store_migrations ORDER BY version").pluck().all(),
-    [1, 2, 3],
+    MIGRATIONS.map((m) => m.version),
   );
 });
 
