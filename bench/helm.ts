@@ -146,7 +146,8 @@ try {
     oursFindings = checker.findings();
     oursReleases = checker.status().releases;
     log(
-      `round ${round + 1}: limit ${Math.round(limitMs.at(-1)!)} ms, ours ${Math.round(oursMs.at(-1)!)} ms ` +
+      `round ${round + 1}: limit ${Math.round(limitMs.at(-1)!)} ms (CPU ${Math.round(limitCpuMs.at(-1)!)} ms), ` +
+        `ours ${Math.round(oursMs.at(-1)!)} ms (CPU ${Math.round(oursCpuMs.at(-1)!)} ms) ` +
         `(${JSON.stringify(checker.status().lastScan)})`,
     );
     if (round === ROUNDS - 1) {
