@@ -52,7 +52,9 @@ const helm = z
       .min(1)
       .optional()
       .describe("YAML/JSON file of extra deprecation rows, hot-reloaded."),
-    maxThreads: intMin(1).optional().describe("Scan threads; default the available parallelism."),
+    maxThreads: intMin(1)
+      .optional()
+      .describe("Scan threads; default the CPUs usable (a CPU limit caps them)."),
     pageSize: intMin(1).default(256).describe("LIST page size of payload reads."),
   })
   .prefault({})
