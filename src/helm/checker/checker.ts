@@ -19,6 +19,7 @@ import {
 } from "../findings.ts";
 import { HelmDiscovery } from "./discovery.ts";
 import { HelmCheckerClosedError } from "./errors.ts";
+import { IncrementalChecks } from "./incremental.ts";
 import { HelmCheckerMetrics } from "./metrics.ts";
 import {
   resolveCheckerOptions,
@@ -61,7 +62,6 @@ export class HelmChecker implements AsyncDisposable {
   readonly #metrics: HelmCheckerMetrics;
   readonly #abort = new AbortController();
   readonly #entries: ReleaseBook;
-  readonly #dirty = new Set<string>();
   readonly #duplicates = new Map<string, number>();
   #table!: DeprecationTable;
   /** The table's apiVersions, sorted: the scan keeps only objects of these. */
@@ -73,7 +73,7 @@ export class HelmChecker implements AsyncDisposable {
   #started: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
   readonly #scans = new ScanQueue<ScanSummary>();
-  #incrementalTimer: NodeJS.Timeout | undefined;
+  readonly #incremental: IncrementalChecks;
   readonly #fullJob: PeriodicJob;
   readonly #versionJob: PeriodicJob;
   #lastFullScanAt: number | undefined;
@@ -102,6 +102,11 @@ export class HelmChecker implements AsyncDisposable {
       } catch {
         // Reported where it happened; the next run tries again.
       }
+    });
+    this.#incremental = new IncrementalChecks({
+      delayMs: this.#o.incrementalDelayMs,
+      run: (keys) => this.#scans.enqueue(() => this.#scan("incremental", undefined, keys)),
+      failed: (err) => this.#noteError("incremental", err, true),
     });
     this.#targets = new ClusterTargets(this.#o.client, this.#o.targets, this.#o.stallTimeoutMs);
     this.#discovery = new HelmDiscovery({
@@ -209,8 +214,8 @@ export class HelmChecker implements AsyncDisposable {
     if (!done) return;
     this.#ready = true;
     this.#readyGate.resolve();
-    // Changes that arrived while the first scan ran.
-    this.#scheduleIncremental();
+    // Changes that arrived while the first scan ran are checked now.
+    this.#incremental.enable();
     this.#fullJob.schedule();
     this.#versionJob.schedule();
   }
@@ -270,28 +275,7 @@ export class HelmChecker implements AsyncDisposable {
 
   /** A release's storage objects changed: check it soon (after the first scan is done). */
   #markDirty(key: string): void {
-    if (this.#closed !== undefined) return;
-    this.#dirty.add(key);
-    this.#scheduleIncremental();
-  }
-
-  /** One incremental check after the quiet time, if none is pending and the first scan is done. */
-  #scheduleIncremental(): void {
-    if (!this.#ready || this.#incrementalTimer !== undefined || this.#dirty.size === 0) return;
-    this.#incrementalTimer = setTimeout(() => {
-      this.#incrementalTimer = undefined;
-      const keys = new Set(this.#dirty);
-      this.#dirty.clear();
-      void this.#scans
-        .enqueue(() => this.#scan("incremental", undefined, keys))
-        .catch((err: unknown) => {
-          if (this.#abort.signal.aborted) return;
-          // Checked again with the next change or the next full reconcile.
-          for (const key of keys) this.#dirty.add(key);
-          this.#noteError("incremental", err, true);
-        });
-    }, this.#o.incrementalDelayMs);
-    this.#incrementalTimer.unref();
+    if (this.#closed === undefined) this.#incremental.mark(key);
   }
 
   /**
@@ -337,7 +321,7 @@ export class HelmChecker implements AsyncDisposable {
     if (mode === "full") {
       keys = this.#discovery.releaseKeys();
       for (const key of this.#entries.keys()) keys.add(key);
-      this.#dirty.clear();
+      this.#incremental.clear();
     } else {
       keys = dirty ?? new Set();
     }
@@ -486,7 +470,7 @@ export class HelmChecker implements AsyncDisposable {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#abort.abort(new HelmCheckerClosedError());
-      clearTimeout(this.#incrementalTimer);
+      this.#incremental.stop();
       this.#fullJob.stop();
       this.#versionJob.stop();
       await this.#discovery.close();
