@@ -96,8 +96,9 @@ watch listed twice is an error.
 list/watch on namespaces) and runs one watch per selected namespace, started and stopped as
 namespaces are created, deleted or relabelled. \`dropFields\` is applied as the informer's
 transform: neither the cache API nor the events ever hold the dropped fields.
-\`resyncSeconds\` is accepted and kept for handlers that want a resync; the built-in consumers
-(cache, events) do not use one.
+\`resyncSeconds\` is accepted, so that configs that set it load, but nothing uses it: the
+built-in consumers (cache, events, metrics) do not resync, and a plugin that wants a resync sets
+its own period on its handler (\`informer.addEventHandler(handler, { resyncPeriodMs })\`).
 
 ## In code
 

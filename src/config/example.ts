@@ -21,7 +21,7 @@ watch:
     resource: deployments
     kind: Deployment
     namespaces: [payments, checkout]
-    resyncSeconds: 10m
+    pageSize: 250
 helm:
   targets:
     offsets: [1, 2]

@@ -53,7 +53,9 @@ export const watchEntrySchema = z.strictObject({
   fieldSelector: z.string().min(1).optional().describe("Field selector of the watched objects."),
   resyncSeconds: duration()
     .prefault(0)
-    .describe("Resync period (seconds or `30s`/`5m`/`1h`); 0 disables resync."),
+    .describe(
+      "Resync period (`30s`/`5m`/`1h`); accepted, but no built-in consumer resyncs (see Live reconfiguration).",
+    ),
   pageSize: intMin(1).default(500).describe("LIST page size (`limit`)."),
   dropFields: z
     .array(jsonPointer)

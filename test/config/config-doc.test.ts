@@ -34,7 +34,8 @@ void test("the example in the doc loads and validates", () => {
   assert.equal(c.cluster.name, "prod-eu-1");
   assert.equal(c.watch.length, 2);
   assert.deepEqual(c.watch[0]?.namespaces, { labelSelector: "team in (payments,checkout)" });
-  assert.equal(c.watch[1]?.resyncSeconds, 600);
+  assert.deepEqual(c.watch[1]?.namespaces, ["payments", "checkout"]);
+  assert.equal(c.watch[1]?.pageSize, 250);
   assert.equal(c.events.enabled, true);
   assert.equal(c.events.stream.maxAge, 72 * 3600);
   assert.equal(c.leaderElection.enabled, true);
