@@ -142,7 +142,6 @@ export async function startPipeline(options: {
   };
 }
 
-/** A message as it is in the stream. */
 /**
  * Polls the outbox's row count every 20 ms until `done(rows)` holds or `timeoutMs` passes;
  * resolves with the last count (the caller asserts on it). The relay deletes rows only after
@@ -163,6 +162,7 @@ export async function outboxRowsUntil(
   return rows;
 }
 
+/** A message as it is in the stream. */
 export interface StoredMessage {
   readonly seq: number;
   readonly subject: string;

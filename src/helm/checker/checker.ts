@@ -275,7 +275,7 @@ export class HelmChecker implements AsyncDisposable {
 
   /** A release's storage objects changed: check it soon (after the first scan is done). */
   #markDirty(key: string): void {
-    if (this.#closed === undefined) this.#incremental.mark(key);
+    this.#incremental.mark(key); // a no-op once close() has stopped it
   }
 
   /**
