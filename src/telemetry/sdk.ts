@@ -3,6 +3,8 @@
  * {@link createTelemetry}; library code takes a `MeterProvider` from `@opentelemetry/api`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { pipeline } from "node:stream/promises";
+import { setImmediate } from "node:timers/promises";
 import type { MeterProvider as ApiMeterProvider } from "@opentelemetry/api";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import type { Resource } from "@opentelemetry/resources";
@@ -90,19 +92,6 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   return new TelemetrySdk(provider, resource, producers, pull, o.otlp?.url, o.logger);
 }
 
-/** Resolves when `res` can take more data, or has closed. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
-}
-
 class TelemetrySdk implements Telemetry {
   readonly meterProvider: MeterProvider;
   readonly resource: Resource;
@@ -175,14 +164,21 @@ class TelemetrySdk implements Telemetry {
       return;
     }
     res.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE });
-    for (const chunk of this.#serializer.chunks(rm)) {
-      if (res.destroyed) return;
-      // oxlint-disable-next-line eslint/no-await-in-loop -- chunks are written in order
-      if (!res.write(chunk)) await drained(res);
-      // oxlint-disable-next-line eslint/no-await-in-loop -- yield to the event loop between chunks
-      else await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    res.end();
+    const chunks = this.#serializer.chunks(rm);
+    // pipeline waits for `drain` when the socket is full and ends the response; a client that
+    // goes away mid-body rejects it with ERR_STREAM_PREMATURE_CLOSE (nothing to do then).
+    await pipeline(async function* () {
+      for (const chunk of chunks) {
+        yield chunk;
+        // oxlint-disable-next-line eslint/no-await-in-loop -- yield to the event loop between chunks
+        await setImmediate();
+      }
+    }, res).catch((err: unknown) => {
+      const code = err instanceof Error && "code" in err ? err.code : undefined;
+      if (code !== "ERR_STREAM_PREMATURE_CLOSE") {
+        this.#logger.error("metrics response failed", { error: err });
+      }
+    });
   }
 
   shutdown(): Promise<void> {
