@@ -6,7 +6,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { EventPipeline, type EventPipelineOptions } from "../../src/events/pipeline.ts";
@@ -140,26 +139,6 @@ export async function startPipeline(options: {
       return closed;
     },
   };
-}
-
-/**
- * Polls the outbox's row count every 20 ms until `done(rows)` holds or `timeoutMs` passes;
- * resolves with the last count (the caller asserts on it). The relay deletes rows only after
- * their publishes are acknowledged or flushed, which may come after a reader already has them.
- */
-export async function outboxRowsUntil(
-  store: LookoutStore,
-  done: (rows: number) => boolean,
-  timeoutMs = 5_000,
-): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let rows = store.outbox.stats().rows;
-  while (!done(rows) && Date.now() < deadline) {
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
-    await sleep(20);
-    rows = store.outbox.stats().rows;
-  }
-  return rows;
 }
 
 /** A message as it is in the stream. */
