@@ -72,7 +72,7 @@ void test("Prometheus scrapes the checker and answers PromQL about a Helm findin
 
   const telemetry = createTelemetry({ clusterName: "sim" });
   t.after(() => telemetry.shutdown());
-  const { url: metricsUrl } = await meteredChecker(t, client, telemetry);
+  const { checker, url: metricsUrl } = await meteredChecker(t, client, telemetry);
 
   const dir = await mkdtemp(join(tmpdir(), "kl-prometheus-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
@@ -131,5 +131,16 @@ void test("Prometheus scrapes the checker and answers PromQL about a Helm findin
 
   // Fixed: the next scrape has no such series, and Prometheus marks it stale at once.
   sim.helm.upgrade("shop", "web", { manifest: V1_INGRESS });
-  await until("the fixed finding is gone", async () => (await query(base, finding)).length === 0);
+  try {
+    await until("the fixed finding is gone", async () => (await query(base, finding)).length === 0);
+  } catch (err) {
+    // Say whether the checker still serves the finding or Prometheus still holds it.
+    const served = (await (await fetch(metricsUrl)).text())
+      .split("\n")
+      .filter((line) => line.startsWith("kube_lookout_helm_findings{"));
+    const status = JSON.stringify(checker.status());
+    throw new Error(`${String(err)}\nchecker: ${status}\n/metrics:\n${served.join("\n")}`, {
+      cause: err,
+    });
+  }
 });
