@@ -358,6 +358,8 @@ export class HelmChecker implements AsyncDisposable {
     change.upsert.push(...read.failed);
     if (signal.aborted) throw new HelmCheckerClosedError();
     this.#commit(change, now);
+    // Releases whose payload could not be read are read again after a backoff.
+    this.#incremental.retry(read.failed.map((e) => releaseKey(e.namespace, e.release)));
     // The table changed while this scan ran: what it committed was read with the old one.
     if (this.#tableGeneration !== generation) this.#entries.forgetScans();
     else if (mode === "full") this.#entries.rememberFilter(this.#apiVersions);

@@ -1,50 +1,89 @@
 /**
  * The checker's incremental checks: releases whose storage objects changed are collected, and
  * one check of all of them runs after a quiet time (a burst of changes becomes one check).
+ * Releases a check could not read, and every release of a check that failed, are checked again
+ * after a backoff, so a transient API error does not leave stale findings until the next full
+ * reconcile.
  */
 
 /** What {@link IncrementalChecks} runs and reports to. */
 export interface IncrementalCheckSteps {
   /** Quiet time after a change before the check runs (ms). */
   readonly delayMs: number;
-  /** Checks these releases; a rejection puts them back for the next check. */
+  /** First retry delay after a failure (ms), doubling with each failure in a row; default 1,000. */
+  readonly retryInitialMs?: number;
+  /** Longest retry delay (ms); default 30,000. */
+  readonly retryMaxMs?: number;
+  /** ms clock; default `Date.now`. */
+  readonly now?: () => number;
+  /** Checks these releases; a rejection puts them back and retries them after the backoff. */
   run(keys: Set<string>): Promise<unknown>;
   /** A failed check (after its releases were put back). */
   failed(err: unknown): void;
 }
 
 /**
- * Collects changed releases and runs one check of them after {@link IncrementalCheckSteps.delayMs}.
- * Nothing runs before {@link enable} (the checker's first scan reads everything anyway) nor
- * after {@link stop}; at most one timer is pending.
+ * Collects changed releases and runs one check of them after {@link IncrementalCheckSteps.delayMs};
+ * releases to retry after a backoff. Nothing runs before {@link enable} (the checker's first
+ * scan reads everything anyway) nor after {@link stop}; at most one timer is pending, due at the
+ * earliest time anything collected is due (a change does not wait for a retry's backoff).
  */
 export class IncrementalChecks {
   readonly #steps: IncrementalCheckSteps;
+  readonly #retryInitialMs: number;
+  readonly #retryMaxMs: number;
+  readonly #now: () => number;
   readonly #dirty = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
+  #dueAt = 0;
   #enabled = false;
   #stopped = false;
+  /** Failures in a row (failed checks and retried releases); 0 after a clean check. */
+  #failures = 0;
+  /** Whether {@link retry} was called since the running check started. */
+  #retried = false;
 
   constructor(steps: IncrementalCheckSteps) {
     this.#steps = steps;
+    this.#retryInitialMs = steps.retryInitialMs ?? 1000;
+    this.#retryMaxMs = steps.retryMaxMs ?? 30_000;
+    this.#now = steps.now ?? Date.now;
   }
 
   /** A release's storage objects changed: check it soon. */
   mark(key: string): void {
     if (this.#stopped) return;
     this.#dirty.add(key);
-    this.#schedule();
+    this.#schedule(this.#steps.delayMs);
+  }
+
+  /**
+   * These releases could not be read: check them again after the backoff (1 s, doubling with
+   * each failure in a row, up to 30 s by default). A no-op after {@link stop}.
+   */
+  retry(keys: Iterable<string>): void {
+    if (this.#stopped) return;
+    let any = false;
+    for (const key of keys) {
+      this.#dirty.add(key);
+      any = true;
+    }
+    if (!any) return;
+    this.#retried = true;
+    this.#failures++;
+    this.#schedule(this.#backoff());
   }
 
   /** From now on changes are checked; the ones collected so far too. */
   enable(): void {
     this.#enabled = true;
-    this.#schedule();
+    this.#schedule(this.#steps.delayMs);
   }
 
   /** A full scan is reading every release: forget what was collected. */
   clear(): void {
     this.#dirty.clear();
+    this.#failures = 0;
   }
 
   /** No more checks (a running one finishes on its own). Idempotent. */
@@ -54,21 +93,40 @@ export class IncrementalChecks {
     this.#timer = undefined;
   }
 
-  #schedule(): void {
-    if (!this.#enabled || this.#stopped || this.#timer !== undefined || this.#dirty.size === 0) {
-      return;
+  #backoff(): number {
+    const exp = Math.min(this.#failures - 1, 30);
+    return Math.min(this.#retryInitialMs * 2 ** exp, this.#retryMaxMs);
+  }
+
+  #schedule(delayMs: number): void {
+    if (!this.#enabled || this.#stopped || this.#dirty.size === 0) return;
+    const dueAt = this.#now() + delayMs;
+    if (this.#timer !== undefined) {
+      if (this.#dueAt <= dueAt) return;
+      clearTimeout(this.#timer);
     }
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      const keys = new Set(this.#dirty);
-      this.#dirty.clear();
-      void this.#steps.run(keys).catch((err: unknown) => {
-        if (this.#stopped) return;
-        // Checked again with the next change or the next full reconcile.
-        for (const key of keys) this.#dirty.add(key);
-        this.#steps.failed(err);
-      });
-    }, this.#steps.delayMs);
+    this.#dueAt = dueAt;
+    this.#timer = setTimeout(() => this.#fire(), delayMs);
     this.#timer.unref();
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    const keys = new Set(this.#dirty);
+    this.#dirty.clear();
+    this.#retried = false;
+    void this.#steps.run(keys).then(
+      () => {
+        if (!this.#retried) this.#failures = 0;
+        return undefined;
+      },
+      (err: unknown) => {
+        if (this.#stopped) return;
+        for (const key of keys) this.#dirty.add(key);
+        this.#failures++;
+        this.#steps.failed(err);
+        this.#schedule(this.#backoff());
+      },
+    );
   }
 }

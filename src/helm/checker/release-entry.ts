@@ -2,6 +2,7 @@
  * The checker's per-release entries: building them from a scan, a stored row or a failed read,
  * and turning a batch of them into the store's change.
  */
+import { SCAN_ISSUE_CODES } from "../decode/index.ts";
 import type { ScanIssue, ScanResult, ScannedObject } from "../decode/index.ts";
 import type { HelmFinding, HelmReleaseError } from "../findings.ts";
 import type { FetchFailure } from "./payload-fetch.ts";
@@ -119,8 +120,10 @@ export function entryFromScan(ref: RevisionRef, result: ScanResult, now: number)
 }
 
 /**
- * An entry for a revision whose payload could not be read: the previous checked state with the
- * error added when there is one, else no findings and the error.
+ * An entry for a revision whose payload could not be read. With a previous entry, its checked
+ * state stays (findings of the last revision read, its payload's own errors) with this read
+ * error beside it, replacing the error of an earlier failed read: a release that keeps failing
+ * keeps its findings and one current read error. Without one: no findings and the error.
  */
 export function entryFromFailure(
   failure: FetchFailure,
@@ -132,15 +135,15 @@ export function entryFromFailure(
     code: codeOf(failure.error),
     message: messageOf(failure.error),
   });
-  if (previous !== undefined && previous.storageUid !== "") {
-    // The last checked revision's findings stay (with the error beside them) rather than
-    // vanish because one read failed; an empty storage uid makes the next full scan read again.
+  const issue = { code: error.code, message: error.message };
+  if (previous !== undefined) {
+    // An empty storage uid makes the next scan of this release read it again.
     return {
       ...previous,
       storageUid: "",
       storageResourceVersion: "",
-      errors: [...previous.errors, error],
-      issues: [...previous.issues, { code: error.code, message: error.message }],
+      errors: [...previous.errors.filter((e) => SCAN_ISSUE_CODES.has(e.code)), error],
+      issues: [...previous.issues.filter((i) => SCAN_ISSUE_CODES.has(i.code)), issue],
     };
   }
   return {
@@ -152,15 +155,15 @@ export function entryFromFailure(
     storageUid: "",
     storageResourceVersion: "",
     payloadHash: "",
-    chart: previous?.chart ?? "",
-    chartVersion: previous?.chartVersion ?? "",
+    chart: "",
+    chartVersion: "",
     status: ref.status,
     scannedAt: now,
     computedAt: now,
     findings: [],
     errors: [error],
     objects: [],
-    issues: [{ code: error.code, message: error.message }],
+    issues: [issue],
   };
 }
 

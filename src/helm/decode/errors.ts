@@ -111,3 +111,16 @@ export function isHelmPayloadError(err: unknown): err is HelmPayloadError {
     err instanceof HelmBadPayloadError
   );
 }
+
+/**
+ * The codes a {@link ScanIssue} can carry: the payload errors and `LOOKOUT_HELM_BAD_YAML`. A
+ * release error with any other code did not come from its payload (a failed read, say).
+ */
+export const SCAN_ISSUE_CODES: ReadonlySet<string> = new Set([
+  "LOOKOUT_HELM_BAD_BASE64",
+  "LOOKOUT_HELM_BAD_GZIP",
+  "LOOKOUT_HELM_TOO_LARGE",
+  "LOOKOUT_HELM_BAD_JSON",
+  "LOOKOUT_HELM_BAD_PAYLOAD",
+  "LOOKOUT_HELM_BAD_YAML",
+]);

@@ -9,6 +9,7 @@ export {
   HelmBadPayloadError,
   HelmBadYamlError,
   HelmTooLargeError,
+  SCAN_ISSUE_CODES,
   ScanPoolClosedError,
   isHelmPayloadError,
 } from "./errors.ts";

@@ -375,7 +375,7 @@ void test("a release of a readable driver is removed even when the other driver 
   assert.deepEqual(c.releases(), []);
 });
 
-void test("a failed read of a new revision keeps the last findings beside the error", async (t) => {
+void test("a failed read of a new revision keeps the last findings beside one error, and is read again on its own", async (t) => {
   const { sim, client } = await setup(t);
   sim.helm.install({ namespace: "shop", name: "web", manifest: INGRESS_BETA });
   const c = checker(client);
@@ -383,7 +383,12 @@ void test("a failed read of a new revision keeps the last findings beside the er
   await c.start();
   await c.ready;
   assert.equal(c.findings().length, 3);
-  sim.faults.failRequests({ status: 500, count: 1, verb: "get", resource: "secrets" });
+  const gets = (): number =>
+    sim.requests.filter((r) => r.method === "GET" && /\/secrets\/sh\.helm/.test(r.path)).length;
+  const before = gets();
+  // Two failed reads in a row: the first at the incremental check, the second at its retry.
+  sim.faults.failRequests({ status: 500, count: 2, verb: "get", resource: "secrets" });
+  const started = performance.now();
   sim.helm.upgrade("shop", "web", { manifest: INGRESS_V1 });
   await until("the read error", () => c.errors().length > 0);
   assert.deepEqual(
@@ -392,10 +397,16 @@ void test("a failed read of a new revision keeps the last findings beside the er
   );
   assert.equal(c.findings().length, 3, "revision 1's findings stay");
   assert.equal(c.releases()[0]?.revision, 1);
-  const summary = await c.reconcile();
-  assert.equal(summary.decoded, 1, "the next full reconcile reads it again");
+  await until("the retry", () => gets() >= before + 2);
+  assert.equal(c.findings().length, 3, "still revision 1's findings after a second failure");
+  assert.equal(c.errors().length, 1, "one current read error, not one per attempt");
+  // The third read (after backoffs of 1 s and 2 s) succeeds, with no change and no reconcile.
+  await until("the release read again", () => c.releases()[0]?.revision === 2, 10_000);
+  assert.ok(performance.now() - started >= 2900, "the retries waited for their backoff");
+  assert.equal(gets(), before + 3);
   assert.deepEqual(c.findings(), []);
   assert.deepEqual(c.errors(), []);
+  assert.equal(c.status().lastScan?.mode, "incremental");
 });
 
 void test("reconcile before the first scan waits for it; a signal bounds the wait", async (t) => {

@@ -7,6 +7,8 @@ function setup(result: () => Promise<unknown> = () => Promise.resolve()) {
   const failures: unknown[] = [];
   const checks = new IncrementalChecks({
     delayMs: 250,
+    retryInitialMs: 1000,
+    retryMaxMs: 3000,
     run: (keys) => {
       runs.push([...keys].sort());
       return result();
@@ -40,11 +42,11 @@ void test("a burst of changes is one check after the quiet time; nothing before 
   checks.stop();
 });
 
-void test("a failed check reports and keeps its releases for the next one", async (t) => {
-  t.mock.timers.enable({ apis: ["setTimeout"] });
-  let fail = true;
+void test("a failed check reports and is retried after a backoff doubling to its cap", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  let fail = 3;
   const { checks, runs, failures } = setup(() =>
-    fail ? Promise.reject(new Error("boom")) : Promise.resolve(),
+    fail-- > 0 ? Promise.reject(new Error("boom")) : Promise.resolve(),
   );
   checks.enable();
   checks.mark("ns/a");
@@ -52,12 +54,93 @@ void test("a failed check reports and keeps its releases for the next one", asyn
   await settle();
   assert.equal(failures.length, 1);
   assert.ok(failures[0] instanceof Error && failures[0].message === "boom");
-  t.mock.timers.tick(1000);
-  assert.equal(runs.length, 1, "a failure alone schedules nothing");
-  fail = false;
+  // Retries after 1 s, then 2 s, then 3 s (4 s capped at retryMaxMs).
+  for (const [wait, expectRuns] of [
+    [999, 1],
+    [1, 2],
+    [1999, 2],
+    [1, 3],
+    [2999, 3],
+    [1, 4],
+  ] as const) {
+    t.mock.timers.tick(wait);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- each step lets its run settle
+    await settle();
+    assert.equal(runs.length, expectRuns, `after ${wait} ms more`);
+  }
+  assert.deepEqual(runs, [["ns/a"], ["ns/a"], ["ns/a"], ["ns/a"]]);
+  assert.equal(failures.length, 3, "the fourth check succeeded");
+  t.mock.timers.tick(60_000);
+  await settle();
+  assert.equal(runs.length, 4, "nothing is retried after a clean check");
+  checks.stop();
+});
+
+void test("a change during a retry's backoff runs after the quiet time, not after the backoff", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  const { checks, runs } = setup();
+  checks.enable();
+  checks.retry(["ns/a"]);
+  checks.retry(["ns/b"]);
+  t.mock.timers.tick(250);
+  assert.deepEqual(runs, [], "the retry waits for its backoff");
+  checks.mark("ns/c");
+  t.mock.timers.tick(250);
+  assert.deepEqual(runs, [["ns/a", "ns/b", "ns/c"]], "the change takes the retried ones along");
+  await settle();
+  checks.mark("ns/d");
+  checks.retry(["ns/e"]);
+  t.mock.timers.tick(250);
+  assert.deepEqual(runs.at(-1), ["ns/d", "ns/e"], "a retry does not push a pending check back");
+  await settle();
+  checks.retry([]);
+  t.mock.timers.tick(60_000);
+  assert.equal(runs.length, 2, "retrying nothing schedules nothing");
+  checks.stop();
+  checks.retry(["ns/d"]);
+  t.mock.timers.tick(60_000);
+  assert.equal(runs.length, 2, "nothing runs after stop");
+});
+
+void test("releases a check could not read are retried with a growing backoff, reset by a clean check", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  const runs: string[][] = [];
+  let unreadable = 2;
+  const checks: IncrementalChecks = new IncrementalChecks({
+    delayMs: 250,
+    retryInitialMs: 1000,
+    retryMaxMs: 4000,
+    run: (keys) => {
+      runs.push([...keys].sort());
+      // As the checker does: a release whose read failed is handed back during the check.
+      if (unreadable-- > 0) checks.retry(keys);
+      return Promise.resolve();
+    },
+    failed: () => assert.fail("no check failed"),
+  });
+  checks.enable();
+  checks.mark("ns/a");
+  t.mock.timers.tick(250);
+  await settle();
+  t.mock.timers.tick(999);
+  assert.equal(runs.length, 1);
+  t.mock.timers.tick(1);
+  await settle();
+  assert.equal(runs.length, 2, "first retry after 1 s");
+  t.mock.timers.tick(1999);
+  assert.equal(runs.length, 2);
+  t.mock.timers.tick(1);
+  await settle();
+  assert.equal(runs.length, 3, "second after 2 s; this one reads it");
+  // A later unreadable release starts from the first delay again.
+  unreadable = 1;
   checks.mark("ns/b");
   t.mock.timers.tick(250);
-  assert.deepEqual(runs.at(-1), ["ns/a", "ns/b"], "the failed release is checked with the next");
+  await settle();
+  assert.equal(runs.length, 4);
+  t.mock.timers.tick(1000);
+  await settle();
+  assert.deepEqual(runs.at(-1), ["ns/b"], "retried after 1 s, not 4 s");
   checks.stop();
 });
 
