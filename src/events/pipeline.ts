@@ -168,7 +168,10 @@ export class EventPipeline {
       now: this.#now,
     });
     const metrics = this.#metrics;
-    const prepared = new WeakSet<NatsConnection>();
+    // The connection the stream was last ensured on. A failed drain forgets it, so the next
+    // attempt ensures the stream again: a server back without it (memory storage, an emptyDir,
+    // a deleted stream) keeps the connection object but answers every publish "no responders".
+    let prepared: NatsConnection | undefined;
     const stream = options.stream;
     this.#relay = new OutboxRelay({
       outbox: options.store.outbox,
@@ -183,17 +186,20 @@ export class EventPipeline {
         metrics.delivered(publishMs / 1000, duplicate);
         options.onDelivered?.(delayMs, duplicate);
       },
-      onFailed: (err) => metrics.failed(err),
+      onFailed: (err) => {
+        prepared = undefined;
+        metrics.failed(err);
+      },
       prepare:
         stream === undefined || options.mode === "core"
           ? undefined
           : async (nc) => {
-              if (prepared.has(nc)) return;
+              if (prepared === nc) return;
               await ensureStream(nc, {
                 ...stream,
                 subjects: [`${options.prefix}.>`],
               });
-              prepared.add(nc);
+              prepared = nc;
             },
     });
   }

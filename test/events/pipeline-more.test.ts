@@ -358,3 +358,22 @@ void test("plugin publications go out with escaped tokens and their own ce-type,
   assert.deepEqual(first?.json(), { cpu: 0.25 });
   assert.equal(second?.subject, `${PREFIX}.${CLUSTER}.metrics.shop.api`);
 });
+
+void test("a stream lost while running (deleted, or a server back without it) is created again; nothing is lost", async (t) => {
+  const { sim, nats, dbPath } = await setup(t);
+  const running = await startPipeline({ simUrl: sim.url, natsUrl: nats.url, dbPath });
+  t.after(() => running.close());
+  const rand = seeded(11);
+  const first = churn(sim, rand, 10);
+  await waitForStream(nats.url, first.length);
+  const nc = await connect({ servers: nats.url });
+  t.after(() => nc.close());
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.delete(STREAM);
+  // Publishes now find no stream ("no responders") until the relay ensures it again.
+  const second = churn(sim, rand, 10);
+  await waitForStream(nats.url, second.length);
+  const stored = await readStream(nats.url);
+  assert.deepEqual(stored.map(idOf).sort(), second.map(idOf).sort());
+  await until("the outbox to drain", () => running.store.outbox.stats().rows === 0, 5_000);
+});
