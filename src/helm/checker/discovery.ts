@@ -59,6 +59,11 @@ interface Scope {
   readonly namespace: string;
   readonly informer: Informer;
   forbidden: ForbiddenScope | undefined;
+  /**
+   * Was forbidden once: the first scan could not cover its releases, so the adds of its lists
+   * (after access comes back) are changes to check, not the list the first scan read.
+   */
+  wasForbidden: boolean;
   listed: boolean;
 }
 
@@ -114,11 +119,18 @@ export class HelmDiscovery {
           logger: options.logger,
           metrics,
         });
-        const scope: Scope = { driver, namespace, informer, forbidden: undefined, listed: false };
+        const scope: Scope = {
+          driver,
+          namespace,
+          informer,
+          forbidden: undefined,
+          wasForbidden: false,
+          listed: false,
+        };
         informer.addEventHandler({
-          // The initial list is covered by the first full scan.
+          // The initial list is covered by the first full scan, unless the scope was forbidden.
           onAdd: (obj, initial) => {
-            if (!initial) this.#changed(obj, driver);
+            if (!initial || scope.wasForbidden) this.#changed(obj, driver);
           },
           onUpdate: (_old, obj) => this.#changed(obj, driver),
           onDelete: (obj) => this.#changed("type" in obj ? obj.object : obj, driver),
@@ -142,6 +154,7 @@ export class HelmDiscovery {
         this.#o.onForbiddenChange?.();
       }
     } else if (isForbidden(error) && scope.forbidden === undefined) {
+      scope.wasForbidden = true;
       scope.forbidden = {
         resource: STORAGE_RESOURCES[scope.driver].resource,
         namespace: scope.namespace,

@@ -260,9 +260,13 @@ void test("namespaced mode: a forbidden namespace is reported, the others are ch
   );
   assert.deepEqual([...new Set(c.findings().map((f) => f.release))], ["web"]);
   sim.faults.allow();
-  await until("ops to be readable", () => c.status().forbidden.length === 0);
-  await c.reconcile();
+  // No reconcile: the releases of a scope readable again are checked as changes.
+  await until("ops to be checked once readable", () =>
+    c.findings().some((f) => f.release === "jobs"),
+  );
+  assert.equal(c.status().forbidden.length, 0);
   assert.deepEqual([...new Set(c.findings().map((f) => f.release))].sort(), ["jobs", "web"]);
+  assert.equal(c.status().lastScan?.mode, "incremental");
 });
 
 void test("an explicit target beyond the table's coverage is reported; covered ones are checked", async (t) => {
