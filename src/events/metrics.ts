@@ -1,8 +1,8 @@
 /**
  * The event pipeline's instruments (names as in the catalogue, docs/metrics.md): the outbox's
  * backlog and its age, rows appended and dropped, and the relay's deliveries, duplicates,
- * failures, publish-to-ack latency and NATS connection state. Only `@opentelemetry/api`: the
- * MeterProvider is injected (default: the global one).
+ * failures, messages sent with members omitted, publish-to-ack latency and NATS connection
+ * state. Only `@opentelemetry/api`: the MeterProvider is injected (default: the global one).
  */
 import {
   metrics as otelMetrics,
@@ -26,6 +26,7 @@ export const EventMetricNames = {
   delivered: "kube_lookout.relay.delivered",
   duplicates: "kube_lookout.relay.duplicates",
   failures: "kube_lookout.relay.failures",
+  omitted: "kube_lookout.relay.omitted",
   connected: "kube_lookout.relay.nats.connected",
 } as const;
 
@@ -44,6 +45,7 @@ export class EventMetrics {
   readonly #delivered: Counter;
   readonly #duplicates: Counter;
   readonly #failures: Counter;
+  readonly #omitted: Counter;
   readonly #meter: Meter;
   readonly #gauges: ObservableGauge[];
   readonly #callback: BatchObservableCallback;
@@ -78,6 +80,10 @@ export class EventMetrics {
     });
     this.#failures = relayMeter.createCounter(EventMetricNames.failures, {
       description: "Publishes that failed and will be retried, by code.",
+      unit: "{message}",
+    });
+    this.#omitted = relayMeter.createCounter(EventMetricNames.omitted, {
+      description: "Messages over the server's max_payload, sent without their large members.",
       unit: "{message}",
     });
     const backlog = outboxMeter.createObservableGauge(EventMetricNames.backlog, {
@@ -128,6 +134,10 @@ export class EventMetrics {
 
   failed(err: unknown): void {
     this.#failures.add(1, { "error.type": errorType(err) });
+  }
+
+  omitted(members: readonly string[]): void {
+    this.#omitted.add(1, { "kube_lookout.omitted": members.join(",") });
   }
 
   close(): void {

@@ -190,6 +190,7 @@ export class EventPipeline {
         prepared = undefined;
         metrics.failed(err);
       },
+      onOmitted: (omitted) => metrics.omitted(omitted),
       prepare:
         stream === undefined || options.mode === "core"
           ? undefined

@@ -10,12 +10,16 @@ import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-
 import { Backoff } from "../informer/index.ts";
 import type { Logger } from "../logging/index.ts";
 import type { OutboxRepository, OutboxRow } from "../store/index.ts";
+import { fitMessage, messageSize, type SizedMessage } from "./oversize.ts";
 
 /** Rows handed over in memory at most; beyond, the relay reads them from the table. */
 const MAX_HANDED_OVER = 10_000;
 
 /** Acknowledged rows are deleted at least this often (ms) while draining. */
 const ACK_EVERY_MS = 100;
+
+/** Rows whose body is within this many bytes of `max_payload` are measured with headers. */
+const MAX_HEADER_BYTES = 8192;
 
 /** Where the relay gets its connection (a `NatsLink`). */
 export interface NatsConnectionSource {
@@ -46,6 +50,11 @@ export interface RelayOptions {
   readonly prepare?: ((nc: NatsConnection) => Promise<void>) | undefined;
   /** A failed publish (retried after a backoff). */
   readonly onFailed?: (err: unknown) => void;
+  /**
+   * A row over the server's `max_payload`, published without `omitted` (see `oversize.ts`);
+   * also logged as a warning.
+   */
+  readonly onOmitted?: (omitted: readonly string[]) => void;
 }
 
 /** What the relay has done since it started. */
@@ -286,13 +295,30 @@ export class OutboxRelay {
     js: JetStreamClient | undefined,
     row: OutboxRow,
   ): Promise<boolean> {
+    let message: SizedMessage = row;
+    const max = nc.info?.max_payload;
+    // A row too big for the server would fail at every attempt and hold back its object.
+    if (max !== undefined && row.body.length + MAX_HEADER_BYTES > max) {
+      const fitted = fitMessage(row, max);
+      if (fitted.omitted.length > 0) {
+        message = fitted;
+        this.#o.onOmitted?.(fitted.omitted);
+        this.#o.logger.warn("events: event over the server's max_payload, sent without some", {
+          subject: row.subject,
+          msgId: row.msgId,
+          bytes: messageSize(row),
+          maxPayload: max,
+          omitted: fitted.omitted.join(","),
+        });
+      }
+    }
     const h = natsHeaders();
-    for (const [k, v] of Object.entries(row.headers)) h.set(k, v);
+    for (const [k, v] of Object.entries(message.headers)) h.set(k, v);
     if (js === undefined) {
-      nc.publish(row.subject, row.body, { headers: h });
+      nc.publish(row.subject, message.body, { headers: h });
       return false;
     }
-    const ack = await js.publish(row.subject, row.body, {
+    const ack = await js.publish(row.subject, message.body, {
       msgID: row.msgId,
       headers: h,
       timeout: this.#o.ackTimeoutMs,

@@ -287,6 +287,13 @@ const SPECS = [
       "Publishes that failed and will be retried, by code.",
     ),
     spec(
+      "kube_lookout.relay.omitted",
+      counter,
+      "{message}",
+      ["kube_lookout.omitted"],
+      "Messages over the NATS server's `max_payload`, sent without their large body members (`object`, `changes`, `findings`, or `data` for the whole body), named in the `ce-omitted` header; see events.md, Large events.",
+    ),
+    spec(
       "kube_lookout.relay.nats.connected",
       observableGauge,
       "1",
