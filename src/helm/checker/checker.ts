@@ -98,10 +98,11 @@ export class HelmChecker implements AsyncDisposable {
     this.#versionJob = new PeriodicJob(this.#o.versionIntervalMs, async () => {
       try {
         await this.#refreshVersion();
-        if (this.#needsReevaluation) await this.#reconcile(undefined, true);
       } catch {
-        // Reported where it happened; the next run tries again.
+        return; // reported by #refreshVersion; the next run tries again
       }
+      // Also re-evaluates what a failed scan left to re-evaluate (the next run tries again).
+      if (this.#needsReevaluation) await this.#reconcileReporting();
     });
     this.#incremental = new IncrementalChecks({
       delayMs: this.#o.incrementalDelayMs,
@@ -270,7 +271,16 @@ export class HelmChecker implements AsyncDisposable {
     this.#needsReevaluation = true;
     this.#entries.forgetScans();
     // Before the first scan is done, that scan reads the new table itself.
-    if (this.#ready) void this.#reconcile(undefined, true).catch(() => undefined);
+    if (this.#ready) void this.#reconcileReporting();
+  }
+
+  /** A fresh full reconcile whose failure is reported (and retried by the version job). */
+  async #reconcileReporting(): Promise<void> {
+    try {
+      await this.#reconcile(undefined, true);
+    } catch (err) {
+      if (!this.#abort.signal.aborted) this.#noteError("full-scan", err, true);
+    }
   }
 
   /** A release's storage objects changed: check it soon (after the first scan is done). */
@@ -318,15 +328,35 @@ export class HelmChecker implements AsyncDisposable {
     if (signal.aborted) throw new HelmCheckerClosedError();
     const started = performance.now();
     let keys: Set<string>;
+    // What a full scan takes over: given back if it fails.
+    let pending: Set<string> | undefined;
     if (mode === "full") {
       keys = this.#discovery.releaseKeys();
       for (const key of this.#entries.keys()) keys.add(key);
-      this.#incremental.clear();
+      pending = this.#incremental.take();
     } else {
       keys = dirty ?? new Set();
     }
     const reevaluate = mode === "full" && this.#needsReevaluation;
     if (mode === "full") this.#needsReevaluation = false;
+    try {
+      return await this.#scanKeys(mode, keys, reevaluate, started, signal, prefetched);
+    } catch (err) {
+      if (reevaluate) this.#needsReevaluation = true;
+      if (pending !== undefined && !signal.aborted) this.#incremental.retry(pending);
+      throw err;
+    }
+  }
+
+  /** The scan of `keys` (see #scan): plan, read and decode what changed, commit, summarize. */
+  async #scanKeys(
+    mode: "full" | "incremental",
+    keys: Set<string>,
+    reevaluate: boolean,
+    started: number,
+    signal: AbortSignal,
+    prefetched: ReadonlySet<string> | undefined,
+  ): Promise<ScanSummary> {
     const generation = this.#tableGeneration;
     const now = this.#o.now();
     const plan = planScan({

@@ -80,10 +80,15 @@ export class IncrementalChecks {
     this.#schedule(this.#steps.delayMs);
   }
 
-  /** A full scan is reading every release: forget what was collected. */
-  clear(): void {
+  /**
+   * A full scan is reading every release: hands over what was collected (and forgets it). A
+   * full scan that fails gives it back with {@link retry}.
+   */
+  take(): Set<string> {
+    const keys = new Set(this.#dirty);
     this.#dirty.clear();
     this.#failures = 0;
+    return keys;
   }
 
   /** No more checks (a running one finishes on its own). Idempotent. */

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { HelmChecker, type HelmFinding } from "../../../src/helm/index.ts";
+import { HelmChecker, ScanPool, type HelmFinding } from "../../../src/helm/index.ts";
 import { KubeClient } from "../../../src/kube/index.ts";
 import { startSimulatedCluster, type SimulatedCluster } from "../../../src/sim/index.ts";
 import { openStore } from "../../../src/store/index.ts";
@@ -308,6 +308,30 @@ const GADGET_ROW = `- apiVersion: gadgets.example.com/v1alpha1
   component: k8s
   note: gadgets are gone
 `;
+
+void test("a full scan that fails is reported, and its re-evaluation is tried again by the version job", async (t) => {
+  const { sim, client } = await setup(t);
+  sim.helm.install({ namespace: "shop", name: "gadgets", manifest: GADGET + "---\n" + INGRESS_V1 });
+  const dir = await mkdtemp(join(tmpdir(), "kl-failed-scan-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const rows = join(dir, "rows.yaml");
+  await writeFile(rows, "[]\n");
+  const pool = new ScanPool({ maxThreads: 1 });
+  t.after(() => pool.close());
+  const c = checker(client, { pool, extraRowsFile: rows, versionIntervalMs: 1000 });
+  t.after(() => c.close());
+  await c.start();
+  await c.ready;
+  assert.equal(c.status().lastError, undefined);
+  // A new row means decoding every release again; with its pool gone every such scan fails.
+  await pool.close();
+  await writeFile(rows, GADGET_ROW);
+  await until("the failed scan to be reported", () => c.status().lastError?.where === "full-scan");
+  assert.equal(c.status().lastError?.code, "LOOKOUT_HELM_POOL_CLOSED");
+  const first = c.status().lastError?.at ?? 0;
+  await until("the version job to try again", () => (c.status().lastError?.at ?? 0) > first, 5000);
+  assert.equal(c.status().lastError?.where, "full-scan");
+});
 
 void test("extra rows are hot-reloaded: a new row re-checks every release and finds the CRD", async (t) => {
   const { sim, client } = await setup(t);

@@ -144,12 +144,12 @@ void test("releases a check could not read are retried with a growing backoff, r
   checks.stop();
 });
 
-void test("clear drops what was collected; stop ends checks and silences failures", async (t) => {
+void test("take hands over what was collected; stop ends checks and silences failures", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const pending = Promise.withResolvers<void>();
   const { checks, runs, failures } = setup(() => pending.promise);
   checks.mark("ns/a");
-  checks.clear();
+  assert.deepEqual([...checks.take()], ["ns/a"]);
   checks.enable();
   t.mock.timers.tick(1000);
   assert.deepEqual(runs, [], "a full scan took the collected releases");
