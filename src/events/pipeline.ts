@@ -16,6 +16,7 @@ import type { KubeObject, ResourceId } from "../kube/index.ts";
 import { silentLogger, type Logger } from "../logging/index.ts";
 import type { LookoutStore } from "../store/index.ts";
 import type { OutgoingEvent } from "./event-types.ts";
+import { BatchWriter } from "./batch-writer.ts";
 import { EventsClosedError } from "./errors.ts";
 import { EventSubjectError } from "./nats-errors.ts";
 import { helmFindingsEvent, pluginEvent } from "./cloud-event.ts";
@@ -149,6 +150,12 @@ export class EventPipeline {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #relay: OutboxRelay;
+  /**
+   * Helm and plugin events: written at once, or held and retried (in order) while the outbox
+   * is at its bound or the store is full, as the recorders' changes are.
+   */
+  readonly #loose: BatchWriter;
+  #looseFlushing: Promise<void> | undefined;
   readonly #metrics: EventMetrics;
   readonly #attached = new Set<Attached>();
   readonly #abort = new AbortController();
@@ -202,6 +209,24 @@ export class EventPipeline {
               });
               prepared = nc;
             },
+    });
+    this.#loose = new BatchWriter({
+      store: options.store,
+      resourceKey: "helm and plugin events",
+      batchSize: 1,
+      batchDelayMs: 0,
+      maxOutboxRows: options.maxOutboxRows ?? 1_000_000,
+      maxOutboxBytes: options.maxOutboxBytes ?? 1024 * 1024 * 1024,
+      fullPolicy: options.fullPolicy ?? "block",
+      logger: this.#logger,
+      onCommitted: (rows) => {
+        metrics.appended(rows.length);
+        this.#relay.offer(rows);
+      },
+      onPressure: (what, count) => {
+        if (what === "dropped") metrics.dropped(count);
+        options.onPressure?.(what, count);
+      },
     });
   }
 
@@ -351,20 +376,22 @@ export class EventPipeline {
     );
   }
 
-  /** One event in its own transaction, handed to the relay. */
+  /**
+   * One event in its own transaction, handed to the relay; held and retried every 100 ms (in
+   * order with later ones) while the outbox is at its bound or the store is full.
+   */
   #append(event: OutgoingEvent): void {
-    const o = this.#o;
-    const row = {
-      subject: event.subject,
-      msgId: event.msgId,
-      orderKey: event.orderKey,
-      headers: event.headers,
-      body: event.body,
-      observedAt: event.observedAt,
-    };
-    const [id] = o.store.transaction(() => o.store.outbox.append([row]));
-    this.#metrics.appended(1);
-    this.#relay.offer([{ id: id!, ...row }]);
+    this.#loose.pushEvent(event);
+    if (this.#looseFlushing !== undefined) return; // already held: queued behind
+    const held = this.#loose.maybeFlush();
+    if (held === undefined) return;
+    this.#looseFlushing = held
+      .catch((err: unknown) => {
+        this.#logger.error("events: held Helm and plugin events could not be written", { err });
+      })
+      .finally(() => {
+        this.#looseFlushing = undefined;
+      });
   }
 
   /** What the relay delivered so far. */
@@ -384,6 +411,7 @@ export class EventPipeline {
     this.#attached.clear();
     for (const a of attached) a.registration.remove();
     await Promise.all(attached.map((a) => a.recorder.close()));
+    this.#loose.close();
     await this.#drain(options.flushTimeoutMs ?? 0);
     await this.#relay.close();
     this.#metrics.close();

@@ -377,3 +377,46 @@ void test("a stream lost while running (deleted, or a server back without it) is
   assert.deepEqual(stored.map(idOf).sort(), second.map(idOf).sort());
   await until("the outbox to drain", () => running.store.outbox.stats().rows === 0, 5_000);
 });
+
+void test("Helm findings events at the outbox bound are held, not lost, and go out in order once there is room", async (t) => {
+  const { sim, nats, dbPath } = await setup(t);
+  await nats.stop();
+  const blocked: number[] = [];
+  const running = await startPipeline({
+    simUrl: sim.url,
+    natsUrl: nats.url,
+    dbPath,
+    pipeline: { maxOutboxRows: 3, onPressure: (what, n) => what === "blocked" && blocked.push(n) },
+  });
+  t.after(() => running.close());
+  for (let revision = 1; revision <= 8; revision++) {
+    // Before, a full outbox made this throw (and the change was gone).
+    running.pipeline.recordHelm({
+      namespace: "shop",
+      release: "web",
+      revision,
+      findings: [{ kind: "Ingress", revision }],
+      at: Date.UTC(2026, 10, 23, 0, revision),
+    });
+  }
+  assert.equal(running.store.outbox.stats().rows, 3, "the bound holds");
+  assert.ok(blocked.length > 0, "the pressure was reported");
+  await nats.start();
+  await waitForStream(nats.url, 8, 20_000);
+  const nc = await connect({ servers: nats.url });
+  t.after(() => nc.close());
+  const abort = new AbortController();
+  const revisions: unknown[] = [];
+  for await (const e of subscribeHelm(nc, {
+    stream: STREAM,
+    prefix: PREFIX,
+    cluster: CLUSTER,
+    deliver: "all",
+    signal: abort.signal,
+  })) {
+    revisions.push(Reflect.get(Object(e.body), "revision"));
+    if (revisions.length === 8) abort.abort();
+  }
+  assert.deepEqual(revisions, [1, 2, 3, 4, 5, 6, 7, 8]);
+  await until("the outbox to drain", () => running.store.outbox.stats().rows === 0, 5_000);
+});
