@@ -124,7 +124,14 @@ export class BatchWriter {
   #write(): boolean {
     let size = this.#pending.length;
     while (this.#pending.length > 0) {
-      const n = this.#roomFor(Math.min(size, this.#pending.length));
+      let n: number;
+      try {
+        n = this.#roomFor(Math.min(size, this.#pending.length));
+      } catch (err) {
+        // Reading the outbox's size (or dropping its oldest rows) failed: held like a write.
+        this.#failed(err, this.#pendingEvents);
+        return false;
+      }
       if (n === 0) return false;
       const written = this.#writePrefix(n);
       if (written === "ok") continue;
@@ -161,15 +168,7 @@ export class BatchWriter {
         if (events.length > 0) ids = store.outbox.append(events.map(toInsert));
       });
     } catch (err) {
-      if (this.#writeError === undefined) {
-        this.#o.logger.error("events: cannot write changes; holding them and retrying", {
-          resource: this.#o.resourceKey,
-          pending: this.#pending.length,
-          err,
-        });
-      }
-      this.#writeError = err;
-      this.#o.onPressure?.("blocked", events.length);
+      this.#failed(err, events.length);
       return isStoreFull(err) ? "full" : "failed";
     }
     this.#pending.splice(0, n);
@@ -184,6 +183,19 @@ export class BatchWriter {
       this.#o.onCommitted?.(ids.map((id, i) => toRow(id, events[i]!)));
     }
     return "ok";
+  }
+
+  /** A failed write: logged once until writing works again, reported as pressure. */
+  #failed(err: unknown, held: number): void {
+    if (this.#writeError === undefined) {
+      this.#o.logger.error("events: cannot write changes; holding them and retrying", {
+        resource: this.#o.resourceKey,
+        pending: this.#pending.length,
+        err,
+      });
+    }
+    this.#writeError = err;
+    this.#o.onPressure?.("blocked", held);
   }
 
   /**
