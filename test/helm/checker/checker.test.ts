@@ -261,10 +261,15 @@ void test("namespaced mode: a forbidden namespace is reported, the others are ch
   assert.deepEqual([...new Set(c.findings().map((f) => f.release))], ["web"]);
   sim.faults.allow();
   // No reconcile: the releases of a scope readable again are checked as changes.
-  await until("ops to be checked once readable", () =>
-    c.findings().some((f) => f.release === "jobs"),
+  await until("ops to be readable", () => c.status().forbidden.length === 0);
+  await until("ops to be checked", () => c.releases().length === 3);
+  assert.deepEqual(
+    c
+      .releases()
+      .map((r) => `${r.namespace}/${r.release}`)
+      .sort(),
+    ["ops/clean", "ops/jobs", "shop/web"],
   );
-  assert.equal(c.status().forbidden.length, 0);
   assert.deepEqual([...new Set(c.findings().map((f) => f.release))].sort(), ["jobs", "web"]);
   assert.equal(c.status().lastScan?.mode, "incremental");
 });
@@ -429,8 +434,10 @@ void test("a failed read of a new revision keeps the last findings beside one er
   assert.equal(c.findings().length, 3, "still revision 1's findings after a second failure");
   assert.equal(c.errors().length, 1, "one current read error, not one per attempt");
   // The third read (after backoffs of 1 s and 2 s) succeeds, with no change and no reconcile.
+  // (Under load the upgrade's two watch events may make two checks: the second failure then
+  // comes without a backoff before it, so only the last wait is certain.)
   await until("the release read again", () => c.releases()[0]?.revision === 2, 10_000);
-  assert.ok(performance.now() - started >= 2900, "the retries waited for their backoff");
+  assert.ok(performance.now() - started >= 1900, "the retries waited for their backoff");
   assert.equal(gets(), before + 3);
   assert.deepEqual(c.findings(), []);
   assert.deepEqual(c.errors(), []);
