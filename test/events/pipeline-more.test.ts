@@ -167,7 +167,8 @@ void test("core NATS mode publishes without JetStream acks (at most once) and dr
   await until("the outbox to drain", () => running.store.outbox.stats().rows === 0, 5_000);
 });
 
-void test("outbox bound, block policy: ingestion waits while NATS is down, nothing is lost", async (t) => {
+/** A pipeline with NATS stopped and the outbox bounded to `maxOutboxRows` (block policy). */
+async function blockedPipeline(t: { after(fn: () => unknown): void }, maxOutboxRows: number) {
   const { sim, nats, dbPath } = await setup(t);
   await nats.stop();
   const blocked: number[] = [];
@@ -175,9 +176,14 @@ void test("outbox bound, block policy: ingestion waits while NATS is down, nothi
     simUrl: sim.url,
     natsUrl: nats.url,
     dbPath,
-    pipeline: { maxOutboxRows: 20, onPressure: (what, n) => what === "blocked" && blocked.push(n) },
+    pipeline: { maxOutboxRows, onPressure: (what, n) => what === "blocked" && blocked.push(n) },
   });
   t.after(() => running.close());
+  return { sim, nats, running, blocked };
+}
+
+void test("outbox bound, block policy: ingestion waits while NATS is down, nothing is lost", async (t) => {
+  const { sim, nats, running, blocked } = await blockedPipeline(t, 20);
   const made = churn(sim, seeded(9), 60);
   await sleep(400);
   assert.ok(running.store.outbox.stats().rows <= 20, "the bound holds");
@@ -379,16 +385,7 @@ void test("a stream lost while running (deleted, or a server back without it) is
 });
 
 void test("Helm findings events at the outbox bound are held, not lost, and go out in order once there is room", async (t) => {
-  const { sim, nats, dbPath } = await setup(t);
-  await nats.stop();
-  const blocked: number[] = [];
-  const running = await startPipeline({
-    simUrl: sim.url,
-    natsUrl: nats.url,
-    dbPath,
-    pipeline: { maxOutboxRows: 3, onPressure: (what, n) => what === "blocked" && blocked.push(n) },
-  });
-  t.after(() => running.close());
+  const { nats, running, blocked } = await blockedPipeline(t, 3);
   for (let revision = 1; revision <= 8; revision++) {
     // Before, a full outbox made this throw (and the change was gone).
     running.pipeline.recordHelm({
