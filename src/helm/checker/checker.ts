@@ -385,7 +385,7 @@ export class HelmChecker implements AsyncDisposable {
         : plan.unchanged.filter((e) => prefetched.has(e.storageUid)).length;
     const decoded = fromPrefetch + read.decoded;
     const unchanged = plan.unchanged.length - fromPrefetch + read.unchanged;
-    change.upsert.push(...read.failed);
+    change.upsert.push(...read.failed, ...read.bad);
     if (signal.aborted) throw new HelmCheckerClosedError();
     this.#commit(change, now);
     // Releases whose payload could not be read are read again after a backoff.

@@ -40,8 +40,8 @@ export class IncrementalChecks {
   #stopped = false;
   /** Failures in a row (failed checks and retried releases); 0 after a clean check. */
   #failures = 0;
-  /** Whether {@link retry} was called since the running check started. */
-  #retried = false;
+  /** Calls of {@link retry} so far: a check is clean when none happened while it ran. */
+  #retries = 0;
 
   constructor(steps: IncrementalCheckSteps) {
     this.#steps = steps;
@@ -69,7 +69,7 @@ export class IncrementalChecks {
       any = true;
     }
     if (!any) return;
-    this.#retried = true;
+    this.#retries++;
     this.#failures++;
     this.#schedule(this.#backoff());
   }
@@ -117,20 +117,20 @@ export class IncrementalChecks {
 
   #fire(): void {
     this.#timer = undefined;
+    if (this.#dirty.size === 0) return; // a full scan took them
     const keys = new Set(this.#dirty);
     this.#dirty.clear();
-    this.#retried = false;
+    const retries = this.#retries;
     void this.#steps.run(keys).then(
       () => {
-        if (!this.#retried) this.#failures = 0;
+        // Clean only when nothing was handed back meanwhile (by this check or another one).
+        if (this.#retries === retries) this.#failures = 0;
         return undefined;
       },
       (err: unknown) => {
         if (this.#stopped) return;
-        for (const key of keys) this.#dirty.add(key);
-        this.#failures++;
+        this.retry(keys);
         this.#steps.failed(err);
-        this.#schedule(this.#backoff());
       },
     );
   }

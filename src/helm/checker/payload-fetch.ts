@@ -49,8 +49,12 @@ export interface FetchedPayload {
 /** A wanted revision whose payload could not be read. */
 export interface FetchFailure {
   readonly ref: RevisionRef;
-  /** `gone` when the object no longer exists (the release changed meanwhile). */
-  readonly kind: "gone" | "error";
+  /**
+   * `gone` when the object no longer exists (the release changed meanwhile); `bad` when it has
+   * no payload (bad input: reading it again gives the same until it changes); `error` when the
+   * read failed (transient: read it again later).
+   */
+  readonly kind: "gone" | "bad" | "error";
   readonly error: unknown;
 }
 
@@ -167,7 +171,7 @@ function take(ref: RevisionRef, obj: RawObject, batch: FetchBatch): void {
   }
   const value = releaseValue(obj.object);
   if (value === undefined) {
-    batch.failures.push({ ref, kind: "error", error: new MissingPayloadError(ref.name) });
+    batch.failures.push({ ref, kind: "bad", error: new MissingPayloadError(ref.name) });
     return;
   }
   batch.payloads.push({ ref: { ...ref, resourceVersion: obj.resourceVersion }, value });
@@ -304,7 +308,7 @@ async function* listScope(
         if (ref === undefined || ref.driver !== driver) continue;
         byUid.delete(item.uid);
         if (item.value === undefined) {
-          batch.failures.push({ ref, kind: "error", error: new MissingPayloadError(ref.name) });
+          batch.failures.push({ ref, kind: "bad", error: new MissingPayloadError(ref.name) });
         } else {
           batch.payloads.push({
             ref: { ...ref, resourceVersion: item.resourceVersion },

@@ -119,11 +119,40 @@ export function entryFromScan(ref: RevisionRef, result: ScanResult, now: number)
   };
 }
 
+/** Whether an entry holds what a scan found (not only a failed read or a payload-less object). */
+function hasScan(entry: Entry): boolean {
+  return entry.payloadHash !== "" || entry.objects.length > 0 || entry.findings.length > 0;
+}
+
 /**
- * An entry for a revision whose payload could not be read. With a previous entry, its checked
- * state stays (findings of the last revision read, its payload's own errors) with this read
- * error beside it, replacing the error of an earlier failed read: a release that keeps failing
- * keeps its findings and one current read error. Without one: no findings and the error.
+ * The entry without the errors of failed reads (codes that are not {@link SCAN_ISSUE_CODES}):
+ * what its last scan found. For an entry whose payload was read again.
+ */
+export function withoutReadErrors(entry: Entry): Entry {
+  if (entry.issues.every((i) => SCAN_ISSUE_CODES.has(i.code))) return entry;
+  return {
+    ...entry,
+    errors: entry.errors.filter((e) => SCAN_ISSUE_CODES.has(e.code)),
+    issues: entry.issues.filter((i) => SCAN_ISSUE_CODES.has(i.code)),
+  };
+}
+
+/**
+ * An entry for a revision whose storage object has no payload: bad input, like a payload that
+ * does not decode (no objects, the error as its issue). Its storage uid is kept, so it is not
+ * read again until the object changes.
+ */
+export function entryFromBadPayload(failure: FetchFailure, now: number): Entry {
+  const issue = { code: codeOf(failure.error), message: messageOf(failure.error) };
+  return entryFromScan(failure.ref, { payloadHash: "", objects: [], errors: [issue] }, now);
+}
+
+/**
+ * An entry for a revision whose payload could not be read. With a previous entry that holds a
+ * scan, its checked state stays (findings of the last revision read, its payload's own errors)
+ * with this read error beside it, replacing the error of an earlier failed read: a release that
+ * keeps failing keeps its findings and one current read error. Otherwise: no findings and the
+ * error, at the revision that failed.
  */
 export function entryFromFailure(
   failure: FetchFailure,
@@ -136,14 +165,15 @@ export function entryFromFailure(
     message: messageOf(failure.error),
   });
   const issue = { code: error.code, message: error.message };
-  if (previous !== undefined) {
+  if (previous !== undefined && hasScan(previous)) {
     // An empty storage uid makes the next scan of this release read it again.
+    const kept = withoutReadErrors(previous);
     return {
-      ...previous,
+      ...kept,
       storageUid: "",
       storageResourceVersion: "",
-      errors: [...previous.errors.filter((e) => SCAN_ISSUE_CODES.has(e.code)), error],
-      issues: [...previous.issues.filter((i) => SCAN_ISSUE_CODES.has(i.code)), issue],
+      errors: [...kept.errors, error],
+      issues: [...kept.issues, issue],
     };
   }
   return {

@@ -6,7 +6,14 @@
  */
 import { createHash } from "node:crypto";
 import type { ScanPool } from "../decode/index.ts";
-import { entryFromFailure, entryFromScan, type Entry, type EntryChange } from "./release-entry.ts";
+import {
+  entryFromBadPayload,
+  entryFromFailure,
+  entryFromScan,
+  withoutReadErrors,
+  type Entry,
+  type EntryChange,
+} from "./release-entry.ts";
 import {
   fetchPayloads,
   type FetchedPayload,
@@ -35,11 +42,15 @@ export interface PipelineContext {
   changedMeanwhile(key: string): void;
 }
 
-/** What the pipeline did; `failed` are entries of revisions whose payload could not be read. */
+/**
+ * What the pipeline did; `failed` are entries of revisions whose payload could not be read (to
+ * read again), `bad` of revisions whose storage object has no payload (bad input).
+ */
 export interface PipelineResult {
   readonly decoded: number;
   readonly unchanged: number;
   readonly failed: Entry[];
+  readonly bad: Entry[];
 }
 
 /**
@@ -51,12 +62,14 @@ export async function readAndScan(
   ctx: PipelineContext,
   signal: AbortSignal,
 ): Promise<PipelineResult> {
-  const result = { decoded: 0, unchanged: 0, failed: [] as Entry[] };
+  const result = { decoded: 0, unchanged: 0, failed: [] as Entry[], bad: [] as Entry[] };
   const inFlight = new Set<Promise<void>>();
   for await (const batch of fetchPayloads(ctx.client, wants, ctx.fetch)) {
     for (const failure of batch.failures) {
       const key = releaseKey(failure.ref.namespace, failure.ref.release);
       if (failure.kind === "gone") ctx.changedMeanwhile(key);
+      else if (failure.kind === "bad")
+        result.bad.push(ctx.evaluate(entryFromBadPayload(failure, ctx.now)));
       else result.failed.push(entryFromFailure(failure, ctx.entry(key), ctx.now));
     }
     if (batch.payloads.length === 0) continue;
@@ -91,8 +104,9 @@ async function scanBatch(
       const hash = createHash("sha256").update(p.value).digest("hex");
       if (hash === entry.payloadHash) {
         counts.unchanged++;
+        // Read again after a failed read: the payload is the one scanned, the read error goes.
         const moved = {
-          ...entry,
+          ...withoutReadErrors(entry),
           storageUid: p.ref.uid,
           storageResourceVersion: p.ref.resourceVersion,
         };

@@ -434,14 +434,64 @@ void test("a failed read of a new revision keeps the last findings beside one er
   assert.equal(c.findings().length, 3, "still revision 1's findings after a second failure");
   assert.equal(c.errors().length, 1, "one current read error, not one per attempt");
   // The third read (after backoffs of 1 s and 2 s) succeeds, with no change and no reconcile.
-  // (Under load the upgrade's two watch events may make two checks: the second failure then
-  // comes without a backoff before it, so only the last wait is certain.)
+  // (Under load the upgrade's two watch events may make two checks whose failures overlap: then
+  // only one backoff is certain.)
   await until("the release read again", () => c.releases()[0]?.revision === 2, 10_000);
-  assert.ok(performance.now() - started >= 1900, "the retries waited for their backoff");
+  assert.ok(performance.now() - started >= 900, "the retries waited for their backoff");
   assert.equal(gets(), before + 3);
   assert.deepEqual(c.findings(), []);
   assert.deepEqual(c.errors(), []);
   assert.equal(c.status().lastScan?.mode, "incremental");
+});
+
+void test("a failed read of an unchanged payload clears its error once read again", async (t) => {
+  const { sim, client } = await setup(t);
+  sim.helm.install({ namespace: "shop", name: "web", manifest: INGRESS_BETA });
+  const c = checker(client);
+  t.after(() => c.close());
+  await c.start();
+  await c.ready;
+  sim.faults.failRequests({ status: 500, count: 1, verb: "get", resource: "secrets" });
+  // A label change: a new resourceVersion, the same payload.
+  sim.patch("secrets", "shop", "sh.helm.release.v1.web.v1", {
+    metadata: { labels: { team: "shop" } },
+  });
+  await until("the read error", () => c.errors().length > 0);
+  assert.equal(c.errors()[0]?.code, "LOOKOUT_KUBE_API");
+  await until("the error to clear on the retry", () => c.errors().length === 0);
+  assert.equal(c.findings().length, 3);
+  assert.equal(c.status().lastScan?.decoded, 0, "the same payload is not decoded again");
+});
+
+void test("a storage object without a payload is bad input: one error, not read again until it changes", async (t) => {
+  const { sim, client } = await setup(t);
+  sim.create("secrets", {
+    apiVersion: "v1",
+    kind: "Secret",
+    type: "helm.sh/release.v1",
+    metadata: {
+      name: "sh.helm.release.v1.empty.v1",
+      namespace: "shop",
+      labels: { owner: "helm", name: "empty", status: "deployed", version: "1" },
+    },
+    data: {},
+  });
+  const c = checker(client);
+  t.after(() => c.close());
+  await c.start();
+  await c.ready;
+  const reads = (): number =>
+    sim.requests.filter(
+      (r) => r.method === "GET" && r.path.endsWith("/sh.helm.release.v1.empty.v1"),
+    ).length;
+  assert.deepEqual(
+    c.errors().map((e) => [e.release, e.revision, e.code]),
+    [["empty", 1, "LOOKOUT_HELM_BAD_PAYLOAD"]],
+  );
+  const before = reads();
+  await sleep(1500);
+  assert.equal(reads(), before, "not retried: reading it again gives the same");
+  assert.equal(c.errors().length, 1);
 });
 
 void test("reconcile before the first scan waits for it; a signal bounds the wait", async (t) => {

@@ -164,3 +164,43 @@ void test("take hands over what was collected; stop ends checks and silences fai
   t.mock.timers.tick(1000);
   assert.deepEqual(runs, [["ns/b"]], "nothing runs after stop");
 });
+
+void test("a clean check does not reset the backoff of another one that failed while it ran", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+  const runs: string[][] = [];
+  const slow = Promise.withResolvers<void>();
+  const checks = new IncrementalChecks({
+    delayMs: 250,
+    retryInitialMs: 1000,
+    retryMaxMs: 60_000,
+    run: (keys) => {
+      runs.push([...keys].sort());
+      if (keys.has("ns/slow")) return slow.promise;
+      return Promise.reject(new Error("cannot read ns/bad"));
+    },
+    failed: () => undefined,
+  });
+  checks.enable();
+  checks.mark("ns/slow");
+  t.mock.timers.tick(250);
+  checks.mark("ns/bad");
+  t.mock.timers.tick(250);
+  await settle();
+  assert.deepEqual(
+    runs,
+    [["ns/slow"], ["ns/bad"]],
+    "the second check failed, the first still runs",
+  );
+  slow.resolve(); // clean, but ns/bad failed meanwhile: its backoff stands
+  await settle();
+  t.mock.timers.tick(1000);
+  await settle();
+  assert.equal(runs.length, 3, "first retry after 1 s");
+  t.mock.timers.tick(1999);
+  await settle();
+  assert.equal(runs.length, 3, "the second waits 2 s: the clean check did not reset the count");
+  t.mock.timers.tick(1);
+  await settle();
+  assert.equal(runs.length, 4);
+  checks.stop();
+});
