@@ -53,6 +53,11 @@ export class BatchWriter {
     this.#o = options;
   }
 
+  /** Events queued and not yet written. */
+  get pendingEvents(): number {
+    return this.#pendingEvents;
+  }
+
   /** Queues a snapshot change. */
   pushSnapshot(op: SnapshotOp): void {
     this.#pending.push(op);

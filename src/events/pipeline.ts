@@ -382,7 +382,12 @@ export class EventPipeline {
    */
   #append(event: OutgoingEvent): void {
     this.#loose.pushEvent(event);
-    if (this.#looseFlushing !== undefined) return; // already held: queued behind
+    this.#flushLoose();
+  }
+
+  /** Writes the held Helm and plugin events, or starts the one loop that retries them. */
+  #flushLoose(): void {
+    if (this.#looseFlushing !== undefined) return; // the running loop writes them in order
     const held = this.#loose.maybeFlush();
     if (held === undefined) return;
     this.#looseFlushing = held
@@ -391,6 +396,8 @@ export class EventPipeline {
       })
       .finally(() => {
         this.#looseFlushing = undefined;
+        // Queued after the loop's last write, before this ran: write them now.
+        if (this.#loose.pendingEvents > 0 && !this.#abort.signal.aborted) this.#flushLoose();
       });
   }
 

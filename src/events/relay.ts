@@ -299,7 +299,9 @@ export class OutboxRelay {
     const max = nc.info?.max_payload;
     // A row too big for the server would fail at every attempt and hold back its object.
     if (max !== undefined && row.body.length + MAX_HEADER_BYTES > max) {
-      const fitted = fitMessage(row, max);
+      // JetStream's publish adds the `Nats-Msg-Id` header line.
+      const msgIdLine = js === undefined ? 0 : 15 + Buffer.byteLength(row.msgId);
+      const fitted = fitMessage(row, max - msgIdLine);
       if (fitted.omitted.length > 0) {
         message = fitted;
         this.#o.onOmitted?.(fitted.omitted);

@@ -84,3 +84,31 @@ void test("an event over max_payload goes out without object and changes, named 
   );
   assert.equal(running.store.outbox.stats().rows, 0, "every row was acknowledged");
 });
+
+void test("an event that fits only without the Nats-Msg-Id header line is made to fit too", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "kl-large-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const conf = join(dir, "nats.conf");
+  await writeFile(conf, "max_payload: 4096\n");
+  const nats = await startNatsServer(t, { extraArgs: ["-c", conf] });
+  const sim = await startSimulatedCluster();
+  t.after(() => sim.close());
+  const running = await startPipeline({
+    simUrl: sim.url,
+    natsUrl: nats.url,
+    dbPath: join(dir, "state.db"),
+  });
+  t.after(() => running.close());
+  // Sizes in steps of 8 bytes across the limit: some land within the header line's ~65 bytes.
+  let n = 0;
+  for (let size = 3200; size <= 3700; size += 8) {
+    sim.create(CONFIGMAPS, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: `cm-${n++}`, namespace: "a" },
+      data: { v: "x".repeat(size) },
+    });
+  }
+  assert.equal(await waitForStream(nats.url, n, 10_000), n, "every event stored");
+  assert.equal(running.store.outbox.stats().rows, 0);
+});
