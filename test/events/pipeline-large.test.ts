@@ -15,7 +15,11 @@ import { testMetrics } from "../support/metrics.ts";
 import { startNatsServer } from "../support/nats-server.ts";
 import { CONFIGMAPS, STREAM, startPipeline, waitForStream } from "./pipeline-support.ts";
 
-void test("an event over max_payload goes out without object and changes, named in ce-omitted; later events follow", async (t) => {
+/** A nats-server with `max_payload: 4096`, the simulator, and a pipeline between them. */
+async function smallPayloadSetup(
+  t: { after(fn: () => unknown): void },
+  pipeline: Parameters<typeof startPipeline>[0]["pipeline"] = {},
+) {
   const dir = await mkdtemp(join(tmpdir(), "kl-large-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const conf = join(dir, "nats.conf");
@@ -23,14 +27,19 @@ void test("an event over max_payload goes out without object and changes, named 
   const nats = await startNatsServer(t, { extraArgs: ["-c", conf] });
   const sim = await startSimulatedCluster();
   t.after(() => sim.close());
-  const m = testMetrics(t);
   const running = await startPipeline({
     simUrl: sim.url,
     natsUrl: nats.url,
     dbPath: join(dir, "state.db"),
-    pipeline: { meterProvider: m.provider },
+    pipeline,
   });
   t.after(() => running.close());
+  return { nats, sim, running };
+}
+
+void test("an event over max_payload goes out without object and changes, named in ce-omitted; later events follow", async (t) => {
+  const m = testMetrics(t);
+  const { nats, sim, running } = await smallPayloadSetup(t, { meterProvider: m.provider });
 
   const meta = { name: "big", namespace: "a" };
   sim.create(CONFIGMAPS, {
@@ -86,19 +95,7 @@ void test("an event over max_payload goes out without object and changes, named 
 });
 
 void test("an event that fits only without the Nats-Msg-Id header line is made to fit too", async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), "kl-large-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const conf = join(dir, "nats.conf");
-  await writeFile(conf, "max_payload: 4096\n");
-  const nats = await startNatsServer(t, { extraArgs: ["-c", conf] });
-  const sim = await startSimulatedCluster();
-  t.after(() => sim.close());
-  const running = await startPipeline({
-    simUrl: sim.url,
-    natsUrl: nats.url,
-    dbPath: join(dir, "state.db"),
-  });
-  t.after(() => running.close());
+  const { nats, sim, running } = await smallPayloadSetup(t);
   // Sizes in steps of 8 bytes across the limit: some land within the header line's ~65 bytes.
   let n = 0;
   for (let size = 3200; size <= 3700; size += 8) {

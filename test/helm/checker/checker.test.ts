@@ -314,13 +314,19 @@ const GADGET_ROW = `- apiVersion: gadgets.example.com/v1alpha1
   note: gadgets are gone
 `;
 
+/** An empty extra-rows file in a temp dir (removed after the test). */
+async function emptyRowsFile(t: { after(fn: () => unknown): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "kl-rows-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, "rows.yaml");
+  await writeFile(file, "[]\n");
+  return file;
+}
+
 void test("a full scan that fails is reported, and its re-evaluation is tried again by the version job", async (t) => {
   const { sim, client } = await setup(t);
   sim.helm.install({ namespace: "shop", name: "gadgets", manifest: GADGET + "---\n" + INGRESS_V1 });
-  const dir = await mkdtemp(join(tmpdir(), "kl-failed-scan-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const rows = join(dir, "rows.yaml");
-  await writeFile(rows, "[]\n");
+  const rows = await emptyRowsFile(t);
   const pool = new ScanPool({ maxThreads: 1 });
   t.after(() => pool.close());
   const c = checker(client, { pool, extraRowsFile: rows, versionIntervalMs: 1000 });
@@ -341,10 +347,7 @@ void test("a full scan that fails is reported, and its re-evaluation is tried ag
 void test("extra rows are hot-reloaded: a new row re-checks every release and finds the CRD", async (t) => {
   const { sim, client } = await setup(t);
   sim.helm.install({ namespace: "shop", name: "gadgets", manifest: GADGET + "---\n" + INGRESS_V1 });
-  const dir = await mkdtemp(join(tmpdir(), "kl-rows-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const file = join(dir, "rows.yaml");
-  await writeFile(file, "[]\n");
+  const file = await emptyRowsFile(t);
   const c = checker(client, { extraRowsFile: file });
   t.after(() => c.close());
   await c.start();
