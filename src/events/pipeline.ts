@@ -14,7 +14,7 @@ import type {
 } from "../informer/index.ts";
 import type { KubeObject, ResourceId } from "../kube/index.ts";
 import { silentLogger, type Logger } from "../logging/index.ts";
-import type { LookoutStore } from "../store/index.ts";
+import type { LookoutStore, OutboxRow } from "../store/index.ts";
 import type { OutgoingEvent } from "./event-types.ts";
 import { BatchWriter } from "./batch-writer.ts";
 import { EventsClosedError } from "./errors.ts";
@@ -77,6 +77,16 @@ export interface EventStreamSpec {
   readonly duplicateWindowMs: number;
   readonly storage?: "file" | "memory";
   readonly replicas?: number;
+}
+
+/** The options every writer into the outbox shares (see `BatchWriter`). */
+interface OutboxWriting {
+  readonly maxOutboxRows: number;
+  readonly maxOutboxBytes: number;
+  readonly fullPolicy: OutboxFullPolicy;
+  readonly logger: Logger;
+  readonly onCommitted: (rows: readonly OutboxRow[]) => void;
+  readonly onPressure: (what: "dropped" | "blocked", count: number) => void;
 }
 
 /** Options of an {@link EventPipeline}. */
@@ -156,6 +166,8 @@ export class EventPipeline {
    */
   readonly #loose: BatchWriter;
   #looseFlushing: Promise<void> | undefined;
+  /** What every writer into the outbox shares: the bound, its policy, and the hand-over. */
+  readonly #outboxWriting: OutboxWriting;
   readonly #metrics: EventMetrics;
   readonly #attached = new Set<Attached>();
   readonly #abort = new AbortController();
@@ -210,11 +222,7 @@ export class EventPipeline {
               prepared = nc;
             },
     });
-    this.#loose = new BatchWriter({
-      store: options.store,
-      resourceKey: "helm and plugin events",
-      batchSize: 1,
-      batchDelayMs: 0,
+    this.#outboxWriting = {
       maxOutboxRows: options.maxOutboxRows ?? 1_000_000,
       maxOutboxBytes: options.maxOutboxBytes ?? 1024 * 1024 * 1024,
       fullPolicy: options.fullPolicy ?? "block",
@@ -227,6 +235,13 @@ export class EventPipeline {
         if (what === "dropped") metrics.dropped(count);
         options.onPressure?.(what, count);
       },
+    };
+    this.#loose = new BatchWriter({
+      ...this.#outboxWriting,
+      store: options.store,
+      resourceKey: "helm and plugin events",
+      batchSize: 1,
+      batchDelayMs: 0,
     });
   }
 
@@ -277,19 +292,8 @@ export class EventPipeline {
       dropMetadataNoise: o.dropMetadataNoise ?? true,
       batchSize: o.batchSize ?? 500,
       batchDelayMs: o.batchDelayMs ?? 50,
-      maxOutboxRows: o.maxOutboxRows ?? 1_000_000,
-      maxOutboxBytes: o.maxOutboxBytes ?? 1024 * 1024 * 1024,
-      fullPolicy: o.fullPolicy ?? "block",
-      logger: this.#logger,
       now: this.#now,
-      onCommitted: (rows) => {
-        this.#metrics.appended(rows.length);
-        this.#relay.offer(rows);
-      },
-      onPressure: (what, count) => {
-        if (what === "dropped") this.#metrics.dropped(count);
-        o.onPressure?.(what, count);
-      },
+      ...this.#outboxWriting,
     });
     const lease = o.informers.acquire(informerSpecOf(spec));
     const registration = lease.informer.addEventHandler(recorder, { name: "events" });
