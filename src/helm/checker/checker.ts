@@ -88,13 +88,9 @@ export class HelmChecker implements AsyncDisposable {
   constructor(options: HelmCheckerOptions) {
     this.#o = resolveCheckerOptions(options);
     this.#setTable(this.#o.table);
-    this.#fullJob = new PeriodicJob(this.#o.fullScanIntervalMs, async () => {
-      try {
-        await this.reconcile();
-      } catch (err) {
-        if (!this.#abort.signal.aborted) this.#noteError("full-scan", err, true);
-      }
-    });
+    this.#fullJob = new PeriodicJob(this.#o.fullScanIntervalMs, () =>
+      this.#reporting(this.reconcile()),
+    );
     this.#versionJob = new PeriodicJob(this.#o.versionIntervalMs, async () => {
       try {
         await this.#refreshVersion();
@@ -102,7 +98,7 @@ export class HelmChecker implements AsyncDisposable {
         return; // reported by #refreshVersion; the next run tries again
       }
       // Also re-evaluates what a failed scan left to re-evaluate (the next run tries again).
-      if (this.#needsReevaluation) await this.#reconcileReporting();
+      if (this.#needsReevaluation) await this.#reporting(this.#reconcile(undefined, true));
     });
     this.#incremental = new IncrementalChecks({
       delayMs: this.#o.incrementalDelayMs,
@@ -271,13 +267,13 @@ export class HelmChecker implements AsyncDisposable {
     this.#needsReevaluation = true;
     this.#entries.forgetScans();
     // Before the first scan is done, that scan reads the new table itself.
-    if (this.#ready) void this.#reconcileReporting();
+    if (this.#ready) void this.#reporting(this.#reconcile(undefined, true));
   }
 
-  /** A fresh full reconcile whose failure is reported (and retried by the version job). */
-  async #reconcileReporting(): Promise<void> {
+  /** Awaits a full reconcile started in the background; reports its failure (not a close). */
+  async #reporting(scan: Promise<unknown>): Promise<void> {
     try {
-      await this.#reconcile(undefined, true);
+      await scan;
     } catch (err) {
       if (!this.#abort.signal.aborted) this.#noteError("full-scan", err, true);
     }

@@ -139,8 +139,8 @@ export function withoutReadErrors(entry: Entry): Entry {
 
 /**
  * An entry for a revision whose storage object has no payload: bad input, like a payload that
- * does not decode (no objects, the error as its issue). Its storage uid is kept, so it is not
- * read again until the object changes.
+ * does not decode (no objects, no findings, the error as its issue). Its storage uid is kept,
+ * so it is not read again until the object changes.
  */
 export function entryFromBadPayload(failure: FetchFailure, now: number): Entry {
   const issue = { code: codeOf(failure.error), message: messageOf(failure.error) };
@@ -159,41 +159,18 @@ export function entryFromFailure(
   previous: Entry | undefined,
   now: number,
 ): Entry {
-  const ref = failure.ref;
-  const error = scanErrorToRelease(ref, {
-    code: codeOf(failure.error),
-    message: messageOf(failure.error),
-  });
-  const issue = { code: error.code, message: error.message };
-  if (previous !== undefined && hasScan(previous)) {
-    // An empty storage uid makes the next scan of this release read it again.
-    const kept = withoutReadErrors(previous);
-    return {
-      ...kept,
-      storageUid: "",
-      storageResourceVersion: "",
-      errors: [...kept.errors, error],
-      issues: [...kept.issues, issue],
-    };
+  // An empty storage uid makes the next scan of this release read it again.
+  const unread = { storageUid: "", storageResourceVersion: "" };
+  if (previous === undefined || !hasScan(previous)) {
+    return { ...entryFromBadPayload(failure, now), ...unread };
   }
+  const issue = { code: codeOf(failure.error), message: messageOf(failure.error) };
+  const kept = withoutReadErrors(previous);
   return {
-    namespace: ref.namespace,
-    release: ref.release,
-    revision: ref.revision,
-    driver: ref.driver,
-    storageName: ref.name,
-    storageUid: "",
-    storageResourceVersion: "",
-    payloadHash: "",
-    chart: "",
-    chartVersion: "",
-    status: ref.status,
-    scannedAt: now,
-    computedAt: now,
-    findings: [],
-    errors: [error],
-    objects: [],
-    issues: [issue],
+    ...kept,
+    ...unread,
+    errors: [...kept.errors, scanErrorToRelease(failure.ref, issue)],
+    issues: [...kept.issues, issue],
   };
 }
 
