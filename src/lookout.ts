@@ -30,7 +30,7 @@ import type { HelmChecker } from "./helm/index.ts";
 import { InformerFactory } from "./informer/index.ts";
 import { LeaderElector } from "./leader/index.ts";
 import { silentLogger, type Logger } from "./logging/index.ts";
-import { LeaderTerm } from "./lookout/leader-term.ts";
+import { LeaderTerm, type LeaderTermStart } from "./lookout/leader-term.ts";
 import { eventSpecOf, informerSpecOf, storedVerification } from "./lookout/specs.ts";
 import type { Lookout, LookoutOptions } from "./lookout/types.ts";
 import { INFORMER_SCOPE, informerMetrics } from "./telemetry/index.ts";
@@ -71,6 +71,10 @@ class LookoutImpl implements Lookout {
   /** Leadership changes (term start and stop), one at a time. Never rejects. */
   #transitions: Promise<unknown> = Promise.resolve();
   #term: LeaderTerm | undefined;
+  /** Terms in a row whose start failed (the next retry's backoff), and the last error. */
+  #termFailures = 0;
+  #termError: string | undefined;
+  #termRetry: NodeJS.Timeout | undefined;
   #server: ApiServer | undefined;
   #api: CacheApiHandler | undefined;
   #elector: LeaderElector | undefined;
@@ -184,7 +188,7 @@ class LookoutImpl implements Lookout {
   #newTerm(): void {
     if (this.#closing || this.#term !== undefined) return;
     const o = this.#o;
-    this.#term = new LeaderTerm({
+    const term = new LeaderTerm({
       client: o.client,
       store: o.store,
       cluster: o.cluster,
@@ -199,6 +203,48 @@ class LookoutImpl implements Lookout {
       eventSpec: (m) => eventSpecOf(m.spec),
       informerSpec: (m) => informerSpecOf(m.spec),
     });
+    this.#term = term;
+    void term.started.then((outcome) => this.#afterStart(term, outcome));
+  }
+
+  #afterStart(term: LeaderTerm, outcome: LeaderTermStart): void {
+    if (outcome.failed) this.#retryTerm(term, outcome.error);
+    else if (!term.stopping) {
+      this.#termFailures = 0;
+      this.#termError = undefined;
+    }
+  }
+
+  /**
+   * A term whose start failed (a store error, a folder that is not there yet) is stopped and
+   * started anew after a pause (1 s doubling to 30 s), as long as this instance still leads:
+   * a leader that keeps its Lease must not sit on work it is not doing.
+   */
+  #retryTerm(term: LeaderTerm, error: unknown): void {
+    if (this.#term !== term || this.#closing) return;
+    const delayMs = Math.min(1000 * 2 ** this.#termFailures, 30_000);
+    this.#termFailures++;
+    this.#termError = error instanceof Error ? error.message : String(error);
+    this.#logger.warn("the leader's work starts again after a pause", {
+      delayMs,
+      failures: this.#termFailures,
+    });
+    clearTimeout(this.#termRetry);
+    this.#termRetry = setTimeout(() => {
+      this.#termRetry = undefined;
+      this.#transitions = this.#transitions
+        .then(() => this.#restartTerm(term))
+        .catch((err: unknown) =>
+          this.#logger.error("the leader's work could not start again", { err }),
+        );
+    }, delayMs);
+  }
+
+  async #restartTerm(term: LeaderTerm): Promise<void> {
+    // Leadership was lost (or lost and regained) meanwhile: that already replaced it.
+    if (this.#term !== term || this.#closing) return;
+    await this.#stopTerm();
+    this.#newTerm();
   }
 
   /** Stops the current term (pending events flushed within the deadline when closing). */
@@ -360,6 +406,9 @@ class LookoutImpl implements Lookout {
         );
       }
     }
+    if (this.#termError !== undefined) {
+      reasons.push(`the leader's work did not start (${this.#termError}); it starts again soon`);
+    }
     const helm = this.#term?.helm;
     if (helm !== undefined && !helm.status().ready)
       reasons.push("the first Helm scan has not finished");
@@ -403,12 +452,21 @@ class LookoutImpl implements Lookout {
         await sleep(100, undefined, { signal: stop }).catch(() => undefined);
       }
     }
-    // Without leader election this instance leads from the start: its first scan counts.
-    await this.#transitions;
-    try {
-      await this.#term?.helm?.ready;
-    } catch {
-      return; // closed first
+    // Without leader election this instance leads from the start: its first scan counts. A
+    // term that ends before it (its start failed, leadership moved) makes way for the next one.
+    for (let ended: LeaderTerm | undefined; ;) {
+      // oxlint-disable-next-line eslint/no-await-in-loop -- the term changes one at a time
+      await this.#transitions;
+      const term = this.#term;
+      if (term?.helm === undefined || stop.aborted) break;
+      if (term === ended) return; // cannot happen: a term is replaced before it stops
+      try {
+        // oxlint-disable-next-line eslint/no-await-in-loop -- the current term's first scan
+        await term.helm.waitUntilReady(AbortSignal.any([stop, term.signal]));
+        break;
+      } catch {
+        ended = term; // the term ended first: the one after it counts
+      }
     }
     if (stop.aborted) return;
     this.#wasReady = true;
@@ -419,6 +477,7 @@ class LookoutImpl implements Lookout {
     this.#closed ??= (async () => {
       this.#closing = true;
       this.#abort.abort();
+      clearTimeout(this.#termRetry);
       await this.#started?.catch(() => undefined);
       await this.#reconciling;
       // The leader's work first (pending events recorded, the outbox flushed within the

@@ -2,9 +2,12 @@
  * The composition root under the conditions a review found it failing: an events-only watch
  * that syncs late (startup must not spin), leadership lost and regained while the leader's work
  * is still starting, a reconfiguration the informers refuse (rolled back), a changed watch with
- * a delete still pending (recorded once), and readiness that stays once reached.
+ * a delete still pending (recorded once), readiness that stays once reached, and the leader's
+ * work started again when its start failed.
  */
 import assert from "node:assert/strict";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createLookout, type WatchedResource } from "../src/lookout.ts";
@@ -228,4 +231,52 @@ void test("a refused reconfiguration leaves namespace selectors as they were", a
     metadata: { name: "b", labels: { team: "x" } },
   });
   await until("a watch in the new namespace", () => sim.openWatchCount(CONFIGMAPS) === 2, 5_000);
+});
+
+void test("the leader's work whose start failed starts again after a pause: /readyz says why meanwhile, then ready comes", async (t) => {
+  const { client, store, dir } = await lookoutSetup(t);
+  // The extra rows' folder is not there yet (a volume mounted late): the checker cannot start.
+  const folder = join(dir, "rows");
+  const lookout = createLookout({
+    client,
+    store: store(),
+    cluster: "t",
+    resources: [{ resource: CONFIGMAPS, kind: "ConfigMap" }],
+    helm: { maxThreads: 1, extraRowsFile: join(folder, "extra.yaml") },
+  });
+  t.after(() => lookout.close());
+  await lookout.start();
+  const first = lookout.helm;
+  assert.ok(first !== undefined);
+  let why: unknown = null;
+  const deadline = Date.now() + 15_000;
+  while (!JSON.stringify(why).includes("the leader's work did not start")) {
+    assert.ok(Date.now() < deadline, `no failure in /readyz: ${JSON.stringify(why)}`);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling /readyz
+    const res = await fetch(`${lookout.url}/readyz`);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling /readyz
+    why = await res.json();
+    assert.equal(res.status, 503);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling /readyz
+    await sleep(20);
+  }
+  assert.equal(lookout.leading, true, "still leading while it waits to start again");
+
+  await mkdir(folder);
+  await writeFile(join(folder, "extra.yaml"), "[]\n");
+  const guard = new AbortController();
+  await Promise.race([
+    lookout.ready,
+    sleep(20_000, undefined, { signal: guard.signal }).then(() =>
+      assert.fail("not ready within 20 s of the folder appearing"),
+    ),
+  ]);
+  guard.abort();
+  const second = lookout.helm;
+  assert.ok(second !== undefined && second !== first, "a new term with its own checker");
+  assert.equal(second.status().ready, true);
+  await assert.rejects(first.start(), { code: "LOOKOUT_HELM_CHECKER_CLOSED" });
+  const res = await fetch(`${lookout.url}/readyz`);
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { ready: true, reasons: [] });
 });

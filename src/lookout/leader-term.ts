@@ -46,14 +46,21 @@ function isSource(n: NatsConnectionSource | NatsLinkOptions): n is NatsConnectio
   return "waitForConnection" in n && typeof n.waitForConnection === "function";
 }
 
+/** How a term's start ended: everything started (or the term stopped first), or an error. */
+export type LeaderTermStart =
+  { readonly failed: false } | { readonly failed: true; error: unknown };
+
 /** The leader's work for one term. Starts at construction; `stop()` ends it. */
 export class LeaderTerm {
   /** The term's Helm checker (created at once, so it can be served while it scans). */
   readonly helm: HelmChecker | undefined;
   /** The term's event pipeline, once created. */
   events: EventPipeline | undefined;
-  /** Resolves when the term has started everything (or stopped first). Never rejects. */
-  readonly started: Promise<void>;
+  /**
+   * Resolves when the term has started everything or stopped first (`failed: false`), or when
+   * its start failed (`failed: true`, logged; what it started runs until `stop()`). Never rejects.
+   */
+  readonly started: Promise<LeaderTermStart>;
   readonly #d: LeaderTermDeps;
   readonly #abort = new AbortController();
   readonly #attachments = new Map<string, EventResourceAttachment>();
@@ -74,14 +81,24 @@ export class LeaderTerm {
             logger: d.logger,
             ...(d.meterProvider === undefined ? {} : { meterProvider: d.meterProvider }),
           });
-    this.started = this.#start().catch((err: unknown) => {
-      if (!this.#abort.signal.aborted) d.logger.error("the leader's work did not start", { err });
-    });
+    this.started = this.#start().then(
+      (): LeaderTermStart => ({ failed: false }),
+      (err: unknown): LeaderTermStart => {
+        if (this.#abort.signal.aborted) return { failed: false };
+        d.logger.error("the leader's work did not start", { err });
+        return { failed: true, error: err };
+      },
+    );
   }
 
   /** True once `stop()` was called. */
   get stopping(): boolean {
     return this.#abort.signal.aborted;
+  }
+
+  /** Aborted when `stop()` is called. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
   }
 
   async #start(): Promise<void> {
