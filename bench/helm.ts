@@ -12,7 +12,8 @@
  * (incremental): `incrementalMs` is that re-check (one release fetched, decoded, evaluated,
  * persisted) and `ratios.incrementalVsFull` compares it with the cold full scan (`fullScanMs`);
  * `incrementalEndToEndMs` also counts the watch event's trip from the server and the debounce.
- * Ours and the limit run three times (median); the baseline once (it is slow).
+ * Ours and the limit run five times, alternating (median: this machine's noise moves single
+ * rounds by ±20 %); the baseline once (it is slow).
  * Ours' findings must equal the baseline's (asserted). Last line: one JSON object.
  */
 import assert from "node:assert/strict";
@@ -49,7 +50,7 @@ const R = Number(values.releases);
 if (!Number.isSafeInteger(R) || R < 2)
   throw new Error(`--releases must be >= 2, got ${values.releases}`);
 const log = (text: string): void => void process.stderr.write(`${text}\n`);
-const ROUNDS = 3;
+const ROUNDS = 5;
 const CLUSTER_VERSION = "v1.25.4";
 
 type Ready = {
@@ -114,7 +115,7 @@ const targets = {
 };
 const dir = await mkdtemp(join(tmpdir(), "kl-helm-bench-"));
 try {
-  // Limit first (warms the server's list path too), then ours, three rounds each, alternating.
+  // Limit first (warms the server's list path too), then ours, ROUNDS rounds each, alternating.
   const limitMs: number[] = [];
   const oursMs: number[] = [];
   const limitCpuMs: number[] = [];
