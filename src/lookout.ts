@@ -249,6 +249,10 @@ class LookoutImpl implements Lookout {
 
   /** Stops the current term (pending events flushed within the deadline when closing). */
   #endTerm(): Promise<unknown> {
+    // Not leading any more: a failed start is not this instance's to retry or report.
+    clearTimeout(this.#termRetry);
+    this.#termFailures = 0;
+    this.#termError = undefined;
     this.#transitions = this.#transitions
       .then(() => this.#stopTerm())
       .catch((err: unknown) =>
@@ -477,7 +481,6 @@ class LookoutImpl implements Lookout {
     this.#closed ??= (async () => {
       this.#closing = true;
       this.#abort.abort();
-      clearTimeout(this.#termRetry);
       await this.#started?.catch(() => undefined);
       await this.#reconciling;
       // The leader's work first (pending events recorded, the outbox flushed within the

@@ -2,8 +2,9 @@
  * The composition root under the conditions a review found it failing: an events-only watch
  * that syncs late (startup must not spin), leadership lost and regained while the leader's work
  * is still starting, a reconfiguration the informers refuse (rolled back), a changed watch with
- * a delete still pending (recorded once), readiness that stays once reached, and the leader's
- * work started again when its start failed.
+ * a delete still pending (recorded once), readiness that stays once reached, the leader's work
+ * started again when its start failed, and a replica that stepped down before its first Helm
+ * scan finished becoming ready as a follower.
  */
 import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -17,6 +18,7 @@ import { lookoutSetup, until } from "./support/lookout-setup.ts";
 
 after(assertNoActiveHandles);
 
+const HELM_PENDING = "the first Helm scan has not finished";
 const LEASES = { group: "coordination.k8s.io", version: "v1", resource: "leases" } as const;
 
 void test("an events-only watch that syncs after the cached one: ready comes, the event loop keeps turning", async (t) => {
@@ -279,4 +281,57 @@ void test("the leader's work whose start failed starts again after a pause: /rea
   const res = await fetch(`${lookout.url}/readyz`);
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { ready: true, reasons: [] });
+});
+
+void test("leadership lost before the first Helm scan finished: the follower becomes ready", async (t) => {
+  const { sim, client, store } = await lookoutSetup(t);
+  // Helm's discovery lists stall: the leader's first scan cannot finish. The ConfigMap list is
+  // answered late, so this instance leads before its cache has synced.
+  sim.faults.stallLists({ resource: SECRETS, count: 1_000 });
+  sim.faults.failRequests({ status: 429, retryAfterSeconds: 1, resource: CONFIGMAPS });
+  const lookout = createLookout({
+    client,
+    store: store(),
+    cluster: "t",
+    resources: [{ resource: CONFIGMAPS, kind: "ConfigMap" }],
+    helm: { maxThreads: 1 },
+    leaderElection: {
+      namespace: "kube-system",
+      name: "kl",
+      identity: "me",
+      leaseDurationMs: 600,
+      renewDeadlineMs: 400,
+      retryPeriodMs: 100,
+    },
+    flushTimeoutMs: 0,
+  });
+  t.after(() => lookout.close());
+  let ready = false;
+  void lookout.ready.then(() => (ready = true));
+  await lookout.start();
+  await until("leading", () => lookout.leading);
+  // Only the scan is missing now.
+  for (const deadline = Date.now() + 15_000; ;) {
+    assert.ok(Date.now() < deadline, "the cache did not sync");
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling /readyz
+    const body: unknown = await (await fetch(`${lookout.url}/readyz`)).json();
+    if (JSON.stringify(body) === JSON.stringify({ ready: false, reasons: [HELM_PENDING] })) break;
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling /readyz
+    await sleep(20);
+  }
+  await sleep(500);
+  assert.equal(lookout.helm?.status().ready, false, "the first scan is stuck");
+  assert.equal(ready, false, "a leader is ready after its first scan");
+  // The Lease cannot be renewed any more: this instance steps down and stays a follower.
+  sim.faults.failRequests({ status: 500, count: 1_000_000, resource: LEASES });
+  await until("following", () => !lookout.leading);
+  const guard = new AbortController();
+  await Promise.race([
+    lookout.ready,
+    sleep(10_000, undefined, { signal: guard.signal }).then(() =>
+      assert.fail("the follower is not ready within 10 s"),
+    ),
+  ]);
+  guard.abort();
+  assert.equal((await fetch(`${lookout.url}/readyz`)).status, 200);
 });
