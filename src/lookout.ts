@@ -30,7 +30,8 @@ import type { HelmChecker } from "./helm/index.ts";
 import { InformerFactory } from "./informer/index.ts";
 import { LeaderElector } from "./leader/index.ts";
 import { silentLogger, type Logger } from "./logging/index.ts";
-import { LeaderTerm, type LeaderTermStart } from "./lookout/leader-term.ts";
+import { LeaderTerm } from "./lookout/leader-term.ts";
+import { LeaderTerms } from "./lookout/terms.ts";
 import { eventSpecOf, informerSpecOf, storedVerification } from "./lookout/specs.ts";
 import type { Lookout, LookoutOptions } from "./lookout/types.ts";
 import { INFORMER_SCOPE, informerMetrics } from "./telemetry/index.ts";
@@ -68,13 +69,8 @@ class LookoutImpl implements Lookout {
   #applied: readonly WatchedResource[] = [];
   /** Reconfiguration, one change at a time. Never rejects. */
   #reconciling: Promise<unknown> = Promise.resolve();
-  /** Leadership changes (term start and stop), one at a time. Never rejects. */
-  #transitions: Promise<unknown> = Promise.resolve();
-  #term: LeaderTerm | undefined;
-  /** Terms in a row whose start failed (the next retry's backoff), and the last error. */
-  #termFailures = 0;
-  #termError: string | undefined;
-  #termRetry: NodeJS.Timeout | undefined;
+  /** The terms of leadership, one at a time. */
+  readonly #terms: LeaderTerms;
   #server: ApiServer | undefined;
   #api: CacheApiHandler | undefined;
   #elector: LeaderElector | undefined;
@@ -89,6 +85,12 @@ class LookoutImpl implements Lookout {
     this.#o = options;
     this.#resources = [...options.resources];
     this.#logger = options.logger ?? silentLogger;
+    this.#terms = new LeaderTerms({
+      create: () => this.#newTerm(),
+      logger: this.#logger,
+      closing: () => this.#closing,
+      stopTimeoutMs: () => (this.#closing ? (options.flushTimeoutMs ?? 10_000) : 0),
+    });
     const metrics = informerMetrics((options.meterProvider ?? otel).getMeter(INFORMER_SCOPE));
     this.informers = new InformerFactory({
       client: options.client,
@@ -102,7 +104,7 @@ class LookoutImpl implements Lookout {
     });
     const helmProducer: MetricProducer = {
       collect: (collectOptions) =>
-        this.#term?.helm?.metricProducer.collect(collectOptions) ??
+        this.#terms.current?.helm?.metricProducer.collect(collectOptions) ??
         Promise.resolve({
           resourceMetrics: { resource: emptyResource(), scopeMetrics: [] },
           errors: [],
@@ -115,7 +117,7 @@ class LookoutImpl implements Lookout {
   }
 
   get helm(): HelmChecker | undefined {
-    return this.#term?.helm;
+    return this.#terms.current?.helm;
   }
 
   get ready(): Promise<void> {
@@ -127,11 +129,11 @@ class LookoutImpl implements Lookout {
   }
 
   get events(): EventPipeline | undefined {
-    return this.#term?.events;
+    return this.#terms.current?.events;
   }
 
   get leading(): boolean {
-    return this.#term !== undefined;
+    return this.#terms.current !== undefined;
   }
 
   get resources(): readonly WatchedResource[] {
@@ -164,31 +166,24 @@ class LookoutImpl implements Lookout {
       });
     }
     if (o.leaderElection === undefined) {
-      this.#beginTerm();
+      this.#terms.begin();
     } else {
       this.#elector = new LeaderElector({
         ...o.leaderElection,
         client: o.client,
         logger: this.#logger,
-        onStartedLeading: () => this.#beginTerm(),
-        onStoppedLeading: () => void this.#endTerm(),
+        onStartedLeading: () => this.#terms.begin(),
+        onStoppedLeading: () => void this.#terms.end(),
       });
       this.#elector.start();
     }
     void this.#waitReady();
   }
 
-  /** A new term of leadership, once the previous one has stopped. */
-  #beginTerm(): void {
-    this.#transitions = this.#transitions
-      .then(() => this.#newTerm())
-      .catch((err: unknown) => this.#logger.error("the leader's work could not start", { err }));
-  }
-
-  #newTerm(): void {
-    if (this.#closing || this.#term !== undefined) return;
+  /** The leader's work for a new term (it starts at once). */
+  #newTerm(): LeaderTerm {
     const o = this.#o;
-    const term = new LeaderTerm({
+    return new LeaderTerm({
       client: o.client,
       store: o.store,
       cluster: o.cluster,
@@ -203,68 +198,6 @@ class LookoutImpl implements Lookout {
       eventSpec: (m) => eventSpecOf(m.spec),
       informerSpec: (m) => informerSpecOf(m.spec),
     });
-    this.#term = term;
-    void term.started.then((outcome) => this.#afterStart(term, outcome));
-  }
-
-  #afterStart(term: LeaderTerm, outcome: LeaderTermStart): void {
-    if (outcome.failed) this.#retryTerm(term, outcome.error);
-    else if (!term.stopping) {
-      this.#termFailures = 0;
-      this.#termError = undefined;
-    }
-  }
-
-  /**
-   * A term whose start failed (a store error, a folder that is not there yet) is stopped and
-   * started anew after a pause (1 s doubling to 30 s), as long as this instance still leads:
-   * a leader that keeps its Lease must not sit on work it is not doing.
-   */
-  #retryTerm(term: LeaderTerm, error: unknown): void {
-    if (this.#term !== term || this.#closing) return;
-    const delayMs = Math.min(1000 * 2 ** this.#termFailures, 30_000);
-    this.#termFailures++;
-    this.#termError = error instanceof Error ? error.message : String(error);
-    this.#logger.warn("the leader's work starts again after a pause", {
-      delayMs,
-      failures: this.#termFailures,
-    });
-    clearTimeout(this.#termRetry);
-    this.#termRetry = setTimeout(() => {
-      this.#termRetry = undefined;
-      this.#transitions = this.#transitions
-        .then(() => this.#restartTerm(term))
-        .catch((err: unknown) =>
-          this.#logger.error("the leader's work could not start again", { err }),
-        );
-    }, delayMs);
-  }
-
-  async #restartTerm(term: LeaderTerm): Promise<void> {
-    // Leadership was lost (or lost and regained) meanwhile: that already replaced it.
-    if (this.#term !== term || this.#closing) return;
-    await this.#stopTerm();
-    this.#newTerm();
-  }
-
-  /** Stops the current term (pending events flushed within the deadline when closing). */
-  #endTerm(): Promise<unknown> {
-    // Not leading any more: a failed start is not this instance's to retry or report.
-    clearTimeout(this.#termRetry);
-    this.#termFailures = 0;
-    this.#termError = undefined;
-    this.#transitions = this.#transitions
-      .then(() => this.#stopTerm())
-      .catch((err: unknown) =>
-        this.#logger.error("the leader's work did not stop cleanly", { err }),
-      );
-    return this.#transitions;
-  }
-
-  async #stopTerm(): Promise<void> {
-    const term = this.#term;
-    this.#term = undefined;
-    await term?.stop(this.#closing ? (this.#o.flushTimeoutMs ?? 10_000) : 0);
   }
 
   updateResources(resources: readonly WatchedResource[]): Promise<WatchUpdate> {
@@ -336,7 +269,7 @@ class LookoutImpl implements Lookout {
     }
     this.#applied = this.#resources;
     this.#namespaces.retain(this.#applied);
-    const term = this.#term;
+    const term = this.#terms.current;
     await Promise.all(stopping.map((m) => term?.detach(m.key) ?? Promise.resolve()));
     for (const m of stopping) this.#members.delete(m.key);
     for (const m of added) {
@@ -410,10 +343,11 @@ class LookoutImpl implements Lookout {
         );
       }
     }
-    if (this.#termError !== undefined) {
-      reasons.push(`the leader's work did not start (${this.#termError}); it starts again soon`);
+    const startError = this.#terms.startError;
+    if (startError !== undefined) {
+      reasons.push(`the leader's work did not start (${startError}); it starts again soon`);
     }
-    const helm = this.#term?.helm;
+    const helm = this.#terms.current?.helm;
     if (helm !== undefined && !helm.status().ready)
       reasons.push("the first Helm scan has not finished");
     return { ready: false, reasons: reasons.length === 0 ? ["starting"] : reasons };
@@ -422,11 +356,11 @@ class LookoutImpl implements Lookout {
   /** The Helm results as the cache API sees them: the leader's checker, or "ask the leader". */
   #helmSource(): HelmSource {
     return {
-      findings: () => this.#term?.helm?.findings() ?? [],
-      releases: () => this.#term?.helm?.releases() ?? [],
-      status: () => this.#term?.helm?.status() ?? { ready: false },
+      findings: () => this.#terms.current?.helm?.findings() ?? [],
+      releases: () => this.#terms.current?.helm?.releases() ?? [],
+      status: () => this.#terms.current?.helm?.status() ?? { ready: false },
       unavailable: () =>
-        this.#term?.helm === undefined
+        this.#terms.current?.helm === undefined
           ? "the Helm checks run on the leader replica; this replica follows (leader election)"
           : undefined,
     };
@@ -460,8 +394,8 @@ class LookoutImpl implements Lookout {
     // term that ends before it (its start failed, leadership moved) makes way for the next one.
     for (let ended: LeaderTerm | undefined; ;) {
       // oxlint-disable-next-line eslint/no-await-in-loop -- the term changes one at a time
-      await this.#transitions;
-      const term = this.#term;
+      await this.#terms.settled();
+      const term = this.#terms.current;
       if (term?.helm === undefined || stop.aborted) break;
       if (term === ended) return; // cannot happen: a term is replaced before it stops
       try {
@@ -491,7 +425,7 @@ class LookoutImpl implements Lookout {
           step: name,
           ms: Math.round(performance.now() - t0),
         });
-      await this.#endTerm();
+      await this.#terms.end();
       step("leader work (plugins, Helm, events, outbox flush, NATS)");
       await this.#elector?.close();
       step("lease released");

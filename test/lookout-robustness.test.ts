@@ -19,6 +19,29 @@ import { lookoutSetup, until } from "./support/lookout-setup.ts";
 after(assertNoActiveHandles);
 
 const HELM_PENDING = "the first Helm scan has not finished";
+/** Leader election that steps down 400 ms after the Lease stops being renewable. */
+const FAST_ELECTION = {
+  namespace: "kube-system",
+  name: "kl",
+  identity: "me",
+  leaseDurationMs: 600,
+  renewDeadlineMs: 400,
+  retryPeriodMs: 100,
+};
+
+/** Resolves when `ready` does; fails the test after `ms`. */
+async function readyWithin(ready: Promise<void>, ms: number, what: string): Promise<void> {
+  const guard = new AbortController();
+  try {
+    await Promise.race([
+      ready,
+      sleep(ms, undefined, { signal: guard.signal }).then(() => assert.fail(what)),
+    ]);
+  } finally {
+    guard.abort();
+  }
+}
+
 const LEASES = { group: "coordination.k8s.io", version: "v1", resource: "leases" } as const;
 
 void test("an events-only watch that syncs after the cached one: ready comes, the event loop keeps turning", async (t) => {
@@ -44,14 +67,7 @@ void test("an events-only watch that syncs after the cached one: ready comes, th
   const timer = setInterval(() => void ticks++, 20);
   t.after(() => clearInterval(timer));
   await lookout.start();
-  const guard = new AbortController();
-  await Promise.race([
-    lookout.ready,
-    sleep(20_000, undefined, { signal: guard.signal }).then(() =>
-      assert.fail("not ready within 20 s"),
-    ),
-  ]);
-  guard.abort();
+  await readyWithin(lookout.ready, 20_000, "not ready within 20 s");
   assert.ok(ticks > 0, "timers ran while waiting");
 });
 
@@ -71,14 +87,7 @@ void test("leadership lost and regained while the leader's work starts: one term
       mode: "core",
       batchDelayMs: 10,
     },
-    leaderElection: {
-      namespace: "kube-system",
-      name: "kl",
-      identity: "me",
-      leaseDurationMs: 600,
-      renewDeadlineMs: 400,
-      retryPeriodMs: 100,
-    },
+    leaderElection: FAST_ELECTION,
     flushTimeoutMs: 0,
   });
   t.after(() => lookout.close());
@@ -266,14 +275,7 @@ void test("the leader's work whose start failed starts again after a pause: /rea
 
   await mkdir(folder);
   await writeFile(join(folder, "extra.yaml"), "[]\n");
-  const guard = new AbortController();
-  await Promise.race([
-    lookout.ready,
-    sleep(20_000, undefined, { signal: guard.signal }).then(() =>
-      assert.fail("not ready within 20 s of the folder appearing"),
-    ),
-  ]);
-  guard.abort();
+  await readyWithin(lookout.ready, 20_000, "not ready within 20 s of the folder appearing");
   const second = lookout.helm;
   assert.ok(second !== undefined && second !== first, "a new term with its own checker");
   assert.equal(second.status().ready, true);
@@ -295,14 +297,7 @@ void test("leadership lost before the first Helm scan finished: the follower bec
     cluster: "t",
     resources: [{ resource: CONFIGMAPS, kind: "ConfigMap" }],
     helm: { maxThreads: 1 },
-    leaderElection: {
-      namespace: "kube-system",
-      name: "kl",
-      identity: "me",
-      leaseDurationMs: 600,
-      renewDeadlineMs: 400,
-      retryPeriodMs: 100,
-    },
+    leaderElection: FAST_ELECTION,
     flushTimeoutMs: 0,
   });
   t.after(() => lookout.close());
@@ -325,13 +320,6 @@ void test("leadership lost before the first Helm scan finished: the follower bec
   // The Lease cannot be renewed any more: this instance steps down and stays a follower.
   sim.faults.failRequests({ status: 500, count: 1_000_000, resource: LEASES });
   await until("following", () => !lookout.leading);
-  const guard = new AbortController();
-  await Promise.race([
-    lookout.ready,
-    sleep(10_000, undefined, { signal: guard.signal }).then(() =>
-      assert.fail("the follower is not ready within 10 s"),
-    ),
-  ]);
-  guard.abort();
+  await readyWithin(lookout.ready, 10_000, "the follower is not ready within 10 s");
   assert.equal((await fetch(`${lookout.url}/readyz`)).status, 200);
 });
