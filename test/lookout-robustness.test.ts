@@ -42,6 +42,25 @@ async function readyWithin(ready: Promise<void>, ms: number, what: string): Prom
   }
 }
 
+/** Polls `/readyz` at `url` until `done` (status, JSON text of the body); fails after 15 s. */
+async function untilReadyz(
+  url: string | undefined,
+  what: string,
+  done: (status: number, body: string) => boolean,
+): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (let body = ""; ;) {
+    assert.ok(Date.now() < deadline, `${what}: /readyz answered ${body}`);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling /readyz
+    const res = await fetch(`${url}/readyz`);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling /readyz
+    body = JSON.stringify(await res.json());
+    if (done(res.status, body)) return;
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling /readyz
+    await sleep(20);
+  }
+}
+
 const LEASES = { group: "coordination.k8s.io", version: "v1", resource: "leases" } as const;
 
 void test("an events-only watch that syncs after the cached one: ready comes, the event loop keeps turning", async (t) => {
@@ -259,18 +278,10 @@ void test("the leader's work whose start failed starts again after a pause: /rea
   await lookout.start();
   const first = lookout.helm;
   assert.ok(first !== undefined);
-  let why: unknown = null;
-  const deadline = Date.now() + 15_000;
-  while (!JSON.stringify(why).includes("the leader's work did not start")) {
-    assert.ok(Date.now() < deadline, `no failure in /readyz: ${JSON.stringify(why)}`);
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polling /readyz
-    const res = await fetch(`${lookout.url}/readyz`);
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polling /readyz
-    why = await res.json();
-    assert.equal(res.status, 503);
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polling /readyz
-    await sleep(20);
-  }
+  await untilReadyz(lookout.url, "no start failure in /readyz", (status, body) => {
+    assert.equal(status, 503);
+    return body.includes("the leader's work did not start");
+  });
   assert.equal(lookout.leading, true, "still leading while it waits to start again");
 
   await mkdir(folder);
@@ -306,14 +317,8 @@ void test("leadership lost before the first Helm scan finished: the follower bec
   await lookout.start();
   await until("leading", () => lookout.leading);
   // Only the scan is missing now.
-  for (const deadline = Date.now() + 15_000; ;) {
-    assert.ok(Date.now() < deadline, "the cache did not sync");
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polling /readyz
-    const body: unknown = await (await fetch(`${lookout.url}/readyz`)).json();
-    if (JSON.stringify(body) === JSON.stringify({ ready: false, reasons: [HELM_PENDING] })) break;
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polling /readyz
-    await sleep(20);
-  }
+  const pending = JSON.stringify({ ready: false, reasons: [HELM_PENDING] });
+  await untilReadyz(lookout.url, "the cache did not sync", (_status, body) => body === pending);
   await sleep(500);
   assert.equal(lookout.helm?.status().ready, false, "the first scan is stuck");
   assert.equal(ready, false, "a leader is ready after its first scan");
