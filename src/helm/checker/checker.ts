@@ -4,19 +4,10 @@
  * target, persists them, keeps them fresh with incremental checks and periodic full reconciles.
  */
 import type { MetricProducer } from "@opentelemetry/sdk-metrics";
-import { ScanPool, type ScannedObject } from "../decode/index.ts";
-import {
-  formatKubeVersion,
-  mergeExtraRows,
-  watchExtraRows,
-  type DeprecationTable,
-} from "../deprecations/index.ts";
-import {
-  apiVersionsOf,
-  findingsFor,
-  type HelmFinding,
-  type HelmReleaseError,
-} from "../findings.ts";
+import { ScanPool } from "../decode/index.ts";
+import { formatKubeVersion } from "../deprecations/index.ts";
+import { findingsFor, type HelmFinding, type HelmReleaseError } from "../findings.ts";
+import { CheckerTable } from "./checker-table.ts";
 import { HelmDiscovery } from "./discovery.ts";
 import { HelmCheckerClosedError } from "./errors.ts";
 import { IncrementalChecks } from "./incremental.ts";
@@ -63,9 +54,7 @@ export class HelmChecker implements AsyncDisposable {
   readonly #abort = new AbortController();
   readonly #entries: ReleaseBook;
   readonly #duplicates = new Map<string, number>();
-  #table!: DeprecationTable;
-  /** The table's apiVersions, sorted: the scan keeps only objects of these. */
-  #apiVersions!: readonly string[];
+  readonly #table: CheckerTable;
   readonly #targets: ClusterTargets;
   #restored = false;
   #ready = false;
@@ -79,15 +68,13 @@ export class HelmChecker implements AsyncDisposable {
   #lastFullScanAt: number | undefined;
   #lastScan: ScanSummary | undefined;
   #needsReevaluation = false;
-  /** Bumped when the table changes: a scan that started before decodes again afterwards. */
-  #tableGeneration = 0;
   #lastError: CheckerError | undefined;
   /** The metric producer of the findings gauges, for the reader (see `HelmCheckerMetrics`). */
   readonly metricProducer: MetricProducer;
 
   constructor(options: HelmCheckerOptions) {
     this.#o = resolveCheckerOptions(options);
-    this.#setTable(this.#o.table);
+    this.#table = new CheckerTable(this.#o.table);
     this.#fullJob = new PeriodicJob(this.#o.fullScanIntervalMs, () =>
       this.#reporting(this.reconcile()),
     );
@@ -161,17 +148,14 @@ export class HelmChecker implements AsyncDisposable {
 
   async #start(): Promise<void> {
     if (this.#o.extraRowsFile !== undefined) {
-      const base = this.#o.table;
-      const initial = await watchExtraRows(
+      await this.#table.watch(
         this.#o.extraRowsFile,
-        (change) => {
-          this.#useTable(mergeExtraRows(base, change.rows).table);
-          if (change.error !== undefined) this.#noteError("extra-rows", change.error, true);
+        {
+          reloaded: () => this.#tableReloaded(),
+          error: (err) => this.#noteError("extra-rows", err, true),
         },
         { signal: this.#abort.signal, logger: this.#o.logger },
       );
-      this.#setTable(mergeExtraRows(base, initial.rows).table);
-      if (initial.error !== undefined) this.#noteError("extra-rows", initial.error, true);
     }
     this.#restore();
     this.#discovery.start();
@@ -181,12 +165,12 @@ export class HelmChecker implements AsyncDisposable {
 
   /** The first complete scan (see {@link runFirstScan}), then the periodic jobs. */
   async #firstScan(): Promise<void> {
-    const generation = this.#tableGeneration;
+    const generation = this.#table.generation;
     const done = await runFirstScan(
       {
         cold: this.#entries.size === 0,
         prefetch: (sink) =>
-          prefetchPayloads(this.#o, this.#pool, this.#apiVersions, sink, this.#abort.signal),
+          prefetchPayloads(this.#o, this.#pool, this.#table.apiVersions, sink, this.#abort.signal),
         refreshVersion: () => this.#refreshVersion(),
         targetsKnown: () => {
           // Nothing was evaluated yet at a cold start: all that is committed from now on is.
@@ -195,7 +179,7 @@ export class HelmChecker implements AsyncDisposable {
         settled: (signal) => this.#discovery.settled(signal),
         commitPrefetched: (scanned, committed) => {
           // Scanned with a table that has since changed: the first scan reads it again.
-          if (this.#tableGeneration !== generation) return;
+          if (this.#table.generation !== generation) return;
           const now = this.#o.now();
           const upsert = scanned.map(({ ref, result }) => {
             committed.add(ref.uid);
@@ -227,27 +211,16 @@ export class HelmChecker implements AsyncDisposable {
 
   /** Loads stored scans and findings (so they are served before the first scan finishes). */
   #restore(): void {
-    const count = this.#entries.restore(this.#keep, this.#apiVersions);
+    const count = this.#entries.restore(this.#table.keep, this.#table.apiVersions);
     this.#restored = count > 0;
     if (count > 0) this.#o.logger.info("helm checker: restored stored findings", { count });
   }
-
-  #setTable(table: DeprecationTable): void {
-    this.#table = table;
-    this.#apiVersions = [...apiVersionsOf(table)].sort();
-  }
-
-  /** Objects some table row matches: all the checker keeps in memory. */
-  readonly #keep = (objects: readonly ScannedObject[]): ScannedObject[] => {
-    const apis = apiVersionsOf(this.#table);
-    return objects.filter((o) => o.kind !== "" && apis.has(o.apiVersion));
-  };
 
   /** Reads /version and re-plans the targets; see {@link ClusterTargets.refresh}. */
   async #refreshVersion(): Promise<void> {
     let result;
     try {
-      result = await this.#targets.refresh(this.#table.coversUpTo, this.#abort.signal);
+      result = await this.#targets.refresh(this.#table.table.coversUpTo, this.#abort.signal);
     } catch (err) {
       if (!this.#abort.signal.aborted) this.#noteError("version", err, true);
       throw err;
@@ -261,9 +234,7 @@ export class HelmChecker implements AsyncDisposable {
    * A new table (extra rows reloaded). Scans keep only the objects of the table's apiVersions
    * (documents that cannot hold one are not even read), so every release is decoded again.
    */
-  #useTable(table: DeprecationTable): void {
-    this.#setTable(table);
-    this.#tableGeneration++;
+  #tableReloaded(): void {
     this.#needsReevaluation = true;
     this.#entries.forgetScans();
     // Before the first scan is done, that scan reads the new table itself.
@@ -353,7 +324,7 @@ export class HelmChecker implements AsyncDisposable {
     signal: AbortSignal,
     prefetched: ReadonlySet<string> | undefined,
   ): Promise<ScanSummary> {
-    const generation = this.#tableGeneration;
+    const generation = this.#table.generation;
     const now = this.#o.now();
     const plan = planScan({
       keys,
@@ -387,8 +358,8 @@ export class HelmChecker implements AsyncDisposable {
     // Releases whose payload could not be read are read again after a backoff.
     this.#incremental.retry(read.failed.map((e) => releaseKey(e.namespace, e.release)));
     // The table changed while this scan ran: what it committed was read with the old one.
-    if (this.#tableGeneration !== generation) this.#entries.forgetScans();
-    else if (mode === "full") this.#entries.rememberFilter(this.#apiVersions);
+    if (this.#table.generation !== generation) this.#entries.forgetScans();
+    else if (mode === "full") this.#entries.rememberFilter(this.#table.apiVersions);
     if (mode === "full") {
       this.#restored = false;
       this.#lastFullScanAt = now;
@@ -414,7 +385,7 @@ export class HelmChecker implements AsyncDisposable {
       pool: this.#pool,
       fetch: fetchOptionsOf(this.#o, signal),
       maxInFlight: Math.max(2, this.#o.maxThreads * 2),
-      apiVersions: this.#apiVersions,
+      apiVersions: this.#table.apiVersions,
       now,
       entry: (key) => this.#entries.get(key),
       evaluate: (entry) => this.#evaluate(entry, now),
@@ -425,7 +396,7 @@ export class HelmChecker implements AsyncDisposable {
 
   /** The entry with findings computed at the current targets and table. */
   #evaluate(entry: Entry, now: number): Entry {
-    const findings = findingsFor(entry, entry.objects, this.#table, {
+    const findings = findingsFor(entry, entry.objects, this.#table.table, {
       kubernetes: this.#targets.targets,
       components: this.#o.componentVersions,
     });
@@ -433,7 +404,7 @@ export class HelmChecker implements AsyncDisposable {
   }
 
   #commit(change: EntryChange, now: number): void {
-    this.#entries.commit(change, now, this.#keep);
+    this.#entries.commit(change, now, this.#table.keep);
     for (const e of change.remove) this.#duplicates.delete(releaseKey(e.namespace, e.release));
   }
 
