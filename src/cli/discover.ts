@@ -2,7 +2,7 @@
  * Discovery at start: for each configured resource, whether the cluster serves it, its kind and
  * whether it is namespaced (`GET /api/v1`, `GET /apis/{group}/{version}`).
  */
-import type { KubeClient, ResourceId } from "../kube/index.ts";
+import { KubeApiError, type KubeClient, type ResourceId } from "../kube/index.ts";
 
 /** What discovery says of one resource. */
 export interface Discovered {
@@ -36,33 +36,45 @@ function label(id: ResourceId): string {
 
 /**
  * Looks every resource up; rejects with {@link UnknownResourcesError} naming all the missing
- * ones, or with the client's error when discovery itself fails.
+ * ones, or with a {@link DiscoveryError} carrying the client's error when discovery itself fails
+ * (the cluster unreachable, a 403, a 5xx).
  */
 export async function discover(
   client: KubeClient,
   ids: readonly ResourceId[],
 ): Promise<Map<string, Discovered>> {
-  const byGroupVersion = new Map<string, Promise<unknown>>();
-  for (const id of ids) {
-    const p = path(id);
-    if (!byGroupVersion.has(p)) {
-      byGroupVersion.set(
-        p,
-        client.getJson(p).catch(() => undefined),
-      );
-    }
-  }
+  const paths = [...new Set(ids.map((id) => path(id)))];
+  const read = await Promise.all(
+    paths.map((p) => client.getJson(p).catch((error: unknown) => notServed(p, error))),
+  );
+  const lists = new Map(paths.map((p, i) => [p, read[i]]));
   const out = new Map<string, Discovered>();
   const missing: string[] = [];
   for (const id of ids) {
-    // oxlint-disable-next-line eslint/no-await-in-loop -- the requests already run together
-    const list = await byGroupVersion.get(path(id));
-    const found = findResource(list, id.resource);
+    const found = findResource(lists.get(path(id)), id.resource);
     if (found === undefined) missing.push(label(id));
     else out.set(label(id), found);
   }
   if (missing.length > 0) throw new UnknownResourcesError(missing);
   return out;
+}
+
+/** Discovery could not be read (`LOOKOUT_CLI_DISCOVERY`): the cluster's error, named. */
+export class DiscoveryError extends Error {
+  override readonly name = "DiscoveryError";
+  readonly code = "LOOKOUT_CLI_DISCOVERY";
+  constructor(url: string, cause: unknown) {
+    super(
+      `cannot read the cluster's API discovery (GET ${url}): ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/** A group/version the cluster does not serve answers 404: undefined. Anything else throws. */
+function notServed(url: string, error: unknown): undefined {
+  if (error instanceof KubeApiError && error.statusCode === 404) return undefined;
+  throw new DiscoveryError(url, error);
 }
 
 /** The key of a resource in {@link discover}'s map. */

@@ -1,7 +1,9 @@
 /** `kube-lookout helm check` in cluster mode, against the simulated API server. */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, test, type TestContext } from "node:test";
 import { startSimulatedCluster, type SimulatedCluster } from "../../src/sim/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
@@ -135,6 +137,102 @@ void test("cluster mode: an unknown context, a target beyond the table, an unrea
   const unreachable = await run(["helm", "check", "--kubeconfig", dead, "--timeout", "2"]);
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.err, /did not complete within 2 s/);
+});
+
+/** A kubeconfig naming a server that has stopped (nothing listens at its address). */
+async function deadKubeconfig(t: TestContext): Promise<string> {
+  const sim = await startSimulatedCluster();
+  const yaml = sim.kubeConfigYaml();
+  await sim.close();
+  const file = join(await tempDir(t), "dead");
+  await writeFile(file, yaml);
+  return file;
+}
+
+void test("cluster mode: a real process waits out --timeout for an unreachable cluster, then exits 1", async (t) => {
+  const dead = await deadKubeconfig(t);
+  const bin = fileURLToPath(new URL("../../bin/kube-lookout.js", import.meta.url));
+  // In a process of its own, nothing but the command keeps the event loop alive.
+  const child = spawn(
+    process.execPath,
+    [bin, "helm", "check", "--kubeconfig", dead, "--timeout", "2"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  t.after(() => child.kill());
+  let err = "";
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (err += c));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  assert.equal(code, 1, err);
+  assert.match(err, /the scan did not complete within 2 s; last error \(/);
+  assert.doesNotMatch(err, /unsettled top-level await/);
+});
+
+void test("cluster mode: --extra-rows and --component-version work as in files mode", async (t) => {
+  const { sim, kubeconfig } = await cluster(t);
+  sim.helm.install({
+    namespace: "shop",
+    name: "widgets",
+    manifest: "apiVersion: widgets.example.com/v1beta1\nkind: Widget\nmetadata:\n  name: w\n",
+  });
+  const rows = join(await tempDir(t), "rows.json");
+  await writeFile(
+    rows,
+    JSON.stringify([
+      {
+        apiVersion: "widgets.example.com/v1beta1",
+        kind: "Widget",
+        deprecatedIn: "v2.0.0",
+        removedIn: "v3.0.0",
+        replacementApi: "widgets.example.com/v1",
+        replacementAvailableIn: "v2.0.0",
+        component: "widgets",
+      },
+    ]),
+  );
+  const at = async (version: string) =>
+    run([
+      "helm",
+      "check",
+      "--kubeconfig",
+      kubeconfig,
+      "--extra-rows",
+      rows,
+      "--component-version",
+      `widgets=${version}`,
+      "--format",
+      "json",
+    ]);
+  const older = await at("v1.9.0");
+  assert.equal(older.code, 0, older.err);
+  const deprecated = await at("v2.1.0");
+  assert.equal(deprecated.code, 2, deprecated.err);
+  assert.deepEqual(
+    parseReport(deprecated.out).findings.map((f) => [f.release, f.kind, f.status]),
+    [["widgets", "Widget", "deprecated"]],
+  );
+  const removed = await at("v3.0.0");
+  assert.equal(removed.code, 3, removed.err);
+});
+
+void test("cluster mode: bad extra rows, target or component version fail at once, before the cluster is read", async (t) => {
+  // The cluster is unreachable: a check that started reading it would end by its timeout.
+  const dead = await deadKubeconfig(t);
+  const base = ["helm", "check", "--kubeconfig", dead, "--timeout", "60"];
+  const missingRows = await run([...base, "--extra-rows", join(dead, "..", "nope", "rows.yaml")]);
+  assert.equal(missingRows.code, 1);
+  assert.match(missingRows.err, /\(LOOKOUT_HELM_BAD_EXTRA_ROWS\)/);
+  const target = await run([...base, "--target-version", "banana"]);
+  assert.equal(target.code, 1);
+  assert.match(target.err, /--target-version: bad Kubernetes version "banana"/);
+  const beyond = await run([...base, "--target-version", "v1.99"]);
+  assert.equal(beyond.code, 1);
+  assert.match(beyond.err, /\(LOOKOUT_HELM_TARGET_UNCOVERED\)/);
+  const component = await run([...base, "--component-version", "widgets=v1.0.0"]);
+  assert.equal(component.code, 1);
+  assert.match(component.err, /unknown component "widgets"/);
+  for (const r of [missingRows, target, beyond, component]) {
+    assert.doesNotMatch(r.err, /did not complete/);
+  }
 });
 
 void test("cluster mode: a progress line on a terminal, erased before the report; none otherwise", async (t) => {

@@ -108,6 +108,21 @@ void test("run: serves the cache and /metrics, gets ready, and stops on SIGTERM 
   const [getCode] = await once(get, "exit");
   assert.equal(getCode, 0);
   assert.match(table, /^NAMESPACE\s+NAME\s+AGE\na\s+c\s+\d+[smhd]\n$/);
+  // kubectl's short flags: -n and -o json.
+  const getJson = spawn(
+    process.execPath,
+    [CLI, "get", "configmaps", "--url", url, "-n", "a", "-o", "json"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let json = "";
+  getJson.stdout.on("data", (b: Buffer) => (json += b.toString()));
+  const [jsonCode] = await once(getJson, "exit");
+  assert.equal(jsonCode, 0);
+  const listed: unknown = JSON.parse(json);
+  assert.ok(Array.isArray(listed) && listed.length === 1);
+  assert.equal(Reflect.get(Object(listed[0]), "metadata")?.name, "c");
   const metrics = await (await fetch(`${url}/metrics`)).text();
   assert.match(metrics, /kube_lookout_helm_findings\{[^}]*helm_release_name="web"/);
   const exited = once(child, "exit");
@@ -117,7 +132,7 @@ void test("run: serves the cache and /metrics, gets ready, and stops on SIGTERM 
   await logLine(child, "kube-lookout stopping");
 });
 
-void test("run: a resource the cluster does not serve, a bad config, and no cluster are clear errors (exit 1)", async (t) => {
+void test("run: a resource the cluster does not serve, a bad config, an unreachable cluster and no cluster are clear errors (exit 1)", async (t) => {
   const sim = await startSimulatedCluster();
   t.after(() => sim.close());
   const dir = await mkdtemp(join(tmpdir(), "kl-run-"));
@@ -128,6 +143,14 @@ void test("run: a resource the cluster does not serve, a bad config, and no clus
     `watch:\n  - { group: example.com, version: v1, resource: widgets }\nstore: { path: ${JSON.stringify(join(dir, "s.db"))} }\n`,
   );
   await writeFile(join(dir, "bad.yaml"), "store: { synchronous: SOMETIMES }\n");
+  // A kubeconfig whose server has stopped: discovery's own error is named, not "does not serve".
+  const stopped = await startSimulatedCluster();
+  await writeFile(join(dir, "dead"), stopped.kubeConfigYaml());
+  await stopped.close();
+  await writeFile(
+    join(dir, "namespaces.yaml"),
+    `watch:\n  - { version: v1, resource: namespaces }\nstore: { path: ${JSON.stringify(join(dir, "n.db"))} }\n`,
+  );
   const cases: [string[], Record<string, string>, RegExp][] = [
     [
       ["--config", join(dir, "unknown.yaml"), "--kubeconfig", join(dir, "kubeconfig")],
@@ -135,6 +158,11 @@ void test("run: a resource the cluster does not serve, a bad config, and no clus
       /does not serve example\.com\/v1\/widgets/,
     ],
     [["--config", join(dir, "bad.yaml")], {}, /store\.synchronous/],
+    [
+      ["--config", join(dir, "namespaces.yaml"), "--kubeconfig", join(dir, "dead")],
+      {},
+      /cannot read the cluster's API discovery \(GET \/api\/v1\): .*ECONNREFUSED.*\(LOOKOUT_CLI_DISCOVERY\)/,
+    ],
     [
       ["--config", join(dir, "unknown.yaml")],
       { HOME: dir },

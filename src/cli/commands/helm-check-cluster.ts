@@ -2,40 +2,25 @@
  * `kube-lookout helm check` against a cluster: one run of the Helm checker (metadata-only
  * discovery, newest deployed payloads, worker pool) at one target, turned into a report.
  */
-import { KubeConfig } from "@kubernetes/client-node";
+import type { DeprecationTable } from "../../helm/deprecations/index.ts";
 import { HelmChecker, type HelmReleaseError } from "../../helm/index.ts";
 import { exitCodeFor, formatReport } from "../../helm/report/index.ts";
-import { KubeClient } from "../../kube/index.ts";
 import type { CommandIo, FlagValues } from "../args.ts";
 import { intFlag, listFlag, stringFlag } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import { reportFormatFlag } from "./report-format.ts";
+import { connectKube } from "../kube-connect.ts";
 import { createProgress } from "../progress.ts";
 
 const NAME = "helm check";
 
-/** Builds the client from --kubeconfig/--context, or the default loading rules. */
-function clientFrom(values: FlagValues): KubeClient {
-  const kc = new KubeConfig();
-  const file = stringFlag(values, "kubeconfig");
-  if (file === undefined) kc.loadFromDefault();
-  else kc.loadFromFile(file);
-  const context = stringFlag(values, "context");
-  if (context !== undefined) {
-    if (!kc.getContexts().some((c) => c.name === context)) {
-      throw new UsageError(
-        `--context "${context}" is not in the kubeconfig (it has ${
-          kc
-            .getContexts()
-            .map((c) => c.name)
-            .join(", ") || "none"
-        })`,
-        NAME,
-      );
-    }
-    kc.setCurrentContext(context);
-  }
-  return KubeClient.fromKubeConfig(kc);
+/** What `helm check` settled before the cluster is read. */
+export interface ClusterCheckSettings {
+  /** The built-in table, with the `--extra-rows` merged over it. */
+  readonly table: DeprecationTable;
+  readonly components: Readonly<Record<string, string>>;
+  /** `--target-version`, checked; absent: the minor after the cluster's own. */
+  readonly target?: string;
 }
 
 /**
@@ -45,7 +30,7 @@ function clientFrom(values: FlagValues): KubeClient {
 export async function checkCluster(
   values: FlagValues,
   io: CommandIo,
-  componentVersions: Readonly<Record<string, string>>,
+  settings: ClusterCheckSettings,
 ): Promise<number> {
   const format = reportFormatFlag(values, NAME);
   const drivers = stringFlag(values, "drivers") ?? "both";
@@ -54,8 +39,14 @@ export async function checkCluster(
   }
   const timeoutSeconds = intFlag(NAME, values, "timeout", 1, 86_400) ?? 300;
   const namespaces = listFlag(values, "namespace");
-  const target = stringFlag(values, "target-version");
-  const client = clientFrom(values);
+  const kubeconfig = stringFlag(values, "kubeconfig");
+  const context = stringFlag(values, "context");
+  const client = connectKube({
+    command: NAME,
+    ...(kubeconfig === undefined ? {} : { kubeconfig }),
+    ...(context === undefined ? {} : { context }),
+  });
+  const target = settings.target;
   const checker = new HelmChecker({
     client,
     drivers,
@@ -63,10 +54,8 @@ export async function checkCluster(
     statuses: values["include-failed"] === true ? ["deployed", "failed"] : ["deployed"],
     targets: target === undefined ? { offsets: [1] } : { versions: [target] },
     fullScanIntervalMs: 0,
-    componentVersions,
-    ...(stringFlag(values, "extra-rows") === undefined
-      ? {}
-      : { extraRowsFile: stringFlag(values, "extra-rows")! }),
+    componentVersions: settings.components,
+    table: settings.table,
   });
   const progress = createProgress({
     write: io.stderr,
@@ -78,12 +67,14 @@ export async function checkCluster(
     if (p.known > 0) progress.update(Math.min(p.checked, p.known), p.known);
   }, 100);
   timer.unref();
+  // A timer that keeps the process alive: while the checker retries an unreachable cluster,
+  // nothing else does, and the command must end by its timeout, not by an empty event loop.
+  const deadline = new AbortController();
+  const timeout = setTimeout(() => deadline.abort(), timeoutSeconds * 1000);
   try {
     await checker.start();
     try {
-      await checker.waitUntilReady(
-        AbortSignal.any([io.signal, AbortSignal.timeout(timeoutSeconds * 1000)]),
-      );
+      await checker.waitUntilReady(AbortSignal.any([io.signal, deadline.signal]));
     } catch (err) {
       if (io.signal.aborted) throw err;
       const last = checker.status().lastError;
@@ -128,6 +119,7 @@ export async function checkCluster(
     }
     return exitCodeFor(report);
   } finally {
+    clearTimeout(timeout);
     clearInterval(timer);
     progress.clear();
     await checker.close();

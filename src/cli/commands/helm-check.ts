@@ -15,7 +15,10 @@ import {
   BadVersionError,
   builtinTable,
   formatCoverage,
+  formatKubeVersion,
   parseKubeVersion,
+  type DeprecationTable,
+  type KubeVersion,
 } from "../../helm/deprecations/index.ts";
 import type { Command, CommandIo } from "../args.ts";
 import { listFlag, stringFlag } from "../args.ts";
@@ -69,6 +72,35 @@ function componentVersions(
   return out;
 }
 
+/**
+ * The table (built-in plus `--extra-rows`), the target (`--target-version`, else the newest the
+ * table covers) and the component versions, all checked before anything is read.
+ */
+async function checkSettings(
+  values: Parameters<Command["run"]>[0],
+  io: CommandIo,
+): Promise<{
+  table: DeprecationTable;
+  target: KubeVersion;
+  targetGiven: boolean;
+  components: Record<string, string>;
+}> {
+  const table = await loadCheckTable(stringFlag(values, "extra-rows"), { signal: io.signal });
+  const text = stringFlag(values, "target-version");
+  let target: KubeVersion;
+  try {
+    target = resolveTarget(text, table);
+  } catch (error) {
+    if (!(error instanceof BadVersionError)) throw error;
+    throw new UsageError(`--target-version: ${error.message}`, NAME, { cause: error });
+  }
+  const components = componentVersions(
+    listFlag(values, "component-version"),
+    tableComponents(table),
+  );
+  return { table, target, targetGiven: text !== undefined, components };
+}
+
 async function checkFiles(
   paths: readonly string[],
   values: Parameters<Command["run"]>[0],
@@ -81,12 +113,7 @@ async function checkFiles(
   if (paths.filter((p) => p === STDIN_PATH).length > 1) {
     throw new UsageError("- (standard input) may be given only once", NAME);
   }
-  const table = await loadCheckTable(stringFlag(values, "extra-rows"), { signal: io.signal });
-  const target = resolveTarget(stringFlag(values, "target-version"), table);
-  const components = componentVersions(
-    listFlag(values, "component-version"),
-    tableComponents(table),
-  );
+  const { table, target, components } = await checkSettings(values, io);
   const list = await listManifestFiles(paths);
   const progress = createProgress({
     write: io.stderr,
@@ -161,10 +188,11 @@ export const helmCheckCommand: Command = {
     },
     namespace: {
       type: "string",
+      short: "n",
       valueName: "NS",
       multiple: true,
       description:
-        "Cluster mode: check only this namespace (repeatable), for users who may not read all; default all.",
+        "Cluster mode: check only this namespace, for users who may not read all; default all.",
     },
     drivers: {
       type: "string",
@@ -204,6 +232,7 @@ export const helmCheckCommand: Command = {
     },
     format: {
       type: "string",
+      short: "o",
       valueName: "FORMAT",
       description: `Report format: ${REPORT_FORMATS.join(", ")}.`,
       default: "table",
@@ -247,10 +276,11 @@ export const helmCheckCommand: Command = {
     if (positionals.length > 0) {
       throw new UsageError(`paths are checked with --files (got ${positionals.join(" ")})`, NAME);
     }
-    const components = componentVersions(
-      listFlag(values, "component-version"),
-      tableComponents(builtinTable()),
-    );
-    return await checkCluster(values, io, components);
+    const settings = await checkSettings(values, io);
+    return await checkCluster(values, io, {
+      table: settings.table,
+      components: settings.components,
+      ...(settings.targetGiven ? { target: formatKubeVersion(settings.target) } : {}),
+    });
   },
 };

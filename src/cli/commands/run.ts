@@ -4,23 +4,21 @@
  * served, builds the OpenTelemetry SDK and the composition root, and runs until SIGINT/SIGTERM,
  * then shuts down in order (the leader releases its lease, pending events are written).
  */
-import { existsSync, watch, type FSWatcher } from "node:fs";
+import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import {
   CONFIG_FILE_ENV,
   ConfigInvalidError,
   loadConfig,
   type LookoutConfig,
 } from "../../config/index.ts";
-import { KubeClient } from "../../kube/index.ts";
+import type { KubeClient } from "../../kube/index.ts";
 import { cliLogger } from "../logger.ts";
 import type { Command, CommandIo, FlagValues } from "../args.ts";
 import { listFlag, stringFlag } from "../args.ts";
+import { connectKube } from "../kube-connect.ts";
 import { runSidecar } from "../sidecar.ts";
 import { reportInvalid, setFlags } from "./config-shared.ts";
-
-const TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
 /**
  * SIGHUP, and changes of `file` (its directory is watched: a mounted ConfigMap is replaced
@@ -46,35 +44,6 @@ function installReloadTriggers(trigger: () => void, file: string | undefined): (
     clearTimeout(timer);
     watcher?.close();
   };
-}
-
-/** The cluster connection the configuration asks for. Throws a clear Error when there is none. */
-function kubeClient(
-  config: LookoutConfig,
-  values: { kubeconfig?: string; context?: string },
-): KubeClient {
-  const kc = new KubeConfig();
-  const file = values.kubeconfig ?? config.kube.kubeconfig;
-  const inCluster = config.kube.inCluster;
-  if (file === undefined && (inCluster === true || (inCluster === "auto" && existsSync(TOKEN)))) {
-    kc.loadFromCluster();
-  } else if (file !== undefined) {
-    kc.loadFromFile(file);
-  } else if (
-    (process.env["KUBECONFIG"] ?? "") !== "" ||
-    existsSync(`${process.env["HOME"] ?? ""}/.kube/config`)
-  ) {
-    kc.loadFromDefault();
-  } else {
-    throw new Error(
-      `no cluster to connect to: not in a pod (no ${TOKEN}) and no kubeconfig ` +
-        "(--kubeconfig, kube.kubeconfig, $KUBECONFIG or ~/.kube/config). " +
-        "To try kube-lookout without a cluster: kube-lookout demo",
-    );
-  }
-  const context = values.context ?? config.kube.context;
-  if (context !== undefined) kc.setCurrentContext(context);
-  return KubeClient.fromKubeConfig(kc);
 }
 
 /** `kube-lookout run`. */
@@ -155,9 +124,18 @@ async function runSidecarCommand(values: FlagValues, io: CommandIo): Promise<num
   const context = stringFlag(values, "context");
   let client: KubeClient;
   try {
-    client = kubeClient(config, {
-      ...(kubeconfig === undefined ? {} : { kubeconfig }),
-      ...(context === undefined ? {} : { context }),
+    const kubeconfigFile = kubeconfig ?? config.kube.kubeconfig;
+    const contextName = context ?? config.kube.context;
+    client = connectKube({
+      command: "run",
+      inCluster: config.kube.inCluster,
+      ...(kubeconfigFile === undefined ? {} : { kubeconfig: kubeconfigFile }),
+      ...(contextName === undefined
+        ? {}
+        : {
+            context: contextName,
+            contextFrom: context === undefined ? "kube.context" : "--context",
+          }),
     });
   } catch (error: unknown) {
     io.stderr(`kube-lookout run: ${error instanceof Error ? error.message : String(error)}\n`);
