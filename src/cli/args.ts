@@ -7,6 +7,8 @@ export interface FlagSpec {
   readonly description: string;
   /** Shown in help as `--name VALUE`. */
   readonly valueName?: string;
+  /** A one-letter alias (`o` for `-o`), as kubectl has. */
+  readonly short?: string;
   readonly default?: string;
   /** The flag may be given more than once; its value is then a list of strings. */
   readonly multiple?: boolean;
@@ -91,7 +93,7 @@ export function parseFlags(
 ): ParsedArgs {
   const options: Record<
     string,
-    { type: "string" | "boolean"; default?: string; multiple?: boolean }
+    { type: "string" | "boolean"; default?: string; multiple?: boolean; short?: string }
   > = {
     help: { type: "boolean" },
   };
@@ -100,6 +102,7 @@ export function parseFlags(
       type: spec.type,
       ...(spec.default === undefined ? {} : { default: spec.default }),
       ...(spec.multiple === true ? { multiple: true } : {}),
+      ...(spec.short === undefined ? {} : { short: spec.short }),
     };
   }
   try {
@@ -174,7 +177,8 @@ export function commandHelp(command: Command): string {
   }
   lines.push("Options:");
   const rows: (readonly [string, string])[] = Object.entries(command.flags).map(([name, spec]) => {
-    const left = spec.type === "string" ? `--${name} ${spec.valueName ?? "VALUE"}` : `--${name}`;
+    const long = spec.type === "string" ? `--${name} ${spec.valueName ?? "VALUE"}` : `--${name}`;
+    const left = spec.short === undefined ? long : `-${spec.short}, ${long}`;
     const def = spec.default === undefined ? "" : ` (default: ${spec.default})`;
     const repeat = spec.multiple === true ? " Repeatable." : "";
     return [left, spec.description + def + repeat] as const;

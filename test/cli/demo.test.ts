@@ -305,5 +305,8 @@ void test("demo --help shows the flags and examples; a bad --nats is a usage err
   assert.match(out, /--port PORT .*\(default: 0\)/);
   assert.match(out, /Examples:\n {2}kube-lookout demo\n/);
   assert.equal(await main(["demo", "--nats", "localhost:4222"], io), 2);
-  assert.match(err, /--nats must be auto, none or a nats:\/\/ URL, got "localhost:4222"/);
+  assert.match(
+    err,
+    /--nats must be auto, none or a nats:\/\/ \(or tls:\/\/\) URL, got "localhost:4222"/,
+  );
 });

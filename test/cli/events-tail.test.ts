@@ -392,6 +392,13 @@ void describe("events tail errors", () => {
       [["--prefix", "kl.*"], /--prefix .*got "kl\.\*"/],
       [["--nats", "http://x/y"], /--nats .*got "http:\/\/x\/y"/],
       [["--helm", "--type", "added"], /--type is for resource events/],
+      [["-o", "yaml"], /--output .*got "yaml"/],
+      [["--user", "bob"], /--user and --password go together .*got only a user/],
+      [["--password", "pw"], /--user and --password go together .*got only a password/],
+      [
+        ["--token", "t", "--user", "u", "--password", "p"],
+        /--token, or --user and --password: not both/,
+      ],
     ];
     for (const [args, message] of cases) {
       let err = "";

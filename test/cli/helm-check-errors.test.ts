@@ -227,7 +227,10 @@ void test("help: helm lists its subcommands; helm check shows every flag, defaul
       "--format",
       "--help",
     ]) {
-      assert.ok(r.out.includes(`  ${flag}`), `${args.join(" ")} lacks ${flag}`);
+      assert.ok(
+        r.out.includes(`  ${flag}`) || r.out.includes(`, ${flag}`),
+        `${args.join(" ")} lacks ${flag}`,
+      );
     }
     assert.match(r.out, /--format FORMAT .*\(default: table\)/);
     assert.match(r.out, /Repeatable/);

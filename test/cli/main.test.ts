@@ -112,3 +112,27 @@ void test("sim serves a cluster with seeded pods, writes a kubeconfig and stops 
   assert.equal(await exit, 0);
   await assert.rejects(fetch(`${url}/version`));
 });
+
+void test("kubectl's short flags: -o, -n and -l are shown in help and accepted", async () => {
+  const help = capture();
+  assert.equal(await main(["get", "--help"], help), 0);
+  assert.match(help.out, /\n  -o, --output FORMAT /);
+  assert.match(help.out, /\n  -n, --namespace NAMESPACE /);
+  assert.match(help.out, /\n  -l, --selector SELECTOR /);
+  const check = capture();
+  assert.equal(await main(["helm", "check", "--help"], check), 0);
+  assert.match(check.out, /\n  -o, --format FORMAT /);
+  // Parsed as the long flags: a bad value is reported under the long name.
+  const bad = capture();
+  assert.equal(await main(["get", "pods", "-o", "yaml"], bad), 2);
+  assert.match(bad.err, /--output must be table or json, got "yaml"/);
+  const format = capture();
+  assert.equal(await main(["helm", "check", "--files", "-", "-o", "xml"], format), 1);
+  assert.match(format.err, /xml/);
+});
+
+void test("get: a bad --url is a usage error naming the flag (exit 2)", async () => {
+  const io = capture();
+  assert.equal(await main(["get", "pods", "--url", "notaurl"], io), 2);
+  assert.match(io.err, /--url must be an http\(s\) URL, got "notaurl"/);
+});

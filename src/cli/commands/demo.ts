@@ -114,7 +114,7 @@ export const demoCommand: Command = {
     "URL first), then runs until Ctrl-C or --duration. Everything lives in a temp dir, removed " +
     "on exit. Logs (JSON lines) go to stderr, at --log-level.",
   usage:
-    "kube-lookout demo [--port PORT] [--nats auto|none|URL] [--pods N] [--churn-rate N] [--duration SECONDS]",
+    "kube-lookout demo [--port PORT] [--nats auto|none|URL] [--pods N] [--churn-rate N] [--helm-releases N] [--seed N] [--duration SECONDS] [--log-level LEVEL]",
   flags: {
     port: {
       type: "string",
@@ -127,7 +127,7 @@ export const demoCommand: Command = {
       valueName: "auto|none|URL",
       description:
         "auto: start nats-server if installed (PATH, /usr/sbin, /usr/local/bin), else as none; " +
-        "none: no NATS, events stay in the outbox; nats://HOST:PORT: publish to that server.",
+        "none: no NATS, events stay in the outbox; nats://HOST:PORT (or tls://): publish to that server.",
       default: "auto",
     },
     pods: {
@@ -187,7 +187,10 @@ export const demoCommand: Command = {
     const duration = intFlag(NAME, values, "duration", 1, 86_400);
     const natsMode = stringFlag(values, "nats") ?? "auto";
     if (!["auto", "none"].includes(natsMode) && !/^(nats|tls):\/\/\S+$/.test(natsMode)) {
-      throw new UsageError(`--nats must be auto, none or a nats:// URL, got "${natsMode}"`, NAME);
+      throw new UsageError(
+        `--nats must be auto, none or a nats:// (or tls://) URL, got "${natsMode}"`,
+        NAME,
+      );
     }
     const level = stringFlag(values, "log-level") ?? "warn";
     const logLevel = LEVELS.find((l) => l === level);

@@ -170,6 +170,15 @@ function natsLink(options: TailOptions, values: FlagValues, logger: Logger): Nat
   const token = secret(values, "token");
   const user = secret(values, "user");
   const pass = secret(values, "password");
+  if ((user === undefined) !== (pass === undefined)) {
+    throw usage(
+      `--user and --password go together (or $${ENV.user} and $${ENV.password}); ` +
+        `got only ${user === undefined ? "a password" : "a user"}`,
+    );
+  }
+  if (token !== undefined && user !== undefined) {
+    throw usage("--token, or --user and --password: not both");
+  }
   try {
     return new NatsLink({
       servers: options.servers,
@@ -360,6 +369,7 @@ export const eventsTailCommand: Command = {
     },
     namespace: {
       type: "string",
+      short: "n",
       valueName: "NS",
       description: "Only this namespace; _ selects cluster-scoped objects (default all).",
     },
@@ -384,6 +394,7 @@ export const eventsTailCommand: Command = {
     },
     output: {
       type: "string",
+      short: "o",
       valueName: "FORMAT",
       description: "text (one line per event) or json (one JSON object per line).",
       default: "text",

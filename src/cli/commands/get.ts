@@ -3,7 +3,11 @@
  * request), as a table on a terminal or JSON with `-o json`.
  */
 import { readFileSync } from "node:fs";
-import { LookoutApiError, LookoutClient } from "../../client/index.ts";
+import {
+  LookoutApiError,
+  LookoutClient,
+  LookoutClientInvalidOptionError,
+} from "../../client/index.ts";
 import type { Command } from "../args.ts";
 import { stringFlag } from "../args.ts";
 import { UsageError } from "../errors.ts";
@@ -59,7 +63,7 @@ export const getCommand: Command = {
     "`kube-lookout run` (--url, default http://127.0.0.1:9464), with the same selectors as " +
     "kubectl; one object when NAME is given. A table by default, JSON with -o json.",
   usage:
-    "kube-lookout get RESOURCE [NAME] [--url URL] [--namespace NS] [--selector SELECTOR] [--field-selector SELECTOR] [--output table|json] [--token-file FILE]",
+    "kube-lookout get RESOURCE [NAME] [--url URL] [-n NS] [-l SELECTOR] [--field-selector SELECTOR] [-o table|json] [--token-file FILE]",
   positionals: {
     name: "RESOURCE [NAME]",
     description: "`pods`, `deployments.apps` (plural.group), …; NAME for one object.",
@@ -73,13 +77,20 @@ export const getCommand: Command = {
     },
     namespace: {
       type: "string",
+      short: "n",
       valueName: "NAMESPACE",
       description: "One namespace (default: all).",
     },
-    selector: { type: "string", valueName: "SELECTOR", description: "Label selector (`app=web`)." },
+    selector: {
+      type: "string",
+      short: "l",
+      valueName: "SELECTOR",
+      description: "Label selector (`app=web`).",
+    },
     "field-selector": { type: "string", valueName: "SELECTOR", description: "Field selector." },
     output: {
       type: "string",
+      short: "o",
       valueName: "FORMAT",
       description: "table or json.",
       default: "table",
@@ -111,10 +122,21 @@ export const getCommand: Command = {
     }
     const namespace = stringFlag(values, "namespace");
     const tokenFile = stringFlag(values, "token-file");
-    const client = new LookoutClient({
-      baseUrl: stringFlag(values, "url") ?? "http://127.0.0.1:9464",
-      ...(tokenFile === undefined ? {} : { token: readFileSync(tokenFile, "utf8").trim() }),
-    });
+    const url = stringFlag(values, "url") ?? "http://127.0.0.1:9464";
+    let client: LookoutClient;
+    try {
+      client = new LookoutClient({
+        baseUrl: url,
+        ...(tokenFile === undefined ? {} : { token: readFileSync(tokenFile, "utf8").trim() }),
+      });
+    } catch (error: unknown) {
+      if (!(error instanceof LookoutClientInvalidOptionError)) throw error;
+      const message =
+        error.option === "token"
+          ? `--token-file ${tokenFile ?? ""} holds no token`
+          : `--url must be an http(s) URL, got "${url}"`;
+      throw new UsageError(message, NAME, { cause: error });
+    }
     try {
       if (name !== undefined) {
         const obj = await client.get(resource!, namespace ?? "", name, io.signal);

@@ -7,7 +7,7 @@ import { helmCheckCommand } from "./helm-check.ts";
  */
 export const helmGroup: CommandGroup = {
   name: "helm",
-  short: "Helm deprecation checks: 'helm check' for rendered manifests.",
+  short: "Helm deprecation checks: 'helm check' for a cluster's releases or rendered manifests.",
   summary:
     "Check Helm releases and rendered charts for Kubernetes APIs that are deprecated or removed.",
   usageExitCode: 1,

@@ -12,7 +12,16 @@ export const simCommand: Command = {
     "Serve a simulated Kubernetes API server (list/watch, paging, bookmarks, selectors, discovery) " +
     "that kubectl, @kubernetes/client-node and kube-lookout talk to as to a cluster. Runs until " +
     "interrupted.",
-  usage: "kube-lookout sim [--port 8001] [--seed-pods 100] [--churn-rate 5] [--kubeconfig FILE]",
+  usage:
+    "kube-lookout sim [--host ADDR] [--port PORT] [--seed-pods N] [--churn-rate N] [--history-size N] [--git-version VERSION] [--kubeconfig FILE]",
+  exitCodes: [
+    [0, "Stopped by SIGINT or SIGTERM."],
+    [
+      1,
+      "The server could not start (the port is taken, say) or the kubeconfig could not be written.",
+    ],
+    [2, "Usage error: unknown flag or bad flag value."],
+  ],
   examples: [
     "kube-lookout sim --seed-pods 200 --churn-rate 5 --kubeconfig /tmp/sim.kubeconfig",
     "kubectl --kubeconfig /tmp/sim.kubeconfig get pods -A --watch",
