@@ -396,6 +396,12 @@ class LookoutImpl implements Lookout {
       // oxlint-disable-next-line eslint/no-await-in-loop -- the term changes one at a time
       await this.#terms.settled();
       const term = this.#terms.current;
+      if (term === undefined && this.#terms.retrying && !stop.aborted) {
+        // Leading, but the term could not be built: ready only once one runs.
+        // oxlint-disable-next-line eslint/no-await-in-loop -- until the retry has built one
+        await sleep(100, undefined, { signal: stop }).catch(() => undefined);
+        continue;
+      }
       if (term?.helm === undefined || stop.aborted) break;
       if (term === ended) return; // cannot happen: a term is replaced before it stops
       try {

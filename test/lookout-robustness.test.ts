@@ -328,3 +328,31 @@ void test("leadership lost before the first Helm scan finished: the follower bec
   await readyWithin(lookout.ready, 10_000, "the follower is not ready within 10 s");
   assert.equal((await fetch(`${lookout.url}/readyz`)).status, 200);
 });
+
+void test("the leader's work that cannot even be built is not ready: /readyz names the error, the build is retried", async (t) => {
+  const { client, store } = await lookoutSetup(t);
+  // The Helm checker refuses this option in its constructor: the term cannot be built.
+  const lookout = createLookout({
+    client,
+    store: store(),
+    cluster: "t",
+    resources: [{ resource: CONFIGMAPS, kind: "ConfigMap" }],
+    helm: { maxThreads: 1, versionIntervalMs: 500 },
+  });
+  t.after(() => lookout.close());
+  await lookout.start();
+  let settled = false;
+  void lookout.ready.then(() => (settled = true));
+  await untilReadyz(lookout.url, "no start failure in /readyz", (status, body) => {
+    assert.equal(status, 503);
+    return body.includes("the leader's work did not start") && body.includes("versionIntervalMs");
+  });
+  // Past the first retry (1 s): still not ready, still the error, still leading.
+  await sleep(1500);
+  const res = await fetch(`${lookout.url}/readyz`);
+  assert.equal(res.status, 503);
+  assert.match(JSON.stringify(await res.json()), /versionIntervalMs/);
+  assert.equal(settled, false, "ready must wait for the leader's work");
+  assert.equal(lookout.helm, undefined);
+  assert.equal(lookout.leading, false, "no term runs");
+});

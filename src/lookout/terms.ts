@@ -1,15 +1,16 @@
 /**
  * The terms of leadership of one instance, one at a time: a term begins when this instance
  * starts leading and ends when it stops. A term whose start failed (a store error, a folder that
- * is not there yet) is stopped and started anew after a pause (1 s doubling to 30 s) as long as
- * this instance leads: a leader that keeps its Lease must not sit on work it is not doing.
+ * is not there yet), or that could not even be built (an option one of its parts refuses), is
+ * stopped and started anew after a pause (1 s doubling to 30 s) as long as this instance leads:
+ * a leader that keeps its Lease must not sit on work it is not doing.
  */
 import type { Logger } from "../logging/index.ts";
 import type { LeaderTerm, LeaderTermStart } from "./leader-term.ts";
 
 /** What {@link LeaderTerms} needs from the composition root. */
 export interface LeaderTermsOptions {
-  /** Builds a term (it starts at construction). */
+  /** Builds a term (it starts at construction); may throw (retried like a failed start). */
   readonly create: () => LeaderTerm;
   readonly logger: Logger;
   /** True once the instance is shutting down: no new term then. */
@@ -43,6 +44,11 @@ export class LeaderTerms {
     return this.#error;
   }
 
+  /** True while a failed start waits for its retry (leading, but no term may be running). */
+  get retrying(): boolean {
+    return this.#retry !== undefined;
+  }
+
   /** Resolves when the changes queued so far are done. Never rejects. */
   settled(): Promise<unknown> {
     return this.#transitions;
@@ -71,7 +77,13 @@ export class LeaderTerms {
 
   #newTerm(): void {
     if (this.#o.closing() || this.#term !== undefined) return;
-    const term = this.#o.create();
+    let term: LeaderTerm;
+    try {
+      term = this.#o.create();
+    } catch (error) {
+      this.#retryLater(undefined, error);
+      return;
+    }
     this.#term = term;
     void term.started.then((outcome) => this.#afterStart(term, outcome));
   }
@@ -84,7 +96,8 @@ export class LeaderTerms {
     }
   }
 
-  #retryLater(term: LeaderTerm, error: unknown): void {
+  /** Schedules a new term after a pause; `term` is the failed one (undefined: none was built). */
+  #retryLater(term: LeaderTerm | undefined, error: unknown): void {
     if (this.#term !== term || this.#o.closing()) return;
     const delayMs = Math.min(1000 * 2 ** this.#failures, 30_000);
     this.#failures++;
@@ -104,7 +117,7 @@ export class LeaderTerms {
     }, delayMs);
   }
 
-  async #restart(term: LeaderTerm): Promise<void> {
+  async #restart(term: LeaderTerm | undefined): Promise<void> {
     // Leadership was lost (or lost and regained) meanwhile: that already replaced it.
     if (this.#term !== term || this.#o.closing()) return;
     await this.#stopTerm();
