@@ -276,7 +276,10 @@ function gauges(ctx: PluginContext, latest: () => Collection | undefined): () =>
   };
 }
 
-/** One event per workload: `metrics.<namespace>.<workload name>` (the publisher escapes). */
+/**
+ * One event per workload: tokens `metrics`, `<namespace>`, `<workload name>`, passed as an array
+ * so a name with a dot (`web.v2`) stays one token (the publisher escapes each).
+ */
 function publish(ctx: PluginContext, c: Collection): void {
   const events = ctx.events;
   if (events === undefined) return;
@@ -285,7 +288,7 @@ function publish(ctx: PluginContext, c: Collection): void {
   let first: unknown;
   for (const w of c.workloads) {
     try {
-      events.publish(`metrics.${w.namespace}.${w.name}`, {
+      events.publish(["metrics", w.namespace, w.name], {
         time,
         namespace: w.namespace,
         kind: w.kind,

@@ -156,7 +156,12 @@ export class LeaderTerm {
       ...(d.meterProvider === undefined ? {} : { meterProvider: d.meterProvider }),
       ...(events === undefined
         ? {}
-        : { events: { publish: (suffix: string, body: unknown) => events.publish(suffix, body) } }),
+        : {
+            events: {
+              publish: (suffix: string | readonly string[], body: unknown) =>
+                events.publish(suffix, body),
+            },
+          }),
     });
     this.#plugins = host;
     const result = await host.start();

@@ -13,13 +13,15 @@ export const PLUGIN_KIND = "kube-lookout-plugin";
 /** One watched resource, as the informer factory takes it (`factory.acquire(spec)`). */
 export type ResourceSpec = InformerSpec;
 
-/** Publishes a change event beside the resource events (`<prefix>.<cluster>.<subjectSuffix>`). */
+/** Publishes a change event beside the resource events (`<prefix>.<cluster>.<tokens…>`). */
 export interface EventPublisher {
   /**
-   * Queues `body` (JSON-serializable) for publication under `subjectSuffix` (dot-separated
-   * tokens). Does not wait for delivery; throws when the publisher refuses the event.
+   * Queues `body` (JSON-serializable) for publication under `subjectSuffix`: its tokens, each
+   * escaped by the publisher (so a token with a dot stays one token). A string is split on dots:
+   * pass an array when a token (a name) may hold a dot. Does not wait for delivery; throws when
+   * the publisher refuses the event.
    */
-  publish(subjectSuffix: string, body: unknown): void;
+  publish(subjectSuffix: string | readonly string[], body: unknown): void;
 }
 
 /** Everything a plugin run gets, once. A restarted plugin gets a fresh context. */
@@ -28,7 +30,7 @@ export interface PluginContext<Config = unknown> {
   readonly informers: InformerFactory;
   /** A list/watch client for direct reads (e.g. a paged LIST). */
   readonly client: ListWatchClient;
-  /** A meter from the host's MeterProvider, named `kube-lookout.plugin.<name>`. */
+  /** A meter from the host's MeterProvider, named `kube-lookout/plugin/<name>`. */
   readonly meter: Meter;
   /** The event publisher, when events are configured. */
   readonly events: EventPublisher | undefined;

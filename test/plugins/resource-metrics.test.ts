@@ -2,15 +2,29 @@
  * resource-metrics against the simulator's metrics.k8s.io: known usages → gauges per workload
  * (pods summed through ReplicaSet → Deployment and the other controllers), namespace and node;
  * a deleted workload's series gone at the next collection; snapshots published; samples kept;
- * a failing source counted and its series absent.
+ * a failing source counted and its series absent; a workload name with a dot stays one subject
+ * token on a real nats-server.
  */
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, test, type TestContext } from "node:test";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import type { DataPoint } from "@opentelemetry/sdk-metrics";
 import { PluginHost } from "../../src/plugins/index.ts";
 import type { SimulatedCluster } from "../../src/sim/index.ts";
 import { createResourceMetricsPlugin } from "../../plugins/resource-metrics/index.ts";
+import {
+  CLUSTER,
+  PREFIX,
+  STREAM,
+  startPipeline,
+  waitForStream,
+} from "../events/pipeline-support.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
+import { startNatsServer } from "../support/nats-server.ts";
 import {
   PODS,
   startCluster,
@@ -83,6 +97,12 @@ function populate(cluster: SimulatedCluster): void {
 
 type Points = Map<string, number>;
 
+/** What the recording publisher got: the subject's tokens (a string split on dots) and body. */
+interface Published {
+  readonly tokens: readonly string[];
+  readonly body: unknown;
+}
+
 /** The gauge's points keyed `workload ns/Kind/name`, `namespace ns`, `node name`. */
 async function read(metrics: Metrics, name: string): Promise<Points> {
   const out: Points = new Map();
@@ -115,7 +135,7 @@ async function startPlugin(
   t: TestContext,
   setup: ClusterSetup,
   config: object,
-  published?: { subject: string; body: unknown }[],
+  published?: Published[],
 ) {
   const metrics = testMetrics(t, { gaugeDelta: true });
   const plugin = createResourceMetricsPlugin();
@@ -129,7 +149,11 @@ async function startPlugin(
       ? {}
       : {
           events: {
-            publish: (subject: string, body: unknown) => published.push({ subject, body }),
+            publish: (subject: string | readonly string[], body: unknown) =>
+              published.push({
+                tokens: typeof subject === "string" ? subject.split(".") : [...subject],
+                body,
+              }),
           },
         }),
   });
@@ -142,7 +166,7 @@ async function startPlugin(
 void test("known usages → gauges per workload, namespace and node; snapshots published; samples kept", async (t) => {
   const setup = await startCluster(t);
   populate(setup.cluster);
-  const published: { subject: string; body: unknown }[] = [];
+  const published: Published[] = [];
   const { metrics, plugin } = await startPlugin(t, setup, { intervalSeconds: 0.1 }, published);
   await until("a collection", () => (plugin.lastCollection()?.workloads.length ?? 0) > 0);
 
@@ -170,12 +194,12 @@ void test("known usages → gauges per workload, namespace and node; snapshots p
   assert.equal(plugin.lastCollection()?.unresolved, 0);
 
   // One snapshot per workload and collection, on metrics.<namespace>.<workload name>.
-  const web = published.find((e) => e.subject === "metrics.shop.web");
-  assert.ok(web !== undefined, `published: ${published.map((e) => e.subject).join(", ")}`);
+  const web = published.find((e) => e.tokens.join(" ") === "metrics shop web");
+  assert.ok(web !== undefined, `published: ${published.map((e) => e.tokens.join(" ")).join(", ")}`);
   assert.equal(Reflect.get(Object(web.body), "kind"), "Deployment");
   assert.equal(Reflect.get(Object(web.body), "pods"), 2);
   assert.equal(Reflect.get(Object(web.body), "memory"), 208 * Mi);
-  assert.ok(published.some((e) => e.subject === "metrics.data.db"));
+  assert.ok(published.some((e) => e.tokens.join(" ") === "metrics data db"));
 
   await until(
     "three samples of web",
@@ -255,6 +279,56 @@ void test("a failing pods LIST is counted, its series are absent until the next 
   );
   await until("a good round again", () => (plugin.lastCollection()?.workloads.length ?? 0) > 0);
   assert.ok((await read(metrics, CPU)).has("workload shop/Deployment/web"));
+});
+
+void test("a workload name with a dot stays one subject token: kl.test.metrics.shop.web%2Ev2, ce-subject shop/web.v2", async (t) => {
+  const setup = await startCluster(t);
+  const { cluster } = setup;
+  cluster.create("apps/v1/deployments", { metadata: { name: "web.v2", namespace: "shop" } });
+  cluster.create("apps/v1/replicasets", {
+    metadata: {
+      name: "web.v2-5f8",
+      namespace: "shop",
+      ownerReferences: [owner("Deployment", "web.v2")],
+    },
+  });
+  pod(cluster, "shop", "web.v2-5f8-a", owner("ReplicaSet", "web.v2-5f8"));
+  cluster.metrics.setPodUsage("shop", "web.v2-5f8-a", { app: { cpu: "250m", memory: "64Mi" } });
+  const nats = await startNatsServer(t);
+  const dir = await mkdtemp(join(tmpdir(), "kl-resource-metrics-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const running = await startPipeline({
+    simUrl: cluster.url,
+    natsUrl: nats.url,
+    dbPath: join(dir, "state.db"),
+  });
+  t.after(() => running.close());
+  const plugin = createResourceMetricsPlugin();
+  const host = new PluginHost({
+    // One collection in the test's time: one snapshot.
+    plugins: [{ plugin, config: { intervalSeconds: 3600 } }],
+    informers: setup.factory,
+    client: setup.client,
+    resources: [{ resource: PODS }],
+    events: running.pipeline,
+  });
+  t.after(() => host.close());
+  assert.deepEqual((await host.start()).started, ["resource-metrics"]);
+  await until("a collection", () => (plugin.lastCollection()?.workloads.length ?? 0) > 0);
+  assert.equal(await waitForStream(nats.url, 1), 1);
+
+  const nc = await connect({ servers: nats.url });
+  t.after(() => nc.close());
+  const message = await (await jetstreamManager(nc)).streams.getMessage(STREAM, { seq: 1 });
+  assert.equal(message?.subject, `${PREFIX}.${CLUSTER}.metrics.shop.web%2Ev2`);
+  assert.equal(message?.header.get("ce-type"), "io.kube-lookout.metrics");
+  assert.equal(message?.header.get("ce-subject"), "shop/web.v2");
+  const body: unknown = message?.json();
+  assert.equal(Reflect.get(Object(body), "kind"), "Deployment");
+  assert.equal(Reflect.get(Object(body), "name"), "web.v2");
+  // Stop in reverse start order (the hooks above are the fallback when an assertion fails).
+  await host.close();
+  await running.close();
 });
 
 void test("the built-in loads by name and stops on close", async (t) => {
