@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { MeterProvider } from "@opentelemetry/api";
-import type { LookoutConfig } from "../config/index.ts";
+import { toMilliseconds, type LookoutConfig } from "../config/index.ts";
 import type { KubeClient } from "../kube/index.ts";
 import type { Logger } from "../logging/index.ts";
 import type { LookoutOptions, WatchedResource } from "../lookout.ts";
@@ -29,10 +29,8 @@ export interface RunDeps {
 
 const readSecret = (path: string): string => readFileSync(path, "utf8").trim();
 
-/** Seconds (the configuration's unit) to whole milliseconds. */
-function ms(seconds: number): number {
-  return Math.round(seconds * 1000);
-}
+/** Seconds (the configuration's unit) to whole milliseconds, as the schema's bounds assume. */
+const ms = toMilliseconds;
 
 /**
  * The watched resources: one per namespace of a namespace list; a namespace label selector
@@ -153,25 +151,51 @@ export function lookoutOptionsFrom(config: LookoutConfig, deps: RunDeps): Lookou
   };
 }
 
-/** The telemetry options for `config`. */
-export function telemetryOptionsFrom(config: LookoutConfig, version: string): TelemetryOptions {
+/**
+ * True when OTLP export is on without an endpoint in the configuration: the telemetry takes
+ * the endpoint from `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * (see `resolveTelemetryOptions`: a blank variable counts as unset).
+ */
+function otlpEndpointInEnv(env: Readonly<Record<string, string | undefined>>): boolean {
+  return ["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"].some(
+    (name) => (env[name]?.trim() ?? "") !== "",
+  );
+}
+
+/**
+ * The telemetry options for `config`. OTLP export is on when `telemetry.otlp.endpoint` is set
+ * or `env` names an endpoint (`OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`,
+ * `OTEL_EXPORTER_OTLP_ENDPOINT`); then the configured interval and headers apply whichever
+ * gave the endpoint, and an unset interval is left to `OTEL_METRIC_EXPORT_INTERVAL` (else 60 s).
+ * With neither, OTLP stays off. `env` is the environment the telemetry reads too (it is passed
+ * on); default `process.env`. Pure.
+ */
+export function telemetryOptionsFrom(
+  config: LookoutConfig,
+  version: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): TelemetryOptions {
   const t = config.telemetry;
   const otlp = t.otlp;
+  const on = otlp.endpoint !== undefined || otlpEndpointInEnv(env);
   return {
     serviceName: "kube-lookout",
     serviceVersion: version,
     clusterName: config.cluster.name,
     prometheus: t.prometheus,
     cardinalityLimit: t.cardinalityLimit,
-    ...(otlp.endpoint === undefined
-      ? {}
-      : {
+    env,
+    ...(on
+      ? {
           otlp: {
-            url: otlp.endpoint,
-            intervalMs: Math.round(otlp.intervalSeconds * 1000),
+            ...(otlp.endpoint === undefined ? {} : { url: otlp.endpoint }),
+            ...(otlp.intervalSeconds === undefined
+              ? {}
+              : { intervalMs: toMilliseconds(otlp.intervalSeconds) }),
             headers: otlp.headers,
           },
-        }),
+        }
+      : {}),
   };
 }
 

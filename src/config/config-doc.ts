@@ -28,7 +28,8 @@ Lowest first; each one overrides the keys it sets and leaves the others:
 4. \`--set KEY=VALUE\` flags, repeatable, in order
    (\`--set store.path=/data/x.db --set watch[0].labelSelector=app=web\`). The value is read as YAML (\`8080\` is a number,
    \`[a, b]\` a list, \`{ labelSelector: x }\` an object), except for string keys, which take
-   the text as is; for a list key, \`a,b\` is a two-item list. In the library, the same map is
+   the text as is; for a list key, \`a,b\` is a two-item list and \`a\` a one-item list, each
+   item read as in a variable (\`--set helm.targets.offsets=1,2\` gives \`[1, 2]\`). In the library, the same map is
    \`loadConfig({ flags: { "store.path": "/data/x.db" } })\`.
 
 Why \`--set\` and not one flag per key: there are some seventy-five keys; one generic flag keeps the
@@ -49,7 +50,12 @@ api.port: 99999: expected a number ≤ 65535 [from KUBE_LOOKOUT_API_PORT]
 
 Unknown keys are errors, never ignored (a typo must not silently fall back to a default). An
 unknown \`KUBE_LOOKOUT_*\` variable is an error too. Checks across keys (events enabled without
-a NATS server, lease timings, a watch listed twice) run once the keys they read are valid. In
+a NATS server, NATS credentials and TLS files that go in pairs, lease timings, a duplicate
+window longer than the stream's \`maxAge\`, a watch listed twice) run once the keys they read
+are valid. Bounds are those of the component a key feeds (\`helm.versionInterval\` ≥ 1 s, lease
+timings above 0, no \`:memory:\` store), so \`config check\` catches what a component would
+refuse at start, short of what only the running sidecar reads (the secret files, \`OTEL_*\`
+variables). In
 code: \`ConfigInvalidError\` (\`LOOKOUT_CONFIG_INVALID\`) with \`problems\`; an unreadable file is
 \`ConfigReadError\` (\`LOOKOUT_CONFIG_UNREADABLE\`).
 
@@ -57,7 +63,9 @@ code: \`ConfigInvalidError\` (\`LOOKOUT_CONFIG_INVALID\`) with \`problems\`; an 
 
 Every duration key (type \`duration\` below) takes seconds as a number (\`30\`, \`0.5\`) or a
 string of unit-suffixed parts: \`250ms\`, \`30s\`, \`5m\`, \`1h\`, \`1h30m\`, \`7d\`. The loaded
-configuration holds seconds; \`config print\` prints seconds.
+configuration holds seconds; \`config print\` prints seconds. The sidecar hands durations to its
+components in whole milliseconds (rounded), and a bound in the type column (\`duration ≥ 1s\`,
+\`duration ≥ 1ms\`: above zero) applies to those milliseconds.
 
 ## Secrets
 
@@ -166,8 +174,9 @@ One variable per key outside the lists of objects (\`watch\`, \`plugins\`) and m
 (\`telemetry.otlp.headers\`), which only the file and \`--set\` set: \`KUBE_LOOKOUT_\` and the key
 path with each camelCase word upper-cased and joined by \`_\`. The table is fixed: a variable
 not in it is an error (with the closest name), never guessed. Numbers, booleans (\`true\`,
-\`false\`, \`1\`, \`0\`, \`yes\`, \`no\`) and durations are parsed; a list is comma-separated; an
-empty variable counts as unset. \`KUBE_LOOKOUT_CONFIG\` names the file when \`--config\` is not
+\`false\`, \`1\`, \`0\`, \`yes\`, \`no\`, in any case; \`KUBE_LOOKOUT_KUBE_IN_CLUSTER\` takes them
+and \`auto\`) and durations are parsed; a list is comma-separated, each item parsed by the
+list's item type; an empty variable counts as unset. \`KUBE_LOOKOUT_CONFIG\` names the file when \`--config\` is not
 given.
 
 ${table(["Variable", "Key", "Parsed as"], rows)}

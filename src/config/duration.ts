@@ -37,3 +37,11 @@ export function parseDuration(value: unknown): number | undefined {
   const rounded = Math.round(seconds * 1000) / 1000;
   return Number.isFinite(rounded) ? rounded : undefined;
 }
+
+/**
+ * Seconds (the configuration's unit) as whole milliseconds, the way the sidecar hands a
+ * duration to its components (`Math.round`). Bounds on durations are checked on this value.
+ */
+export function toMilliseconds(seconds: number): number {
+  return Math.round(seconds * 1000);
+}

@@ -4,7 +4,8 @@
  */
 import type { ConfigProblem } from "./errors.ts";
 import { configSchema } from "./schema.ts";
-import { schemaLeaves, type LeafKind, type SchemaLeaf } from "./schema-walk.ts";
+import { coerceText, itemSchema } from "./coerce.ts";
+import { kindOf, schemaLeaves, type LeafKind, type SchemaLeaf } from "./schema-walk.ts";
 import { closest } from "./suggest.ts";
 
 /** The prefix of every configuration variable. */
@@ -44,10 +45,8 @@ function settable(leaf: SchemaLeaf): boolean {
 }
 
 function elementKindOf(leaf: SchemaLeaf): LeafKind | undefined {
-  if (leaf.kind !== "list") return undefined;
-  return leaf.type.startsWith("list of integer") || leaf.type.startsWith("list of number")
-    ? "number"
-    : "string";
+  const item = itemSchema(leaf.node);
+  return item === undefined ? undefined : kindOf(item);
 }
 
 /**
@@ -68,32 +67,14 @@ export const envTable: readonly EnvVar[] = Object.freeze(
 
 const byName = new Map(envTable.map((v) => [v.name, v] as const));
 
-function scalar(kind: LeafKind | undefined, text: string): unknown {
-  const t = text.trim();
-  if ((kind === "number" || kind === "duration") && /^-?\d+(\.\d+)?$/.test(t)) return Number(t);
-  if (kind === "boolean" || kind === "choice") {
-    if (/^(true|yes|1)$/i.test(t))
-      return kind === "boolean" || t.toLowerCase() === "true" ? true : t;
-    if (/^(false|no|0)$/i.test(t))
-      return kind === "boolean" || t.toLowerCase() === "false" ? false : t;
-  }
-  return t;
-}
-
 /**
- * Turns a variable's text into a value for its key: numbers for numbers, `true`/`false`/`1`/`0`
- * for booleans, comma-separated lists for lists. Text that does not fit is passed on as is,
- * so the schema reports it with the value.
+ * Turns a variable's text into a value for its key ({@link coerceText}): numbers for numbers,
+ * `true`/`false`/`yes`/`no`/`1`/`0` where a boolean is allowed (`kube.inCluster` too),
+ * comma-separated lists for lists. Text that does not fit is passed on as is, so the schema
+ * reports it with the value.
  */
 export function coerceEnvValue(variable: EnvVar, text: string): unknown {
-  if (variable.kind === "list") {
-    return text
-      .split(",")
-      .map((part) => part.trim())
-      .filter((part) => part !== "")
-      .map((part) => scalar(variable.elementKind, part));
-  }
-  return scalar(variable.kind, text);
+  return coerceText(variable.leaf.node, text);
 }
 
 /** One variable's value, on its way into the configuration. */

@@ -9,7 +9,7 @@ export {
   type WatchEntry,
 } from "./schema.ts";
 export { FEEDS } from "./schema-watch.ts";
-export { parseDuration, DURATION_ALLOWED } from "./duration.ts";
+export { parseDuration, toMilliseconds, DURATION_ALLOWED } from "./duration.ts";
 export {
   loadConfig,
   resolveConfig,

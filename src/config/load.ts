@@ -14,6 +14,7 @@ import {
   type Document,
 } from "yaml";
 import { ConfigInvalidError, ConfigReadError, type ConfigProblem } from "./errors.ts";
+import { coerceText, isListOfScalars } from "./coerce.ts";
 import { envOverrides } from "./env.ts";
 import { formatKeyPath, parseKeyPath, setAt } from "./key-path.ts";
 import { issuesToProblems, showValue } from "./problems.ts";
@@ -29,7 +30,8 @@ export interface LoadConfigOptions {
   /**
    * Overrides by key path (`{"store.path": "/data/x.db", "watch[0].labelSelector": "app=web"}`),
    * applied last. A string value is read like `--set`: as YAML (`8080` a number, `[a, b]` a
-   * list) except for string keys, which take the text as is; for a list key, `a,b` is a list.
+   * list) except for string keys, which take the text as is; for a list key, text that is not
+   * a YAML list is comma-separated as in `KUBE_LOOKOUT_*` variables (`1,2` and `1` are lists).
    */
   readonly flags?: Readonly<Record<string, unknown>>;
 }
@@ -46,7 +48,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Reads a `--set` value for the key at `path`: see {@link LoadConfigOptions.flags}. */
+/**
+ * Reads a `--set` value for the key at `path`: see {@link LoadConfigOptions.flags}. A list of
+ * scalars whose text is not a YAML list is read as a `KUBE_LOOKOUT_*` variable is
+ * ({@link coerceText}): comma-separated, each item typed by the list's item schema, one value
+ * a one-item list.
+ */
 function flagValue(path: readonly (string | number)[], value: unknown): unknown {
   if (typeof value !== "string") return value;
   const node = schemaAt(configSchema, path);
@@ -58,11 +65,8 @@ function flagValue(path: readonly (string | number)[], value: unknown): unknown 
   } catch {
     // Not YAML: the text as is, which the schema then judges.
   }
-  if (kind === "list" && typeof parsed === "string") {
-    return parsed
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== "");
+  if (node !== undefined && isListOfScalars(node) && typeof parsed !== "object") {
+    return coerceText(node, typeof parsed === "string" ? parsed : value);
   }
   return parsed ?? value;
 }

@@ -5,16 +5,20 @@
 import type { z } from "zod";
 import type { ConfigProblem } from "./errors.ts";
 import { formatKeyPath, getAt } from "./key-path.ts";
-import { MASK, isSecretPath } from "./mask.ts";
+import { MASK, isSecretPath, maskSecrets } from "./mask.ts";
 import { allowedText } from "./schema-kit.ts";
 import { schemaAt, shapeOf, typeText } from "./schema-walk.ts";
 import { closest } from "./suggest.ts";
 
-/** A value as shown in a problem: JSON, shortened, masked at a secret-looking key. */
+/**
+ * A value as shown in a problem: JSON, shortened, masked as `config print` masks it: `***`
+ * at a secret-looking key; elsewhere URL passwords and, inside a list or object, the values of
+ * secret-looking keys are `***` ({@link maskSecrets}).
+ */
 export function showValue(path: readonly PropertyKey[], value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (isSecretPath(path)) return MASK;
-  const text = JSON.stringify(value) ?? typeof value;
+  const text = JSON.stringify(maskSecrets(value, path)) ?? typeof value;
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -3,26 +3,77 @@
  * schemas whose zod error alone would not say what is allowed (unions).
  */
 import { z } from "zod";
-import { DURATION_ALLOWED, parseDuration } from "./duration.ts";
+import { DURATION_ALLOWED, parseDuration, toMilliseconds } from "./duration.ts";
 
-const durations = new WeakSet<z.core.$ZodType>();
+const durations = new WeakMap<z.core.$ZodType, DurationBounds>();
 const allowedTexts = new WeakMap<z.core.$ZodType, string>();
 
-/** A duration field: accepts seconds or `"30s"`/`"5m"`/`"1h"`, yields seconds. */
-export function duration(): z.ZodPipe<z.ZodUnknown, z.ZodTransform<number>> {
+/**
+ * Bounds of a duration on its whole milliseconds ({@link toMilliseconds}: what the sidecar hands
+ * the component), set to what the component accepts, so that a value the component would throw
+ * on at start is a configuration problem instead.
+ */
+export interface DurationBounds {
+  /** The fewest milliseconds (1: positive; 1000: at least a second). Default 0. */
+  readonly minMs?: number;
+  /** The most milliseconds (`Number.MAX_SAFE_INTEGER` for a component that wants a safe integer). */
+  readonly maxMs?: number;
+}
+
+function msText(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** What the bounds add to "duration" in words (`≥ 1s`), or "" when there is no lower bound. */
+function boundsText(bounds: DurationBounds): string {
+  const min = bounds.minMs ?? 0;
+  return min > 0 ? ` ≥ ${msText(min)}` : "";
+}
+
+/** Why `seconds` is outside `bounds`, or undefined when it is inside. */
+function outOfBounds(seconds: number, bounds: DurationBounds): string | undefined {
+  const ms = toMilliseconds(seconds);
+  const min = bounds.minMs ?? 0;
+  if (!(ms >= min)) return `expected a duration ≥ ${msText(min)}`;
+  const max = bounds.maxMs ?? Number.MAX_VALUE;
+  if (!(ms <= max)) return `expected a duration ≤ ${Math.floor(max / 1000)}s`;
+  return undefined;
+}
+
+/**
+ * A duration field: accepts seconds or `"30s"`/`"5m"`/`"1h"`, yields seconds; `bounds` (on the
+ * whole milliseconds) mirror what the component the value feeds accepts.
+ */
+export function duration(
+  bounds: DurationBounds = {},
+): z.ZodPipe<z.ZodUnknown, z.ZodTransform<number>> {
   const schema = z.unknown().transform((value, ctx) => {
     const seconds = parseDuration(value);
-    if (seconds !== undefined) return seconds;
-    ctx.issues.push({ code: "custom", message: `expected ${DURATION_ALLOWED}`, input: value });
+    const problem =
+      seconds === undefined ? `expected ${DURATION_ALLOWED}` : outOfBounds(seconds, bounds);
+    if (problem === undefined) return seconds ?? z.NEVER;
+    ctx.issues.push({ code: "custom", message: problem, input: value });
     return z.NEVER;
   });
-  durations.add(schema);
+  durations.set(schema, bounds);
   return schema;
 }
+
+/** Bounds of a component that wants a safe integer of milliseconds (the Helm checker, the stream). */
+export const SAFE_MS: DurationBounds = { maxMs: Number.MAX_SAFE_INTEGER };
+
+/** Bounds of a component that wants positive milliseconds, as a safe integer. */
+export const POSITIVE_SAFE_MS: DurationBounds = { minMs: 1, maxMs: Number.MAX_SAFE_INTEGER };
 
 /** True for a schema made by {@link duration}. */
 export function isDuration(schema: z.core.$ZodType): boolean {
   return durations.has(schema);
+}
+
+/** A duration schema's type in words: `duration`, or `duration ≥ 1s` with a lower bound. */
+export function durationText(schema: z.core.$ZodType): string | undefined {
+  const bounds = durations.get(schema);
+  return bounds === undefined ? undefined : `duration${boundsText(bounds)}`;
 }
 
 /** Records what `schema` allows, in words, for its error messages and the docs. */

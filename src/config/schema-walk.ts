@@ -3,7 +3,7 @@
  * node at a key path (for "did you mean" and coercion). Knows only the zod classes the schema uses.
  */
 import { z } from "zod";
-import { allowedText, isDuration } from "./schema-kit.ts";
+import { allowedText, durationText, isDuration } from "./schema-kit.ts";
 
 type Node = z.core.$ZodType;
 
@@ -67,7 +67,8 @@ export interface SchemaLeaf {
 export function typeText(node: Node): string {
   const words = allowedText(node);
   if (words !== undefined) return words;
-  if (isDuration(node)) return "duration";
+  const duration = durationText(node);
+  if (duration !== undefined) return duration;
   if (node instanceof z.ZodEnum) return node.options.map((o) => JSON.stringify(o)).join(" | ");
   if (node instanceof z.ZodLiteral)
     return [...node.values].map((v) => JSON.stringify(v)).join(" | ");

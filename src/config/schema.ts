@@ -4,9 +4,27 @@
  */
 import { z } from "zod";
 import { eventsSchema } from "./schema-events.ts";
-import { allowed, duration, intMin, namespaceName, secretFile } from "./schema-kit.ts";
+import { toMilliseconds } from "./duration.ts";
+import {
+  POSITIVE_SAFE_MS,
+  SAFE_MS,
+  allowed,
+  duration,
+  intMin,
+  namespaceName,
+  secretFile,
+} from "./schema-kit.ts";
 import { watchSchema } from "./schema-watch.ts";
 import { watchIdentity } from "./watch-diff.ts";
+
+/** The leader elector wants positive (finite) milliseconds. */
+const POSITIVE_MS = { minMs: 1 } as const;
+
+/** The store's busy timeout is a timer: at most 2^31 - 1 ms (src/store/options.ts). */
+const MAX_TIMER_MS = 0x7fffffff;
+
+/** The path SQLite reads as an in-memory database, which the sidecar's store refuses. */
+const MEMORY_PATH = ":memory:";
 
 const helm = z
   .strictObject({
@@ -40,11 +58,13 @@ const helm = z
       })
       .prefault({})
       .describe("Upgrade targets."),
-    fullScanInterval: duration()
+    fullScanInterval: duration(SAFE_MS)
       .prefault("15m")
       .describe("Full reconcile period; 0: only at start."),
-    versionInterval: duration().prefault("10m").describe("How often `/version` is re-read."),
-    incrementalDelay: duration()
+    versionInterval: duration({ ...SAFE_MS, minMs: 1000 })
+      .prefault("10m")
+      .describe("How often `/version` is re-read."),
+    incrementalDelay: duration(SAFE_MS)
       .prefault("250ms")
       .describe("Quiet time after a release changes before it is checked."),
     extraRowsFile: z
@@ -55,20 +75,35 @@ const helm = z
     maxThreads: intMin(1)
       .optional()
       .describe("Scan threads; default the CPUs usable (a CPU limit caps them)."),
-    pageSize: intMin(1).default(256).describe("LIST page size of payload reads."),
+    pageSize: intMin(1)
+      .default(256)
+      .describe(
+        "LIST page size of release discovery (the metadata lists of Secrets/ConfigMaps) and of payload reads.",
+      ),
   })
   .prefault({})
   .describe("The Helm checker.");
 
 const store = z
   .strictObject({
-    path: z.string().min(1).default("kube-lookout.db").describe("The SQLite file."),
+    path: z
+      .string()
+      .min(1)
+      .regex(/\S/, { message: "expected a file path, not only spaces" })
+      .refine((path) => path !== MEMORY_PATH, {
+        message: `expected a file path (${JSON.stringify(MEMORY_PATH)} keeps no state across restarts)`,
+      })
+      .default("kube-lookout.db")
+      .describe("The SQLite file (not `:memory:`)."),
     synchronous: z
       .enum(["FULL", "NORMAL"])
       .default("FULL")
       .describe("`FULL`: durable at commit; `NORMAL`: may lose commits on power loss."),
     maxSizeBytes: intMin(4096).optional().describe("Bound on the file size; default unbounded."),
-    busyTimeoutMs: intMin(0).default(5000).describe("Wait for another connection's lock (ms)."),
+    busyTimeoutMs: intMin(0)
+      .max(MAX_TIMER_MS)
+      .default(5000)
+      .describe("Wait for another connection's lock (ms)."),
   })
   .prefault({})
   .describe("The state store.");
@@ -82,14 +117,20 @@ const telemetry = z
           .url({ protocol: /^https?$/, error: "expected an http(s) URL" })
           .optional()
           .describe("OTLP HTTP metrics URL; unset: the `OTEL_EXPORTER_OTLP_*` variables decide."),
-        intervalSeconds: duration().prefault("60s").describe("Export interval."),
+        intervalSeconds: duration(POSITIVE_SAFE_MS)
+          .optional()
+          .describe("Export interval; unset: `OTEL_METRIC_EXPORT_INTERVAL`, else 60 s."),
         headers: z
           .record(z.string(), z.string())
           .default({})
-          .describe("Extra HTTP headers (masked by `config print`)."),
+          .describe(
+            "Extra HTTP headers (masked by `config print`); sent wherever the endpoint comes from.",
+          ),
       })
       .prefault({})
-      .describe("Push metrics by OTLP HTTP."),
+      .describe(
+        "Push metrics by OTLP HTTP: on when `endpoint`, `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT` is set.",
+      ),
     cardinalityLimit: intMin(1).default(2000).describe("Most attribute sets per instrument."),
   })
   .prefault({})
@@ -115,7 +156,13 @@ const api = z
 
 const plugin = z
   .strictObject({
-    name: z.string().min(1).optional().describe("A built-in plugin's name (`stream-delay`)."),
+    name: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "A built-in plugin (`stream-delay`, `watch-verify`, `resource-metrics`); any other name is imported as a module specifier, like `module`.",
+      ),
     module: z.string().min(1).optional().describe("A module specifier (`./my-plugin.mjs`, `pkg`)."),
     config: z.unknown().optional().describe("Handed to the plugin's own schema."),
   })
@@ -130,10 +177,16 @@ const leaderElection = z
       .default(false)
       .describe("Run the Helm scans, publish events and run plugins only on the leader replica."),
     leaseName: z.string().min(1).default("kube-lookout").describe("The Lease's name."),
-    leaseNamespace: namespaceName.optional().describe("The Lease's namespace; default the pod's."),
-    leaseDurationSeconds: duration().prefault("15s").describe("Lease duration."),
-    renewDeadlineSeconds: duration().prefault("10s").describe("Leader gives up renewing after."),
-    retryPeriodSeconds: duration().prefault("2s").describe("Between acquire/renew attempts."),
+    leaseNamespace: namespaceName
+      .optional()
+      .describe("The Lease's namespace; default `POD_NAMESPACE`, else `default`."),
+    leaseDurationSeconds: duration(POSITIVE_MS).prefault("15s").describe("Lease duration."),
+    renewDeadlineSeconds: duration(POSITIVE_MS)
+      .prefault("10s")
+      .describe("Leader gives up renewing after; less than `leaseDurationSeconds`."),
+    retryPeriodSeconds: duration(POSITIVE_MS)
+      .prefault("2s")
+      .describe("Between acquire/renew attempts; `renewDeadlineSeconds` > 1.2 × this."),
   })
   .prefault({})
   .describe("Leader election on a coordination.k8s.io/v1 Lease (client-go semantics).");
@@ -222,16 +275,12 @@ export const configSchema = z
         message: "expected at least one NATS URL when events.enabled is true",
       });
     }
-    if (c.events.nats.passwordFile !== undefined && c.events.nats.user === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["events", "nats", "user"],
-        input: undefined,
-        message: "expected a user with passwordFile",
-      });
-    }
     const le = c.leaderElection;
-    if (le.renewDeadlineSeconds >= le.leaseDurationSeconds) {
+    const leaseMs = toMilliseconds(le.leaseDurationSeconds);
+    const renewMs = toMilliseconds(le.renewDeadlineSeconds);
+    const retryMs = toMilliseconds(le.retryPeriodSeconds);
+    // In milliseconds, as the elector compares them (src/leader/elector.ts).
+    if (renewMs >= leaseMs) {
       ctx.addIssue({
         code: "custom",
         path: ["leaderElection", "renewDeadlineSeconds"],
@@ -240,7 +289,7 @@ export const configSchema = z
       });
     }
     // client-go: renewDeadline must exceed JitterFactor (1.2) × retryPeriod.
-    if (le.renewDeadlineSeconds <= 1.2 * le.retryPeriodSeconds) {
+    if (renewMs <= 1.2 * retryMs) {
       ctx.addIssue({
         code: "custom",
         path: ["leaderElection", "retryPeriodSeconds"],

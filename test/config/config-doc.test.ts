@@ -40,3 +40,19 @@ void test("the example in the doc loads and validates", () => {
   assert.equal(c.events.stream.maxAge, 72 * 3600);
   assert.equal(c.leaderElection.enabled, true);
 });
+
+/** The description cell of `key`'s row in the doc. */
+function describedAs(key: string): string {
+  const row = onDisk.split("\n").find((line) => line.startsWith(`| \`${key}\` `));
+  assert.ok(row !== undefined, key);
+  return row.split(" | ").at(-1) ?? "";
+}
+
+void test("the doc says what the code does: page size, Lease namespace, plugin names, env booleans", () => {
+  assert.match(describedAs("helm.pageSize"), /discovery/, "discovery lists use it too");
+  assert.match(describedAs("helm.pageSize"), /payload reads/);
+  assert.match(describedAs("leaderElection.leaseNamespace"), /`POD_NAMESPACE`, else `default`/);
+  assert.match(describedAs("plugins[].name"), /any other name is imported/);
+  const envSection = onDisk.slice(onDisk.indexOf("## Environment variables"));
+  assert.match(envSection, /`KUBE_LOOKOUT_KUBE_IN_CLUSTER` takes them\s+and `auto`/);
+});

@@ -126,6 +126,68 @@ void test("flags: key paths with indexes, YAML values, comma lists; a bad one na
   assert.throws(() => parseSetFlags(["novalue"]), ConfigInvalidError);
 });
 
+void test("flags: a list key reads comma-separated text as its variable does, items typed, one value a one-item list", () => {
+  const flags = {
+    "helm.targets.offsets": "1,2",
+    "helm.statuses": "failed",
+    "events.nats.servers": "nats://a:1",
+  };
+  const c = resolveConfig({ env: {}, flags });
+  assert.deepEqual(c.helm.targets.offsets, [1, 2]);
+  assert.deepEqual(c.helm.statuses, ["failed"]);
+  assert.deepEqual(c.events.nats.servers, ["nats://a:1"]);
+  assert.deepEqual(
+    resolveConfig({ env: {}, flags: { "helm.targets.offsets": "1" } }).helm.targets.offsets,
+    [1],
+  );
+  assert.deepEqual(
+    resolveConfig({ env: {}, flags: { "helm.targets.offsets": " 3 , 4 ," } }).helm.targets.offsets,
+    [3, 4],
+  );
+  // The same text through --set and through the variable gives the same value.
+  for (const [key, text] of [
+    ["helm.targets.offsets", "0,2"],
+    ["helm.targets.offsets", "5"],
+    ["helm.namespaces", "a, b"],
+    ["events.nats.servers", "nats://a:1,tls://b:2"],
+  ] as const) {
+    const variable = envTable.find((v) => v.path.join(".") === key);
+    assert.ok(variable, key);
+    const fromFlag = resolveConfig({ env: {}, flags: { [key]: text } });
+    const fromEnv = resolveConfig({ env: { [variable.name]: text } });
+    assert.deepEqual(fromFlag, fromEnv, `${key}=${text}`);
+  }
+  const problems = problemsOf({ flags: { "helm.targets.offsets": "1,x,-2" } });
+  const bad = problemAt(problems, "helm.targets.offsets[1]");
+  assert.equal(bad.value, '"x"');
+  assert.equal(bad.origin, "--set helm.targets.offsets");
+  assert.match(problemAt(problems, "helm.targets.offsets[2]").message, /≥ 0/);
+  assert.equal(problems.length, 2, "1 is a good item");
+});
+
+function inCluster(text: string): unknown {
+  return resolveConfig({ env: { KUBE_LOOKOUT_KUBE_IN_CLUSTER: text } }).kube.inCluster;
+}
+
+void test("env: KUBE_LOOKOUT_KUBE_IN_CLUSTER takes the boolean spellings of every boolean, and auto", () => {
+  for (const text of ["true", "TRUE", "yes", "Yes", "1"]) assert.equal(inCluster(text), true, text);
+  for (const text of ["false", "no", "NO", "0"]) assert.equal(inCluster(text), false, text);
+  assert.equal(inCluster("auto"), "auto");
+  for (const text of ["yes", "1", "no", "0"]) {
+    assert.equal(
+      inCluster(text),
+      resolveConfig({ env: { KUBE_LOOKOUT_HELM_ENABLED: text } }).helm.enabled,
+      `${text}: as a boolean variable reads it`,
+    );
+  }
+  const p = problemAt(
+    problemsOf({ env: { KUBE_LOOKOUT_KUBE_IN_CLUSTER: "maybe" } }),
+    "kube.inCluster",
+  );
+  assert.equal(p.value, '"maybe"');
+  assert.equal(p.origin, "KUBE_LOOKOUT_KUBE_IN_CLUSTER");
+});
+
 void test("an unknown key is an error with a suggestion when close, and its position", () => {
   const problems = problemsOf({
     file: "lookout.yaml",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { resolveConfig } from "../../src/config/index.ts";
+import { ConfigInvalidError, resolveConfig } from "../../src/config/index.ts";
 import { problemAt, problemsOf } from "./support.ts";
 
 void test("an empty file (or none) gives every default", () => {
@@ -39,7 +39,7 @@ void test("an empty file (or none) gives every default", () => {
     assert.equal(c.events.ackTimeout, 5);
     assert.deepEqual(c.telemetry, {
       prometheus: true,
-      otlp: { intervalSeconds: 60, headers: {} },
+      otlp: { headers: {} },
       cardinalityLimit: 2000,
     });
     assert.deepEqual(c.api, { host: "127.0.0.1", port: 9464 });
@@ -332,5 +332,40 @@ void test("secrets are never inline: token/password keys are refused, naming the
     assert.equal(p.suggestion, fileKey);
     assert.match(p.message, /never inline/);
     assert.ok(!JSON.stringify(problems).includes("s3cret"));
+  }
+});
+
+void test("error messages mask as config print does: URL passwords, secret-looking keys inside a value", () => {
+  let problems = problemsOf({
+    text: "events: { nats: { servers: ['nats://alice:s3cret@nats:4222 x'] } }",
+  });
+  assert.equal(
+    problemAt(problems, "events.nats.servers[0]").value,
+    '"nats://alice:***@nats:4222 x"',
+  );
+  problems = problemsOf({
+    text: "telemetry: { otlp: { endpoint: 'ftp://bob:s3cret@otel:4318' } }",
+  });
+  assert.equal(problemAt(problems, "telemetry.otlp.endpoint").value, '"ftp://bob:***@otel:4318"');
+  problems = problemsOf({
+    text: 'plugins: [{"name":"x","module":"y","config":{"password":"s3cret","window":5}}]',
+  });
+  assert.equal(
+    problemAt(problems, "plugins[0]").value,
+    '{"name":"x","module":"y","config":{"password":"***","window":5}}',
+  );
+  problems = problemsOf({
+    text: "watch: [{ version: v1, resource: pods, extra: { apiKey: s3cret } }]",
+  });
+  assert.equal(problemAt(problems, "watch[0].extra").value, '{"apiKey":"***"}');
+  problems = problemsOf({ flags: { "events.nats.servers": "[nats://u:s3cret@n:4222/]" } });
+  assert.equal(problemAt(problems, "events.nats.servers[0]").value, '"nats://u:***@n:4222/"');
+  assert.ok(!JSON.stringify(problems).includes("s3cret"));
+  try {
+    resolveConfig({ env: {}, text: "telemetry: { otlp: { endpoint: 'ftp://bob:s3cret@otel' } }" });
+    assert.fail("expected invalid");
+  } catch (error: unknown) {
+    assert.ok(error instanceof ConfigInvalidError);
+    assert.ok(!error.message.includes("s3cret"), "the error's message holds no secret either");
   }
 });
