@@ -102,8 +102,9 @@ export async function runSidecar(
       meterProvider: telemetry.meterProvider,
       metricsHandler: (req, res) => telemetry.handleMetrics(req, res),
       discovered,
-      podName: process.env["POD_NAME"] ?? "kube-lookout",
-      podNamespace: process.env["POD_NAMESPACE"] ?? "default",
+      // An empty variable (a manifest without the downward API) counts as unset.
+      podName: process.env["POD_NAME"] || "kube-lookout",
+      podNamespace: process.env["POD_NAMESPACE"] || "default",
     });
     let lookout: Lookout;
     try {
