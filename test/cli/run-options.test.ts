@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import { after, test, type TestContext } from "node:test";
 import { telemetryOptionsFrom } from "../../src/cli/run-options.ts";
 import { resolveConfig, type LookoutConfig } from "../../src/config/index.ts";
 import { createTelemetry, type Telemetry } from "../../src/telemetry/index.ts";
+import { startServer } from "../kube/http-server.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 
 after(assertNoActiveHandles);
@@ -19,7 +19,7 @@ interface Push {
 /** A loopback OTLP collector recording each push's path and headers. */
 async function collector(t: TestContext): Promise<{ url: string; next(): Promise<Push> }> {
   let waiting: ((push: Push) => void) | undefined;
-  const server = createServer((req, res) => {
+  const { url } = await startServer(t, (req, res) => {
     req.resume();
     req.on("end", () => {
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
@@ -27,21 +27,7 @@ async function collector(t: TestContext): Promise<{ url: string; next(): Promise
       waiting = undefined;
     });
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  const address = server.address();
-  assert.ok(address !== null && typeof address === "object");
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    next: () => new Promise((resolve) => (waiting = resolve)),
-  };
+  return { url, next: () => new Promise((resolve) => (waiting = resolve)) };
 }
 
 /** The first push, or a failure after `ms` (the default 60 s interval would not push in time). */
