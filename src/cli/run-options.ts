@@ -9,7 +9,7 @@ import type { KubeClient } from "../kube/index.ts";
 import type { Logger } from "../logging/index.ts";
 import type { LookoutOptions, WatchedResource } from "../lookout.ts";
 import type { LookoutStore } from "../store/index.ts";
-import type { TelemetryOptions } from "../telemetry/index.ts";
+import { otlpEndpointInEnv, type TelemetryOptions } from "../telemetry/index.ts";
 import { discoveredKey, type Discovered } from "./discover.ts";
 
 /** What the options are built with, besides the configuration. */
@@ -152,17 +152,6 @@ export function lookoutOptionsFrom(config: LookoutConfig, deps: RunDeps): Lookou
 }
 
 /**
- * True when OTLP export is on without an endpoint in the configuration: the telemetry takes
- * the endpoint from `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`
- * (see `resolveTelemetryOptions`: a blank variable counts as unset).
- */
-function otlpEndpointInEnv(env: Readonly<Record<string, string | undefined>>): boolean {
-  return ["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"].some(
-    (name) => (env[name]?.trim() ?? "") !== "",
-  );
-}
-
-/**
  * The telemetry options for `config`. OTLP export is on when `telemetry.otlp.endpoint` is set
  * or `env` names an endpoint (`OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`,
  * `OTEL_EXPORTER_OTLP_ENDPOINT`); then the configured interval and headers apply whichever
@@ -189,9 +178,7 @@ export function telemetryOptionsFrom(
       ? {
           otlp: {
             ...(otlp.endpoint === undefined ? {} : { url: otlp.endpoint }),
-            ...(otlp.intervalSeconds === undefined
-              ? {}
-              : { intervalMs: toMilliseconds(otlp.intervalSeconds) }),
+            ...(otlp.intervalSeconds === undefined ? {} : { intervalMs: ms(otlp.intervalSeconds) }),
             headers: otlp.headers,
           },
         }

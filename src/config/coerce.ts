@@ -14,7 +14,7 @@ function acceptsBoolean(node: Node): boolean {
 }
 
 /** The schema of a list's items, unwrapped; undefined when `node` is not a list. */
-export function itemSchema(node: Node): Node | undefined {
+function itemSchema(node: Node): Node | undefined {
   return node instanceof z.ZodArray ? unwrap(node.element).node : undefined;
 }
 

@@ -4,8 +4,8 @@
  */
 import type { ConfigProblem } from "./errors.ts";
 import { configSchema } from "./schema.ts";
-import { coerceText, itemSchema } from "./coerce.ts";
-import { kindOf, schemaLeaves, type LeafKind, type SchemaLeaf } from "./schema-walk.ts";
+import { coerceText } from "./coerce.ts";
+import { schemaLeaves, type LeafKind, type SchemaLeaf } from "./schema-walk.ts";
 import { closest } from "./suggest.ts";
 
 /** The prefix of every configuration variable. */
@@ -20,8 +20,6 @@ export interface EnvVar {
   /** The key path it sets. */
   readonly path: readonly string[];
   readonly kind: LeafKind;
-  /** For a list: the kind of its elements (`number` for `helm.targets.offsets`). */
-  readonly elementKind: LeafKind | undefined;
   readonly leaf: SchemaLeaf;
 }
 
@@ -44,11 +42,6 @@ function settable(leaf: SchemaLeaf): boolean {
   );
 }
 
-function elementKindOf(leaf: SchemaLeaf): LeafKind | undefined {
-  const item = itemSchema(leaf.node);
-  return item === undefined ? undefined : kindOf(item);
-}
-
 /**
  * Every configuration variable, in schema order: each scalar or list key outside the lists of
  * objects (`watch`, `plugins`) and maps (`telemetry.otlp.headers`), which only the file sets.
@@ -60,7 +53,6 @@ export const envTable: readonly EnvVar[] = Object.freeze(
       name: envName(leaf.path),
       path: leaf.path,
       kind: leaf.kind,
-      elementKind: elementKindOf(leaf),
       leaf,
     })),
 );

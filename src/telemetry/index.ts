@@ -4,7 +4,7 @@
  */
 export { createTelemetry, PROMETHEUS_CONTENT_TYPE } from "./sdk.ts";
 export type { Telemetry } from "./sdk.ts";
-export { DEFAULT_CARDINALITY_LIMIT } from "./options.ts";
+export { DEFAULT_CARDINALITY_LIMIT, otlpEndpointInEnv } from "./options.ts";
 export type { OtlpOptions, TelemetryOptions } from "./options.ts";
 export { ResourceEnv, parseResourceAttributes, resourceAttributes } from "./resource.ts";
 export { catalogue, findInstrument, findPrometheusFamily } from "./catalogue.ts";

@@ -122,9 +122,27 @@ function httpUrl(option: string, value: string): string {
 
 type ResolvedEnv = Readonly<Record<string, string | undefined>>;
 
-function resolveOtlp(otlp: unknown, env: ResolvedEnv): ResolvedTelemetryOptions["otlp"] {
+/** The OTLP endpoints `env` names (a blank variable counts as unset). */
+function envEndpoints(env: ResolvedEnv): { signalUrl?: string; baseUrl?: string } {
   const signalUrl = env["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"]?.trim() || undefined;
   const baseUrl = env["OTEL_EXPORTER_OTLP_ENDPOINT"]?.trim() || undefined;
+  return {
+    ...(signalUrl === undefined ? {} : { signalUrl }),
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+  };
+}
+
+/**
+ * True when `env` names an OTLP metrics endpoint (`OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` or
+ * `OTEL_EXPORTER_OTLP_ENDPOINT`, not blank): what turns OTLP push on when `otlp` is not given.
+ */
+export function otlpEndpointInEnv(env: ResolvedEnv): boolean {
+  const { signalUrl, baseUrl } = envEndpoints(env);
+  return signalUrl !== undefined || baseUrl !== undefined;
+}
+
+function resolveOtlp(otlp: unknown, env: ResolvedEnv): ResolvedTelemetryOptions["otlp"] {
+  const { signalUrl, baseUrl } = envEndpoints(env);
   if (otlp === false) return undefined;
   if (otlp === undefined && signalUrl === undefined && baseUrl === undefined) return undefined;
   if (otlp !== undefined && otlp !== true && (typeof otlp !== "object" || otlp === null))
