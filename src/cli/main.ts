@@ -103,9 +103,16 @@ export async function main(argv: readonly string[], io: Partial<CommandIo> = {})
   if (!isCommandGroup(entry)) return await runCommand(entry, entry.name, rest, full);
   const [sub, ...subRest] = rest;
   if (isHelpWord(sub)) {
-    const text =
-      sub === "help" && subRest[0] !== undefined ? helpFor([name, subRest[0]]) : undefined;
-    stdout(text ?? groupHelp(entry));
+    // `helm help check` is `help helm check`, and an unknown topic is refused the same way.
+    const topic = sub === "help" ? subRest.slice(0, 1) : [];
+    const text = helpFor([name, ...topic]);
+    if (text === undefined) {
+      stderr(
+        `kube-lookout ${entry.name}: unknown command "${topic.join(" ")}"\n\n${groupHelp(entry)}`,
+      );
+      return 2;
+    }
+    stdout(text);
     return 0;
   }
   const command = entry.subcommands.find((c) => c.name === sub);

@@ -239,6 +239,17 @@ void test("help: helm lists its subcommands; helm check shows every flag, defaul
     assert.match(r.out, /Examples:\n  kube-lookout helm check --context prod/);
     assert.match(r.out, /\n  helm template my-app/);
   }
+  // An unknown topic is a usage error however it is asked for.
+  for (const args of [
+    ["help", "helm", "bogus"],
+    ["helm", "help", "bogus"],
+  ]) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- cases run one at a time
+    const r = await run(args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.equal(r.out, "", args.join(" "));
+    assert.match(r.err, /unknown command "(helm )?bogus"/);
+  }
 });
 
 void test("progress: drawn on stderr only when it is a TTY and there are more than 20 files", async (t) => {
