@@ -2,9 +2,10 @@
  * Masking of secret-looking values, for `config print` and for error messages. Secrets should
  * never be inline (they are files), but a plugin's config or an OTLP header may still hold one.
  */
+import { MASKED, maskUrlCredentials } from "../logging/index.ts";
 
 /** What a masked value is shown as. */
-export const MASK = "***";
+export const MASK = MASKED;
 
 const SECRET_KEY = /pass(word|wd)?|token|secret|credential|auth|api[-_]?key|private[-_]?key/i;
 
@@ -20,12 +21,10 @@ export function isSecretPath(path: readonly PropertyKey[]): boolean {
   return path.some((segment) => typeof segment === "string" && isSecretKey(segment));
 }
 
-/** Hides the password of a URL's user info (`nats://u:p@h` → `nats://u:***@h`). */
-export function maskUrlPassword(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]*@/i, `$1:${MASK}@`);
-}
-
-/** A deep copy of `value` with every secret value replaced by {@link MASK} and URL passwords hidden. */
+/**
+ * A deep copy of `value` with every secret value replaced by {@link MASK} and URL credentials
+ * hidden (`maskUrlCredentials`: passwords, and NATS tokens written as `nats://token@host`).
+ */
 export function maskSecrets(value: unknown, path: readonly PropertyKey[] = []): unknown {
   if (isSecretPath(path) && value !== undefined && value !== null && typeof value !== "object")
     return MASK;
@@ -35,5 +34,5 @@ export function maskSecrets(value: unknown, path: readonly PropertyKey[] = []): 
     for (const [k, v] of Object.entries(value)) out[k] = maskSecrets(v, [...path, k]);
     return out;
   }
-  return typeof value === "string" ? maskUrlPassword(value) : value;
+  return typeof value === "string" ? maskUrlCredentials(value) : value;
 }

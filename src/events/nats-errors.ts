@@ -2,6 +2,7 @@
  * Typed errors of the NATS plumbing (subjects, the connection, the stream, the subscriber
  * helper). Callers match on `code`, never on message text.
  */
+import { maskUrlCredentials } from "../logging/index.ts";
 
 /** A subject, subject token or filter part cannot be built or parsed. */
 export class EventSubjectError extends Error {
@@ -94,7 +95,7 @@ export class StreamRequestError extends Error {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") return JSON.stringify(maskUrlCredentials(value));
   if (typeof value === "number" || typeof value === "boolean" || value == null) {
     return String(value);
   }

@@ -4,7 +4,7 @@
  * once connected, the client reconnects by itself forever and the link follows its status.
  */
 import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
-import { silentLogger, type Logger } from "../logging/index.ts";
+import { maskUrlCredentials, silentLogger, type Logger } from "../logging/index.ts";
 import { NatsLinkClosedError, NatsOptionError } from "./nats-errors.ts";
 
 /** Where the link is: no connection yet, up, lost and being re-established, or closed. */
@@ -160,7 +160,7 @@ export class NatsLink {
       } catch (err) {
         failures++;
         const fields = {
-          servers: this.#options.servers,
+          servers: this.#options.servers.map(maskUrlCredentials),
           attempt: failures,
           retryInMs: delay,
           error: err,

@@ -2,6 +2,9 @@
  * The one logging seam of kube-lookout. Library code logs only through a {@link Logger} it is
  * handed; the CLI decides where lines go. Fields are structured, never interpolated into text.
  */
+import { maskUrlCredentials } from "./mask-url.ts";
+
+export { MASKED, maskUrlCredentials } from "./mask-url.ts";
 export interface Logger {
   debug(message: string, fields?: Readonly<Record<string, unknown>>): void;
   info(message: string, fields?: Readonly<Record<string, unknown>>): void;
@@ -23,7 +26,8 @@ export type LogLevel = keyof typeof LEVELS;
 
 /**
  * A logger writing one JSON object per line (`{"time","level","msg",...fields}`) to `write`
- * (default: stderr), dropping lines below `level`.
+ * (default: stderr), dropping lines below `level`. Credentials in URLs (`nats://u:p@h`, a NATS
+ * token `nats://t@h`) are hidden in every string of the line, error messages included.
  */
 export function jsonLogger(
   level: LogLevel = "info",
@@ -44,7 +48,11 @@ export function jsonLogger(
 function errorReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Error) {
     const code = "code" in value ? value.code : undefined;
-    return { name: value.name, message: value.message, ...(code === undefined ? {} : { code }) };
+    return {
+      name: value.name,
+      message: maskUrlCredentials(value.message),
+      ...(code === undefined ? {} : { code }),
+    };
   }
-  return value;
+  return typeof value === "string" ? maskUrlCredentials(value) : value;
 }

@@ -6,7 +6,7 @@ import { isSecretKey, printConfig, resolveConfig } from "../../src/config/index.
 const TEXT = `
 events:
   nats:
-    servers: [nats://lookout:hunter2@nats:4222, nats://plain:4222]
+    servers: [nats://lookout:hunter2@nats:4222, nats://plain:4222, nats://t0ken-9@nats:4222]
     tokenFile: /run/secrets/token
 telemetry:
   otlp:
@@ -20,13 +20,14 @@ watch:
 
 void test("print masks secret-looking values and keeps file paths and the rest", () => {
   const out = printConfig(resolveConfig({ text: TEXT, env: {} }));
-  for (const secret of ["hunter2", "Bearer abc.def", "payments", "k-123", "p-456"])
+  for (const secret of ["hunter2", "t0ken-9", "Bearer abc.def", "payments", "k-123", "p-456"])
     assert.ok(!out.includes(secret), `${secret} leaked:\n${out}`);
   const printed: unknown = parse(out);
   assert.ok(typeof printed === "object" && printed !== null);
   const text = JSON.stringify(printed);
   assert.ok(text.includes('"nats://lookout:***@nats:4222"'), "URL password masked, user kept");
   assert.ok(text.includes('"nats://plain:4222"'));
+  assert.ok(text.includes('"nats://***@nats:4222"'), "a NATS URL's token is masked whole");
   assert.ok(text.includes('"tokenFile":"/run/secrets/token"'), "a file path is not a secret");
   assert.ok(text.includes('"apiKey":"***"'));
   assert.ok(text.includes('"password":"***"'));

@@ -1,4 +1,5 @@
 import { ConfigInvalidError, loadConfig, type LookoutConfig } from "../../config/index.ts";
+import { maskUrlCredentials } from "../../logging/index.ts";
 import type { Command } from "../args.ts";
 import { listFlag } from "../args.ts";
 import { UsageError } from "../errors.ts";
@@ -10,7 +11,7 @@ function n(count: number, word: string): string {
 
 function summary(c: LookoutConfig): string {
   const events = c.events.enabled
-    ? `events on (${c.events.nats.servers.join(", ")})`
+    ? `events on (${c.events.nats.servers.map(maskUrlCredentials).join(", ")})`
     : "events off";
   return [
     `cluster ${c.cluster.name}`,

@@ -21,7 +21,7 @@ import {
   type ReceivedHelmEvent,
 } from "../../events/index.ts";
 import { parseResourceId, type ResourceId } from "../../kube/index.ts";
-import type { Logger } from "../../logging/index.ts";
+import { maskUrlCredentials, type Logger } from "../../logging/index.ts";
 import type { Command, CommandIo, FlagValues } from "../args.ts";
 import { intFlag, listFlag, stringFlag } from "../args.ts";
 import { UsageError } from "../errors.ts";
@@ -194,11 +194,18 @@ function natsLink(options: TailOptions, values: FlagValues, logger: Logger): Nat
   } catch (err) {
     if (!(err instanceof NatsOptionError)) throw err;
     if (err.option.startsWith("servers")) {
-      throw usage(`--nats must be nats://HOST:PORT (or tls://), got "${String(err.value)}"`);
+      throw usage(
+        `--nats must be nats://HOST:PORT (or tls://), got "${maskUrlCredentials(String(err.value))}"`,
+      );
     }
     const flag = FLAG_OF_OPTION[err.option] ?? `--${err.option}`;
     throw usage(`${flag}: ${err.message.replace(/^invalid NATS option [^:]*: /, "")}`);
   }
+}
+
+/** The servers as shown to the user: credentials in the URLs hidden. */
+function shownServers(servers: readonly string[]): string {
+  return servers.map(maskUrlCredentials).join(",");
 }
 
 /** A logger that keeps the last connection error NatsLink reports, to name it on timeout. */
@@ -206,7 +213,7 @@ function lastErrorLogger(): Logger & { readonly last: () => string | undefined }
   let last: string | undefined;
   const keep = (_message: string, fields?: Readonly<Record<string, unknown>>): void => {
     const error = fields?.["error"];
-    if (error instanceof Error) last = error.message;
+    if (error instanceof Error) last = maskUrlCredentials(error.message);
   };
   return { debug: keep, info: () => {}, warn: keep, error: keep, last: () => last };
 }
@@ -296,7 +303,7 @@ async function streamMissing(nc: NatsConnection, o: TailOptions, io: CommandIo):
   }
   const here = names.length === 0 ? "none" : names.sort().join(", ");
   io.stderr(
-    `kube-lookout ${NAME}: stream "${o.stream}" not found on ${o.servers.join(",")} ` +
+    `kube-lookout ${NAME}: stream "${o.stream}" not found on ${shownServers(o.servers)} ` +
       `(streams there: ${here}); name the sidecar's stream with --stream (LOOKOUT_EVENTS_STREAM_FAILED)\n`,
   );
   return 1;
@@ -459,7 +466,7 @@ export const eventsTailCommand: Command = {
         if (io.signal.aborted) return 0;
         const why = logger.last();
         io.stderr(
-          `kube-lookout ${NAME}: cannot connect to NATS at ${options.servers.join(",")} within ` +
+          `kube-lookout ${NAME}: cannot connect to NATS at ${shownServers(options.servers)} within ` +
             `${options.connectTimeoutMs / 1000} s (--connect-timeout)${why === undefined ? "" : `: ${why}`}\n`,
         );
         return 1;
