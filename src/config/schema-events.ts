@@ -4,7 +4,15 @@
  */
 import { z } from "zod";
 import { toMilliseconds } from "./duration.ts";
-import { POSITIVE_SAFE_MS, SAFE_MS, duration, intMin, secretFile } from "./schema-kit.ts";
+import {
+  POSITIVE_SAFE_MS,
+  POSITIVE_TIMER_MS,
+  SAFE_MS,
+  TIMER_MS,
+  duration,
+  intMin,
+  secretFile,
+} from "./schema-kit.ts";
 
 const GIB = 1024 * 1024 * 1024;
 
@@ -124,7 +132,7 @@ export const eventsSchema = z
       .default(true)
       .describe("Drop updates that change only `resourceVersion`/`managedFields`."),
     batchSize: intMin(1).default(500).describe("Changes per outbox transaction."),
-    batchDelay: duration().prefault("50ms").describe("Longest wait to fill a batch."),
+    batchDelay: duration(TIMER_MS).prefault("50ms").describe("Longest wait to fill a batch."),
     maxOutboxRows: intMin(1).default(1_000_000).describe("Outbox bound in rows."),
     maxOutboxBytes: intMin(1).default(GIB).describe("Outbox bound in bytes."),
     fullPolicy: z
@@ -132,7 +140,7 @@ export const eventsSchema = z
       .default("block")
       .describe("When the outbox is full: hold writes (`block`) or drop the oldest events."),
     maxInFlight: intMin(1).default(256).describe("Unacknowledged publishes at once."),
-    ackTimeout: duration().prefault("5s").describe("Wait for a JetStream ack."),
+    ackTimeout: duration(POSITIVE_TIMER_MS).prefault("5s").describe("Wait for a JetStream ack."),
   })
   .prefault({})
   .describe("Change events to NATS.");

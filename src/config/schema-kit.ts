@@ -27,7 +27,13 @@ function msText(ms: number): string {
 /** What the bounds add to "duration" in words (`≥ 1s`), or "" when there is no lower bound. */
 function boundsText(bounds: DurationBounds): string {
   const min = bounds.minMs ?? 0;
-  return min > 0 ? ` ≥ ${msText(min)}` : "";
+  const max = bounds.maxMs ?? Number.MAX_SAFE_INTEGER;
+  const parts = [
+    ...(min > 0 ? [`≥ ${msText(min)}`] : []),
+    // A safe integer of ms is ~285,000 years: not worth saying; a timer's bound is.
+    ...(max < Number.MAX_SAFE_INTEGER ? [`≤ ${Math.floor(max / 1000)}s`] : []),
+  ];
+  return parts.length === 0 ? "" : ` ${parts.join(", ")}`;
 }
 
 /** Why `seconds` is outside `bounds`, or undefined when it is inside. */
@@ -64,6 +70,15 @@ export const SAFE_MS: DurationBounds = { maxMs: Number.MAX_SAFE_INTEGER };
 
 /** Bounds of a component that wants positive milliseconds, as a safe integer. */
 export const POSITIVE_SAFE_MS: DurationBounds = { minMs: 1, maxMs: Number.MAX_SAFE_INTEGER };
+
+/** The longest delay a Node timer takes (2^31−1 ms, ~24.8 days); a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 0x7fffffff;
+
+/** Bounds of a duration the component hands to a timer (`setTimeout`, a request timeout). */
+export const TIMER_MS: DurationBounds = { maxMs: MAX_TIMER_MS };
+
+/** Bounds of a positive duration the component hands to a timer. */
+export const POSITIVE_TIMER_MS: DurationBounds = { minMs: 1, maxMs: MAX_TIMER_MS };
 
 /** True for a schema made by {@link duration}. */
 export function isDuration(schema: z.core.$ZodType): boolean {

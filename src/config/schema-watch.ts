@@ -2,7 +2,7 @@
  * The `watch` section: which resources the sidecar lists and watches, and what each feeds.
  */
 import { z } from "zod";
-import { allowed, duration, intMin, namespaceName } from "./schema-kit.ts";
+import { TIMER_MS, allowed, duration, intMin, namespaceName } from "./schema-kit.ts";
 
 /** What a watched resource feeds: change events, the cache API, resource metrics. */
 export const FEEDS = ["events", "cache", "metrics"] as const;
@@ -51,7 +51,7 @@ export const watchEntrySchema = z.strictObject({
     .describe("`all`, a list of namespaces, or `{ labelSelector }` on the Namespace objects."),
   labelSelector: z.string().min(1).optional().describe("Label selector of the watched objects."),
   fieldSelector: z.string().min(1).optional().describe("Field selector of the watched objects."),
-  resyncSeconds: duration()
+  resyncSeconds: duration(TIMER_MS)
     .prefault(0)
     .describe(
       "Resync period (`30s`/`5m`/`1h`); accepted, but no built-in consumer resyncs (see Live reconfiguration).",

@@ -6,8 +6,10 @@ import { z } from "zod";
 import { eventsSchema } from "./schema-events.ts";
 import { toMilliseconds } from "./duration.ts";
 import {
-  POSITIVE_SAFE_MS,
+  MAX_TIMER_MS,
+  POSITIVE_TIMER_MS,
   SAFE_MS,
+  TIMER_MS,
   allowed,
   duration,
   intMin,
@@ -16,12 +18,6 @@ import {
 } from "./schema-kit.ts";
 import { watchSchema } from "./schema-watch.ts";
 import { watchIdentity } from "./watch-diff.ts";
-
-/** The leader elector wants positive (finite) milliseconds. */
-const POSITIVE_MS = { minMs: 1 } as const;
-
-/** The store's busy timeout is a timer: at most 2^31 - 1 ms (src/store/options.ts). */
-const MAX_TIMER_MS = 0x7fffffff;
 
 /** The path SQLite reads as an in-memory database, which the sidecar's store refuses. */
 const MEMORY_PATH = ":memory:";
@@ -64,7 +60,7 @@ const helm = z
     versionInterval: duration({ ...SAFE_MS, minMs: 1000 })
       .prefault("10m")
       .describe("How often `/version` is re-read."),
-    incrementalDelay: duration(SAFE_MS)
+    incrementalDelay: duration(TIMER_MS)
       .prefault("250ms")
       .describe("Quiet time after a release changes before it is checked."),
     extraRowsFile: z
@@ -117,7 +113,7 @@ const telemetry = z
           .url({ protocol: /^https?$/, error: "expected an http(s) URL" })
           .optional()
           .describe("OTLP HTTP metrics URL; unset: the `OTEL_EXPORTER_OTLP_*` variables decide."),
-        intervalSeconds: duration(POSITIVE_SAFE_MS)
+        intervalSeconds: duration(POSITIVE_TIMER_MS)
           .optional()
           .describe("Export interval; unset: `OTEL_METRIC_EXPORT_INTERVAL`, else 60 s."),
         headers: z
@@ -180,11 +176,11 @@ const leaderElection = z
     leaseNamespace: namespaceName
       .optional()
       .describe("The Lease's namespace; default `POD_NAMESPACE`, else `default`."),
-    leaseDurationSeconds: duration(POSITIVE_MS).prefault("15s").describe("Lease duration."),
-    renewDeadlineSeconds: duration(POSITIVE_MS)
+    leaseDurationSeconds: duration(POSITIVE_TIMER_MS).prefault("15s").describe("Lease duration."),
+    renewDeadlineSeconds: duration(POSITIVE_TIMER_MS)
       .prefault("10s")
       .describe("Leader gives up renewing after; less than `leaseDurationSeconds`."),
-    retryPeriodSeconds: duration(POSITIVE_MS)
+    retryPeriodSeconds: duration(POSITIVE_TIMER_MS)
       .prefault("2s")
       .describe("Between acquire/renew attempts; `renewDeadlineSeconds` > 1.2 × this."),
   })
@@ -232,7 +228,7 @@ export const configSchema = z
     leaderElection,
     shutdown: z
       .strictObject({
-        flushTimeout: duration()
+        flushTimeout: duration(TIMER_MS)
           .prefault("10s")
           .describe(
             "On SIGTERM, how long the outbox may take to reach NATS before the sidecar exits (the rest is published at the next start).",

@@ -16,6 +16,8 @@ import type { IndexFunc, ReadonlyStore } from "./store.ts";
 import { namespaceIndex, objectKey, Store } from "./store.ts";
 
 const MIN_RESYNC_MS = 1000;
+/** The longest resync period: a Node timer's longest delay (a longer one fires after 1 ms). */
+const MAX_TIMER_MS = 0x7fffffff;
 
 /**
  * A client-go-grade informer for one resource (optionally one namespace and selectors).
@@ -174,8 +176,13 @@ export class Informer implements AsyncDisposable {
       );
     }
     let period = options.resyncPeriodMs ?? 0;
-    if (typeof period !== "number" || !Number.isFinite(period) || period < 0) {
-      throw new InvalidInformerOptionError("resyncPeriodMs", period, "a number ≥ 0");
+    if (
+      typeof period !== "number" ||
+      !Number.isFinite(period) ||
+      period < 0 ||
+      period > MAX_TIMER_MS
+    ) {
+      throw new InvalidInformerOptionError("resyncPeriodMs", period, "0 to 2^31-1 ms");
     }
     if (period > 0 && period < MIN_RESYNC_MS) period = MIN_RESYNC_MS;
     const name = options.name ?? `handler-${++this.#handlerSeq}`;

@@ -12,6 +12,9 @@ import { KubeApiError, type KubeObject, type RawObject, type ResourceId } from "
 import { silentLogger, type Logger } from "../logging/index.ts";
 import { InvalidLeaderOptionError } from "./errors.ts";
 
+/** The longest delay a Node timer takes; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 0x7fffffff;
+
 /** The Lease resource. */
 export const LEASES: ResourceId = {
   group: "coordination.k8s.io",
@@ -87,8 +90,8 @@ export class LeaderElector {
       }
     }
     for (const key of ["leaseDurationMs", "renewDeadlineMs", "retryPeriodMs"] as const) {
-      if (!Number.isFinite(o[key]) || o[key] <= 0) {
-        throw new InvalidLeaderOptionError(key, o[key], "a positive number of milliseconds");
+      if (!Number.isFinite(o[key]) || o[key] <= 0 || o[key] > MAX_TIMER_MS) {
+        throw new InvalidLeaderOptionError(key, o[key], "1 to 2^31-1 milliseconds");
       }
     }
     if (o.renewDeadlineMs >= o.leaseDurationMs) {

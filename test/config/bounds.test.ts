@@ -248,3 +248,28 @@ void test("telemetry.otlp.intervalSeconds: above zero, as the OTLP reader requir
     15,
   );
 });
+
+void test("durations handed to a timer refuse more than 2^31 - 1 ms (a longer Node timer fires after 1 ms)", () => {
+  const cases: [string, string][] = [
+    ["events: { batchDelay: 25d }", "events.batchDelay"],
+    ["events: { ackTimeout: 25d }", "events.ackTimeout"],
+    ["shutdown: { flushTimeout: 25d }", "shutdown.flushTimeout"],
+    ["helm: { incrementalDelay: 25d }", "helm.incrementalDelay"],
+    ["leaderElection: { leaseDurationSeconds: 25d }", "leaderElection.leaseDurationSeconds"],
+    [
+      "telemetry: { otlp: { endpoint: http://c:4318, intervalSeconds: 25d } }",
+      "telemetry.otlp.intervalSeconds",
+    ],
+    ["watch: [{ version: v1, resource: pods, resyncSeconds: 25d }]", "watch[0].resyncSeconds"],
+  ];
+  for (const [text, path] of cases) refuses(text, path, /duration ≤ 2147483s/);
+  // 24 days fit in one timer; an ack needs at least 1 ms.
+  const ok = accepts(
+    "events: { batchDelay: 24d, ackTimeout: 24d }\nshutdown: { flushTimeout: 0 }\nwatch: [{ version: v1, resource: pods, resyncSeconds: 24d }]",
+  );
+  assert.equal(toMilliseconds(ok.events.batchDelay), 24 * 86_400_000);
+  assert.equal(ok.watch[0]?.resyncSeconds, 24 * 86_400);
+  refuses("events: { ackTimeout: 0 }", "events.ackTimeout", /duration ≥ 1ms/, "0");
+  // The Helm checker's periodic jobs wait out longer intervals in several timers.
+  assert.equal(accepts("helm: { fullScanInterval: 30d }").helm.fullScanInterval, 30 * 86_400);
+});

@@ -492,10 +492,12 @@ void test("constructor validates options with typed errors naming the option, an
     });
   }
   const informer = make(client);
-  assert.throws(() => informer.addEventHandler({}, { resyncPeriodMs: -5 }), {
-    code: "LOOKOUT_INFORMER_INVALID_OPTION",
-    option: "resyncPeriodMs",
-  });
+  for (const resyncPeriodMs of [-5, 2 ** 31]) {
+    assert.throws(() => informer.addEventHandler({}, { resyncPeriodMs }), {
+      code: "LOOKOUT_INFORMER_INVALID_OPTION",
+      option: "resyncPeriodMs",
+    });
+  }
   assert.equal(client.lists.length, 0);
   assert.equal(client.streams.length, 0);
 });

@@ -147,4 +147,9 @@ void test("options are validated: the renew deadline below the lease, the retry 
       }),
     { code: "LOOKOUT_LEADER_INVALID_OPTION" },
   );
+  // Past a Node timer's 2^31-1 ms the waits would fire after 1 ms.
+  assert.throws(() => new LeaderElector({ ...base, leaseDurationMs: 2 ** 31 }), {
+    code: "LOOKOUT_LEADER_INVALID_OPTION",
+    option: "leaseDurationMs",
+  });
 });

@@ -89,10 +89,21 @@ export interface ResolvedCheckerOptions {
   readonly informerOptions: Partial<InformerOptions>;
 }
 
-function int(name: string, value: number | undefined, fallback: number, min: number): number {
+/** The longest delay a Node timer takes; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 0x7fffffff;
+
+function int(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new InvalidHelmCheckerOptionError(name, value, `an integer >= ${min}`);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const expected =
+      max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+    throw new InvalidHelmCheckerOptionError(name, value, expected);
   }
   return value;
 }
@@ -157,10 +168,10 @@ export function resolveCheckerOptions(o: HelmCheckerOptions): ResolvedCheckerOpt
     limits: { ...o.limits },
     fullScanIntervalMs: int("fullScanIntervalMs", o.fullScanIntervalMs, 15 * 60_000, 0),
     versionIntervalMs: int("versionIntervalMs", o.versionIntervalMs, 10 * 60_000, 1000),
-    incrementalDelayMs: int("incrementalDelayMs", o.incrementalDelayMs, 250, 0),
+    incrementalDelayMs: int("incrementalDelayMs", o.incrementalDelayMs, 250, 0, MAX_TIMER_MS),
     bulkThreshold: int("bulkThreshold", o.bulkThreshold, 32, 0),
     fetchConcurrency: int("fetchConcurrency", o.fetchConcurrency, 8, 1),
-    stallTimeoutMs: int("stallTimeoutMs", o.stallTimeoutMs, 60_000, 1),
+    stallTimeoutMs: int("stallTimeoutMs", o.stallTimeoutMs, 60_000, 1, MAX_TIMER_MS),
     meterProvider: o.meterProvider,
     logger: o.logger ?? silentLogger,
     now: o.now ?? Date.now,

@@ -1,7 +1,12 @@
 /**
  * A periodic job that never overlaps itself: the next run is scheduled when the last one has
- * finished. Its timer never keeps the process alive.
+ * finished. Its timer never keeps the process alive. An interval longer than a Node timer takes
+ * (2^31−1 ms, ~24.8 days: a longer one fires after 1 ms) waits in several timers.
  */
+
+/** The longest delay one Node timer takes. */
+const MAX_TIMER_MS = 0x7fffffff;
+
 export class PeriodicJob {
   readonly #intervalMs: number;
   readonly #run: () => Promise<void>;
@@ -17,7 +22,16 @@ export class PeriodicJob {
   /** Schedules the next run (no-op once stopped, or with interval 0). */
   schedule(): void {
     if (this.#stopped || this.#intervalMs === 0) return;
-    this.#timer = setTimeout(() => void this.#tick(), this.#intervalMs);
+    this.#wait(this.#intervalMs);
+  }
+
+  /** Runs after `ms`, in steps of at most {@link MAX_TIMER_MS}. */
+  #wait(ms: number): void {
+    const step = Math.min(ms, MAX_TIMER_MS);
+    this.#timer = setTimeout(() => {
+      if (ms > step) this.#wait(ms - step);
+      else void this.#tick();
+    }, step);
     this.#timer.unref();
   }
 

@@ -297,6 +297,13 @@ void test("close is idempotent, and reconcile after close rejects", async (t) =>
   assert.throws(() => new HelmChecker({ client, ...({ drivers } as object) }), {
     code: "LOOKOUT_HELM_INVALID_OPTION",
   });
+  // Timer delays past 2^31-1 ms would fire after 1 ms.
+  for (const key of ["incrementalDelayMs", "stallTimeoutMs"] as const) {
+    assert.throws(() => new HelmChecker({ client, [key]: 2 ** 31 }), {
+      code: "LOOKOUT_HELM_INVALID_OPTION",
+      option: key,
+    });
+  }
 });
 
 const GADGET = `apiVersion: gadgets.example.com/v1alpha1

@@ -40,3 +40,41 @@ void test("an interval of 0 never runs", async () => {
   job.stop();
   job.stop();
 });
+
+void test("an interval past a Node timer's 2^31-1 ms waits it out instead of firing at once", async (t) => {
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w);
+  process.on("warning", onWarning);
+  t.after(() => process.off("warning", onWarning));
+  let runs = 0;
+  const job = new PeriodicJob(30 * 24 * 3_600_000, () => {
+    runs++;
+    return Promise.resolve();
+  });
+  job.schedule();
+  await sleep(100);
+  job.stop();
+  assert.equal(runs, 0, "a 30-day interval ran within 100 ms");
+  assert.deepEqual(
+    warnings.map((w) => w.name),
+    [],
+  );
+});
+
+void test("a long interval runs when the whole of it has passed, not at the first timer", (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const max = 0x7fffffff;
+  let runs = 0;
+  const job = new PeriodicJob(max + 5000, () => {
+    runs++;
+    return Promise.resolve();
+  });
+  job.schedule();
+  t.mock.timers.tick(max);
+  assert.equal(runs, 0);
+  t.mock.timers.tick(4999);
+  assert.equal(runs, 0);
+  t.mock.timers.tick(1);
+  assert.equal(runs, 1);
+  job.stop();
+});
