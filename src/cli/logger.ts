@@ -2,9 +2,10 @@
  * The CLI's logger: pino writing JSON lines (`{"level":"info","time":"…","msg":"…",…}`) through
  * the command's stderr, behind the library's {@link Logger} seam (the library never imports
  * pino). Errors in fields are serialized by pino's `err` serializer (type, message, stack, code).
+ * Credentials in URLs (`nats://u:p@h`, a NATS token `nats://t@h`) are hidden in every line.
  */
 import { pino, stdSerializers, stdTimeFunctions } from "pino";
-import type { Logger, LogLevel } from "../logging/index.ts";
+import { maskUrlCredentials, type Logger, type LogLevel } from "../logging/index.ts";
 
 /** A {@link Logger} on pino at `level`, writing each line with `write` (default: stderr). */
 export function cliLogger(
@@ -20,7 +21,7 @@ export function cliLogger(
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: stdSerializers.err, error: stdSerializers.err },
     },
-    { write },
+    { write: (line: string) => write(maskUrlCredentials(line)) },
   );
   const at =
     (lvl: LogLevel) =>

@@ -76,7 +76,8 @@ a variable shows up in \`kubectl describe pod\` and in \`/proc/PID/environ\`; a 
 a Secret is readable only in the container and can be rotated without touching the config.
 Writing \`token:\` or \`password:\` where a \`...File\` key exists is an error that names the
 file key. \`config print\` and error messages mask secret-looking values anyway (plugin config
-keys such as \`password\` or \`apiKey\`, OTLP headers, the password of a URL) as \`***\`.
+keys such as \`password\` or \`apiKey\`, OTLP headers, the password of a URL, a NATS token
+written as \`nats://TOKEN@host\`) as \`***\`, and the logs hide URL passwords and NATS tokens too.
 
 ## Live reconfiguration
 

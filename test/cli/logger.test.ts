@@ -22,3 +22,22 @@ void test("cliLogger: JSON lines at or above the level, with msg, level name, IS
   assert.equal(Reflect.get(Object(err), "code"), "LOOKOUT_X");
   assert.equal(Reflect.get(Object(err), "type"), "Error");
 });
+
+void test("cliLogger: credentials in URLs are hidden in fields and error messages", () => {
+  const lines: string[] = [];
+  const log = cliLogger("info", (line) => lines.push(line));
+  log.error("NATS unreachable", {
+    servers: ["nats://kl:pw-1@nats:4222", "nats://tok-2@nats:4222"],
+    err: new Error("cannot reach tls://kl:pw-3@nats:4222"),
+  });
+  assert.equal(lines.length, 1);
+  for (const secret of ["pw-1", "tok-2", "pw-3"])
+    assert.ok(!lines[0]!.includes(secret), `${secret} leaked: ${lines[0]}`);
+  const line: unknown = JSON.parse(lines[0]!);
+  assert.deepEqual(Reflect.get(Object(line), "servers"), [
+    "nats://kl:***@nats:4222",
+    "nats://***@nats:4222",
+  ]);
+  const err: unknown = Reflect.get(Object(line), "err");
+  assert.equal(Reflect.get(Object(err), "message"), "cannot reach tls://kl:***@nats:4222");
+});
