@@ -13,7 +13,8 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => bool
 
 /**
  * Reads the token from `path` (surrounding whitespace trimmed). Rejects with
- * `ApiTokenFileError` (`LOOKOUT_API_TOKEN_FILE`) when the file cannot be read or is empty.
+ * `ApiTokenFileError` (`LOOKOUT_API_TOKEN_FILE`) when the file cannot be read, is empty, or
+ * holds whitespace or control characters inside the token.
  */
 export async function readTokenFile(path: string): Promise<string> {
   let text: string;
@@ -24,8 +25,16 @@ export async function readTokenFile(path: string): Promise<string> {
   }
   const token = text.trim();
   if (token === "") throw new ApiTokenFileError(path, "is empty");
+  // `Authorization: Bearer <token>` carries one run of visible characters: a token with
+  // whitespace inside could never match, so every request would be refused.
+  if (!BEARER_TOKEN.test(token)) {
+    throw new ApiTokenFileError(path, "holds whitespace or control characters inside the token");
+  }
   return token;
 }
+
+/** A bearer token as it can appear in the header: visible ASCII, no spaces. */
+const BEARER_TOKEN = /^[\x21-\x7e]+$/;
 
 function digest(text: string): Buffer {
   return createHash("sha256").update(text).digest();
@@ -40,8 +49,10 @@ function digest(text: string): Buffer {
  * empty token.
  */
 export function withBearerToken(token: string, handler: RequestHandler): RequestHandler {
-  if (typeof token !== "string" || token === "") {
-    throw new TypeError("withBearerToken: the token must be a non-empty string");
+  if (typeof token !== "string" || !BEARER_TOKEN.test(token)) {
+    throw new TypeError(
+      "withBearerToken: the token must be a non-empty string of visible ASCII without spaces",
+    );
   }
   const expected = digest(token);
   return (req, res) => {

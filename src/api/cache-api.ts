@@ -281,6 +281,15 @@ function serveResource(
     sendStatus(res, pathNotFound());
     return;
   }
+  // As the API server does with a watch cache that is (re)initializing: an empty list or a 404
+  // from a cache that has not synced would read as the cluster's state.
+  if (!entry.informer.hasSynced()) {
+    sendStatus(res, serviceUnavailable(`cache of ${entry.route} has not synced`), {
+      "Retry-After": "1",
+      "Cache-Control": "no-store",
+    });
+    return;
+  }
   const headers = cacheHeaders(ctx, entry);
   const render = entry.isSecret
     ? (obj: RawObject): string => JSON.stringify(ctx.redact(obj.object, entry.resource))

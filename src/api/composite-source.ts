@@ -31,6 +31,16 @@ export function compositeSource(members: readonly CacheSource[]): CacheSource {
       return lowestVersion(list.map((m) => m.lastSyncResourceVersion));
     },
     hasSynced: () => list.every((m) => m.hasSynced()),
+    // Known in sync when every member was: the oldest member's time.
+    get lastSyncTime(): number | undefined {
+      let oldest: number | undefined;
+      for (const m of list) {
+        const t = m.lastSyncTime;
+        if (t === undefined) return undefined;
+        if (oldest === undefined || t < oldest) oldest = t;
+      }
+      return oldest;
+    },
     waitForSync: async (signal?: AbortSignal) => {
       await Promise.all(list.map((m) => m.waitForSync?.(signal) ?? Promise.resolve()));
     },

@@ -26,6 +26,11 @@ export interface CacheSource {
   /** True once the first list has been applied. */
   hasSynced(): boolean;
   /**
+   * Optional (an Informer has it): when the cache was last known in sync (ms since epoch),
+   * undefined before its first sync. The `X-Kube-Lookout-Synced-At` header shows it.
+   */
+  readonly lastSyncTime?: number | undefined;
+  /**
    * Optional: resolves when the cache first syncs. When present and `syncedAt` is not given,
    * the API records that moment as the cache's sync time.
    */
@@ -49,9 +54,9 @@ export interface ServedResource {
   readonly namespaced: boolean;
   readonly informer: CacheSource;
   /**
-   * When the cache was last known in sync with the API server (ms since epoch), e.g. fed from
-   * the informer's `listRequest`/`lastEventTime` metrics hooks. Default: the time of the first
-   * sync, seen through `informer.waitForSync()` (unknown when the source has no `waitForSync`).
+   * When the cache was last known in sync with the API server (ms since epoch). Default: the
+   * source's `lastSyncTime` (an Informer's last list or watch event), else the time of the first
+   * sync seen through `informer.waitForSync()` (unknown when the source has neither).
    */
   readonly syncedAt?: () => number | undefined;
 }
@@ -156,7 +161,7 @@ export function buildRegistry(resources: readonly ServedResource[]): Registry {
       listKind: r.listKind ?? `${r.kind}List`,
       apiVersion: groupVersion(r.resource),
       isSecret: group === "" && resource === "secrets",
-      lastSyncedAt: r.syncedAt ?? (() => firstSync),
+      lastSyncedAt: r.syncedAt ?? (() => source.lastSyncTime ?? firstSync),
       version: () => {
         const rv = source.lastSyncResourceVersion;
         if (rv === "" || (counted && closed)) return undefined;

@@ -18,7 +18,15 @@ export interface ApiServerOptions {
   readonly handler: RequestHandler;
   /** A file holding the bearer token, read once at start (see `withBearerToken`). */
   readonly tokenFile?: string;
+  /**
+   * A connection with nothing sent or received for this long is closed (ms; default 60,000; 0:
+   * never). A list is written only as fast as the reader takes it, so a reader that stops
+   * reading would otherwise hold its connection and the list's memory for good.
+   */
+  readonly idleTimeoutMs?: number;
 }
+
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
 /** A running API server. */
 export interface ApiServer extends AsyncDisposable {
@@ -46,6 +54,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new ApiInvalidOptionError("port", port, "an integer in [0, 65535]");
   }
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  if (!Number.isSafeInteger(idleTimeoutMs) || idleTimeoutMs < 0 || idleTimeoutMs > 0x7fffffff) {
+    throw new ApiInvalidOptionError("idleTimeoutMs", idleTimeoutMs, "0 to 2^31-1 ms");
+  }
   let handler = options.handler;
   if (options.tokenFile !== undefined) {
     handler = withBearerToken(await readTokenFile(options.tokenFile), handler);
@@ -53,6 +65,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const server = createServer((req, res) => {
     if (!handler(req, res)) sendStatus(res, pathNotFound());
   });
+  // Without a 'timeout' listener, Node destroys a socket idle for this long.
+  server.setTimeout(idleTimeoutMs);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

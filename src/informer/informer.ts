@@ -88,6 +88,15 @@ export class Informer implements AsyncDisposable {
   }
 
   /**
+   * When the cache was last known in sync with the API server (the `now` option's ms, epoch ms
+   * by default): its last list, or the last watch event after it, bookmarks included (an API
+   * server sends one about every minute on a quiet watch). Undefined before the first sync.
+   */
+  get lastSyncTime(): number | undefined {
+    return this.#reflector.lastSyncTime;
+  }
+
+  /**
    * Syncs again from a fresh list now (ending the current watch): the cache is replaced and the
    * handlers get the differences (adds, updates with the old state, deletes as tombstones), as
    * after a 410. For a cache found to disagree with the API server (missed events). A no-op

@@ -58,6 +58,7 @@ export class Reflector {
   #listOnce = false;
   #relistRequested = false;
   #attempt: AbortController | undefined;
+  #lastSyncTime: number | undefined;
 
   constructor(options: ResolvedOptions, target: ReflectorTarget, resourceName: string) {
     this.#o = options;
@@ -75,6 +76,14 @@ export class Reflector {
   /** The resourceVersion of the last list or watch event applied ("" before the first sync). */
   get lastSyncResourceVersion(): string {
     return this.#lastSyncRV;
+  }
+
+  /**
+   * When the cache was last known in sync (`now()` ms): its last list, or the last watch event
+   * after it (bookmarks too); undefined before the first sync.
+   */
+  get lastSyncTime(): number | undefined {
+    return this.#lastSyncTime;
   }
 
   /**
@@ -201,6 +210,7 @@ export class Reflector {
     this.#rvUnavailable = false;
     this.#lastSyncRV = resourceVersion;
     this.#target.replace(items, resourceVersion);
+    this.#lastSyncTime = this.#o.now();
   }
 
   /**
@@ -253,6 +263,7 @@ export class Reflector {
           continue;
         }
         this.#handleEvent(ev, rvSettled);
+        this.#lastSyncTime = o.now();
         if (ev.type !== "ADDED") rvSettled = true;
       }
       if (signal.aborted) {
@@ -314,6 +325,7 @@ export class Reflector {
       if (ev.resourceVersion === "") throw new BadWatchEventError(ev.type, "no resourceVersion");
       this.#lastSyncRV = ev.resourceVersion;
       this.#target.replace(initial, ev.resourceVersion);
+      this.#lastSyncTime = this.#o.now();
       return true;
     } else if (this.#o.watchList === "auto") {
       throw new WatchListUnsupportedError("bookmark before the initial-events-end bookmark");

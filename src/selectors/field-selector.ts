@@ -89,7 +89,9 @@ export function parseFieldSelector(input: string): FieldRequirement[] {
     for (const op of ["!=", "==", "="] as const) {
       const at = unescapedIndex(term, op);
       if (at === -1) continue;
-      const field = term.slice(0, at).trim();
+      // Not trimmed, as the API server does not: `status.phase = x` names the field label
+      // `status.phase ` (refused as unsupported) instead of matching values with a space.
+      const field = term.slice(0, at);
       if (field === "") fail(input, `invalid field selector "${input}": empty field in "${term}"`);
       const value = unescape(input, term.slice(at + op.length));
       out.push({ field, operator: op === "!=" ? "!=" : "=", value });

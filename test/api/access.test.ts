@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { createCacheApi, startApiServer } from "../../src/api/index.ts";
+import { createCacheApi, startApiServer, withBearerToken } from "../../src/api/index.ts";
 import { Informer } from "../../src/informer/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 import {
@@ -44,6 +44,8 @@ void test("writes are refused with 405, bad selectors with 400, each with a Stat
     "labelSelector=a%3D%3Db%3Dc",
     "fieldSelector=spec.nope%3Dx",
     "fieldSelector=metadata.name",
+    // The API server does not trim: the field label is `status.phase `, which pods lack.
+    "fieldSelector=status.phase%20%3D%20Running",
   ]) {
     // oxlint-disable-next-line eslint/no-await-in-loop -- one request at a time
     const a = await send(`${api.url}/api/v1/resources/pods?${q}`);
@@ -109,6 +111,16 @@ void test("with a token file: 401 without or with a wrong token, 200 with it; pr
     startApiServer({ handler: createCacheApi({ resources: [] }), tokenFile: join(dir, "missing") }),
     { code: "LOOKOUT_API_TOKEN_FILE" },
   );
+  // A token no Authorization header can carry would refuse every request: refused at start.
+  await writeFile(join(dir, "two-lines"), "first-part\nsecond-part\n");
+  await assert.rejects(
+    startApiServer({
+      handler: createCacheApi({ resources: [] }),
+      tokenFile: join(dir, "two-lines"),
+    }),
+    { code: "LOOKOUT_API_TOKEN_FILE" },
+  );
+  assert.throws(() => withBearerToken("a b", () => false), TypeError);
 });
 
 void test("/readyz is 503 with reasons until every cache has synced and the Helm source is ready", async (t) => {
@@ -126,12 +138,24 @@ void test("/readyz is 503 with reasons until every cache has synced and the Helm
     ready: false,
     reasons: ["cache of pods has not synced", "the first Helm scan has not finished"],
   });
-  const before = await send(`${api.url}/api/v1/resources/pods`);
-  assert.equal(
-    before.headers["x-kube-lookout-synced-at"],
-    undefined,
-    "no sync time before the sync",
-  );
+  // Before the first sync a list or get is 503, as the API server answers while its watch
+  // cache initializes: an empty list or a 404 would read as the cluster's state.
+  for (const path of [
+    "/api/v1/resources/pods",
+    "/api/v1/namespaces/ns-1/pods",
+    "/api/v1/namespaces/ns-1/pods/pod-1",
+  ]) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- one request at a time
+    const before = await send(`${api.url}${path}`);
+    assert.equal(before.status, 503, path);
+    assert.deepEqual(statusOf(before), { kind: "Status", code: 503, reason: "ServiceUnavailable" });
+    assert.equal(before.headers["retry-after"], "1");
+    assert.equal(
+      before.headers["x-kube-lookout-synced-at"],
+      undefined,
+      "no sync time before the sync",
+    );
+  }
   void pods.start();
   await synced(pods);
   a = await send(`${api.url}/readyz`);
@@ -144,6 +168,8 @@ void test("/readyz is 503 with reasons until every cache has synced and the Helm
   a = await send(`${api.url}/readyz`);
   assert.deepEqual([a.status, JSON.parse(a.text)], [200, { ready: true, reasons: [] }]);
   const synced2 = await send(`${api.url}/api/v1/resources/pods`);
+  assert.equal(synced2.status, 200);
+  assert.equal(itemsOf(JSON.parse(synced2.text)).length, 5);
   assert.ok(Date.parse(String(synced2.headers["x-kube-lookout-synced-at"])) > 0);
 
   const custom = await startApi(f, {

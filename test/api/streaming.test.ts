@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import type { Socket } from "node:net";
 import { after, test } from "node:test";
+import { createCacheApi, startApiServer } from "../../src/api/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 import { itemsOf, send, served, startApi, startFixture, startInformer, synced } from "./harness.ts";
 
@@ -83,4 +84,37 @@ void test("a reader that goes away mid-list stops the stream and leaves the serv
   const body: unknown = JSON.parse(later.text);
   assert.ok(typeof body === "object" && body !== null);
   assert.equal(itemsOf({ ...body }).length, 200);
+});
+
+void test("a reader that stops reading is cut off after idleTimeoutMs, and the server goes on answering", async (t) => {
+  const f = await startFixture(t, PODS);
+  const pods = startInformer(f);
+  await synced(pods);
+  const server = await startApiServer({
+    handler: createCacheApi({ resources: [served(pods)] }),
+    idleTimeoutMs: 300,
+  });
+  f.closers.push(() => server.close());
+  const closed = new Promise<number>((resolve) => {
+    server.server.once("connection", (s: Socket) => {
+      const opened = Date.now();
+      s.once("close", () => resolve(Date.now() - opened));
+    });
+  });
+  const req = request(`${server.url}/api/v1/resources/pods`, { agent: false });
+  req.on("error", () => undefined); // the server cuts it off
+  req.on("response", (res) => {
+    res.pause(); // and never reads
+    res.on("error", () => undefined);
+  });
+  req.end();
+  const afterMs = await closed;
+  assert.ok(afterMs < 10_000, `closed after ${afterMs} ms`);
+  req.destroy();
+  const ok = await send(`${server.url}/api/v1/resources/pods?fieldSelector=metadata.name%3Dnone`);
+  assert.equal(ok.status, 200);
+  await assert.rejects(
+    startApiServer({ handler: createCacheApi({ resources: [] }), idleTimeoutMs: 2 ** 31 }),
+    { code: "LOOKOUT_API_INVALID_OPTION" },
+  );
 });
