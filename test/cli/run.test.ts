@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { main } from "../../src/cli/main.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 
@@ -123,6 +124,20 @@ void test("run: serves the cache and /metrics, gets ready, and stops on SIGTERM 
   const listed: unknown = JSON.parse(json);
   assert.ok(Array.isArray(listed) && listed.length === 1);
   assert.equal(Reflect.get(Object(listed[0]), "metadata")?.name, "c");
+  // One object: with -n it is found; without, the path is cluster-scoped and the error says
+  // what is missing.
+  const one = { out: "", err: "" };
+  const io = {
+    stdout: (s: string) => void (one.out += s),
+    stderr: (s: string) => void (one.err += s),
+  };
+  assert.equal(
+    await main(["get", "configmaps", "c", "--url", url, "-n", "a", "-o", "json"], io),
+    0,
+  );
+  assert.equal(Reflect.get(Object(JSON.parse(one.out)), "metadata")?.name, "c");
+  assert.equal(await main(["get", "configmaps", "c", "--url", url], io), 1);
+  assert.match(one.err, /404.*needs -n NAMESPACE/);
   const metrics = await (await fetch(`${url}/metrics`)).text();
   assert.match(metrics, /kube_lookout_helm_findings\{[^}]*helm_release_name="web"/);
   const exited = once(child, "exit");

@@ -133,7 +133,7 @@ export const getCommand: Command = {
       if (!(error instanceof LookoutClientInvalidOptionError)) throw error;
       const message =
         error.option === "token"
-          ? `--token-file ${tokenFile ?? ""} holds no token`
+          ? `--token-file ${tokenFile ?? ""} holds no usable token (empty, or with whitespace inside)`
           : `--url must be an http(s) URL, got "${url}"`;
       throw new UsageError(message, NAME, { cause: error });
     }
@@ -157,8 +157,19 @@ export const getCommand: Command = {
       else io.stdout(table(items.map((o) => rowOf(o, Date.now()))));
       return 0;
     } catch (error: unknown) {
-      const message =
+      let message =
         error instanceof LookoutApiError || error instanceof Error ? error.message : String(error);
+      // Without -n, one object is asked at the cluster-scoped path: a 404 that names no object
+      // means there is no such path, which is what a namespaced resource gives.
+      if (
+        name !== undefined &&
+        namespace === undefined &&
+        error instanceof LookoutApiError &&
+        error.statusCode === 404 &&
+        error.status.details?.name === undefined
+      ) {
+        message += `; a namespaced resource needs -n NAMESPACE`;
+      }
       io.stderr(`kube-lookout get: ${message}\n`);
       return 1;
     } finally {
