@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Attributes, ObservableResult } from "@opentelemetry/api";
 import {
+  MAX_TIMER_SECONDS,
   configNumber,
   configObject,
   definePlugin,
@@ -61,7 +62,7 @@ export interface ResourceMetricsOptions {
 }
 
 /**
- * Validates `{ intervalSeconds?: number ≥ 0.05, retentionSamples?: integer 1..100000,
+ * Validates `{ intervalSeconds?: number 0.05..2147483, retentionSamples?: integer 1..100000,
  * retentionSeconds?: number > 0, prometheus?: { url, cpuQuery?, memoryQuery?, timeoutSeconds? }
  * }`. Throws `LOOKOUT_PLUGIN_BAD_CONFIG` naming the key (`prometheus.url`).
  */
@@ -74,7 +75,10 @@ export function parseResourceMetricsConfig(raw: unknown): ResourceMetricsConfig 
   ]);
   return {
     prometheus: parsePrometheus(obj["prometheus"]),
-    intervalSeconds: configNumber(NAME, obj, "intervalSeconds", 30, { min: 0.05 }),
+    intervalSeconds: configNumber(NAME, obj, "intervalSeconds", 30, {
+      min: 0.05,
+      max: MAX_TIMER_SECONDS,
+    }),
     retentionSamples: configNumber(NAME, obj, "retentionSamples", 120, {
       min: 1,
       max: 100_000,
@@ -104,7 +108,9 @@ function parsePrometheus(raw: unknown): PrometheusSource | undefined {
     url,
     cpuQuery: text("cpuQuery", DEFAULT_CPU_QUERY),
     memoryQuery: text("memoryQuery", DEFAULT_MEMORY_QUERY),
-    timeoutSeconds: nested(() => configNumber(NAME, obj, "timeoutSeconds", 10, { min: 0.001 })),
+    timeoutSeconds: nested(() =>
+      configNumber(NAME, obj, "timeoutSeconds", 10, { min: 0.001, max: MAX_TIMER_SECONDS }),
+    ),
   };
 }
 

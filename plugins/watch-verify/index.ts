@@ -10,6 +10,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import {
+  MAX_TIMER_SECONDS,
   configNumber,
   configObject,
   definePlugin,
@@ -63,7 +64,7 @@ export interface WatchVerifyPlugin extends Plugin<WatchVerifyConfig> {
 }
 
 /**
- * Validates `{ intervalSeconds?: number ≥ 0.05, pageSize?: integer 1..10000 }`. Throws
+ * Validates `{ intervalSeconds?: number 0.05..2147483, pageSize?: integer 1..10000 }`. Throws
  * `LOOKOUT_PLUGIN_BAD_CONFIG` naming the key.
  */
 export function parseWatchVerifyConfig(raw: unknown): WatchVerifyConfig {
@@ -74,7 +75,10 @@ export function parseWatchVerifyConfig(raw: unknown): WatchVerifyConfig {
   }
   return {
     repair,
-    intervalSeconds: configNumber(NAME, obj, "intervalSeconds", 300, { min: 0.05 }),
+    intervalSeconds: configNumber(NAME, obj, "intervalSeconds", 300, {
+      min: 0.05,
+      max: MAX_TIMER_SECONDS,
+    }),
     pageSize: configNumber(NAME, obj, "pageSize", 500, { min: 1, max: 10_000, integer: true }),
   };
 }

@@ -27,6 +27,12 @@ export function configObject(
 }
 
 /** Bounds of {@link configNumber}. */
+/**
+ * The most seconds a plugin may hand to one Node timer (`setTimeout`, `AbortSignal.timeout`):
+ * 2^31−1 ms, about 24.8 days. A longer delay fires after 1 ms.
+ */
+export const MAX_TIMER_SECONDS = 2_147_483;
+
 export interface NumberRule {
   readonly min?: number;
   readonly max?: number;

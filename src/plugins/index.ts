@@ -13,7 +13,12 @@ export type {
   PluginRun,
   ResourceSpec,
 } from "./types.ts";
-export { configIncreasingNumbers, configNumber, configObject } from "./config.ts";
+export {
+  MAX_TIMER_SECONDS,
+  configIncreasingNumbers,
+  configNumber,
+  configObject,
+} from "./config.ts";
 export type { NumberRule } from "./config.ts";
 export { PluginHost } from "./host.ts";
 export type {

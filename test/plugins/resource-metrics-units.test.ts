@@ -179,6 +179,8 @@ void test("config: defaults, bounds, unknown keys", () => {
     [{ prometheus: { url: "http://p", cpuQuery: " " } }, "prometheus.cpuQuery"],
     [{ prometheus: { url: "http://p", memoryQuery: 1 } }, "prometheus.memoryQuery"],
     [{ prometheus: { url: "http://p", timeoutSeconds: 0 } }, "prometheus.timeoutSeconds"],
+    [{ prometheus: { url: "http://p", timeoutSeconds: 3e6 } }, "prometheus.timeoutSeconds"],
+    [{ intervalSeconds: 3_000_000 }, "intervalSeconds"],
     [{ prometheus: { url: "http://p", step: "1m" } }, "prometheus.step"],
   ] as const) {
     assert.throws(

@@ -183,6 +183,8 @@ void test("watch-verify's config is validated", () => {
   for (const [raw, key] of [
     [{ repair: "yes" }, "repair"],
     [{ intervalSeconds: 0 }, "intervalSeconds"],
+    // Past a Node timer's 2^31-1 ms the wait would fire after 1 ms: a LIST loop.
+    [{ intervalSeconds: 3_000_000 }, "intervalSeconds"],
     [{ pageSize: 1.5 }, "pageSize"],
     [{ every: 1 }, "every"],
   ] as const) {
