@@ -311,14 +311,18 @@ const SPECS = [
       ["kube_lookout.plugin"],
       "Plugin restarts after a failure, by plugin name.",
     ),
-    spec(
-      "kube_lookout.watch.stream_delay",
-      histogram,
-      "s",
-      [R, "event.type"],
-      "stream-delay: from a change (creationTimestamp, deletionTimestamp, newest managedFields time) to its arrival on the watch.",
-      STREAM_DELAY_S,
-    ),
+    {
+      ...spec(
+        "kube_lookout.watch.stream_delay",
+        histogram,
+        "s",
+        [R, "event.type"],
+        "stream-delay: from a change (creationTimestamp, deletionTimestamp, newest managedFields time) to its arrival on the watch. MODIFIED only where the informers keep managedFields: never in the sidecar, which strips them.",
+        STREAM_DELAY_S,
+      ),
+      // The plugin sets them from its `buckets` config; these are its default.
+      bucketsByAdvice: true,
+    },
     spec(
       "kube_lookout.watch.stream_delay.skewed",
       counter,

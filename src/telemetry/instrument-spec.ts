@@ -26,6 +26,12 @@ export interface InstrumentSpec {
   readonly status: "implemented" | "planned";
   /** Explicit histogram bucket boundaries (histograms only), set by a view. */
   readonly buckets?: readonly number[];
+  /**
+   * The code creating the histogram sets its buckets (the instrument's advice, from its own
+   * config: a plugin's `buckets`), so no view sets `buckets`, which are only its default; a
+   * `histogramBuckets` entry for it still does.
+   */
+  readonly bucketsByAdvice?: boolean;
 }
 
 /** An {@link InstrumentSpec} with the names it has in a Prometheus scrape. */

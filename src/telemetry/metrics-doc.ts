@@ -79,7 +79,8 @@ attribute sets (\`cardinalityLimit\`, default 2000, per instrument with \`cardin
 past it the SDK folds new sets into one \`otel.metric.overflow="true"\` series. The limit does not
 apply to data of a MetricProducer (the Helm findings), which answers from current state: a
 series whose object is gone is gone at the next scrape. Histogram buckets are set by views from
-the catalogue (\`histogramBuckets\` overrides them).
+the catalogue (\`histogramBuckets\` overrides them), except stream-delay's, which the plugin's
+\`buckets\` config sets (the catalogue's are its default).
 
 ## Scrape speed
 

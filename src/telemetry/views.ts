@@ -17,7 +17,9 @@ export interface ViewInput {
 /** The views for `input`: a histogram view per known histogram, a limit view per override. */
 export function buildViews(input: ViewInput): ViewOptions[] {
   const buckets = new Map<string, readonly number[]>();
-  for (const e of catalogue) if (e.buckets !== undefined) buckets.set(e.name, e.buckets);
+  for (const e of catalogue) {
+    if (e.buckets !== undefined && e.bucketsByAdvice !== true) buckets.set(e.name, e.buckets);
+  }
   for (const [name, b] of input.histogramBuckets) buckets.set(name, b);
   const views: ViewOptions[] = [];
   for (const [name, boundaries] of buckets) {

@@ -39,7 +39,15 @@ function create(meter: Meter, e: CatalogueEntry): void {
     case "Gauge":
       return meter.createGauge(e.name, opts).record(1, attrs);
     case "Histogram":
-      return meter.createHistogram(e.name, opts).record(0.3, attrs);
+      // As its creator does when it sets the buckets itself (stream-delay, from its config).
+      return meter
+        .createHistogram(e.name, {
+          ...opts,
+          ...(e.bucketsByAdvice === true && e.buckets !== undefined
+            ? { advice: { explicitBucketBoundaries: [...e.buckets] } }
+            : {}),
+        })
+        .record(0.3, attrs);
     case "ObservableGauge":
       meter.createObservableGauge(e.name, opts).addCallback((r) => r.observe(1, attrs));
       return;

@@ -131,6 +131,27 @@ void test("views: catalogue buckets for a known histogram, a cardinality limit w
   assert.equal(f.get("x_wide_total")?.samples.length, 8);
 });
 
+void test("views: a histogram whose creator sets its buckets (stream-delay's config) keeps them", async (t) => {
+  const les = async (histogramBuckets?: Record<string, number[]>): Promise<unknown[]> => {
+    const telemetry = createTelemetry({ env: {}, ...(histogramBuckets && { histogramBuckets }) });
+    t.after(() => telemetry.shutdown());
+    telemetry.meterProvider
+      .getMeter("kube-lookout/plugin/stream-delay")
+      .createHistogram("kube_lookout.watch.stream_delay", {
+        unit: "s",
+        advice: { explicitBucketBoundaries: [1, 2, 3] },
+      })
+      .record(1.5, { "k8s.resource": "v1/pods", "event.type": "ADDED" });
+    const f = families(await telemetry.scrape());
+    return (f.get("kube_lookout_watch_stream_delay")?.samples ?? [])
+      .filter((s) => s.includes("_bucket"))
+      .map((s) => /le="([^"]+)"/.exec(s)?.[1]);
+  };
+  assert.deepEqual(await les(), ["1", "2", "3", "+Inf"]);
+  // An operator's histogramBuckets still wins.
+  assert.deepEqual(await les({ "kube_lookout.watch.stream_delay": [5, 10] }), ["5", "10", "+Inf"]);
+});
+
 function gaugeProducer(name: string, values: () => number[]): MetricProducer {
   return {
     collect: () =>
