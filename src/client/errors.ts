@@ -3,7 +3,11 @@
  */
 import type { Status } from "../kube/index.ts";
 
-/** An option of `LookoutClient` has a value it cannot work with. Thrown by the constructor. */
+/**
+ * An option or argument of `LookoutClient` has a value it cannot work with: thrown by the
+ * constructor (`baseUrl`, `token`, `timeoutMs`); `get`/`list`/`listWithCache` reject with it,
+ * before any request, for a `resource`, `namespace` or `name` that is not one path segment.
+ */
 export class LookoutClientInvalidOptionError extends Error {
   override readonly name = "LookoutClientInvalidOptionError";
   readonly code = "LOOKOUT_CLIENT_INVALID_OPTION";
@@ -37,16 +41,21 @@ export class LookoutApiError extends Error {
   }
 }
 
-/** The request failed before an answer (connection refused, reset, aborted, timed out). */
+/**
+ * The request failed before a whole answer (connection refused, reset, aborted, timed out).
+ * `cause` is the `TimeoutError` DOMException of the deadline when `timeoutMs` ran out, the
+ * signal's `reason` when the caller aborted, else the transport's error.
+ */
 export class LookoutRequestError extends Error {
   override readonly name = "LookoutRequestError";
   readonly code = "LOOKOUT_CLIENT_REQUEST_FAILED";
   /** The request's path and query. */
   readonly path: string;
-  constructor(path: string, options: ErrorOptions) {
+  /** `what` replaces "failed: <the cause's message>" in the message. */
+  constructor(path: string, options: ErrorOptions, what?: string) {
     const cause: unknown = options.cause;
     super(
-      `cache API request ${path} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `cache API request ${path} ${what ?? `failed: ${cause instanceof Error ? cause.message : String(cause)}`}`,
       options,
     );
     this.path = path;

@@ -19,7 +19,7 @@ import type { ResourceType } from "./known-resources.ts";
 export interface LookoutClientOptions {
   /** The sidecar's URL, e.g. `http://127.0.0.1:8080` (a path prefix is kept). */
   readonly baseUrl: string;
-  /** Sent as `Authorization: Bearer <token>`. */
+  /** Sent as `Authorization: Bearer <token>`: visible ASCII, no spaces or control characters. */
   readonly token?: string;
   /** Per-request deadline in ms (headers and body). Default 30 000; 0 disables. */
   readonly timeoutMs?: number;
@@ -69,6 +69,35 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** A bearer token: one non-empty run of visible ASCII (no space, tab, newline, control). */
+const TOKEN = /^[\x21-\x7e]+$/;
+
+/**
+ * `value` URI-encoded as one path segment. Rejects (`LOOKOUT_CLIENT_INVALID_OPTION`, naming
+ * `argument`) "", "." and ".." (the URL would resolve to another path: the List, or its parent)
+ * and anything with "/", as client-go's `IsValidPathSegmentName` does ("%" is encoded).
+ */
+function segment(argument: string, value: string): string {
+  if (typeof value !== "string" || value === "" || value === "." || value === "..") {
+    throw new LookoutClientInvalidOptionError(argument, value, 'a non-empty name, not "." or ".."');
+  }
+  if (value.includes("/")) {
+    throw new LookoutClientInvalidOptionError(argument, value, 'a name without "/"');
+  }
+  return encodeURIComponent(value);
+}
+
+/**
+ * Makes `agent` keep no socket alive any more, and closes its idle sockets: the busy ones are
+ * closed when their request ends (the agent asks `keepSocketAlive` before pooling a socket).
+ */
+function retire(agent: HttpAgent): void {
+  agent.keepSocketAlive = () => false;
+  // A copy: each destroyed socket is spliced out of the agent's arrays when it closes.
+  const idle = Object.values(agent.freeSockets).flatMap((sockets) => sockets ?? []);
+  for (const socket of idle) socket.destroy();
+}
+
 function header(headers: IncomingMessage["headers"], name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -92,7 +121,9 @@ export class LookoutClient {
   readonly #base: URL;
   readonly #token: string | undefined;
   readonly #timeoutMs: number;
-  readonly #agent: HttpAgent;
+  readonly #https: boolean;
+  /** The keep-alive agent; made on the first request after construction or `close()`. */
+  #agent: HttpAgent | undefined;
   readonly #request: typeof httpRequest;
 
   /** Validates options (`LOOKOUT_CLIENT_INVALID_OPTION`); no I/O. */
@@ -108,9 +139,13 @@ export class LookoutClient {
     }
     if (
       options.token !== undefined &&
-      (typeof options.token !== "string" || options.token === "")
+      (typeof options.token !== "string" || !TOKEN.test(options.token))
     ) {
-      throw new LookoutClientInvalidOptionError("token", options.token, "a non-empty string");
+      throw new LookoutClientInvalidOptionError(
+        "token",
+        options.token,
+        "a non-empty string of visible ASCII (no spaces or control characters)",
+      );
     }
     const timeout = options.timeoutMs ?? 30_000;
     if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < 0) {
@@ -120,14 +155,15 @@ export class LookoutClient {
     this.#base = base;
     this.#token = options.token;
     this.#timeoutMs = timeout;
-    const https = base.protocol === "https:";
-    this.#agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-    this.#request = https ? httpsRequest : httpRequest;
+    this.#https = base.protocol === "https:";
+    this.#request = this.#https ? httpsRequest : httpRequest;
   }
 
   /**
    * The objects of `resource` (route name: `pods`, `deployments.apps`), in one namespace or
-   * all, filtered by the selectors, sorted by namespace and name.
+   * all, filtered by the selectors, sorted by namespace and name. Rejects with
+   * `LookoutClientInvalidOptionError` before any request when `resource` or a non-empty
+   * `namespace` is not one path segment ("", ".", ".." or with "/").
    */
   async list<T extends KubernetesObject = never, R extends string = string>(
     resource: R,
@@ -145,11 +181,12 @@ export class LookoutClient {
     const query = new URLSearchParams();
     if (options.labelSelector !== undefined) query.set("labelSelector", options.labelSelector);
     if (options.fieldSelector !== undefined) query.set("fieldSelector", options.fieldSelector);
+    const r = segment("resource", resource);
     const ns = options.namespace;
     const path =
       ns === undefined || ns === ""
-        ? `api/v1/resources/${encodeURIComponent(resource)}`
-        : `api/v1/namespaces/${encodeURIComponent(ns)}/${encodeURIComponent(resource)}`;
+        ? `api/v1/resources/${r}`
+        : `api/v1/namespaces/${segment("namespace", ns)}/${r}`;
     const qs = query.toString();
     const answer = await this.#get(qs === "" ? path : `${path}?${qs}`, options.signal);
     const body = answer.body;
@@ -165,7 +202,10 @@ export class LookoutClient {
 
   /**
    * One object; `namespace` "" for a cluster-scoped resource. Rejects with a
-   * `LookoutApiError` whose `statusCode` is 404 when it is not in the cache.
+   * `LookoutApiError` whose `statusCode` is 404 when it is not in the cache; with
+   * `LookoutClientInvalidOptionError`, before any request, when `resource`, `name` or a
+   * non-empty `namespace` is not one path segment ("", ".", ".." or with "/"); with
+   * `LookoutBadResponseError` when the answer is not one object (e.g. a List).
    */
   async get<T extends KubernetesObject = never, R extends string = string>(
     resource: R,
@@ -173,14 +213,18 @@ export class LookoutClient {
     name: string,
     signal?: AbortSignal,
   ): Promise<ItemType<T, R>> {
-    const r = encodeURIComponent(resource);
-    const n = encodeURIComponent(name);
+    const r = segment("resource", resource);
+    const n = segment("name", name);
     const path =
       namespace === ""
         ? `api/v1/resources/${r}/${n}`
-        : `api/v1/namespaces/${encodeURIComponent(namespace)}/${r}/${n}`;
+        : `api/v1/namespaces/${segment("namespace", namespace)}/${r}/${n}`;
     const { body } = await this.#get(path, signal);
     if (!isRecord(body)) throw new LookoutBadResponseError(path, "not an object");
+    const kind = body["kind"];
+    if (typeof kind === "string" && kind.endsWith("List")) {
+      throw new LookoutBadResponseError(path, `a ${kind}, not one object`);
+    }
     // oxlint-disable-next-line typescript/no-unsafe-type-assertion -- the server's object; the type is the caller's claim
     return body as unknown as ItemType<T, R>;
   }
@@ -212,9 +256,15 @@ export class LookoutClient {
     throw this.#failure("readyz", answer);
   }
 
-  /** Closes idle keep-alive connections. The client stays usable (new ones are opened). */
+  /**
+   * Closes the idle keep-alive connections now; requests in flight finish, and their
+   * connections are closed when they end instead of being kept alive. The client stays
+   * usable: a later request opens a new connection. Idempotent; never throws.
+   */
   close(): void {
-    this.#agent.destroy();
+    const agent = this.#agent;
+    this.#agent = undefined;
+    if (agent !== undefined) retire(agent);
   }
 
   async #items(path: string, signal: AbortSignal | undefined): Promise<unknown[]> {
@@ -255,25 +305,38 @@ export class LookoutClient {
 
   #send(path: string, signal: AbortSignal | undefined): Promise<Answer> {
     const url = new URL(path, this.#base);
-    const signals = [
-      signal,
-      this.#timeoutMs > 0 ? AbortSignal.timeout(this.#timeoutMs) : undefined,
-    ].filter((s) => s !== undefined);
+    const ms = this.#timeoutMs;
+    const timeout = ms > 0 ? AbortSignal.timeout(ms) : undefined;
+    const signals = [signal, timeout].filter((s) => s !== undefined);
     const combined = signals.length === 0 ? undefined : AbortSignal.any(signals);
     const headers: Record<string, string> = { Accept: "application/json" };
     if (this.#token !== undefined) headers["Authorization"] = `Bearer ${this.#token}`;
+    this.#agent ??= this.#https
+      ? new HttpsAgent({ keepAlive: true })
+      : new HttpAgent({ keepAlive: true });
+    const agent = this.#agent;
+    /** The request failed: because of our deadline, the caller's abort, or the transport. */
+    const failure = (err: unknown): LookoutRequestError => {
+      if (combined?.aborted !== true) return new LookoutRequestError(path, { cause: err });
+      // `combined.reason` is the reason of whichever signal aborted first.
+      const reason: unknown = combined.reason;
+      if (timeout !== undefined && reason === timeout.reason) {
+        return new LookoutRequestError(path, { cause: reason }, `timed out after ${ms} ms`);
+      }
+      return new LookoutRequestError(path, { cause: reason });
+    };
     return new Promise<Answer>((resolve, reject) => {
       const req = this.#request(url, {
         method: "GET",
         headers,
-        agent: this.#agent,
+        agent,
         ...(combined === undefined ? {} : { signal: combined }),
       });
-      req.on("error", (err) => reject(new LookoutRequestError(path, { cause: err })));
+      req.on("error", (err) => reject(failure(err)));
       req.on("response", (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", (err) => reject(new LookoutRequestError(path, { cause: err })));
+        res.on("error", (err) => reject(failure(err)));
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           let body: unknown;

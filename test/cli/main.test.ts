@@ -134,5 +134,7 @@ void test("kubectl's short flags: -o, -n and -l are shown in help and accepted",
 void test("get: a bad --url is a usage error naming the flag (exit 2)", async () => {
   const io = capture();
   assert.equal(await main(["get", "pods", "--url", "notaurl"], io), 2);
+  // A name that is no path segment is refused before any request.
+  assert.equal(await main(["get", "pods", "..", "--url", "http://127.0.0.1:9"], io), 2);
   assert.match(io.err, /--url must be an http\(s\) URL, got "notaurl"/);
 });

@@ -157,6 +157,10 @@ export const getCommand: Command = {
       else io.stdout(table(items.map((o) => rowOf(o, Date.now()))));
       return 0;
     } catch (error: unknown) {
+      // A RESOURCE, NAME or -n that is no path segment ("", ".", "..", with "/").
+      if (error instanceof LookoutClientInvalidOptionError) {
+        throw new UsageError(error.message, NAME, { cause: error });
+      }
       let message =
         error instanceof LookoutApiError || error instanceof Error ? error.message : String(error);
       // Without -n, one object is asked at the cluster-scoped path: a 404 that names no object
