@@ -14,6 +14,10 @@ import { helmGroup } from "./commands/helm.ts";
 import { runCommand as runSidecar } from "./commands/run.ts";
 import { simCommand } from "./commands/sim.ts";
 import { UsageError } from "./errors.ts";
+import { resolvePackageToSources } from "./self-resolve.ts";
+
+// Plugins loaded by `module:` import `kube-lookout/plugins`: from sources, that is src/.
+resolvePackageToSources();
 
 const COMMANDS: readonly (Command | CommandGroup)[] = [
   runSidecar,
