@@ -109,8 +109,11 @@ export function createWatchVerifyPlugin(): WatchVerifyPlugin {
         void Promise.all(leases.map((l) => l.release()));
         throw err;
       }
-      const record = (resource: string, mark: VerifiedMark, fresh: readonly Difference[]): void => {
-        marks.set(resource, mark);
+      // One resource may be watched by several informers (one per namespace of a list or a
+      // selector): its mark is theirs together, once each has had a round.
+      const specMarks = new Map<number, VerifiedMark>();
+      const record = (index: number, mark: VerifiedMark, fresh: readonly Difference[]): void => {
+        const resource = mark.resource;
         for (const d of fresh) counter.add(1, { "k8s.resource": resource, kind: d.kind });
         if (fresh.length > 0) {
           ctx.logger.warn("watch cache discrepancies", {
@@ -118,10 +121,19 @@ export function createWatchVerifyPlugin(): WatchVerifyPlugin {
             differences: fresh.slice(0, 20),
           });
         }
+        specMarks.set(index, mark);
+        const members: VerifiedMark[] = [];
+        for (const [i, v] of verifiers.entries()) {
+          if (v.resource !== resource) continue;
+          const m = specMarks.get(i);
+          if (m === undefined) return; // a member has not had its round yet
+          members.push(m);
+        }
+        marks.set(resource, combineMarks(members));
         try {
           ctx.store?.kv.set(
             `${NAME}.${resource}`,
-            JSON.stringify({ ...mark, differences: undefined }),
+            JSON.stringify({ ...marks.get(resource), differences: undefined }),
           );
         } catch (err) {
           ctx.logger.warn("cannot record the verification", { resource, error: err });
@@ -143,7 +155,7 @@ export function createWatchVerifyPlugin(): WatchVerifyPlugin {
 async function loop(
   ctx: PluginContext<WatchVerifyConfig>,
   verifiers: readonly { resource: string; verifier: ResourceVerifier }[],
-  record: (resource: string, mark: VerifiedMark, fresh: readonly Difference[]) => void,
+  record: (index: number, mark: VerifiedMark, fresh: readonly Difference[]) => void,
 ): Promise<void> {
   const signal = ctx.signal;
   while (!signal.aborted) {
@@ -153,7 +165,7 @@ async function loop(
     } catch {
       return; // aborted
     }
-    for (const { resource, verifier } of verifiers) {
+    for (const [index, { resource, verifier }] of verifiers.entries()) {
       if (signal.aborted) return;
       try {
         // oxlint-disable-next-line eslint/no-await-in-loop -- one LIST at a time
@@ -170,7 +182,7 @@ async function loop(
           suspects: r.suspects,
           differences: r.confirmed,
         };
-        record(resource, mark, r.fresh);
+        record(index, mark, r.fresh);
         if (r.fresh.length > 0 && ctx.config.repair) verifier.repair();
       } catch (err) {
         if (signal.aborted) return;
@@ -182,3 +194,26 @@ async function loop(
 
 /** The `watch-verify` plugin (one shared instance; use `createWatchVerifyPlugin` for another). */
 export default createWatchVerifyPlugin();
+
+/**
+ * The mark of a resource watched by several informers: verified as of the oldest member round
+ * (its time and resourceVersion), with the members' counts added and differences joined.
+ */
+function combineMarks(members: readonly VerifiedMark[]): VerifiedMark {
+  if (members.length === 1) return members[0]!;
+  let oldest = members[0]!;
+  for (const m of members) if (m.time < oldest.time) oldest = m;
+  const sum = (key: "listed" | "missing" | "ghost" | "stale" | "suspects"): number =>
+    members.reduce((n, m) => n + m[key], 0);
+  return {
+    resource: oldest.resource,
+    resourceVersion: oldest.resourceVersion,
+    time: oldest.time,
+    listed: sum("listed"),
+    missing: sum("missing"),
+    ghost: sum("ghost"),
+    stale: sum("stale"),
+    suspects: sum("suspects"),
+    differences: members.flatMap((m) => m.differences),
+  };
+}

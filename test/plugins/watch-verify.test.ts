@@ -196,3 +196,33 @@ void test("watch-verify's config is validated", () => {
   }
   assert.throws(() => parseWatchVerifyConfig(7), { code: "LOOKOUT_PLUGIN_BAD_CONFIG" });
 });
+
+void test("one resource in several namespaces: the mark is theirs together, once each had a round", async (t) => {
+  const setup = await startCluster(t);
+  const { cluster } = setup;
+  for (let i = 0; i < 3; i++)
+    cluster.create(PODS, { metadata: { name: `a${i}`, namespace: "shop" } });
+  cluster.create(PODS, { metadata: { name: "b0", namespace: "blog" } });
+  const store = openStore({ path: ":memory:", allowMemory: true });
+  t.after(() => store.close());
+  const plugin = createWatchVerifyPlugin();
+  // What the sidecar hands plugins for `namespaces: [shop, blog]`: one spec per namespace.
+  const host = new PluginHost({
+    plugins: [{ plugin, config: { intervalSeconds: 0.1 } }],
+    informers: setup.factory,
+    client: setup.client,
+    resources: [
+      { resource: PODS, namespace: "shop" },
+      { resource: PODS, namespace: "blog" },
+    ],
+    store,
+  });
+  t.after(() => host.close());
+  await host.start();
+  await until("a round of both", () => plugin.lastVerified("v1/pods") !== undefined);
+  const mark = plugin.lastVerified("v1/pods")!;
+  assert.equal(mark.listed, 4, "both namespaces counted, neither overwriting the other");
+  const stored: unknown = JSON.parse(store.kv.get("watch-verify.v1/pods") ?? "null");
+  assert.equal(Reflect.get(Object(stored), "listed"), 4);
+  assert.equal(Reflect.get(Object(stored), "time"), mark.time);
+});
