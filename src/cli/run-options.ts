@@ -167,8 +167,8 @@ export function telemetryOptionsFrom(
   const t = config.telemetry;
   const otlp = t.otlp;
   const on = otlp.endpoint !== undefined || otlpEndpointInEnv(env);
+  // No serviceName: "kube-lookout" is the default, and OTEL_SERVICE_NAME may change it.
   return {
-    serviceName: "kube-lookout",
     serviceVersion: version,
     clusterName: config.cluster.name,
     prometheus: t.prometheus,

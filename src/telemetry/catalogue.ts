@@ -113,7 +113,7 @@ const SPECS = [
       counter,
       "{list}",
       [R, "outcome"],
-      "Complete lists (all pages), by outcome (`success`, `error`).",
+      "Complete lists (all pages), by outcome (`success`, `error`). A sync by a streaming watch (WatchList, `sendInitialEvents`, where the API server supports it, as the simulator does) is no list: it counts in `informer.watches`, and these three stay empty.",
     ),
     spec(
       "kube_lookout.informer.list.duration",

@@ -47,7 +47,9 @@ a \`MeterProvider\` from \`@opentelemetry/api\`.
 - OTLP HTTP: on when \`otlp\` is configured or \`OTEL_EXPORTER_OTLP_ENDPOINT\` /
   \`OTEL_EXPORTER_OTLP_METRICS_ENDPOINT\` is set; interval \`otlp.intervalMs\` or
   \`OTEL_METRIC_EXPORT_INTERVAL\` (default 60000 ms), timeout \`OTEL_METRIC_EXPORT_TIMEOUT\`
-  (default 30000 ms, at most the interval); \`OTEL_EXPORTER_OTLP_HEADERS\` is honoured.
+  (default 30000 ms; cut to the interval when longer) or \`otlp.timeoutMs\` (refused when longer
+  than the interval); \`OTEL_EXPORTER_OTLP_HEADERS\` is honoured. Gauges are pushed with delta
+  temporality, as \`/metrics\` reads them: the series of something gone stop with the next push.
 - Informers: pass \`informerMetrics(meter)\` (src/telemetry/informer-metrics.ts, meter scope
   \`kube-lookout/informer\`) as an informer's \`metrics\` option and register its
   \`metricProducer\`; call \`forget(resource)\` when an informer stops, and its gauges leave
@@ -55,8 +57,10 @@ a \`MeterProvider\` from \`@opentelemetry/api\`.
 - Embedded: hand your own \`MeterProvider\` to the components, and register the Helm checker's
   \`metricProducer\` with your reader (\`metricProducers\`).
 
-Resource attributes, lowest precedence first: \`service.name\` \`kube-lookout\` and
-\`service.version\` (the package's); \`OTEL_RESOURCE_ATTRIBUTES\`; the downward API: \`POD_NAME\`
+Resource attributes, lowest precedence first: \`service.name\` \`kube-lookout\`,
+\`service.version\` (the package's) and, when \`POD_NAME\` is set, \`service.instance.id\`
+\`<POD_NAMESPACE>.<POD_NAME>\` (so replicas pushing through one collector stay apart);
+\`OTEL_RESOURCE_ATTRIBUTES\`; the downward API: \`POD_NAME\`
 → \`k8s.pod.name\`, \`POD_NAMESPACE\` → \`k8s.namespace.name\`, \`NODE_NAME\` → \`k8s.node.name\`;
 \`OTEL_SERVICE_NAME\`; then the options \`resourceAttributes\`, \`clusterName\`
 (\`k8s.cluster.name\`) and \`serviceName\`. Set the downward-API variables in the pod spec:

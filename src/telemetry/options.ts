@@ -162,13 +162,14 @@ function resolveOtlp(otlp: unknown, env: ResolvedEnv): ResolvedTelemetryOptions[
     o.intervalMs !== undefined
       ? positiveInt("otlp.intervalMs", o.intervalMs)
       : (envInt(env, "OTEL_METRIC_EXPORT_INTERVAL") ?? DEFAULT_INTERVAL_MS);
-  const explicitTimeout =
-    o.timeoutMs !== undefined
-      ? positiveInt("otlp.timeoutMs", o.timeoutMs)
-      : envInt(env, "OTEL_METRIC_EXPORT_TIMEOUT");
-  if (explicitTimeout !== undefined && explicitTimeout > intervalMs)
-    bad("otlp.timeoutMs", explicitTimeout, `at most the export interval (${intervalMs} ms)`);
-  const timeoutMs = explicitTimeout ?? Math.min(DEFAULT_TIMEOUT_MS, intervalMs);
+  const optionTimeout =
+    o.timeoutMs === undefined ? undefined : positiveInt("otlp.timeoutMs", o.timeoutMs);
+  if (optionTimeout !== undefined && optionTimeout > intervalMs)
+    bad("otlp.timeoutMs", optionTimeout, `at most the export interval (${intervalMs} ms)`);
+  // An export may not outlast its interval. OTEL_METRIC_EXPORT_TIMEOUT is often set to the
+  // OpenTelemetry default of 30 s: with a shorter interval it is cut to the interval.
+  const envTimeout = envInt(env, "OTEL_METRIC_EXPORT_TIMEOUT");
+  const timeoutMs = optionTimeout ?? Math.min(envTimeout ?? DEFAULT_TIMEOUT_MS, intervalMs);
   return { url, intervalMs, timeoutMs, headers: stringRecord("otlp.headers", o.headers) ?? {} };
 }
 

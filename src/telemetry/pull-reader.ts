@@ -19,9 +19,12 @@ import {
  * attribute set a gauge ever had. Everything else is cumulative, as Prometheus expects.
  */
 function temporalityOf(type: InstrumentType): AggregationTemporality {
-  return type === InstrumentType.OBSERVABLE_GAUGE || type === InstrumentType.GAUGE
-    ? AggregationTemporality.DELTA
-    : AggregationTemporality.CUMULATIVE;
+  return isGauge(type) ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
+}
+
+/** True for the gauge kinds, which every reader of ours reads with delta temporality. */
+export function isGauge(type: InstrumentType): boolean {
+  return type === InstrumentType.OBSERVABLE_GAUGE || type === InstrumentType.GAUGE;
 }
 
 /** A MetricReader that only collects when asked. Shutdown and flush have nothing to do. */

@@ -1,6 +1,7 @@
 /**
  * The resource every metric carries: who exports it. Sources, lowest precedence first:
- * defaults (`service.name` kube-lookout, `service.version` the package's), `OTEL_RESOURCE_ATTRIBUTES`,
+ * defaults (`service.name` kube-lookout, `service.version` the package's, `service.instance.id`
+ * `<POD_NAMESPACE>.<POD_NAME>` when the pod's name is known), `OTEL_RESOURCE_ATTRIBUTES`,
  * the downward-API variables (`POD_NAME`, `POD_NAMESPACE`, `NODE_NAME`), `OTEL_SERVICE_NAME`,
  * then explicit options. An explicit option always wins over the environment.
  */
@@ -63,6 +64,13 @@ export function resourceAttributes(input: ResourceInput): Record<string, string>
     "service.name": "kube-lookout",
     "service.version": input.serviceVersion,
   };
+  // A default, so that replicas pushing through one collector stay apart: the pod's identity
+  // (as the OpenTelemetry Operator sets it), below OTEL_RESOURCE_ATTRIBUTES.
+  const pod = env[ResourceEnv.podName];
+  if (pod !== undefined && pod !== "") {
+    const ns = env[ResourceEnv.podNamespace];
+    attrs["service.instance.id"] = ns === undefined || ns === "" ? pod : `${ns}.${pod}`;
+  }
   const fromEnv = env[ResourceEnv.attributes];
   if (fromEnv !== undefined) Object.assign(attrs, parseResourceAttributes(fromEnv));
   const set = (key: string, value: string | undefined): void => {

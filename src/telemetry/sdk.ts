@@ -9,6 +9,8 @@ import type { MeterProvider as ApiMeterProvider } from "@opentelemetry/api";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import type { Resource } from "@opentelemetry/resources";
 import {
+  AggregationTemporality,
+  type InstrumentType,
   MeterProvider,
   PeriodicExportingMetricReader,
   type IMetricReader,
@@ -21,7 +23,7 @@ import { TelemetryClosedError, TelemetryCollectError } from "./errors.ts";
 import { resolveTelemetryOptions, type TelemetryOptions } from "./options.ts";
 import { ProducerSet } from "./producer-set.ts";
 import { PrometheusText } from "./prometheus-text.ts";
-import { PullMetricReader } from "./pull-reader.ts";
+import { PullMetricReader, isGauge } from "./pull-reader.ts";
 import { buildResource } from "./resource.ts";
 import { buildViews } from "./views.ts";
 
@@ -75,7 +77,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   if (o.otlp !== undefined) {
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({
+        exporter: new GaugeDeltaOtlpExporter({
           url: o.otlp.url,
           headers: { ...o.otlp.headers },
           timeoutMillis: o.otlp.timeoutMs,
@@ -90,6 +92,19 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const resource = buildResource(o.resource);
   const provider = new MeterProvider({ resource, views: buildViews(o), readers });
   return new TelemetrySdk(provider, resource, producers, pull, o.otlp?.url, o.logger);
+}
+
+/**
+ * The OTLP exporter with gauges read with delta temporality, as `/metrics` reads them: a push
+ * then carries only the attribute sets observed for it, so the series of something gone (a
+ * deleted workload) stop with the next push instead of being pushed with their last value for
+ * good. OTLP gauges carry no temporality, so receivers see the same points. Other kinds keep the
+ * exporter's preference (cumulative, or `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`).
+ */
+class GaugeDeltaOtlpExporter extends OTLPMetricExporter {
+  override selectAggregationTemporality(type: InstrumentType): AggregationTemporality {
+    return isGauge(type) ? AggregationTemporality.DELTA : super.selectAggregationTemporality(type);
+  }
 }
 
 class TelemetrySdk implements Telemetry {

@@ -106,3 +106,9 @@ void test("an unset interval is left to OTEL_METRIC_EXPORT_INTERVAL", async (t) 
   const push = await firstPush(pushed);
   assert.equal(push.headers["x-team"], "b");
 });
+
+void test("OTEL_SERVICE_NAME names the service in run's telemetry; kube-lookout by default", (t) => {
+  const named = start(t, CONFIGURED, { OTEL_SERVICE_NAME: "kl-east" });
+  assert.equal(named.resource.attributes["service.name"], "kl-east");
+  assert.equal(start(t, CONFIGURED, {}).resource.attributes["service.name"], "kube-lookout");
+});

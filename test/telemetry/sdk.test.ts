@@ -84,6 +84,35 @@ void test("resource precedence: defaults < OTEL_RESOURCE_ATTRIBUTES < downward A
     resourceAttributes({ serviceVersion: "1", env: {} })["service.name"],
     "kube-lookout",
   );
+  // Replicas stay apart: the pod's identity by default, OTEL_RESOURCE_ATTRIBUTES over it.
+  assert.equal(attrs["service.instance.id"], "monitoring.lookout-7f9c");
+  assert.equal(
+    resourceAttributes({ serviceVersion: "1", env: { POD_NAME: "p" } })["service.instance.id"],
+    "p",
+  );
+  assert.equal(
+    resourceAttributes({ serviceVersion: "1", env: {} })["service.instance.id"],
+    undefined,
+  );
+  assert.equal(
+    resourceAttributes({
+      serviceVersion: "1",
+      env: { ...ENV, OTEL_RESOURCE_ATTRIBUTES: "service.instance.id=mine" },
+    })["service.instance.id"],
+    "mine",
+  );
+});
+
+void test("OTEL_METRIC_EXPORT_TIMEOUT longer than the interval is cut to it; an option longer is refused", () => {
+  const a = createTelemetry({
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:1", OTEL_METRIC_EXPORT_TIMEOUT: "30000" },
+    otlp: { intervalMs: 10_000 },
+  });
+  void a.shutdown();
+  assert.throws(() => createTelemetry({ env: {}, otlp: { intervalMs: 1000, timeoutMs: 2000 } }), {
+    code: "LOOKOUT_TELEMETRY_INVALID_OPTION",
+    option: "otlp.timeoutMs",
+  });
 });
 
 void test("views: catalogue buckets for a known histogram, a cardinality limit with an overflow series", async (t) => {
@@ -376,4 +405,29 @@ void test("a large scrape is written in chunks and arrives whole; a client leavi
   abort.abort();
   await assert.rejects(reader?.read() ?? Promise.reject(new Error("no body")));
   assert.equal(await (await fetch(server.url)).text(), expected);
+});
+
+void test("OTLP: a gauge's gone attribute sets stop with the next push (delta gauges, as /metrics)", async (t) => {
+  const otlp = await collector();
+  t.after(() => otlp.close());
+  const telemetry = createTelemetry({
+    env: { ...ENV, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_METRIC_EXPORT_INTERVAL: "100" },
+  });
+  t.after(() => telemetry.shutdown());
+  let workloads = ["gone", "stays"];
+  telemetry.meterProvider
+    .getMeter("kube-lookout/test")
+    .createObservableGauge("kube_lookout.resource.cpu.usage", { unit: "{cpu}" })
+    .addCallback((r) => {
+      for (const w of workloads) r.observe(1, { w });
+    });
+  telemetry.meterProvider.getMeter("kube-lookout/test").createCounter("pushed").add(1);
+  let body = JSON.stringify(await otlp.next());
+  assert.match(body, /"gone"/);
+  workloads = ["stays"];
+  await otlp.next(); // a push may have been collected before the change
+  body = JSON.stringify(await otlp.next());
+  assert.match(body, /"stays"/);
+  assert.doesNotMatch(body, /"gone"/, "the gone series is not pushed again");
+  assert.match(body, /"pushed"/, "counters stay cumulative");
 });
