@@ -111,6 +111,7 @@ void test("every query names only metrics of docs/metrics.md and labels those me
     "k8s_namespace_name",
     "k8s_node_name",
     "k8s_pod_name",
+    "service_instance_id",
     "service_name",
     "service_version",
   ]);
