@@ -164,10 +164,8 @@ export class LeaderTerm {
           }),
     });
     this.#plugins = host;
-    const result = await host.start();
-    for (const f of result.failed) {
-      d.logger.error("plugin not started", { plugin: f.plugin, err: f.error });
-    }
+    // The host logs each entry it could not start, once.
+    await host.start();
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
  * Typed errors of the plugin host. Callers match on `code`, never on message text.
  */
+import { maskSecrets } from "../config/index.ts";
 
 /**
  * A plugin's config was rejected by its `configSchema`. `key` names the offending key (dotted,
@@ -14,7 +15,12 @@ export class PluginConfigError extends Error {
   readonly plugin: string;
   /** The offending key, or undefined when the whole config is wrong. */
   readonly key: string | undefined;
-  /** The rejected value as given. */
+  /**
+   * The rejected value (the offending key's value when `key` is set), with secret-looking
+   * values masked (`maskSecrets`: values under keys like `password`, `token`, `apiKey`, whether
+   * the key is `key` itself or inside the value, and credentials in URLs). The message shows
+   * the same masked value.
+   */
   readonly value: unknown;
   constructor(
     plugin: string,
@@ -24,13 +30,14 @@ export class PluginConfigError extends Error {
     options?: ErrorOptions,
   ) {
     const where = key === undefined ? "config" : `config key ${key}`;
+    const masked = maskSecrets(value, key === undefined ? [] : key.split("."));
     super(
-      `plugin ${plugin || "?"}: invalid ${where}=${describe(value)}: expected ${expected}`,
+      `plugin ${plugin || "?"}: invalid ${where}=${describe(masked)}: expected ${expected}`,
       options,
     );
     this.plugin = plugin;
     this.key = key;
-    this.value = value;
+    this.value = masked;
   }
 }
 

@@ -14,8 +14,9 @@ import {
   InvalidPluginHostOptionError,
   PluginConfigError,
   PluginHostClosedError,
+  PluginLoadError,
 } from "./errors.ts";
-import { loadPlugin, type BuiltinPlugins } from "./load.ts";
+import { loadPlugin, sourceOf, type BuiltinPlugins } from "./load.ts";
 import { PluginRunner, type PluginState } from "./runner.ts";
 import type { EventPublisher, Plugin, PluginContext, ResourceSpec } from "./types.ts";
 
@@ -27,7 +28,7 @@ export interface PluginEntry {
   readonly config?: unknown;
 }
 
-/** Options of a {@link PluginHost}. */
+/** Options of a {@link PluginHost}. Every delay is in ms, at most 2^31-1 (Node's timer limit). */
 export interface PluginHostOptions {
   readonly plugins: readonly PluginEntry[];
   readonly informers: InformerFactory;
@@ -39,9 +40,14 @@ export interface PluginHostOptions {
   readonly events?: EventPublisher;
   readonly store?: LookoutStore;
   readonly logger?: Logger;
-  /** How long `close()` waits for plugins to stop (ms). Default 5000. */
+  /** How long `close()` waits for plugins to stop, and for entries still loading (ms). Default 5000. */
   readonly closeTimeoutMs?: number;
-  /** Restart backoff. Default 800 ms doubling to 30 s (jittered, see `Backoff`). */
+  /**
+   * How long one entry may take to load (import and config validation) before it fails with
+   * `LOOKOUT_PLUGIN_LOAD_FAILED` (ms, > 0). Default 10000.
+   */
+  readonly loadTimeoutMs?: number;
+  /** Restart backoff (ms, each > 0). Default 800 ms doubling to 30 s (jittered, see `Backoff`). */
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
   /** Relative module paths are resolved against this directory. Default `process.cwd()`. */
   readonly baseDir?: string;
@@ -66,6 +72,7 @@ export interface PluginHostStartResult {
 
 /** A supervised plugin's state. */
 export interface PluginStatus {
+  /** The plugin's name; for an entry still loading (or abandoned), the entry as configured. */
   readonly name: string;
   /** `builtin:<name>`, the module specifier, or `object:<name>`. */
   readonly source: string;
@@ -77,6 +84,23 @@ export interface PluginStatus {
 }
 
 const RESTARTS = "kube_lookout.plugin.restarts";
+/** The longest delay Node's timers honour; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 0x7fffffff;
+
+/** One configured entry, from the moment `start()` sees it. */
+interface Slot {
+  /** The entry as configured (`PluginStartFailure.plugin`). */
+  readonly label: string;
+  source: string;
+  /** `gone`: failed, or loaded after `close()` began; not shown by `status()`. */
+  phase: "loading" | "abandoned" | "launched" | "gone";
+  runner: PluginRunner | undefined;
+}
+
+type LaunchOutcome =
+  | { readonly started: string }
+  | { readonly failed: PluginStartFailure }
+  | { readonly skipped: true };
 
 /**
  * Loads and supervises plugins. The constructor validates options and does no I/O;
@@ -88,7 +112,13 @@ export class PluginHost implements AsyncDisposable {
   readonly #meterProvider: MeterProvider;
   readonly #restarts: Counter;
   readonly #closeTimeoutMs: number;
-  readonly #runners = new Map<string, { runner: PluginRunner; source: string }>();
+  readonly #loadTimeoutMs: number;
+  readonly #backoff: { readonly initialMs?: number; readonly maxMs?: number };
+  readonly #slots: Slot[] = [];
+  readonly #names = new Set<string>();
+  /** Settles every load still pending when the close deadline passes. */
+  readonly #abandon = Promise.withResolvers<undefined>();
+  #launches: readonly Promise<LaunchOutcome>[] = [];
   #started: Promise<PluginHostStartResult> | undefined;
   #closed: Promise<void> | undefined;
 
@@ -99,12 +129,21 @@ export class PluginHost implements AsyncDisposable {
     if (!Array.isArray(options.plugins)) {
       throw new InvalidPluginHostOptionError("plugins", options.plugins, "an array of entries");
     }
-    const timeout = options.closeTimeoutMs ?? 5000;
-    if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < 0) {
-      throw new InvalidPluginHostOptionError("closeTimeoutMs", timeout, "a number ≥ 0");
+    this.#closeTimeoutMs = delayOption("closeTimeoutMs", options.closeTimeoutMs, 5000, true);
+    this.#loadTimeoutMs = delayOption("loadTimeoutMs", options.loadTimeoutMs, 10_000, false);
+    const backoff: unknown = options.backoff ?? {};
+    if (typeof backoff !== "object" || backoff === null) {
+      throw new InvalidPluginHostOptionError("backoff", backoff, "an object");
     }
+    const initialMs: unknown = Reflect.get(backoff, "initialMs");
+    const maxMs: unknown = Reflect.get(backoff, "maxMs");
+    this.#backoff = {
+      ...(initialMs === undefined
+        ? {}
+        : { initialMs: delayOption("backoff.initialMs", initialMs, 0, false) }),
+      ...(maxMs === undefined ? {} : { maxMs: delayOption("backoff.maxMs", maxMs, 0, false) }),
+    };
     this.#o = options;
-    this.#closeTimeoutMs = timeout;
     this.#logger = options.logger ?? silentLogger;
     this.#meterProvider = options.meterProvider ?? metrics.getMeterProvider();
     this.#restarts = this.#meterProvider.getMeter("kube-lookout/plugins").createCounter(RESTARTS, {
@@ -114,10 +153,15 @@ export class PluginHost implements AsyncDisposable {
   }
 
   /**
-   * Loads every entry, validates its config and starts supervising it. Memoized. Resolves with
-   * the started plugin names and the entries that could not be loaded or configured (logged;
-   * not retried). Does not wait for the plugins' own `start`. Rejects only with
-   * `LOOKOUT_PLUGIN_HOST_CLOSED` when `close()` came first (after a start, the same result).
+   * Loads every entry, validates its config and starts supervising it: each entry is launched
+   * as soon as its own load finishes, without waiting for the others. Memoized. Resolves once
+   * every entry is launched, failed (logged once each; not retried) or, when `close()` came in
+   * between, skipped: at most `loadTimeoutMs` (an entry still loading then fails with
+   * `LOOKOUT_PLUGIN_LOAD_FAILED`), or sooner, at the close deadline. Resolves with the started
+   * plugin names and the entries that could not be loaded or configured (of two entries with
+   * the same plugin name, the one that finished loading first runs; the other is
+   * `LOOKOUT_PLUGIN_INVALID`). Does not wait for the plugins' own `start`. Rejects only with `LOOKOUT_PLUGIN_HOST_CLOSED` when `close()` came
+   * first (after a start, the same result).
    */
   start(): Promise<PluginHostStartResult> {
     if (this.#closed !== undefined && this.#started === undefined) {
@@ -130,58 +174,131 @@ export class PluginHost implements AsyncDisposable {
   async #start(): Promise<PluginHostStartResult> {
     const builtins = this.#o.builtins ?? builtinPlugins;
     const baseDir = this.#o.baseDir ?? process.cwd();
-    const loaded = await Promise.allSettled(
-      this.#o.plugins.map(async (entry) => {
-        const { plugin, source } = await loadPlugin(entry.plugin, builtins, baseDir);
-        return { plugin, source, config: validateConfig(plugin, entry.config) };
-      }),
+    // Every slot exists before the first await, so a close() right after start() sees them all.
+    const launches = this.#o.plugins.map((entry: unknown) =>
+      this.#launch(entry, builtins, baseDir),
     );
+    this.#launches = launches;
+    const outcomes = await Promise.all(launches);
     const started: string[] = [];
     const failed: PluginStartFailure[] = [];
-    for (const [i, result] of loaded.entries()) {
-      const entry = this.#o.plugins[i]!;
-      const label = typeof entry.plugin === "string" ? entry.plugin : entry.plugin.name;
-      if (result.status === "rejected") {
-        failed.push({ plugin: label, error: asError(result.reason) });
-        continue;
-      }
-      const { plugin, source, config } = result.value;
-      if (this.#runners.has(plugin.name)) {
-        const error = new InvalidPluginError(source, `duplicate plugin name ${plugin.name}`);
-        failed.push({ plugin: label, error });
-        continue;
-      }
-      if (this.#closed !== undefined) continue;
-      const runner = this.#runner(plugin, config);
-      this.#runners.set(plugin.name, { runner, source });
-      void runner.run();
-      started.push(plugin.name);
-    }
-    for (const f of failed) {
-      this.#logger.error("plugin not started", {
-        plugin: f.plugin,
-        code: "code" in f.error ? f.error.code : undefined,
-        error: f.error,
-      });
+    for (const outcome of outcomes) {
+      if ("started" in outcome) started.push(outcome.started);
+      else if ("failed" in outcome) failed.push(outcome.failed);
     }
     return { started, failed };
   }
 
-  /** The supervised plugins' states, in start order. */
-  status(): PluginStatus[] {
-    return [...this.#runners.values()].map(({ runner, source }) => ({
-      name: runner.plugin.name,
-      source,
-      state: runner.state,
-      restarts: runner.restarts,
-      lastError: runner.lastError,
-    }));
+  /** Loads one entry and launches its runner. Never rejects. */
+  async #launch(entry: unknown, builtins: BuiltinPlugins, baseDir: string): Promise<LaunchOutcome> {
+    const ref: unknown =
+      typeof entry === "object" && entry !== null ? Reflect.get(entry, "plugin") : entry;
+    const config: unknown =
+      typeof entry === "object" && entry !== null ? Reflect.get(entry, "config") : undefined;
+    const label = labelOf(ref);
+    const slot: Slot = {
+      label,
+      source: sourceOf(ref, builtins),
+      phase: "loading",
+      runner: undefined,
+    };
+    this.#slots.push(slot);
+    let loaded: { plugin: Plugin; source: string; config: unknown } | undefined;
+    try {
+      loaded = await this.#load(ref, label, config, builtins, baseDir);
+    } catch (err) {
+      slot.phase = "gone";
+      return this.#notStarted(label, asError(err));
+    }
+    // Abandoned at the close deadline (close() set the phase): it must never start.
+    if (loaded === undefined) return { skipped: true };
+    if (this.#closed !== undefined) {
+      slot.phase = "gone";
+      return { skipped: true };
+    }
+    const { plugin, source } = loaded;
+    if (this.#names.has(plugin.name)) {
+      slot.phase = "gone";
+      const error = new InvalidPluginError(source, `duplicate plugin name ${plugin.name}`);
+      return this.#notStarted(label, error);
+    }
+    this.#names.add(plugin.name);
+    const runner = this.#runner(plugin, loaded.config);
+    slot.source = source;
+    slot.runner = runner;
+    slot.phase = "launched";
+    void runner.run();
+    return { started: plugin.name };
   }
 
   /**
-   * Aborts every plugin's signal and waits for them to stop, at most `closeTimeoutMs`; a
-   * plugin still running then is logged and left behind. Idempotent: every caller gets the
-   * same promise. Never rejects.
+   * Imports `ref` and validates its config. Resolves undefined when abandoned at the close
+   * deadline; rejects with `LOOKOUT_PLUGIN_LOAD_FAILED` (cause: a `TimeoutError`) after
+   * `loadTimeoutMs`. A load that settles after either is ignored.
+   */
+  async #load(
+    ref: unknown,
+    label: string,
+    raw: unknown,
+    builtins: BuiltinPlugins,
+    baseDir: string,
+  ): Promise<{ plugin: Plugin; source: string; config: unknown } | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      const ms = this.#loadTimeoutMs;
+      timer = setTimeout(() => {
+        const cause = new DOMException(`plugin not loaded within ${ms} ms`, "TimeoutError");
+        reject(new PluginLoadError(label, cause));
+      }, ms);
+      timer.unref();
+    });
+    const loading = (async () => {
+      const { plugin, source } = await loadPlugin(ref, builtins, baseDir);
+      return { plugin, source, config: validateConfig(plugin, raw) };
+    })();
+    try {
+      return await Promise.race([loading, timedOut, this.#abandon.promise]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #notStarted(label: string, error: Error): LaunchOutcome {
+    // The one record of this failure (callers of start() get it in `failed`, not a second log).
+    this.#log("error", "plugin not started", { plugin: label, code: codeOf(error), error });
+    return { failed: { plugin: label, error } };
+  }
+
+  /**
+   * The entries' states, in configuration order: supervised plugins, and entries still loading
+   * (`loading`) or abandoned by `close()` while loading (`abandoned`). Entries that failed to
+   * load are not listed (they are in `start()`'s `failed`).
+   */
+  status(): PluginStatus[] {
+    return this.#slots.flatMap((slot): PluginStatus[] => {
+      const { runner } = slot;
+      if (runner !== undefined) {
+        return [
+          {
+            name: runner.plugin.name,
+            source: slot.source,
+            state: runner.state,
+            restarts: runner.restarts,
+            lastError: runner.lastError,
+          },
+        ];
+      }
+      if (slot.phase !== "loading" && slot.phase !== "abandoned") return [];
+      const state = slot.phase;
+      return [{ name: slot.label, source: slot.source, state, restarts: 0, lastError: undefined }];
+    });
+  }
+
+  /**
+   * Aborts every plugin's signal and waits for them to stop, and for entries still loading,
+   * at most `closeTimeoutMs`; a plugin still running then is logged and left behind, and an
+   * entry still loading is abandoned (state `abandoned`; it never starts). Idempotent: every
+   * caller gets the same promise. Never rejects.
    */
   close(): Promise<void> {
     this.#closed ??= this.#close();
@@ -194,23 +311,25 @@ export class PluginHost implements AsyncDisposable {
   }
 
   async #close(): Promise<void> {
-    // A start in progress launches nothing more once #closed is set; wait for its loading.
-    await this.#started?.catch(() => undefined);
-    const runners = [...this.#runners.values()].map((r) => r.runner);
-    const all = Promise.all(runners.map((r) => r.stop()));
+    // From here on, an entry that finishes loading is not launched.
+    const runners = this.#slots.flatMap((s) => (s.runner === undefined ? [] : [s.runner]));
+    const all = Promise.all([...runners.map((r) => r.stop()), ...this.#launches]);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), this.#closeTimeoutMs);
     });
     const result = await Promise.race([all.then(() => "done" as const), deadline]);
     clearTimeout(timer);
-    if (result === "timeout") {
-      const late = runners.filter((r) => r.state !== "stopped" && r.state !== "ended");
-      this.#logger.warn("plugins did not stop before the close deadline", {
-        plugins: late.map((r) => r.plugin.name),
-        closeTimeoutMs: this.#closeTimeoutMs,
-      });
-    }
+    if (result === "done") return;
+    const abandoned = this.#slots.filter((s) => s.phase === "loading");
+    for (const slot of abandoned) slot.phase = "abandoned";
+    this.#abandon.resolve(undefined);
+    const late = runners.filter((r) => r.state !== "stopped" && r.state !== "ended");
+    this.#log("warn", "plugins did not stop before the close deadline", {
+      plugins: late.map((r) => r.plugin.name),
+      abandoned: abandoned.map((s) => s.label),
+      closeTimeoutMs: this.#closeTimeoutMs,
+    });
   }
 
   #runner(plugin: Plugin, config: unknown): PluginRunner {
@@ -219,7 +338,7 @@ export class PluginHost implements AsyncDisposable {
     const meter = this.#meterProvider.getMeter(`kube-lookout/plugin/${name}`);
     return new PluginRunner(plugin, {
       logger,
-      backoff: new Backoff(this.#o.backoff ?? {}),
+      backoff: new Backoff(this.#backoff),
       cleanupTimeoutMs: this.#closeTimeoutMs,
       onRestart: () => this.#restarts.add(1, { "kube_lookout.plugin": name }),
       makeContext: (signal, reportFailure): PluginContext => ({
@@ -236,28 +355,67 @@ export class PluginHost implements AsyncDisposable {
       }),
     });
   }
+
+  #log(level: "warn" | "error", message: string, fields: Record<string, unknown>): void {
+    try {
+      this.#logger[level](message, fields);
+    } catch {
+      // A throwing logger must not break the host.
+    }
+  }
 }
 
-/** Runs the plugin's `configSchema`; any error becomes `LOOKOUT_PLUGIN_BAD_CONFIG`. */
+/**
+ * A delay option in ms: `fallback` when absent; otherwise a finite number ≥ 0 (`zero` allowed)
+ * or > 0, and at most 2^31-1, else `LOOKOUT_PLUGIN_INVALID_OPTION`.
+ */
+function delayOption(name: string, value: unknown, fallback: number, zero: boolean): number {
+  const ms = value ?? fallback;
+  if (
+    typeof ms !== "number" ||
+    !Number.isFinite(ms) ||
+    (zero ? ms < 0 : ms <= 0) ||
+    ms > MAX_TIMER_MS
+  ) {
+    const low = zero ? "≥ 0" : "> 0";
+    throw new InvalidPluginHostOptionError(name, ms, `a number of ms ${low} and ≤ ${MAX_TIMER_MS}`);
+  }
+  return ms;
+}
+
+/**
+ * Runs the plugin's `configSchema`; any error becomes `LOOKOUT_PLUGIN_BAD_CONFIG`. The error's
+ * value is the offending key's value when the schema named a key, else the whole config
+ * (`PluginConfigError` masks secret-looking values in both).
+ */
 function validateConfig(plugin: Plugin, raw: unknown): unknown {
   if (plugin.configSchema === undefined) return raw;
   try {
     return plugin.configSchema(raw);
   } catch (err) {
     if (err instanceof PluginConfigError && err.plugin === plugin.name) throw err;
-    const key: unknown =
+    const named: unknown =
       typeof err === "object" && err !== null ? Reflect.get(err, "key") : undefined;
+    const key = typeof named === "string" ? named : undefined;
     const message = err instanceof Error ? err.message : String(err);
-    throw new PluginConfigError(
-      plugin.name,
-      typeof key === "string" ? key : undefined,
-      raw,
-      message,
-      {
-        cause: err,
-      },
-    );
+    const value = key === undefined ? raw : valueAt(raw, key);
+    throw new PluginConfigError(plugin.name, key, value, message, { cause: err });
   }
+}
+
+/** The value under a dotted `key` (`prometheus.url`, `buckets.2`), or undefined. */
+function valueAt(raw: unknown, key: string): unknown {
+  if (typeof raw === "object" && raw !== null && Object.hasOwn(raw, key)) {
+    return Reflect.get(raw, key);
+  }
+  let value = raw;
+  for (const segment of key.split(".")) {
+    if (typeof value !== "object" || value === null || !Object.hasOwn(value, segment)) {
+      return undefined;
+    }
+    value = Reflect.get(value, segment);
+  }
+  return value;
 }
 
 function childLogger(logger: Logger, plugin: string): Logger {
@@ -275,4 +433,16 @@ function childLogger(logger: Logger, plugin: string): Logger {
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
+}
+
+function codeOf(error: Error): unknown {
+  return "code" in error ? error.code : undefined;
+}
+
+/** The entry as configured: the string, or the plugin object's name. */
+function labelOf(ref: unknown): string {
+  if (typeof ref === "string") return ref;
+  const name: unknown =
+    typeof ref === "object" && ref !== null ? Reflect.get(ref, "name") : undefined;
+  return typeof name === "string" ? name : "?";
 }

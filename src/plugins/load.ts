@@ -16,16 +16,17 @@ export type BuiltinPlugins = Readonly<Record<string, () => Promise<unknown>>>;
  * are module specifiers: paths (`./x.mjs`, `../x.ts`, `/abs/x.js`) are resolved against
  * `baseDir`, `file:` URLs and package names are imported as given. Rejects with
  * `LOOKOUT_PLUGIN_LOAD_FAILED` when the import fails and `LOOKOUT_PLUGIN_INVALID` when the
- * default export (or the object) is not a plugin.
+ * default export (or the object) is not a plugin. `ref` is typed `unknown`: anything but a
+ * string must be a plugin object (checked here).
  */
 export async function loadPlugin(
-  ref: string | Plugin,
+  ref: unknown,
   builtins: BuiltinPlugins,
   baseDir: string,
 ): Promise<{ plugin: Plugin; source: string }> {
   if (typeof ref !== "string") {
     assertPlugin(ref, "plugin object");
-    return { plugin: ref, source: `object:${ref.name}` };
+    return { plugin: ref, source: sourceOf(ref, builtins) };
   }
   const builtin = Object.hasOwn(builtins, ref) ? builtins[ref] : undefined;
   let mod: unknown;
@@ -37,7 +38,18 @@ export async function loadPlugin(
   const exported =
     typeof mod === "object" && mod !== null ? (Reflect.get(mod, "default") as unknown) : undefined;
   assertPlugin(exported, ref);
-  return { plugin: exported, source: builtin === undefined ? ref : `builtin:${ref}` };
+  return { plugin: exported, source: sourceOf(ref, builtins) };
+}
+
+/**
+ * Where `ref` comes from, known before it is loaded: `builtin:<name>` for a built-in, the
+ * specifier for a module, `object:<name>` for a plugin object (`object:?` without a string name).
+ */
+export function sourceOf(ref: unknown, builtins: BuiltinPlugins): string {
+  if (typeof ref === "string") return Object.hasOwn(builtins, ref) ? `builtin:${ref}` : ref;
+  const name: unknown =
+    typeof ref === "object" && ref !== null ? Reflect.get(ref, "name") : undefined;
+  return `object:${typeof name === "string" ? name : "?"}`;
 }
 
 function moduleUrl(specifier: string, baseDir: string): string {

@@ -8,8 +8,13 @@ import type { Logger } from "../logging/index.ts";
 import { PluginFailedError } from "./errors.ts";
 import type { Plugin, PluginContext } from "./types.ts";
 
-/** Where a supervised plugin is. */
-export type PluginState = "starting" | "running" | "backoff" | "stopping" | "stopped" | "ended";
+/**
+ * Where a plugin is. A runner is `starting`, `running`, `backoff`, `stopping`, `stopped` or
+ * `ended`; the host reports an entry whose module is still loading as `loading`, and one that
+ * `close()` gave up on while loading as `abandoned` (it never starts).
+ */
+export type PluginState =
+  "loading" | "abandoned" | "starting" | "running" | "backoff" | "stopping" | "stopped" | "ended";
 
 /** What the runner needs from the host. */
 export interface RunnerDeps {
