@@ -90,6 +90,7 @@ export function parseResourceMetricsConfig(raw: unknown): ResourceMetricsConfig 
 
 function parsePrometheus(raw: unknown): PrometheusSource | undefined {
   if (raw === undefined) return undefined;
+  if (raw === null) throw new PluginConfigError(NAME, "prometheus", raw, "an object with a url");
   const obj = nested(() =>
     configObject(NAME, raw, ["url", "cpuQuery", "memoryQuery", "timeoutSeconds"]),
   );
@@ -121,7 +122,7 @@ function nested<T>(fn: () => T): T {
   } catch (err) {
     if (!(err instanceof PluginConfigError)) throw err;
     const key = err.key === undefined ? "prometheus" : `prometheus.${err.key}`;
-    throw new PluginConfigError(NAME, key, err.value, "see docs/plugins.md", { cause: err });
+    throw new PluginConfigError(NAME, key, err.value, err.expected, { cause: err });
   }
 }
 

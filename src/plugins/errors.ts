@@ -22,6 +22,8 @@ export class PluginConfigError extends Error {
    * the same masked value.
    */
   readonly value: unknown;
+  /** What is allowed there, in words (`a number ≥ 0.05`). */
+  readonly expected: string;
   constructor(
     plugin: string,
     key: string | undefined,
@@ -38,6 +40,7 @@ export class PluginConfigError extends Error {
     this.plugin = plugin;
     this.key = key;
     this.value = masked;
+    this.expected = expected;
   }
 }
 

@@ -191,6 +191,15 @@ void test("config: defaults, bounds, unknown keys", () => {
     );
   }
   assert.throws(() => parseResourceMetricsConfig([]), { code: "LOOKOUT_PLUGIN_BAD_CONFIG" });
+  // A nested key's error says what is allowed there, as a top-level key's does.
+  assert.throws(
+    () => parseResourceMetricsConfig({ prometheus: { url: "http://p", timeoutSeconds: -1 } }),
+    { key: "prometheus.timeoutSeconds", expected: "a finite number ≥ 0.001 ≤ 2147483" },
+  );
+  assert.throws(() => parseResourceMetricsConfig({ prometheus: null }), {
+    key: "prometheus",
+    expected: "an object with a url",
+  });
 });
 
 function podMetrics(namespace: string, name: string, cpus: string[]): RawObject {
