@@ -283,7 +283,7 @@ function serveResource(
   }
   // As the API server does with a watch cache that is (re)initializing: an empty list or a 404
   // from a cache that has not synced would read as the cluster's state.
-  if (!entry.informer.hasSynced()) {
+  if (!(entry.informer.canAnswer?.() ?? entry.informer.hasSynced())) {
     sendStatus(res, serviceUnavailable(`cache of ${entry.route} has not synced`), {
       "Retry-After": "1",
       "Cache-Control": "no-store",

@@ -31,6 +31,9 @@ export function compositeSource(members: readonly CacheSource[]): CacheSource {
       return lowestVersion(list.map((m) => m.lastSyncResourceVersion));
     },
     hasSynced: () => list.every((m) => m.hasSynced()),
+    // A member that cannot list (a namespace selected later and forbidden) must not make the
+    // others unreadable: the cache answers once one member has synced, without the rest.
+    canAnswer: () => list.length === 0 || list.some((m) => m.hasSynced()),
     // Known in sync when every member was: the oldest member's time.
     get lastSyncTime(): number | undefined {
       let oldest: number | undefined;

@@ -26,6 +26,12 @@ export interface CacheSource {
   /** True once the first list has been applied. */
   hasSynced(): boolean;
   /**
+   * Optional: true when the cache can answer although `hasSynced()` is false (a composite of
+   * several informers, once one of them has synced). Without it, answers wait for `hasSynced()`
+   * (503 before).
+   */
+  canAnswer?(): boolean;
+  /**
    * Optional (an Informer has it): when the cache was last known in sync (ms since epoch),
    * undefined before its first sync. The `X-Kube-Lookout-Synced-At` header shows it.
    */

@@ -376,4 +376,14 @@ void test("several informers behind one resource: synced-at is the oldest of the
   assert.ok(two!.lastSyncTime! > stale);
   const after2 = await send(`${api.url}/api/v1/resources/pods`);
   assert.equal(Date.parse(String(after2.headers["x-kube-lookout-synced-at"])), stale);
+  // A member that has not synced (a namespace selected later, perhaps forbidden) leaves the
+  // composite unsynced but answering, from the members that have.
+  const later = new Informer({ client: f.kube, resource: PODS, namespace: "ns-3" });
+  f.closers.push(() => later.close());
+  const partial = compositeSource([one!, later]);
+  assert.deepEqual([partial.hasSynced(), partial.canAnswer?.()], [false, true]);
+  const partialApi = await startApi(f, { resources: [{ ...served(one!), informer: partial }] });
+  const answer = await send(`${partialApi.url}/api/v1/resources/pods`);
+  assert.equal(answer.status, 200);
+  assert.equal(itemsOf(JSON.parse(answer.text)).length, f.cluster.list(PODS, "ns-1").length);
 });
