@@ -5,6 +5,7 @@
 import type { TestContext } from "node:test";
 import { InformerFactory, type InformerFactoryOptions } from "../../src/informer/index.ts";
 import { KubeClient } from "../../src/kube/index.ts";
+import { PluginHost, type PluginEntry } from "../../src/plugins/index.ts";
 import {
   startSimulatedCluster,
   type SimulatedCluster,
@@ -66,4 +67,40 @@ export async function until(
 /** The `code` of an error, or undefined. */
 export function codeOf(err: unknown): unknown {
   return typeof err === "object" && err !== null ? Reflect.get(err, "code") : undefined;
+}
+
+/**
+ * A PluginHost over `setup` on pods (restart backoff 5 ms doubling to 20 ms unless `extra` says
+ * otherwise), closed after the test; the close is bounded, so that a hang fails the test
+ * instead of holding the suite.
+ */
+export function startHost(
+  t: TestContext,
+  setup: ClusterSetup,
+  plugins: PluginEntry[],
+  extra: Partial<ConstructorParameters<typeof PluginHost>[0]> = {},
+): PluginHost {
+  const h = new PluginHost({
+    plugins,
+    informers: setup.factory,
+    client: setup.client,
+    resources: [{ resource: PODS }],
+    backoff: { initialMs: 5, maxMs: 20 },
+    ...extra,
+  });
+  t.after(() => within("close()", h.close(), 10_000));
+  return h;
+}
+
+/** Resolves with `promise`'s value, or rejects after `ms` (so a hang fails the test). */
+export async function within<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

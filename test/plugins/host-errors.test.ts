@@ -3,39 +3,23 @@
  * and config errors that name only the offending value, with secrets masked.
  */
 import assert from "node:assert/strict";
-import { after, test, type TestContext } from "node:test";
+import { after, test } from "node:test";
 import { MASK } from "../../src/config/index.ts";
 import { jsonLogger } from "../../src/logging/index.ts";
 import {
   PluginConfigError,
-  PluginHost,
+  type PluginHost,
   configObject,
   definePlugin,
-  type PluginEntry,
 } from "../../src/plugins/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { PODS, codeOf, startCluster, type ClusterSetup } from "./harness.ts";
+import { codeOf, startCluster, startHost } from "./harness.ts";
 
 after(assertNoActiveHandles);
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-function host(
-  t: TestContext,
-  setup: ClusterSetup,
-  plugins: PluginEntry[],
-  extra: Partial<ConstructorParameters<typeof PluginHost>[0]> = {},
-): PluginHost {
-  const h = new PluginHost({
-    plugins,
-    informers: setup.factory,
-    client: setup.client,
-    resources: [{ resource: PODS }],
-    ...extra,
-  });
-  t.after(() => h.close());
-  return h;
-}
+const host = startHost;
 
 void test("delays beyond a Node timer's 2^31-1 ms, or not positive where a delay must be, are LOOKOUT_PLUGIN_INVALID_OPTION", async (t) => {
   const setup = await startCluster(t);

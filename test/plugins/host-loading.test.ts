@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test, type TestContext } from "node:test";
 import type { Logger } from "../../src/logging/index.ts";
-import { PluginHost, definePlugin, type PluginEntry } from "../../src/plugins/index.ts";
+import { definePlugin } from "../../src/plugins/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { PODS, codeOf, startCluster, until, type ClusterSetup } from "./harness.ts";
+import { codeOf, startCluster, startHost, until, within } from "./harness.ts";
 
 after(assertNoActiveHandles);
 
@@ -47,37 +47,7 @@ async function tempDir(t: TestContext, files: Record<string, string>): Promise<s
   return dir;
 }
 
-function host(
-  t: TestContext,
-  setup: ClusterSetup,
-  plugins: PluginEntry[],
-  extra: Partial<ConstructorParameters<typeof PluginHost>[0]> = {},
-): PluginHost {
-  const h = new PluginHost({
-    plugins,
-    informers: setup.factory,
-    client: setup.client,
-    resources: [{ resource: PODS }],
-    backoff: { initialMs: 5, maxMs: 20 },
-    ...extra,
-  });
-  // Bounded, so that a close() that hangs fails the test instead of holding the suite.
-  t.after(() => within("close()", h.close(), 10_000));
-  return h;
-}
-
-/** Resolves with `promise`'s value, or rejects after `ms` (so a hang fails the test). */
-async function within<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const host = startHost;
 
 void test("a module whose import never settles holds up neither the other plugins nor close(); a late import never starts", async (t) => {
   const gate = Promise.withResolvers<void>();

@@ -6,35 +6,14 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test, type TestContext } from "node:test";
-import {
-  PluginHost,
-  definePlugin,
-  type PluginContext,
-  type PluginEntry,
-} from "../../src/plugins/index.ts";
+import { after, test } from "node:test";
+import { definePlugin, type PluginContext } from "../../src/plugins/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { PODS, codeOf, startCluster, testMetrics, until, type ClusterSetup } from "./harness.ts";
+import { PODS, codeOf, startCluster, startHost, testMetrics, until } from "./harness.ts";
 
 after(assertNoActiveHandles);
 
-function host(
-  t: TestContext,
-  setup: ClusterSetup,
-  plugins: PluginEntry[],
-  extra: Partial<ConstructorParameters<typeof PluginHost>[0]> = {},
-): PluginHost {
-  const h = new PluginHost({
-    plugins,
-    informers: setup.factory,
-    client: setup.client,
-    resources: [{ resource: PODS }],
-    backoff: { initialMs: 5, maxMs: 20 },
-    ...extra,
-  });
-  t.after(() => h.close());
-  return h;
-}
+const host = startHost;
 
 void test("a built-in plugin loads by name and runs", async (t) => {
   const setup = await startCluster(t);
