@@ -12,11 +12,10 @@ import { builtinPlugins } from "./builtin.ts";
 import {
   InvalidPluginError,
   InvalidPluginHostOptionError,
-  PluginConfigError,
   PluginHostClosedError,
   PluginLoadError,
 } from "./errors.ts";
-import { loadPlugin, sourceOf, type BuiltinPlugins } from "./load.ts";
+import { loadPlugin, sourceOf, type BuiltinPlugins, validateConfig } from "./load.ts";
 import { PluginRunner, type PluginState } from "./runner.ts";
 import type { EventPublisher, Plugin, PluginContext, ResourceSpec } from "./types.ts";
 
@@ -381,41 +380,6 @@ function delayOption(name: string, value: unknown, fallback: number, zero: boole
     throw new InvalidPluginHostOptionError(name, ms, `a number of ms ${low} and ≤ ${MAX_TIMER_MS}`);
   }
   return ms;
-}
-
-/**
- * Runs the plugin's `configSchema`; any error becomes `LOOKOUT_PLUGIN_BAD_CONFIG`. The error's
- * value is the offending key's value when the schema named a key, else the whole config
- * (`PluginConfigError` masks secret-looking values in both).
- */
-function validateConfig(plugin: Plugin, raw: unknown): unknown {
-  if (plugin.configSchema === undefined) return raw;
-  try {
-    return plugin.configSchema(raw);
-  } catch (err) {
-    if (err instanceof PluginConfigError && err.plugin === plugin.name) throw err;
-    const named: unknown =
-      typeof err === "object" && err !== null ? Reflect.get(err, "key") : undefined;
-    const key = typeof named === "string" ? named : undefined;
-    const message = err instanceof Error ? err.message : String(err);
-    const value = key === undefined ? raw : valueAt(raw, key);
-    throw new PluginConfigError(plugin.name, key, value, message, { cause: err });
-  }
-}
-
-/** The value under a dotted `key` (`prometheus.url`, `buckets.2`), or undefined. */
-function valueAt(raw: unknown, key: string): unknown {
-  if (typeof raw === "object" && raw !== null && Object.hasOwn(raw, key)) {
-    return Reflect.get(raw, key);
-  }
-  let value = raw;
-  for (const segment of key.split(".")) {
-    if (typeof value !== "object" || value === null || !Object.hasOwn(value, segment)) {
-      return undefined;
-    }
-    value = Reflect.get(value, segment);
-  }
-  return value;
 }
 
 function childLogger(logger: Logger, plugin: string): Logger {

@@ -30,7 +30,7 @@ export type {
 } from "./host.ts";
 export type { PluginState } from "./runner.ts";
 export { builtinPlugins } from "./builtin.ts";
-export type { BuiltinPlugins } from "./load.ts";
+export { checkPlugin, type BuiltinPlugins } from "./load.ts";
 export {
   InvalidPluginError,
   InvalidPluginHostOptionError,

@@ -5,7 +5,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { assertPlugin } from "./define-plugin.ts";
-import { PluginLoadError } from "./errors.ts";
+import { PluginConfigError, PluginLoadError } from "./errors.ts";
 import type { Plugin } from "./types.ts";
 
 /** Built-in plugins by name: each loader imports the plugin's module (default export). */
@@ -57,4 +57,74 @@ function moduleUrl(specifier: string, baseDir: string): string {
     return pathToFileURL(resolve(baseDir, specifier)).href;
   }
   return specifier;
+}
+
+/**
+ * Runs the plugin's `configSchema`; any error becomes `LOOKOUT_PLUGIN_BAD_CONFIG`. The error's
+ * value is the offending key's value when the schema named a key, else the whole config
+ * (`PluginConfigError` masks secret-looking values in both).
+ */
+export function validateConfig(plugin: Plugin, raw: unknown): unknown {
+  if (plugin.configSchema === undefined) return raw;
+  try {
+    return plugin.configSchema(raw);
+  } catch (err) {
+    if (err instanceof PluginConfigError && err.plugin === plugin.name) throw err;
+    const named: unknown =
+      typeof err === "object" && err !== null ? Reflect.get(err, "key") : undefined;
+    const key = typeof named === "string" ? named : undefined;
+    const message = err instanceof Error ? err.message : String(err);
+    const value = key === undefined ? raw : valueAt(raw, key);
+    throw new PluginConfigError(plugin.name, key, value, message, { cause: err });
+  }
+}
+
+/** The value under a dotted `key` (`prometheus.url`, `buckets.2`), or undefined. */
+function valueAt(raw: unknown, key: string): unknown {
+  if (typeof raw === "object" && raw !== null && Object.hasOwn(raw, key)) {
+    return Reflect.get(raw, key);
+  }
+  let value = raw;
+  for (const segment of key.split(".")) {
+    if (typeof value !== "object" || value === null || !Object.hasOwn(value, segment)) {
+      return undefined;
+    }
+    value = Reflect.get(value, segment);
+  }
+  return value;
+}
+
+/**
+ * Loads the plugin `ref` names and runs its `configSchema` on `config`, as the host does at
+ * start, without starting it: for `kube-lookout config check`. Resolves with the plugin's name
+ * and source; rejects with the error the host would report (`LOOKOUT_PLUGIN_LOAD_FAILED`, also
+ * when the import has not settled within `timeoutMs`; `LOOKOUT_PLUGIN_INVALID`;
+ * `LOOKOUT_PLUGIN_BAD_CONFIG`). Importing a module runs its top-level code.
+ */
+export async function checkPlugin(
+  ref: unknown,
+  config: unknown,
+  options: { builtins: BuiltinPlugins; baseDir: string; timeoutMs: number },
+): Promise<{ name: string; source: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const cause = new DOMException(
+        `plugin not loaded within ${options.timeoutMs} ms`,
+        "TimeoutError",
+      );
+      reject(new PluginLoadError(sourceOf(ref, options.builtins), cause));
+    }, options.timeoutMs);
+    timer.unref();
+  });
+  try {
+    const { plugin, source } = await Promise.race([
+      loadPlugin(ref, options.builtins, options.baseDir),
+      timedOut,
+    ]);
+    validateConfig(plugin, config);
+    return { name: plugin.name, source };
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -67,6 +67,49 @@ void test("config check: a valid file exits 0 with ok and a one-line summary", a
   );
 });
 
+void test("config check: each plugin is loaded and its config checked, as run would; --skip-plugins skips that", async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(
+    join(dir, "counter.mjs"),
+    'export default { kind: "kube-lookout-plugin", name: "counter", start() {} };\n',
+  );
+  const file = join(dir, "plugins.yaml");
+  await writeFile(
+    file,
+    [
+      "plugins:",
+      "  - name: stream-delay",
+      "    config: { buckets: [3, 1] }",
+      "  - module: ./missing.mjs",
+      "  - module: ./counter.mjs",
+      "  - name: resource-metrics",
+      "    config: { prometheus: { url: http://p, password: hunter2, timeoutSeconds: -1 } }",
+    ].join("\n"),
+  );
+  const io = capture();
+  const cwd = process.cwd();
+  process.chdir(dir); // module paths are from the working directory, as in run
+  try {
+    assert.equal(await main(["config", "check", file], io), 1);
+  } finally {
+    process.chdir(cwd);
+  }
+  assert.equal(io.out, "");
+  const lines = io.err.trimEnd().split("\n").slice(1);
+  assert.deepEqual(
+    lines.map((l) => /^(plugins\[\d\]) \([^)]*\): ([A-Z_]+):/.exec(l)?.slice(1)),
+    [
+      ["plugins[0]", "LOOKOUT_PLUGIN_BAD_CONFIG"],
+      ["plugins[1]", "LOOKOUT_PLUGIN_LOAD_FAILED"],
+      ["plugins[3]", "LOOKOUT_PLUGIN_BAD_CONFIG"],
+    ],
+  );
+  assert.ok(!io.err.includes("hunter2"), io.err);
+  const skipped = capture();
+  assert.equal(await main(["config", "check", file, "--skip-plugins"], skipped), 0, skipped.err);
+  assert.match(skipped.out, /^ok: .*4 plugins/);
+});
+
 void test("config check: a bad file exits 1 with every problem, one per line", async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, "bad.yaml");

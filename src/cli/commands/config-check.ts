@@ -1,5 +1,6 @@
 import { ConfigInvalidError, loadConfig, type LookoutConfig } from "../../config/index.ts";
 import { maskUrlCredentials } from "../../logging/index.ts";
+import { builtinPlugins, checkPlugin } from "../../plugins/index.ts";
 import type { Command } from "../args.ts";
 import { listFlag } from "../args.ts";
 import { UsageError } from "../errors.ts";
@@ -32,8 +33,9 @@ export const configCheckCommand: Command = {
     "Validates FILE against the configuration schema and prints 'ok' with a one-line summary, " +
     "or every problem, one per line (file:line:column: key: value: what is allowed). The " +
     "environment is ignored unless --with-env is given, so a check in CI does not depend on " +
-    "the runner's variables.",
-  usage: "kube-lookout config check FILE [--with-env] [--set KEY=VALUE]...",
+    "the runner's variables. Each plugin is loaded (a module's top-level code runs) and its " +
+    "config checked by its schema, as `run` would, unless --skip-plugins is given.",
+  usage: "kube-lookout config check FILE [--with-env] [--skip-plugins] [--set KEY=VALUE]...",
   positionals: { name: "FILE", description: "The YAML configuration file." },
   flags: {
     "with-env": {
@@ -46,10 +48,14 @@ export const configCheckCommand: Command = {
       description: "Override one key (key path as in docs/config.md).",
       multiple: true,
     },
+    "skip-plugins": {
+      type: "boolean",
+      description: "Do not load the plugins (check only the entries' shape).",
+    },
   },
   exitCodes: [
     [0, "The configuration is valid."],
-    [1, "The file is unreadable or invalid (every problem is listed)."],
+    [1, "The file is unreadable or invalid, or a plugin does not load or refuses its config."],
     [2, "Usage error: no FILE, more than one, or an unknown flag."],
   ],
   examples: [
@@ -68,6 +74,14 @@ export const configCheckCommand: Command = {
         env: values["with-env"] === true ? process.env : {},
         flags: setFlags(listFlag(values, "set")),
       });
+      if (values["skip-plugins"] !== true) {
+        const problems = await pluginProblems(config);
+        if (problems.length > 0) {
+          io.stderr(`${file}: ${n(problems.length, "plugin problem")}\n`);
+          for (const p of problems) io.stderr(`${p}\n`);
+          return 1;
+        }
+      }
       io.stdout(`ok: ${file}: ${summary(config)}\n`);
       return 0;
     } catch (error: unknown) {
@@ -76,3 +90,27 @@ export const configCheckCommand: Command = {
     }
   },
 };
+
+/** Loads every plugin entry and runs its config schema (at once); one line per failure. */
+async function pluginProblems(config: LookoutConfig): Promise<string[]> {
+  const settled = await Promise.allSettled(
+    config.plugins.map((p) =>
+      checkPlugin(p.name ?? p.module ?? "", p.config, {
+        builtins: builtinPlugins,
+        baseDir: process.cwd(),
+        timeoutMs: 10_000,
+      }),
+    ),
+  );
+  return settled.flatMap((s, i) => {
+    if (s.status === "fulfilled") return [];
+    const p = config.plugins[i]!;
+    const err: unknown = s.reason;
+    const code = typeof err === "object" && err !== null ? Reflect.get(err, "code") : undefined;
+    const cause: unknown = err instanceof Error ? err.cause : undefined;
+    const message =
+      (err instanceof Error ? err.message : String(err)) +
+      (code === "LOOKOUT_PLUGIN_LOAD_FAILED" && cause instanceof Error ? `: ${cause.message}` : "");
+    return [`plugins[${i}] (${p.name ?? p.module ?? "?"}): ${String(code ?? "error")}: ${message}`];
+  });
+}
