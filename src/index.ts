@@ -153,7 +153,7 @@ export type {
   SubscribeHelmOptions,
   SubscribeOptions,
 } from "./events/index.ts";
-export { createLookout, LookoutInvalidResourcesError } from "./lookout.ts";
+export { createLookout, LookoutClosedError, LookoutInvalidResourcesError } from "./lookout.ts";
 export type { Lookout, LookoutOptions, WatchedResource, WatchUpdate } from "./lookout.ts";
 export {
   createTelemetry,

@@ -30,6 +30,7 @@ import type { HelmChecker } from "./helm/index.ts";
 import { InformerFactory } from "./informer/index.ts";
 import { LeaderElector } from "./leader/index.ts";
 import { silentLogger, type Logger } from "./logging/index.ts";
+import { LookoutClosedError } from "./lookout/errors.ts";
 import { LeaderTerm } from "./lookout/leader-term.ts";
 import { LeaderTerms } from "./lookout/terms.ts";
 import { eventSpecOf, informerSpecOf, storedVerification } from "./lookout/specs.ts";
@@ -48,6 +49,7 @@ import type { WatchedResource } from "./watch/index.ts";
 
 export type { WatchedResource, WatchUpdate } from "./watch/index.ts";
 export { LookoutInvalidResourcesError } from "./watch/index.ts";
+export { LookoutClosedError } from "./lookout/errors.ts";
 export type { Lookout, LookoutOptions } from "./lookout/types.ts";
 
 /** Builds a kube-lookout; nothing runs until `start()`. */
@@ -141,7 +143,7 @@ class LookoutImpl implements Lookout {
   }
 
   start(): Promise<void> {
-    if (this.#closed !== undefined) return Promise.reject(new Error("kube-lookout is closed"));
+    if (this.#closed !== undefined) return Promise.reject(new LookoutClosedError("start"));
     this.#started ??= this.#start();
     return this.#started;
   }
@@ -201,7 +203,8 @@ class LookoutImpl implements Lookout {
   }
 
   updateResources(resources: readonly WatchedResource[]): Promise<WatchUpdate> {
-    if (this.#closed !== undefined) return Promise.reject(new Error("kube-lookout is closed"));
+    if (this.#closed !== undefined)
+      return Promise.reject(new LookoutClosedError("updateResources"));
     try {
       checkResources(resources);
     } catch (error: unknown) {
@@ -421,6 +424,10 @@ class LookoutImpl implements Lookout {
     this.#closed ??= (async () => {
       this.#closing = true;
       this.#abort.abort();
+      // Whoever awaits `ready` is told it will not come (a no-op once it resolved); nobody
+      // awaiting it is no unhandled rejection.
+      this.#ready.promise.catch(() => undefined);
+      this.#ready.reject(new LookoutClosedError("closed before ready"));
       await this.#started?.catch(() => undefined);
       await this.#reconciling;
       // The leader's work first (pending events recorded, the outbox flushed within the

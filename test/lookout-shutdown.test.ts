@@ -68,3 +68,23 @@ void test("close(): not ready at once, the flush ends at its deadline, the backl
   assert.ok(took >= 1500 && took < 1500 + 10_000, `close took ${took} ms (flush deadline 1.5 s)`);
   assert.equal(store.outbox.stats().rows, 50, "what NATS could not take stays for the next start");
 });
+
+void test("close() before ready: ready rejects with LOOKOUT_CLOSED, and start/updateResources after close too", async (t) => {
+  const { sim, client, store } = await lookoutSetup(t);
+  // Every list fails: the caches never sync, so ready would never come.
+  sim.faults.failRequests({ verb: "list", status: 500, count: 1_000_000 });
+  const lookout = createLookout({
+    client,
+    store: store(),
+    cluster: "t",
+    helm: false,
+    resources: [{ resource: CONFIGMAPS, kind: "ConfigMap" }],
+    logger: silentLogger,
+  });
+  await lookout.start();
+  const ready = lookout.ready;
+  await lookout.close();
+  await assert.rejects(ready, { code: "LOOKOUT_CLOSED" });
+  await assert.rejects(lookout.start(), { code: "LOOKOUT_CLOSED" });
+  await assert.rejects(lookout.updateResources([]), { code: "LOOKOUT_CLOSED" });
+});

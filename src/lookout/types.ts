@@ -61,7 +61,8 @@ export interface Lookout extends AsyncDisposable {
   start(): Promise<void>;
   /**
    * Resolves when every served cache has synced and, when this instance leads, its first Helm
-   * scan is done (a follower does not scan: the leader's readiness covers that).
+   * scan is done (a follower does not scan: the leader's readiness covers that). Rejects with
+   * `LookoutClosedError` (`LOOKOUT_CLOSED`) when `close()` comes first.
    */
   readonly ready: Promise<void>;
   /** The HTTP server's URL once started (undefined without one). */
