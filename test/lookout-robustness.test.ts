@@ -71,6 +71,9 @@ void test("an events-only watch that syncs after the cached one: ready comes, th
     metadata: { name: `s${i}`, namespace: "a" },
     data: { k: "dg==" },
   }));
+  // The events-only watch syncs well after the cached one (its first requests fail and are
+  // retried after a backoff): the wait for it must leave the event loop free.
+  sim.faults.failRequests({ resource: SECRETS, status: 500, count: 2 });
   const lookout = createLookout({
     client,
     store: store(),
@@ -87,7 +90,9 @@ void test("an events-only watch that syncs after the cached one: ready comes, th
   t.after(() => clearInterval(timer));
   await lookout.start();
   await readyWithin(lookout.ready, 20_000, "not ready within 20 s");
-  assert.ok(ticks > 0, "timers ran while waiting");
+  // Ready (the cached watch synced) while the events-only watch still retries: timers run.
+  await sleep(100);
+  assert.ok(ticks > 0, "timers ran while the events-only watch was syncing");
 });
 
 void test("leadership lost and regained while the leader's work starts: one term runs, nothing orphaned", async (t) => {
@@ -313,7 +318,10 @@ void test("leadership lost before the first Helm scan finished: the follower bec
   });
   t.after(() => lookout.close());
   let ready = false;
-  void lookout.ready.then(() => (ready = true));
+  void lookout.ready.then(
+    () => (ready = true),
+    () => undefined, // closed first
+  );
   await lookout.start();
   await until("leading", () => lookout.leading);
   // Only the scan is missing now.
@@ -342,7 +350,10 @@ void test("the leader's work that cannot even be built is not ready: /readyz nam
   t.after(() => lookout.close());
   await lookout.start();
   let settled = false;
-  void lookout.ready.then(() => (settled = true));
+  void lookout.ready.then(
+    () => (settled = true),
+    () => undefined, // closed first: LOOKOUT_CLOSED
+  );
   await untilReadyz(lookout.url, "no start failure in /readyz", (status, body) => {
     assert.equal(status, 503);
     return body.includes("the leader's work did not start") && body.includes("versionIntervalMs");

@@ -135,7 +135,11 @@ export async function runSidecar(
         uninstall = reload.install(() => reloader.trigger());
       }
       hooks.onStarted?.(lookout);
-      void lookout.ready.then(() => logger.info("kube-lookout ready", {}));
+      // Rejects (LOOKOUT_CLOSED) when stopped before ready: nothing to say then.
+      void lookout.ready.then(
+        () => logger.info("kube-lookout ready", {}),
+        () => undefined,
+      );
       await new Promise<void>((resolve) => {
         if (io.signal.aborted) resolve();
         else io.signal.addEventListener("abort", () => resolve(), { once: true });
