@@ -8,7 +8,7 @@
 import type { ServerResponse } from "node:http";
 import { groupVersion } from "../kube/resource.ts";
 import type { LabelMatcher, FieldMatcher } from "../selectors/index.ts";
-import type { ResourceTable, StoredEvent, StoredObject } from "./stored.ts";
+import { StoredObject, type ResourceTable, type StoredEvent } from "./stored.ts";
 import { matches } from "./list-serve.ts";
 
 const CHUNK_BYTES = 1 << 20;
@@ -144,6 +144,7 @@ export class Watcher {
     if (ns !== "" && event.object.namespace !== ns) return;
     // Lines are built per watcher as cheap rope strings; the chunk join in flush copies them.
     let type: string | undefined;
+    let object = event.object;
     if (!this.#selective) {
       type = event.type;
     } else if (event.type === "ADDED") {
@@ -155,14 +156,19 @@ export class Watcher {
       const is = this.selects(event.object);
       if (was && is) type = event.type;
       else if (is) type = "ADDED";
-      else if (was) type = "DELETED";
+      else if (was) {
+        // As the API server's cacher: an object leaving the selection is a DELETED of its
+        // previous content (the one the watcher selected), at the change's resourceVersion.
+        type = "DELETED";
+        object = leftAt(event.prev, event.rv);
+      }
     }
     if (type === undefined) return;
     if (this.dropCount > 0) {
       this.dropCount--;
       return;
     }
-    this.enqueue(`{"type":"${type}","object":${this.objectJson(event.object)}}\n`);
+    this.enqueue(`{"type":"${type}","object":${this.objectJson(object)}}\n`);
   }
 
   /** A BOOKMARK line at `rv`, optionally the initial-events-end one. */
@@ -246,4 +252,10 @@ export class Watcher {
     this.#res.destroy();
     this.#cleanup();
   }
+}
+
+/** `prev`'s content with the resourceVersion `rv`: what a watcher gets when its object leaves. */
+function leftAt(prev: StoredObject, rv: number): StoredObject {
+  const o = prev.object;
+  return new StoredObject({ ...o, metadata: { ...o.metadata, resourceVersion: String(rv) } }, rv);
 }

@@ -209,7 +209,8 @@ void test("watch: every event carries PartialObjectMetadata, DELETED the last me
 
   const m = c.patch("secrets", "default", "a", { metadata: { annotations: { note: "changed" } } });
   c.patch("secrets", "default", "b", { metadata: { labels: { owner: "helm" } } }); // enters
-  c.patch("secrets", "default", "c", { metadata: { labels: { owner: null } } }); // leaves
+  const before = c.get("secrets", "default", "c")!;
+  const left = c.patch("secrets", "default", "c", { metadata: { labels: { owner: null } } }); // leaves
   c.create("secrets", secret("g", "other", "helm")); // other namespace
   const last = c.get("secrets", "default", "e")!;
   const d = c.delete("secrets", "default", "e")!;
@@ -221,6 +222,12 @@ void test("watch: every event carries PartialObjectMetadata, DELETED the last me
     assert.equal(e.object.apiVersion, "meta.k8s.io/v1");
   }
   assert.deepEqual(events[0].object.metadata, m.metadata);
+  // As the API server's cacher: the object that left is its previous content (still selected),
+  // at the change's resourceVersion.
+  assert.deepEqual(events[2].object.metadata, {
+    ...before.metadata,
+    resourceVersion: left.metadata.resourceVersion,
+  });
   const gone = events[3].object.metadata;
   assert.equal(gone.resourceVersion, d.metadata.resourceVersion);
   assert.ok(gone.deletionTimestamp);

@@ -204,13 +204,16 @@ void test("selectors on watch: objects entering a selection are ADDED, leaving i
   );
   assert.deepEqual((await w.drain()).map(summary), ["ADDED a"]);
   c.patch("pods", "default", "b", { metadata: { labels: { app: "web" } } }); // enters
-  c.patch("pods", "default", "a", { metadata: { labels: { app: "api" } } }); // leaves
+  const left = c.patch("pods", "default", "a", { metadata: { labels: { app: "api" } } }); // leaves
   c.patch("pods", "default", "a", { metadata: { labels: { v: "2" } } }); // outside: nothing
   c.patch("pods", "default", "b", { status: { phase: "Running" } }); // stays: MODIFIED; enters f
   c.delete("pods", "default", "b");
   const events = await w.drain();
   assert.deepEqual(events.map(summary), ["ADDED b", "DELETED a", "MODIFIED b", "DELETED b"]);
-  assert.equal(events[1].object.metadata.labels.app, "api"); // the DELETED carries the new state
+  // As the API server's cacher: the DELETED of an object that left carries its previous content
+  // (the one the selector matched) at the change's resourceVersion.
+  assert.equal(events[1].object.metadata.labels.app, "web");
+  assert.equal(events[1].object.metadata.resourceVersion, left.metadata.resourceVersion);
   assert.deepEqual((await f.drain()).map(summary), ["ADDED b", "DELETED b"]);
   const bad = await http(c, "GET", "/api/v1/pods?watch=1&fieldSelector=nope%3D1");
   assert.equal(bad.status, 400);
