@@ -80,7 +80,7 @@ export function demoBanner(b: BannerInput): string {
 }
 
 function eventsLine(nats: DemoNatsState, dir: string): string {
-  const where = "JetStream stream KUBE_LOOKOUT, subjects kl.demo.>";
+  const where = "JetStream stream KUBE_LOOKOUT, subjects kl.>";
   if (nats.kind === "started") return `events: ${nats.binary} on ${nats.url} (${where})`;
   if (nats.kind === "external") return `events: ${nats.url} (${where})`;
   return (

@@ -124,9 +124,11 @@ export function resourceEvent(
  * {@link HELM_FINDINGS_EVENT_TYPE}, `ce-subject` `namespace/release`, other headers as in
  * {@link resourceEvent}. Body JSON `{namespace, release, revision, chart, chartVersion,
  * findings}` (`revision` null when the release is gone; `chart` and `chartVersion` absent when
- * not given). msgId `helm:<namespace>/<release>:<revision or "gone">:<first 16 hex digits of
- * sha256(JSON of findings)>`: deterministic, so the same state re-sent after a restart is
- * dropped by JetStream's duplicate window. orderKey `helm/<namespace>/<release>`. Throws
+ * not given). msgId `helm:<namespace>/<release>:<revision or "gone">:<observedAt ms>:<first 16
+ * hex digits of sha256(JSON of findings)>`: a re-send of the same change (its outbox row after a
+ * restart) is dropped by JetStream's duplicate window, while a new change of the release gets a
+ * new id even when it returns to an earlier state (an uninstall and a reinstall at revision 1
+ * with the same findings). orderKey `helm/<namespace>/<release>`. Throws
  * `EventsInvalidOptionError` when `observedAt` is not a valid time.
  */
 export function helmFindingsEvent(
@@ -136,7 +138,7 @@ export function helmFindingsEvent(
   const findingsJson = JSON.stringify(input.findings);
   const digest = createHash("sha256").update(findingsJson).digest("hex").slice(0, 16);
   const id = `${input.namespace}/${input.release}`;
-  const msgId = `helm:${id}:${input.revision ?? "gone"}:${digest}`;
+  const msgId = `helm:${id}:${input.revision ?? "gone"}:${input.observedAt}:${digest}`;
   const body = {
     namespace: input.namespace,
     release: input.release,

@@ -23,7 +23,8 @@ const KEPT = /^[A-Za-z0-9-]$/;
 const PREFIX_TOKEN = /^[A-Za-z0-9_-]+$/;
 const HEX = "0123456789ABCDEF";
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a token may start with U+FEFF, which must come back as it went in.
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Escapes `text` into one subject token: ASCII letters, digits and `-` are kept, every other

@@ -182,7 +182,15 @@ void test("helm findings event: headers, body, orderKey; revision null when gone
     observedAt: OBSERVED,
   };
   const event = helmFindingsEvent(input, { source: "prod", subject: "kl.prod.helm.shop.web" });
-  assert.match(event.msgId, /^helm:shop\/web:7:[0-9a-f]{16}$/);
+  assert.match(event.msgId, new RegExp(`^helm:shop/web:7:${OBSERVED}:[0-9a-f]{16}$`));
+  // The same state at the same time is the same message (a re-send); at another time, a new
+  // change (a reinstall back to the same revision and findings), which JetStream must not drop.
+  assert.equal(helmFindingsEvent(input, { source: "prod", subject: "s" }).msgId, event.msgId);
+  assert.notEqual(
+    helmFindingsEvent({ ...input, observedAt: OBSERVED + 1 }, { source: "prod", subject: "s" })
+      .msgId,
+    event.msgId,
+  );
   assert.deepEqual(event.headers, {
     "ce-specversion": "1.0",
     "ce-id": event.msgId,
@@ -206,7 +214,7 @@ void test("helm findings event: headers, body, orderKey; revision null when gone
     { namespace: "shop", release: "web", revision: undefined, findings: [], observedAt: OBSERVED },
     { source: "prod", subject: "kl.prod.helm.shop.web" },
   );
-  assert.match(gone.msgId, /^helm:shop\/web:gone:[0-9a-f]{16}$/);
+  assert.match(gone.msgId, new RegExp(`^helm:shop/web:gone:${OBSERVED}:[0-9a-f]{16}$`));
   assert.deepEqual(decodeEvent(reader(gone.headers), gone.body).data, {
     namespace: "shop",
     release: "web",
@@ -215,15 +223,15 @@ void test("helm findings event: headers, body, orderKey; revision null when gone
   });
 });
 
-void test("helm msgId is stable for equal findings and differs for different ones", () => {
+void test("helm msgId is stable for one change and differs for different ones", () => {
   const opts = { source: "prod", subject: "s" };
   const base = { namespace: "shop", release: "web", revision: 7, observedAt: 1 };
   const a = helmFindingsEvent({ ...base, findings: structuredClone(FINDINGS) }, opts);
-  const b = helmFindingsEvent(
-    { ...base, findings: structuredClone(FINDINGS), observedAt: 2 },
-    opts,
-  );
+  const b = helmFindingsEvent({ ...base, findings: structuredClone(FINDINGS) }, opts);
   assert.equal(a.msgId, b.msgId);
+  // The same state again later is a new change (e.g. after an uninstall): not a duplicate.
+  const later = helmFindingsEvent({ ...base, findings: FINDINGS, observedAt: 2 }, opts);
+  assert.notEqual(later.msgId, a.msgId);
   const c = helmFindingsEvent(
     { ...base, findings: [{ ...FINDINGS[0], removedIn: "v1.25" }] },
     opts,

@@ -38,7 +38,19 @@ void describe("escapeToken / unescapeToken", () => {
   });
 
   void test("unescape inverts escape", () => {
-    for (const text of ["a.b", "_", "%", "x y", "é😀", "ns_1.prod", "-", "A%2E"]) {
+    // A leading U+FEFF (a BOM) too: a decoder must not eat it.
+    for (const text of [
+      "a.b",
+      "_",
+      "%",
+      "x y",
+      "é😀",
+      "ns_1.prod",
+      "-",
+      "A%2E",
+      "\uFEFFprod",
+      "a\uFEFF",
+    ]) {
       assert.equal(unescapeToken(escapeToken(text)), text);
     }
   });
