@@ -4,6 +4,7 @@
  * by one subject (nats-server 2.9 has no multi-filter consumers) plus the change types asked.
  */
 import {
+  AckPolicy,
   DeliverPolicy,
   jetstream,
   jetstreamManager,
@@ -21,12 +22,12 @@ import {
   type ResourceEventBody,
 } from "./event-types.ts";
 import { StreamRequestError } from "./nats-errors.ts";
-import { helmFilter, resourceFilter } from "./subject.ts";
+import { OMITTED_HEADER } from "./oversize.ts";
+import { helmFilter, parseResourceSubject, resourceFilter } from "./subject.ts";
 
 /**
  * Where a subscription starts: every stored event, only new ones, or from a stream sequence or a
- * time. Known limit of `{ time }`: if the ordered consumer is recreated (e.g. after a lost
- * connection) before its first message, nats.js restarts it from the stream's first message.
+ * time (turned into the sequence of the first message stored at or after it, once, at start).
  */
 export type DeliverFrom = "new" | "all" | { readonly sequence: number } | { readonly time: Date };
 
@@ -42,7 +43,17 @@ export interface ReceivedEvent {
   readonly source: string;
   /** `ce-time`: when the change was observed (RFC 3339). */
   readonly time: string;
+  /**
+   * The body: with `omitted`, without those members. When the whole body was left out (`data`),
+   * its identity rebuilt from the subject and `ce-id` (`kind` is then "").
+   */
   readonly body: ResourceEventBody;
+  /**
+   * `ce-omitted`: the body members the relay left out because the message was over the
+   * server's `max_payload` (`object`, `changes`, or `data` for the whole body); absent when
+   * nothing was.
+   */
+  readonly omitted?: readonly string[];
 }
 
 /** One Helm findings event as received. */
@@ -51,7 +62,10 @@ export interface ReceivedHelmEvent {
   readonly sequence: number;
   readonly id: string;
   readonly time: string;
+  /** The body (`null` when the whole of it was left out: `omitted` then holds `data`). */
   readonly body: unknown;
+  /** `ce-omitted`, as for {@link ReceivedEvent}: `findings`, or `data`; absent when nothing. */
+  readonly omitted?: readonly string[];
 }
 
 /** Options of {@link subscribe}. */
@@ -105,7 +119,7 @@ export async function* subscribe(
     options.deliver,
     options.signal,
   )) {
-    const event = decodeResourceEvent(msg);
+    const event = decodeResourceEvent(msg, options.prefix);
     if (event !== undefined && filter.types.has(event.type)) yield event;
   }
 }
@@ -126,6 +140,7 @@ export async function* subscribeHelm(
       id: head.id,
       time: head.time,
       body: body.value,
+      ...(head.omitted.length === 0 ? {} : { omitted: head.omitted }),
     };
   }
 }
@@ -153,7 +168,10 @@ async function* consume(
     } else if ("sequence" in deliver) {
       opts.opt_start_seq = Math.max(1, deliver.sequence);
     } else {
-      opts.opt_start_time = deliver.time.toISOString();
+      // A start sequence rather than a start time: after a reset nats.js recreates the ordered
+      // consumer from its cursor by sequence but keeps the start time, a pair the server refuses,
+      // so the subscription would stall for good.
+      opts.opt_start_seq = await sequenceAt(jsm, stream, deliver.time);
     }
     consumer = await jetstream(nc).consumers.get(stream, opts);
     messages = await consumer.consume({ max_messages: 256 });
@@ -178,9 +196,27 @@ async function* consume(
   }
 }
 
+/** The sequence of the first message of `stream` stored at or after `time` (next one if none). */
+async function sequenceAt(
+  jsm: Awaited<ReturnType<typeof jetstreamManager>>,
+  stream: string,
+  time: Date,
+): Promise<number> {
+  // A consumer that starts at `time` reports the sequence before its first message.
+  const probe = await jsm.consumers.add(stream, {
+    deliver_policy: DeliverPolicy.StartTime,
+    opt_start_time: time.toISOString(),
+    ack_policy: AckPolicy.None,
+    mem_storage: true,
+    inactive_threshold: 60_000_000_000, // ns: the server drops it if we cannot
+  });
+  await jsm.consumers.delete(stream, probe.name).catch(() => undefined);
+  return probe.delivered.stream_seq + 1;
+}
+
 function headersOf(
   msg: JsMsg,
-): { id: string; type: string; source: string; time: string } | undefined {
+): { id: string; type: string; source: string; time: string; omitted: string[] } | undefined {
   const h = msg.headers;
   if (h === undefined) return undefined;
   const id = h.get("ce-id", "insensitive");
@@ -188,16 +224,23 @@ function headersOf(
   const source = h.get("ce-source", "insensitive");
   const time = h.get("ce-time", "insensitive");
   if (id === "" || type === "" || source === "" || time === "") return undefined;
-  return { id, type, source, time };
+  const omitted = h
+    .get(OMITTED_HEADER, "insensitive")
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m) => m !== "");
+  return { id, type, source, time, omitted };
 }
 
-function decodeResourceEvent(msg: JsMsg): ReceivedEvent | undefined {
+function decodeResourceEvent(msg: JsMsg, prefix: string): ReceivedEvent | undefined {
   const head = headersOf(msg);
   if (head === undefined || !head.type.startsWith(TYPE_PREFIX)) return undefined;
   const change = head.type.slice(TYPE_PREFIX.length);
   const type = CHANGE_TYPES.find((t) => t === change);
   if (type === undefined) return undefined;
-  const body = parseJson(msg.data)?.value;
+  const body = head.omitted.includes("data")
+    ? identityOf(msg.subject, prefix, head.id)
+    : parseJson(msg.data)?.value;
   if (!isResourceEventBody(body)) return undefined;
   return {
     subject: msg.subject,
@@ -207,6 +250,26 @@ function decodeResourceEvent(msg: JsMsg): ReceivedEvent | undefined {
     source: head.source,
     time: head.time,
     body,
+    ...(head.omitted.length === 0 ? {} : { omitted: head.omitted }),
+  };
+}
+
+/**
+ * The identity of a change whose body was left out: from its subject (resource, namespace,
+ * name) and `ce-id` (`<uid>:<resourceVersion>:<type>`); undefined when they do not parse.
+ */
+function identityOf(subject: string, prefix: string, id: string): ResourceEventBody | undefined {
+  const fields = parseResourceSubject(subject, prefix);
+  const parts = id.split(":");
+  if (fields === undefined || parts.length !== 3) return undefined;
+  const { group, version } = fields.resource;
+  return {
+    apiVersion: group === "" ? version : `${group}/${version}`,
+    kind: "",
+    namespace: fields.namespace,
+    name: fields.name,
+    uid: parts[0]!,
+    resourceVersion: parts[1]!,
   };
 }
 

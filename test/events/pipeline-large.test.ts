@@ -9,11 +9,11 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { EventMetricNames } from "../../src/events/index.ts";
+import { EventMetricNames, subscribe } from "../../src/events/index.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { testMetrics } from "../support/metrics.ts";
 import { startNatsServer } from "../support/nats-server.ts";
-import { CONFIGMAPS, STREAM, startPipeline, waitForStream } from "./pipeline-support.ts";
+import { CONFIGMAPS, PREFIX, STREAM, startPipeline, waitForStream } from "./pipeline-support.ts";
 
 /** A nats-server with `max_payload: 4096`, the simulator, and a pipeline between them. */
 async function smallPayloadSetup(
@@ -79,6 +79,13 @@ void test("an event over max_payload goes out without object and changes, named 
     ],
   );
   for (const g of got) assert.equal(Reflect.get(g.body, "name"), "big");
+  // The subscriber helper says what was left out, as the header does.
+  const received = [];
+  for await (const e of subscribe(nc, { stream: STREAM, prefix: PREFIX })) {
+    received.push(e.omitted);
+    if (received.length === 4) break;
+  }
+  assert.deepEqual(received, [["object"], ["object", "changes"], undefined, undefined]);
   assert.equal(Reflect.get(got[3]?.body ?? {}, "resourceVersion"), last.metadata.resourceVersion);
   const omitted = (await m.points(EventMetricNames.omitted)).map((p) => [
     p.attributes["kube_lookout.omitted"],

@@ -24,6 +24,8 @@ interface Sent {
   omit?: string;
   /** Replace the JSON body with these bytes. */
   rawBody?: string;
+  /** More headers (e.g. `ce-omitted`). */
+  extra?: Record<string, string>;
 }
 
 let nc: NatsConnection;
@@ -43,6 +45,7 @@ async function publish(event: Sent): Promise<number> {
     "content-type": "application/json",
   };
   for (const [key, value] of Object.entries(ce)) if (key !== event.omit) h.set(key, value);
+  for (const [key, value] of Object.entries(event.extra ?? {})) h.set(key, value);
   const body = event.rawBody ?? JSON.stringify(bodyOf(event));
   const ack = await jetstream(nc).publish(subject, body, { headers: h, msgID: id });
   return ack.seq;
@@ -249,6 +252,30 @@ void describe("subscribe", () => {
     );
   });
 
+  void test("an event sent without its body (ce-omitted: data) comes with its identity and omitted", async () => {
+    const sequence = await publish({
+      resource: DEPLOYMENTS,
+      namespace: "payments",
+      name: "huge.v2",
+      type: "modified",
+      rawBody: "null",
+      extra: { "ce-omitted": "data" },
+    });
+    const got = await collect((signal) =>
+      subscribe(nc, { stream: STREAM, prefix: "kl", deliver: { sequence }, signal }),
+    );
+    assert.equal(got.length, 1);
+    assert.deepEqual(got[0]?.omitted, ["data"]);
+    assert.deepEqual(got[0]?.body, {
+      apiVersion: "apps/v1",
+      kind: "",
+      namespace: "payments",
+      name: "huge.v2",
+      uid: "uid-huge.v2",
+      resourceVersion: String(seq),
+    });
+  });
+
   void test("abort ends a waiting iteration cleanly; an aborted signal yields nothing", async () => {
     const controller = new AbortController();
     const done = (async () => {
@@ -306,4 +333,87 @@ void describe("subscribe", () => {
       code: "LOOKOUT_EVENTS_INVALID_SUBJECT",
     });
   });
+});
+
+void test("deliver { time }: a subscription still receives after the server restarts (its consumer is recreated)", async (t) => {
+  const server = await startNatsServer({ after: (fn) => t.after(fn) });
+  const conn = await connect({
+    servers: server.url,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 100,
+  });
+  t.after(() => conn.close());
+  await ensureStream(conn, {
+    name: "RESTART",
+    subjects: ["kl.>"],
+    maxAgeMs: 0,
+    maxBytes: -1,
+    duplicateWindowMs: 60_000,
+  });
+  const publishOne = async (name: string): Promise<number> => {
+    const h = headers();
+    h.set("ce-specversion", "1.0");
+    h.set("ce-id", `uid-${name}:1:added`);
+    h.set("ce-type", resourceEventType("added"));
+    h.set("ce-source", "prod");
+    h.set("ce-time", new Date().toISOString());
+    const subject = resourceSubject({
+      prefix: "kl",
+      cluster: "prod",
+      resource: PODS,
+      namespace: "a",
+      name,
+      type: "added",
+    });
+    const body = JSON.stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      namespace: "a",
+      name,
+      uid: `uid-${name}`,
+      resourceVersion: "1",
+      object: {},
+    });
+    return (await jetstream(conn).publish(subject, body, { headers: h })).seq;
+  };
+  await publishOne("before");
+  const since = new Date(Date.now() + 1);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const controller = new AbortController();
+  t.after(() => controller.abort());
+  const iterator = subscribe(conn, {
+    stream: "RESTART",
+    prefix: "kl",
+    deliver: { time: since },
+    signal: controller.signal,
+  })[Symbol.asyncIterator]();
+  const first = iterator.next();
+  const jsm = await jetstreamManager(conn);
+  const consumers = async (): Promise<number> =>
+    (await jsm.consumers.list("RESTART").next()).length;
+  // oxlint-disable-next-line eslint/no-await-in-loop -- until the subscription's consumer exists
+  while ((await consumers()) === 0) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await server.stop();
+  await server.start();
+  // The client reconnects and JetStream recovers its store: publish once it answers.
+  let late = 0;
+  for (let attempt = 0; late === 0; attempt++) {
+    try {
+      // oxlint-disable-next-line eslint/no-await-in-loop -- retried until the server is back
+      late = await publishOne("after");
+    } catch (err) {
+      if (attempt >= 40) throw err;
+      // oxlint-disable-next-line eslint/no-await-in-loop -- backoff between attempts
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  const got = await Promise.race([
+    first,
+    new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 30_000).unref()),
+  ]);
+  assert.notEqual(got, "timeout", "nothing arrived within 30 s of the restart");
+  assert.equal(got !== "timeout" && got.done === false ? got.value.sequence : undefined, late);
 });

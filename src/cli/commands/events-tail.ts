@@ -225,6 +225,7 @@ function formatResource(e: ReceivedEvent, output: "text" | "json"): string {
       "ce-type": `io.kube-lookout.resource.${e.type}`,
       "ce-source": e.source,
       "ce-time": e.time,
+      ...omittedHeader(e.omitted),
     };
     return JSON.stringify({ subject: e.subject, sequence: e.sequence, headers, body: e.body });
   }
@@ -232,12 +233,12 @@ function formatResource(e: ReceivedEvent, output: "text" | "json"): string {
   const where = b.namespace === "" ? b.name : `${b.namespace}/${b.name}`;
   const changes =
     e.type === "modified" && b.changes !== undefined ? ` changes=${b.changes.length}` : "";
-  return `${e.time} ${e.type} ${b.kind === "" ? "-" : b.kind} ${where} rv=${b.resourceVersion}${changes}`;
+  return `${e.time} ${e.type} ${b.kind === "" ? "-" : b.kind} ${where} rv=${b.resourceVersion}${changes}${omittedText(e.omitted)}`;
 }
 
 function formatHelm(e: ReceivedHelmEvent, output: "text" | "json"): string {
   if (output === "json") {
-    const headers = { "ce-id": e.id, "ce-time": e.time };
+    const headers = { "ce-id": e.id, "ce-time": e.time, ...omittedHeader(e.omitted) };
     return JSON.stringify({ subject: e.subject, sequence: e.sequence, headers, body: e.body });
   }
   const field = (name: string): unknown =>
@@ -246,13 +247,25 @@ function formatHelm(e: ReceivedHelmEvent, output: "text" | "json"): string {
   const release = field("release");
   const revision = field("revision");
   const findings = field("findings");
-  return [
-    e.time,
-    "findings",
-    `${typeof namespace === "string" ? namespace : "?"}/${typeof release === "string" ? release : "?"}`,
-    `revision=${typeof revision === "number" ? revision : "gone"}`,
-    `findings=${Array.isArray(findings) ? findings.length : "?"}`,
-  ].join(" ");
+  return (
+    [
+      e.time,
+      "findings",
+      `${typeof namespace === "string" ? namespace : "?"}/${typeof release === "string" ? release : "?"}`,
+      `revision=${typeof revision === "number" ? revision : "gone"}`,
+      `findings=${Array.isArray(findings) ? findings.length : "?"}`,
+    ].join(" ") + omittedText(e.omitted)
+  );
+}
+
+/** `ce-omitted` for the JSON output, when the relay left members out (over `max_payload`). */
+function omittedHeader(omitted: readonly string[] | undefined): { "ce-omitted"?: string } {
+  return omitted === undefined ? {} : { "ce-omitted": omitted.join(",") };
+}
+
+/** ` omitted=object,changes` for the text output, or nothing. */
+function omittedText(omitted: readonly string[] | undefined): string {
+  return omitted === undefined ? "" : ` omitted=${omitted.join(",")}`;
 }
 
 /** The formatted events matching the options, in stream order. */
