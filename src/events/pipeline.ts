@@ -192,6 +192,8 @@ export class EventPipeline {
     // attempt ensures the stream again: a server back without it (memory storage, an emptyDir,
     // a deleted stream) keeps the connection object but answers every publish "no responders".
     let prepared: NatsConnection | undefined;
+    // The connection the stream's differing settings were last reported on.
+    let warnedOn: NatsConnection | undefined;
     const stream = options.stream;
     this.#relay = new OutboxRelay({
       outbox: options.store.outbox,
@@ -216,10 +218,31 @@ export class EventPipeline {
           ? undefined
           : async (nc) => {
               if (prepared === nc) return;
-              await ensureStream(nc, {
+              const subjects = [`${options.prefix}.>`];
+              const { created, updated, differences } = await ensureStream(nc, {
                 ...stream,
-                subjects: [`${options.prefix}.>`],
+                subjects,
               });
+              if (created || updated) {
+                this.#logger.info("events: stream ready", {
+                  stream: stream.name,
+                  created,
+                  subjects,
+                });
+              }
+              // Re-ensured after every failed publish: warn once per connection, not per retry.
+              // Another user of the stream with other limits makes this come back.
+              if (differences.length > 0 && warnedOn !== nc) {
+                this.#logger.warn(
+                  "events: the stream's settings differed from the configuration; set them (storage cannot change)",
+                  {
+                    stream: stream.name,
+                    fields: differences.map((d) => d.field),
+                    differences,
+                  },
+                );
+                warnedOn = nc;
+              }
               prepared = nc;
             },
     });

@@ -1,8 +1,17 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream as jetStreamClient, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { EventPipeline } from "../../src/events/pipeline.ts";
 import { ensureStream, type StreamSpec } from "../../src/events/stream.ts";
+import { InformerFactory } from "../../src/informer/index.ts";
+import { KubeClient } from "../../src/kube/index.ts";
+import type { Logger } from "../../src/logging/index.ts";
+import { openStore } from "../../src/store/index.ts";
+import { until } from "../support/lookout-setup.ts";
 import { startNatsServer } from "../support/nats-server.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 
@@ -40,8 +49,16 @@ async function rejection(
 void describe("ensureStream", () => {
   void test("creates the stream, then a second call changes nothing", async (t) => {
     const nc = await connected(t);
-    assert.deepEqual(await ensureStream(nc, SPEC), { created: true, updated: false });
-    assert.deepEqual(await ensureStream(nc, SPEC), { created: false, updated: false });
+    assert.deepEqual(await ensureStream(nc, SPEC), {
+      created: true,
+      updated: false,
+      differences: [],
+    });
+    assert.deepEqual(await ensureStream(nc, SPEC), {
+      created: false,
+      updated: false,
+      differences: [],
+    });
     const info = await (await jetstreamManager(nc)).streams.info("LOOKOUT");
     assert.deepEqual(info.config.subjects, ["kl.>"]);
     assert.equal(info.config.max_age, 3_600_000 * 1e6);
@@ -60,10 +77,11 @@ void describe("ensureStream", () => {
     assert.deepEqual(await ensureStream(await connectTo(t, server.url), SPEC), {
       created: false,
       updated: false,
+      differences: [],
     });
   });
 
-  void test("updates max age, subjects and the duplicate window when they differ", async (t) => {
+  void test("adds subjects to an existing stream and sets its max age and duplicate window, reporting the old ones", async (t) => {
     const nc = await connected(t);
     await ensureStream(nc, SPEC);
     const changed = {
@@ -72,7 +90,15 @@ void describe("ensureStream", () => {
       subjects: ["kl.>", "other.>"],
       duplicateWindowMs: 60_000,
     };
-    assert.deepEqual(await ensureStream(nc, changed), { created: false, updated: true });
+    const differences = [
+      { field: "maxAgeMs", existing: 3_600_000, wanted: 7_200_000 },
+      { field: "duplicateWindowMs", existing: 120_000, wanted: 60_000 },
+    ];
+    assert.deepEqual(await ensureStream(nc, changed), {
+      created: false,
+      updated: true,
+      differences,
+    });
     const info = await (await jetstreamManager(nc)).streams.info("LOOKOUT");
     assert.equal(info.config.max_age, 7_200_000 * 1e6);
     assert.deepEqual([...info.config.subjects].sort(), ["kl.>", "other.>"]);
@@ -80,20 +106,163 @@ void describe("ensureStream", () => {
     assert.deepEqual(await ensureStream(nc, { ...changed, subjects: ["other.>", "kl.>"] }), {
       created: false,
       updated: false,
+      differences: [],
     });
   });
 
-  void test("a storage change is a conflict naming the stream and the field", async (t) => {
+  void test("two prefixes on one stream name keep both subjects, and both sidecars can publish", async (t) => {
+    const nc = await connected(t);
+    const east = { ...SPEC, subjects: ["kla.>"] };
+    const west = { ...SPEC, subjects: ["klb.>"] };
+    await ensureStream(nc, east);
+    assert.deepEqual(await ensureStream(nc, west), {
+      created: false,
+      updated: true,
+      differences: [],
+    });
+    // East's reconnect (or a failed publish) ensures again: nothing to add, nothing removed.
+    assert.deepEqual(await ensureStream(nc, east), {
+      created: false,
+      updated: false,
+      differences: [],
+    });
+    const js = jetStreamClient(nc);
+    const a = await js.publish("kla.east.x", "a", { timeout: 2000 });
+    const b = await js.publish("klb.west.x", "b", { timeout: 2000 });
+    assert.equal(a.stream, "LOOKOUT");
+    assert.equal(b.stream, "LOOKOUT");
+    const info = await (await jetstreamManager(nc)).streams.info("LOOKOUT");
+    assert.deepEqual([...info.config.subjects].sort(), ["kla.>", "klb.>"]);
+    assert.equal(info.state.messages, 2);
+  });
+
+  void test("a subject an existing wildcard covers is not added; a wider one replaces those it covers", async (t) => {
+    const nc = await connected(t);
+    const jsm = await jetstreamManager(nc);
+    await ensureStream(nc, SPEC);
+    assert.deepEqual(await ensureStream(nc, { ...SPEC, subjects: ["kl.prod.>", "kl.*"] }), {
+      created: false,
+      updated: false,
+      differences: [],
+    });
+    assert.deepEqual((await jsm.streams.info("LOOKOUT")).config.subjects, ["kl.>"]);
+    await ensureStream(nc, { ...SPEC, name: "NARROW", subjects: ["x.prod.>", "y.>"] });
+    const wider = await ensureStream(nc, { ...SPEC, name: "NARROW", subjects: ["x.>"] });
+    assert.equal(wider.updated, true);
+    const subjects = (await jsm.streams.info("NARROW")).config.subjects;
+    assert.deepEqual([...subjects].sort(), ["x.>", "y.>"]);
+  });
+
+  void test("a call with other limits sets them, as configured, and reports the old ones", async (t) => {
     const nc = await connected(t);
     await ensureStream(nc, SPEC);
-    const err = await rejection(
-      ensureStream(nc, { ...SPEC, storage: "memory", maxAgeMs: 60_000, duplicateWindowMs: 1000 }),
-    );
-    assert.equal(err.code, "LOOKOUT_EVENTS_STREAM_CONFLICT");
-    assert.equal(err.field, "storage");
-    assert.equal(err.stream, "LOOKOUT");
+    const js = jetStreamClient(nc);
+    for (let i = 0; i < 50; i++) {
+      // oxlint-disable-next-line eslint/no-await-in-loop -- in order, each acknowledged
+      await js.publish(`kl.east.x.${i}`, "x".repeat(1000));
+    }
+    const smaller = { ...SPEC, maxAgeMs: 60_000, maxBytes: 10_000, duplicateWindowMs: 30_000 };
+    assert.deepEqual(await ensureStream(nc, smaller), {
+      created: false,
+      updated: true,
+      differences: [
+        { field: "maxAgeMs", existing: 3_600_000, wanted: 60_000 },
+        { field: "maxBytes", existing: 10_000_000, wanted: 10_000 },
+        { field: "duplicateWindowMs", existing: 120_000, wanted: 30_000 },
+      ],
+    });
     const info = await (await jetstreamManager(nc)).streams.info("LOOKOUT");
-    assert.equal(info.config.max_age, 3_600_000 * 1e6, "nothing was changed");
+    assert.equal(info.config.max_bytes, 10_000);
+    assert.equal(info.config.max_age, 60_000 * 1e6);
+    assert.equal(info.config.duplicate_window, 30_000 * 1e6);
+    assert.ok(info.state.bytes <= 10_000, "the configured byte limit applies");
+    assert.deepEqual([...info.config.subjects], SPEC.subjects, "the subjects are kept");
+  });
+
+  void test("a storage difference is reported, the stream kept as it is", async (t) => {
+    const nc = await connected(t);
+    await ensureStream(nc, SPEC);
+    assert.deepEqual(await ensureStream(nc, { ...SPEC, storage: "memory" }), {
+      created: false,
+      updated: false,
+      differences: [{ field: "storage", existing: "file", wanted: "memory" }],
+    });
+    const info = await (await jetstreamManager(nc)).streams.info("LOOKOUT");
+    assert.equal(info.config.storage, "file");
+  });
+
+  void test("the pipeline warns once per connection, naming the fields, while publishes are retried", async (t) => {
+    const server = await startNatsServer(t);
+    const admin = await connectTo(t, server.url);
+    // Another owner's stream: other limits, and messages over 16 bytes refused, so every
+    // publish fails and the pipeline ensures the stream again before each retry.
+    await (
+      await jetstreamManager(admin)
+    ).streams.add({
+      name: "LOOKOUT",
+      subjects: ["other.>"],
+      max_age: 3_600_000 * 1e6,
+      max_bytes: 10_000_000,
+      duplicate_window: 120_000 * 1e6,
+      max_msg_size: 16,
+    });
+    const nc = await connectTo(t, server.url);
+    const dir = await mkdtemp(join(tmpdir(), "kl-stream-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const store = openStore({ path: join(dir, "state.db") });
+    t.after(() => store.close());
+    const client = new KubeClient({ server: "http://127.0.0.1:9" });
+    t.after(() => client.close());
+    const informers = new InformerFactory({ client });
+    t.after(() => informers.close());
+    const logged: { level: string; fields: Readonly<Record<string, unknown>> }[] = [];
+    const record =
+      (level: string) =>
+      (_message: string, fields: Readonly<Record<string, unknown>> = {}): void => {
+        logged.push({ level, fields });
+      };
+    const logger: Logger = {
+      debug: record("debug"),
+      info: record("info"),
+      warn: record("warn"),
+      error: record("error"),
+    };
+    const pipeline = new EventPipeline({
+      store,
+      informers,
+      nats: { connection: () => nc, waitForConnection: () => Promise.resolve(nc) },
+      resources: [],
+      prefix: "kl",
+      cluster: "east",
+      stream: {
+        name: "LOOKOUT",
+        maxAgeMs: 7_200_000,
+        maxBytes: 10_000_000,
+        duplicateWindowMs: 600_000,
+      },
+      logger,
+    });
+    t.after(() => pipeline.close());
+    await pipeline.start();
+    pipeline.publish(["metrics", "x"], { value: "more than sixteen bytes" });
+    await until("two failed publishes", () => pipeline.counters.failures >= 2, 10_000);
+    const warnings = logged.filter((l) => l.level === "warn" && "differences" in l.fields);
+    assert.deepEqual(
+      warnings.map((l) => l.fields),
+      [
+        {
+          stream: "LOOKOUT",
+          fields: ["maxAgeMs", "duplicateWindowMs"],
+          differences: [
+            { field: "maxAgeMs", existing: 3_600_000, wanted: 7_200_000 },
+            { field: "duplicateWindowMs", existing: 120_000, wanted: 600_000 },
+          ],
+        },
+      ],
+    );
+    const info = await (await jetstreamManager(admin)).streams.info("LOOKOUT");
+    assert.deepEqual([...info.config.subjects].sort(), ["kl.>", "other.>"]);
+    assert.equal(info.config.max_age, 7_200_000 * 1e6, "the configured max age is set");
   });
 
   void test("an update the server refuses is a conflict (subjects overlapping another stream)", async (t) => {
