@@ -89,13 +89,14 @@ void test("Helm findings changes go out on <prefix>.<cluster>.helm.<namespace>.<
     findings: [finding],
     at: Date.UTC(2026, 10, 23),
   });
-  // The same state again (a restart re-announcing it) is dropped by JetStream.
+  // The same change again (its outbox row re-sent after a restart) is dropped by JetStream; the
+  // same state at another time would be a new change (an uninstall and a reinstall), kept.
   running.pipeline.recordHelm({
     namespace: "shop",
     release: "web",
     revision: 2,
     findings: [finding],
-    at: Date.UTC(2026, 10, 23, 1),
+    at: Date.UTC(2026, 10, 23),
   });
   running.pipeline.recordHelm({
     namespace: "shop",
