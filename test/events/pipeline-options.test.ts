@@ -1,24 +1,12 @@
 /** EventPipeline refuses numeric options it cannot work with, before any work. */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { EventPipeline, type EventPipelineOptions } from "../../src/events/index.ts";
-import { InformerFactory } from "../../src/informer/index.ts";
-import { KubeClient } from "../../src/kube/index.ts";
-import { openStore } from "../../src/store/index.ts";
+import { offlineParts } from "./pipeline-support.ts";
 
 void test("numeric options out of range are LOOKOUT_EVENTS_INVALID_OPTION naming the option", async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), "kl-pipeline-options-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const store = openStore({ path: join(dir, "state.db") });
-  t.after(() => store.close());
-  const client = new KubeClient({ server: "http://127.0.0.1:9" });
-  t.after(() => client.close());
-  const informers = new InformerFactory({ client });
-  t.after(() => informers.close());
+  const { store, informers } = await offlineParts(t);
   const base: EventPipelineOptions = {
     store,
     informers,

@@ -248,3 +248,21 @@ export async function eventsSetup(t: { after(fn: () => unknown): void }): Promis
   t.after(() => rm(dir, { recursive: true, force: true }));
   return { sim, nats, dbPath: join(dir, "state.db") };
 }
+
+/**
+ * A store in a temp dir and an informer factory whose client reaches nothing: the parts of a
+ * pipeline that watches nothing (its options, its stream), closed after the test.
+ */
+export async function offlineParts(t: {
+  after(fn: () => unknown): void;
+}): Promise<{ store: LookoutStore; informers: InformerFactory }> {
+  const dir = await mkdtemp(join(tmpdir(), "kl-pipeline-offline-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = openStore({ path: join(dir, "state.db") });
+  t.after(() => store.close());
+  const client = new KubeClient({ server: "http://127.0.0.1:9" });
+  t.after(() => client.close());
+  const informers = new InformerFactory({ client });
+  t.after(() => informers.close());
+  return { store, informers };
+}

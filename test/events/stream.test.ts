@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { jetstream as jetStreamClient, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { EventPipeline } from "../../src/events/pipeline.ts";
 import { ensureStream, type StreamSpec } from "../../src/events/stream.ts";
-import { InformerFactory } from "../../src/informer/index.ts";
-import { KubeClient } from "../../src/kube/index.ts";
 import type { Logger } from "../../src/logging/index.ts";
-import { openStore } from "../../src/store/index.ts";
 import { until } from "../support/lookout-setup.ts";
 import { startNatsServer } from "../support/nats-server.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
+import { offlineParts } from "./pipeline-support.ts";
 
 const SPEC: StreamSpec = {
   name: "LOOKOUT",
@@ -207,14 +202,7 @@ void describe("ensureStream", () => {
       max_msg_size: 16,
     });
     const nc = await connectTo(t, server.url);
-    const dir = await mkdtemp(join(tmpdir(), "kl-stream-"));
-    t.after(() => rm(dir, { recursive: true, force: true }));
-    const store = openStore({ path: join(dir, "state.db") });
-    t.after(() => store.close());
-    const client = new KubeClient({ server: "http://127.0.0.1:9" });
-    t.after(() => client.close());
-    const informers = new InformerFactory({ client });
-    t.after(() => informers.close());
+    const { store, informers } = await offlineParts(t);
     const logged: { level: string; fields: Readonly<Record<string, unknown>> }[] = [];
     const record =
       (level: string) =>
