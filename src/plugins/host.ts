@@ -13,9 +13,8 @@ import {
   InvalidPluginError,
   InvalidPluginHostOptionError,
   PluginHostClosedError,
-  PluginLoadError,
 } from "./errors.ts";
-import { loadPlugin, sourceOf, type BuiltinPlugins, validateConfig } from "./load.ts";
+import { loadConfigured, sourceOf, type BuiltinPlugins, type LoadedPlugin } from "./load.ts";
 import { PluginRunner, type PluginState } from "./runner.ts";
 import type { EventPublisher, Plugin, PluginContext, ResourceSpec } from "./types.ts";
 
@@ -115,8 +114,8 @@ export class PluginHost implements AsyncDisposable {
   readonly #backoff: { readonly initialMs?: number; readonly maxMs?: number };
   readonly #slots: Slot[] = [];
   readonly #names = new Set<string>();
-  /** Settles every load still pending when the close deadline passes. */
-  readonly #abandon = Promise.withResolvers<undefined>();
+  /** Aborted at the close deadline: every load still pending is abandoned. */
+  readonly #abandon = new AbortController();
   #launches: readonly Promise<LaunchOutcome>[] = [];
   #started: Promise<PluginHostStartResult> | undefined;
   #closed: Promise<void> | undefined;
@@ -202,7 +201,7 @@ export class PluginHost implements AsyncDisposable {
       runner: undefined,
     };
     this.#slots.push(slot);
-    let loaded: { plugin: Plugin; source: string; config: unknown } | undefined;
+    let loaded: LoadedPlugin | undefined;
     try {
       loaded = await this.#load(ref, label, config, builtins, baseDir);
     } catch (err) {
@@ -241,24 +240,19 @@ export class PluginHost implements AsyncDisposable {
     raw: unknown,
     builtins: BuiltinPlugins,
     baseDir: string,
-  ): Promise<{ plugin: Plugin; source: string; config: unknown } | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      const ms = this.#loadTimeoutMs;
-      timer = setTimeout(() => {
-        const cause = new DOMException(`plugin not loaded within ${ms} ms`, "TimeoutError");
-        reject(new PluginLoadError(label, cause));
-      }, ms);
-      timer.unref();
-    });
-    const loading = (async () => {
-      const { plugin, source } = await loadPlugin(ref, builtins, baseDir);
-      return { plugin, source, config: validateConfig(plugin, raw) };
-    })();
+  ): Promise<LoadedPlugin | undefined> {
+    const signal = this.#abandon.signal;
     try {
-      return await Promise.race([loading, timedOut, this.#abandon.promise]);
-    } finally {
-      clearTimeout(timer);
+      return await loadConfigured(ref, raw, {
+        builtins,
+        baseDir,
+        timeoutMs: this.#loadTimeoutMs,
+        label,
+        signal,
+      });
+    } catch (err) {
+      if (signal.aborted && err === signal.reason) return undefined;
+      throw err;
     }
   }
 
@@ -322,7 +316,7 @@ export class PluginHost implements AsyncDisposable {
     if (result === "done") return;
     const abandoned = this.#slots.filter((s) => s.phase === "loading");
     for (const slot of abandoned) slot.phase = "abandoned";
-    this.#abandon.resolve(undefined);
+    this.#abandon.abort();
     const late = runners.filter((r) => r.state !== "stopped" && r.state !== "ended");
     this.#log("warn", "plugins did not stop before the close deadline", {
       plugins: late.map((r) => r.plugin.name),

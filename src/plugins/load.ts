@@ -94,11 +94,60 @@ function valueAt(raw: unknown, key: string): unknown {
   return value;
 }
 
+/** A plugin loaded, with its config as its `configSchema` returned it. */
+export interface LoadedPlugin {
+  readonly plugin: Plugin;
+  readonly source: string;
+  readonly config: unknown;
+}
+
+/**
+ * Loads the plugin `ref` names and runs its `configSchema` on `raw`, as the host does before it
+ * starts a plugin. Rejects with `LOOKOUT_PLUGIN_LOAD_FAILED` naming `label` (cause: a
+ * `TimeoutError`) when the import has not settled within `timeoutMs`, with `signal.reason` when
+ * `signal` aborts first, else as {@link loadPlugin} and {@link validateConfig} do. A load that
+ * settles after that is ignored.
+ */
+export async function loadConfigured(
+  ref: unknown,
+  raw: unknown,
+  o: {
+    readonly builtins: BuiltinPlugins;
+    readonly baseDir: string;
+    readonly timeoutMs: number;
+    readonly label: string;
+    readonly signal?: AbortSignal;
+  },
+): Promise<LoadedPlugin> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const cut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const cause = new DOMException(`plugin not loaded within ${o.timeoutMs} ms`, "TimeoutError");
+      reject(new PluginLoadError(o.label, cause));
+    }, o.timeoutMs);
+    timer.unref();
+    onAbort = (): void => reject(o.signal?.reason);
+    o.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  const loading = (async () => {
+    const { plugin, source } = await loadPlugin(ref, o.builtins, o.baseDir);
+    return { plugin, source, config: validateConfig(plugin, raw) };
+  })();
+  try {
+    o.signal?.throwIfAborted();
+    return await Promise.race([loading, cut]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort !== undefined) o.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
 /**
  * Loads the plugin `ref` names and runs its `configSchema` on `config`, as the host does at
  * start, without starting it: for `kube-lookout config check`. Resolves with the plugin's name
- * and source; rejects with the error the host would report (`LOOKOUT_PLUGIN_LOAD_FAILED`, also
- * when the import has not settled within `timeoutMs`; `LOOKOUT_PLUGIN_INVALID`;
+ * and source; rejects as {@link loadConfigured} does (`LOOKOUT_PLUGIN_LOAD_FAILED`, also when the
+ * import has not settled within `timeoutMs`; `LOOKOUT_PLUGIN_INVALID`;
  * `LOOKOUT_PLUGIN_BAD_CONFIG`). Importing a module runs its top-level code.
  */
 export async function checkPlugin(
@@ -106,25 +155,9 @@ export async function checkPlugin(
   config: unknown,
   options: { builtins: BuiltinPlugins; baseDir: string; timeoutMs: number },
 ): Promise<{ name: string; source: string }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const cause = new DOMException(
-        `plugin not loaded within ${options.timeoutMs} ms`,
-        "TimeoutError",
-      );
-      reject(new PluginLoadError(sourceOf(ref, options.builtins), cause));
-    }, options.timeoutMs);
-    timer.unref();
+  const { plugin, source } = await loadConfigured(ref, config, {
+    ...options,
+    label: sourceOf(ref, options.builtins),
   });
-  try {
-    const { plugin, source } = await Promise.race([
-      loadPlugin(ref, options.builtins, options.baseDir),
-      timedOut,
-    ]);
-    validateConfig(plugin, config);
-    return { name: plugin.name, source };
-  } finally {
-    clearTimeout(timer);
-  }
+  return { name: plugin.name, source };
 }
