@@ -17,7 +17,8 @@ import { silentLogger, type Logger } from "../logging/index.ts";
 import type { LookoutStore, OutboxRow } from "../store/index.ts";
 import type { OutgoingEvent } from "./event-types.ts";
 import { BatchWriter } from "./batch-writer.ts";
-import { EventsClosedError, EventsInvalidOptionError } from "./errors.ts";
+import { validateNumbers } from "./pipeline-options.ts";
+import { EventsClosedError } from "./errors.ts";
 import { EventSubjectError } from "./nats-errors.ts";
 import { helmFindingsEvent, pluginEvent } from "./cloud-event.ts";
 import { EventMetrics } from "./metrics.ts";
@@ -489,28 +490,5 @@ export class EventPipeline {
     const key = randomBytes(32);
     kv.set(HASH_KEY, key.toString("base64"));
     return key;
-  }
-}
-
-/** The longest delay a Node timer takes; a longer one fires after 1 ms. */
-const MAX_TIMER_MS = 0x7fffffff;
-
-/** The numeric options, each an integer in its range (throws `EventsInvalidOptionError`). */
-function validateNumbers(o: EventPipelineOptions): void {
-  const ranges: [keyof EventPipelineOptions, number, number][] = [
-    ["batchSize", 1, Number.MAX_SAFE_INTEGER],
-    ["batchDelayMs", 0, MAX_TIMER_MS],
-    ["maxOutboxRows", 1, Number.MAX_SAFE_INTEGER],
-    ["maxOutboxBytes", 1, Number.MAX_SAFE_INTEGER],
-    ["maxInFlight", 1, Number.MAX_SAFE_INTEGER],
-    ["ackTimeoutMs", 1, MAX_TIMER_MS],
-  ];
-  for (const [key, min, max] of ranges) {
-    const value = o[key];
-    if (value === undefined) continue;
-    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
-      const to = max === Number.MAX_SAFE_INTEGER ? "or more" : `to ${max}`;
-      throw new EventsInvalidOptionError(key, value, `an integer from ${min} ${to}`);
-    }
   }
 }
