@@ -3,6 +3,7 @@
  * with an ordered consumer (ephemeral, no acks, recreated by the client after a gap), filtered
  * by one subject (nats-server 2.9 has no multi-filter consumers) plus the change types asked.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   AckPolicy,
   DeliverPolicy,
@@ -11,7 +12,6 @@ import {
   type Consumer,
   type ConsumerMessages,
   type JsMsg,
-  type OrderedConsumerOptions,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { ResourceId } from "../kube/index.ts";
@@ -145,6 +145,17 @@ export async function* subscribeHelm(
   }
 }
 
+type Manager = Awaited<ReturnType<typeof jetstreamManager>>;
+
+/**
+ * Reads `stream` through an ordered consumer filtered by `subject`. nats.js recreates an ordered
+ * consumer after a gap from the last stream sequence it saw; when the stream itself was deleted
+ * and created again (the sidecar recreates a lost stream), that sequence means nothing in the new
+ * stream and its first messages would be skipped. So when the consumer is deleted or recreated,
+ * or a consumer's first message arrives, the stream's creation time is compared with the one
+ * read at start: a new stream is read from its beginning (or from `deliver.time`), and the same
+ * stream is resumed after the last message yielded.
+ */
 async function* consume(
   nc: NatsConnection,
   stream: string,
@@ -153,55 +164,173 @@ async function* consume(
   signal?: AbortSignal,
 ): AsyncGenerator<JsMsg> {
   if (signal?.aborted) return;
-  const opts: Partial<OrderedConsumerOptions> = { filter_subjects: subject };
-  let messages: ConsumerMessages;
-  let consumer: Consumer;
+  let jsm: Manager;
+  let at: Position;
   try {
-    const jsm = await jetstreamManager(nc);
+    jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(stream);
-    if (deliver === "new") {
-      // A start sequence rather than DeliverPolicy.New: the ordered consumer restarts from its
-      // cursor after a reset, which for New would be the stream's first message.
-      opts.opt_start_seq = info.state.last_seq + 1;
-    } else if (deliver === "all") {
-      opts.deliver_policy = DeliverPolicy.All;
-    } else if ("sequence" in deliver) {
-      opts.opt_start_seq = Math.max(1, deliver.sequence);
-    } else {
-      // A start sequence rather than a start time: after a reset nats.js recreates the ordered
-      // consumer from its cursor by sequence but keeps the start time, a pair the server refuses,
-      // so the subscription would stall for good.
-      opts.opt_start_seq = await sequenceAt(jsm, stream, deliver.time);
-    }
-    consumer = await jetstream(nc).consumers.get(stream, opts);
-    messages = await consumer.consume({ max_messages: 256 });
+    // A start sequence rather than DeliverPolicy.New: the ordered consumer restarts from its
+    // cursor after a reset, which for New would be the stream's first message.
+    const next =
+      deliver === "new" ? info.state.last_seq + 1 : await firstSequence(jsm, stream, deliver);
+    at = { created: info.created, next };
   } catch (err) {
     if (signal?.aborted) return;
     throw new StreamRequestError(stream, "subscribe", err);
   }
+  for (;;) {
+    const recheck = yield* readConsumer(nc, jsm, stream, subject, at, signal);
+    if (!recheck || signal?.aborted === true || nc.isClosed()) return;
+    // oxlint-disable-next-line eslint/no-await-in-loop -- the next consumer once the stream is back
+    if (!(await resumeAt(jsm, stream, deliver, at, signal))) return;
+  }
+}
+
+/** Where a subscription is in its stream. */
+interface Position {
+  /** The stream's creation time (RFC 3339), telling it from a stream created again. */
+  created: string;
+  /** The first stream sequence still to read; undefined: the whole stream. */
+  next: number | undefined;
+}
+
+/**
+ * One ordered consumer's messages from `at.next` (advanced as they are yielded). Returns true
+ * when they ended because the stream must be looked at again: the consumer was deleted or
+ * recreated, or a consumer's first message came from a stream created since.
+ */
+async function* readConsumer(
+  nc: NatsConnection,
+  jsm: Manager,
+  stream: string,
+  subject: string,
+  at: Position,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<JsMsg, boolean> {
+  let consumer: Consumer;
+  let messages: ConsumerMessages;
+  try {
+    consumer = await jetstream(nc).consumers.get(stream, {
+      filter_subjects: subject,
+      ...(at.next === undefined
+        ? { deliver_policy: DeliverPolicy.All }
+        : { opt_start_seq: at.next }),
+    });
+    messages = await consumer.consume({ max_messages: 256 });
+  } catch (err) {
+    if (signal?.aborted) return false;
+    throw new StreamRequestError(stream, "subscribe", err);
+  }
+  let recheck = false;
   const stop = (): void => messages.stop();
+  const watch = (async () => {
+    for await (const status of messages.status()) {
+      if (status.type === "consumer_deleted" || status.type === "ordered_consumer_recreated") {
+        recheck = true;
+        messages.stop();
+        return;
+      }
+    }
+  })().catch(() => undefined);
   signal?.addEventListener("abort", stop, { once: true });
   try {
-    if (signal?.aborted) return;
+    if (signal?.aborted) return false;
     for await (const msg of messages) {
-      if (signal?.aborted) return;
+      if (signal?.aborted) return false;
+      // A consumer's first message (ours, or one nats.js recreated): from the same stream?
+      if (msg.info.deliverySequence === 1) {
+        // oxlint-disable-next-line eslint/no-await-in-loop -- before the message is yielded
+        if ((await createdOf(jsm, stream)) !== at.created) return true;
+      }
+      at.next = msg.seq + 1;
       yield msg;
     }
+    return recheck;
   } finally {
     signal?.removeEventListener("abort", stop);
     messages.stop();
     await messages.closed().catch(() => undefined);
+    await watch;
     // The server would drop the ephemeral consumer after its inactivity threshold anyway.
     if (!nc.isClosed()) await consumer.delete().catch(() => undefined);
   }
 }
 
-/** The sequence of the first message of `stream` stored at or after `time` (next one if none). */
-async function sequenceAt(
-  jsm: Awaited<ReturnType<typeof jetstreamManager>>,
+/**
+ * Waits for the stream to exist, then sets where to read it: a new stream (every message in it
+ * was stored after the subscription began) from its start, or from `deliver.time`; the same
+ * stream after the last message yielded. False when `signal` aborted first.
+ */
+async function resumeAt(
+  jsm: Manager,
   stream: string,
-  time: Date,
-): Promise<number> {
+  deliver: DeliverFrom,
+  at: Position,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const created = await streamCreated(jsm, stream, signal);
+  if (created === undefined) return false;
+  if (created === at.created) return true;
+  try {
+    at.next =
+      typeof deliver === "object" && "time" in deliver
+        ? await firstSequence(jsm, stream, deliver)
+        : undefined;
+    at.created = created;
+    return true;
+  } catch (err) {
+    if (signal?.aborted) return false;
+    throw new StreamRequestError(stream, "subscribe", err);
+  }
+}
+
+/** Where a subscription that is not `"new"` starts; undefined: the whole stream. */
+async function firstSequence(
+  jsm: Manager,
+  stream: string,
+  deliver: Exclude<DeliverFrom, "new">,
+): Promise<number | undefined> {
+  if (deliver === "all") return undefined;
+  if ("sequence" in deliver) return Math.max(1, deliver.sequence);
+  // A start sequence rather than a start time: after a reset nats.js recreates the ordered
+  // consumer from its cursor by sequence but keeps the start time, a pair the server refuses,
+  // so the subscription would stall for good.
+  return sequenceAt(jsm, stream, deliver.time);
+}
+
+/** The stream's creation time; undefined when it does not exist or cannot be read now. */
+async function createdOf(jsm: Manager, stream: string): Promise<string | undefined> {
+  try {
+    return (await jsm.streams.info(stream)).created;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The stream's creation time, waiting while it does not exist (deleted, not yet created again):
+ * polled every 250 ms doubling to 5 s. Undefined once `signal` aborts.
+ */
+async function streamCreated(
+  jsm: Manager,
+  stream: string,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polled until the stream exists
+    const created = await createdOf(jsm, stream);
+    if (created !== undefined) return created;
+    try {
+      // oxlint-disable-next-line eslint/no-await-in-loop -- backoff between polls
+      await sleep(delay, undefined, { signal, ref: false });
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The sequence of the first message of `stream` stored at or after `time` (next one if none). */
+async function sequenceAt(jsm: Manager, stream: string, time: Date): Promise<number> {
   // A consumer that starts at `time` reports the sequence before its first message.
   const probe = await jsm.consumers.add(stream, {
     deliver_policy: DeliverPolicy.StartTime,

@@ -417,3 +417,99 @@ void test("deliver { time }: a subscription still receives after the server rest
   assert.notEqual(got, "timeout", "nothing arrived within 30 s of the restart");
   assert.equal(got !== "timeout" && got.done === false ? got.value.sequence : undefined, late);
 });
+
+void test("a stream deleted and created again under a subscription: every message of the new stream arrives, in order", async (t) => {
+  const server = await startNatsServer({ after: (fn) => t.after(fn) });
+  const conn = await connect({ servers: server.url });
+  t.after(() => conn.close());
+  const config = {
+    name: "RECREATED",
+    subjects: ["kl.>"],
+    maxAgeMs: 0,
+    maxBytes: -1,
+    duplicateWindowMs: 60_000,
+  };
+  await ensureStream(conn, config);
+  const publishOne = async (name: string): Promise<number> => {
+    const h = headers();
+    h.set("ce-specversion", "1.0");
+    h.set("ce-id", `uid-${name}:1:added`);
+    h.set("ce-type", resourceEventType("added"));
+    h.set("ce-source", "prod");
+    h.set("ce-time", new Date().toISOString());
+    const subject = resourceSubject({
+      prefix: "kl",
+      cluster: "prod",
+      resource: PODS,
+      namespace: "a",
+      name,
+      type: "added",
+    });
+    const body = JSON.stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      namespace: "a",
+      name,
+      uid: `uid-${name}`,
+      resourceVersion: "1",
+      object: {},
+    });
+    return (await jetstream(conn).publish(subject, body, { headers: h })).seq;
+  };
+  for (const name of ["old-1", "old-2", "old-3"]) await publishOne(name); // oxlint-disable-line eslint/no-await-in-loop
+  const controller = new AbortController();
+  t.after(() => controller.abort());
+  const iterator = subscribe(conn, {
+    stream: "RECREATED",
+    prefix: "kl",
+    signal: controller.signal,
+  })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const got = await Promise.race([
+      iterator.next(),
+      new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 15_000).unref()),
+    ]);
+    if (got === "timeout") return "timeout";
+    return got.done === true ? "done" : `${got.value.sequence}:${got.value.body.name}`;
+  };
+  const old: string[] = [];
+  for (let i = 0; i < 3; i++) old.push(await next()); // oxlint-disable-line eslint/no-await-in-loop
+  assert.deepEqual(old, ["1:old-1", "2:old-2", "3:old-3"]);
+
+  const jsm = await jetstreamManager(conn);
+  await jsm.streams.delete("RECREATED");
+  await ensureStream(conn, config);
+  const names = ["new-1", "new-2", "new-3", "new-4", "new-5"];
+  for (const name of names) await publishOne(name); // oxlint-disable-line eslint/no-await-in-loop
+  const afterwards: string[] = [];
+  for (let i = 0; i < names.length; i++) afterwards.push(await next()); // oxlint-disable-line eslint/no-await-in-loop
+  assert.deepEqual(
+    afterwards,
+    names.map((name, i) => `${i + 1}:${name}`),
+  );
+
+  // Deleted again and gone for a while: the subscriptions wait for it, then read it whole; one
+  // that asked for new events only (from sequence 6 of the stream it started on) too.
+  const onlyNew = subscribe(conn, {
+    stream: "RECREATED",
+    prefix: "kl",
+    deliver: "new",
+    signal: controller.signal,
+  })[Symbol.asyncIterator]();
+  const firstNew = onlyNew.next();
+  // oxlint-disable-next-line eslint/no-await-in-loop -- until both subscriptions' consumers exist
+  while ((await jsm.consumers.list("RECREATED").next()).length < 2) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await jsm.streams.delete("RECREATED");
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  await ensureStream(conn, config);
+  await publishOne("third-1");
+  await publishOne("third-2");
+  assert.deepEqual([await next(), await next()], ["1:third-1", "2:third-2"]);
+  const got = [await firstNew, await onlyNew.next()].map((r) =>
+    r.done === true ? "done" : `${r.value.sequence}:${r.value.body.name}`,
+  );
+  assert.deepEqual(got, ["1:third-1", "2:third-2"]);
+});
