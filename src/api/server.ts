@@ -7,6 +7,7 @@ import type { RequestHandler } from "./auth.ts";
 import { readTokenFile, withBearerToken } from "./auth.ts";
 import { ApiInvalidOptionError } from "./errors.ts";
 import { pathNotFound, sendStatus } from "./status.ts";
+import { MAX_TIMER_MS } from "../timers/index.ts";
 
 /** Options of {@link startApiServer}. */
 export interface ApiServerOptions {
@@ -55,7 +56,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     throw new ApiInvalidOptionError("port", port, "an integer in [0, 65535]");
   }
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  if (!Number.isSafeInteger(idleTimeoutMs) || idleTimeoutMs < 0 || idleTimeoutMs > 0x7fffffff) {
+  if (!Number.isSafeInteger(idleTimeoutMs) || idleTimeoutMs < 0 || idleTimeoutMs > MAX_TIMER_MS) {
     throw new ApiInvalidOptionError("idleTimeoutMs", idleTimeoutMs, "0 to 2^31-1 ms");
   }
   let handler = options.handler;

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { DURATION_ALLOWED, parseDuration, toMilliseconds } from "./duration.ts";
+import { MAX_TIMER_MS } from "../timers/index.ts";
 
 const durations = new WeakMap<z.core.$ZodType, DurationBounds>();
 const allowedTexts = new WeakMap<z.core.$ZodType, string>();
@@ -71,8 +72,7 @@ export const SAFE_MS: DurationBounds = { maxMs: Number.MAX_SAFE_INTEGER };
 /** Bounds of a component that wants positive milliseconds, as a safe integer. */
 export const POSITIVE_SAFE_MS: DurationBounds = { minMs: 1, maxMs: Number.MAX_SAFE_INTEGER };
 
-/** The longest delay a Node timer takes (2^31−1 ms, ~24.8 days); a longer one fires after 1 ms. */
-export const MAX_TIMER_MS = 0x7fffffff;
+export { MAX_TIMER_MS };
 
 /** Bounds of a duration the component hands to a timer (`setTimeout`, a request timeout). */
 export const TIMER_MS: DurationBounds = { maxMs: MAX_TIMER_MS };

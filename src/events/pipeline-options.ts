@@ -1,9 +1,7 @@
 /** The checks of an event pipeline's numeric options, before any work. */
 import { EventsInvalidOptionError } from "./errors.ts";
 import type { EventPipelineOptions } from "./pipeline.ts";
-
-/** The longest delay a Node timer takes; a longer one fires after 1 ms. */
-const MAX_TIMER_MS = 0x7fffffff;
+import { MAX_TIMER_MS } from "../timers/index.ts";
 
 /** The numeric options, each an integer in its range (throws `EventsInvalidOptionError`). */
 export function validateNumbers(o: EventPipelineOptions): void {

@@ -14,10 +14,9 @@ import type { ReflectorTarget } from "./reflector.ts";
 import { Reflector } from "./reflector.ts";
 import type { IndexFunc, ReadonlyStore } from "./store.ts";
 import { namespaceIndex, objectKey, Store } from "./store.ts";
+import { MAX_TIMER_MS } from "../timers/index.ts";
 
 const MIN_RESYNC_MS = 1000;
-/** The longest resync period: a Node timer's longest delay (a longer one fires after 1 ms). */
-const MAX_TIMER_MS = 0x7fffffff;
 
 /**
  * A client-go-grade informer for one resource (optionally one namespace and selectors).

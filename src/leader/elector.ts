@@ -11,9 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { KubeApiError, type KubeObject, type RawObject, type ResourceId } from "../kube/index.ts";
 import { silentLogger, type Logger } from "../logging/index.ts";
 import { InvalidLeaderOptionError } from "./errors.ts";
-
-/** The longest delay a Node timer takes; a longer one fires after 1 ms. */
-const MAX_TIMER_MS = 0x7fffffff;
+import { MAX_TIMER_MS } from "../timers/index.ts";
 
 /** The Lease resource. */
 export const LEASES: ResourceId = {

@@ -3,6 +3,7 @@
  * `PluginConfigError` that names the offending key.
  */
 import { PluginConfigError } from "./errors.ts";
+import { MAX_TIMER_MS } from "../timers/index.ts";
 
 /**
  * The config as a plain object: `undefined`/`null` become `{}`; anything else that is not a
@@ -31,7 +32,7 @@ export function configObject(
  * The most seconds a plugin may hand to one Node timer (`setTimeout`, `AbortSignal.timeout`):
  * 2^31−1 ms, about 24.8 days. A longer delay fires after 1 ms.
  */
-export const MAX_TIMER_SECONDS = 2_147_483;
+export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
 export interface NumberRule {
   readonly min?: number;

@@ -17,6 +17,7 @@ import {
 import { loadConfigured, sourceOf, type BuiltinPlugins, type LoadedPlugin } from "./load.ts";
 import { PluginRunner, type PluginState } from "./runner.ts";
 import type { EventPublisher, Plugin, PluginContext, ResourceSpec } from "./types.ts";
+import { MAX_TIMER_MS } from "../timers/index.ts";
 
 /** One configured plugin. */
 export interface PluginEntry {
@@ -82,8 +83,6 @@ export interface PluginStatus {
 }
 
 const RESTARTS = "kube_lookout.plugin.restarts";
-/** The longest delay Node's timers honour; a longer one fires after 1 ms. */
-const MAX_TIMER_MS = 0x7fffffff;
 
 /** One configured entry, from the moment `start()` sees it. */
 interface Slot {

@@ -5,6 +5,7 @@ import type { MeterProvider } from "@opentelemetry/api";
 import type { Logger } from "../logging/index.ts";
 import { silentLogger } from "../logging/index.ts";
 import { StoreInvalidOptionError, StoreMemoryRefusedError } from "./errors.ts";
+import { MAX_TIMER_MS } from "../timers/index.ts";
 
 /** The `synchronous` pragma in WAL mode: see docs/store.md. */
 export type StoreSynchronous = "FULL" | "NORMAL";
@@ -55,8 +56,6 @@ export interface ResolvedStoreOptions {
 /** The path that names an in-memory database. */
 export const MEMORY_PATH = ":memory:";
 
-const MAX_TIMEOUT = 0x7fffffff;
-
 /**
  * Validates and fills in defaults. Throws {@link StoreInvalidOptionError} for a bad value and
  * {@link StoreMemoryRefusedError} for `":memory:"` without `allowMemory`.
@@ -73,11 +72,11 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
     throw new StoreInvalidOptionError("synchronous", synchronous, '"FULL" or "NORMAL"');
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0 || busyTimeoutMs > MAX_TIMEOUT) {
+  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0 || busyTimeoutMs > MAX_TIMER_MS) {
     throw new StoreInvalidOptionError(
       "busyTimeoutMs",
       busyTimeoutMs,
-      `an integer from 0 to ${MAX_TIMEOUT}`,
+      `an integer from 0 to ${MAX_TIMER_MS}`,
     );
   }
   const { maxSizeBytes } = options;

@@ -12,6 +12,7 @@ import { InvalidHelmCheckerOptionError } from "./errors.ts";
 import type { HelmApiClient } from "./payload-fetch.ts";
 import type { HelmStateStore } from "./state-store.ts";
 import type { StorageDriver } from "./storage-object.ts";
+import { MAX_TIMER_MS } from "../../timers/index.ts";
 
 /** Options of {@link HelmChecker}. */
 export interface HelmCheckerOptions {
@@ -88,9 +89,6 @@ export interface ResolvedCheckerOptions {
   readonly now: () => number;
   readonly informerOptions: Partial<InformerOptions>;
 }
-
-/** The longest delay a Node timer takes; a longer one fires after 1 ms. */
-const MAX_TIMER_MS = 0x7fffffff;
 
 function int(
   name: string,

@@ -3,9 +3,7 @@
  * finished. Its timer never keeps the process alive. An interval longer than a Node timer takes
  * (2^31−1 ms, ~24.8 days: a longer one fires after 1 ms) waits in several timers.
  */
-
-/** The longest delay one Node timer takes. */
-const MAX_TIMER_MS = 0x7fffffff;
+import { MAX_TIMER_MS } from "../../timers/index.ts";
 
 export class PeriodicJob {
   readonly #intervalMs: number;
