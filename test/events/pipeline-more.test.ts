@@ -418,3 +418,49 @@ void test("Helm findings events at the outbox bound are held, not lost, and go o
   assert.deepEqual(revisions, [1, 2, 3, 4, 5, 6, 7, 8]);
   await until("the outbox to drain", () => running.store.outbox.stats().rows === 0, 5_000);
 });
+
+void test("a Helm event recorded just as the held events are written goes out too (not left queued behind the ending loop)", async (t) => {
+  const { nats, running } = await blockedPipeline(t, 3);
+  const record = (revision: number): void =>
+    running.pipeline.recordHelm({
+      namespace: "shop",
+      release: "web",
+      revision,
+      findings: [{ kind: "Ingress", revision }],
+      at: Date.UTC(2026, 10, 23, 0, revision),
+    });
+  for (let revision = 1; revision <= 5; revision++) record(revision);
+  assert.equal(running.store.outbox.stats().rows, 3, "4 and 5 are held");
+  // When the held loop writes revision 5, its last held event, revision 6 is recorded in the
+  // next microtask: after that write, before the loop has ended.
+  const outbox = running.store.outbox;
+  const append = outbox.append.bind(outbox);
+  let armed = true;
+  outbox.append = (events) => {
+    const ids = append(events);
+    const last = events.some((e) => Buffer.from(e.body).toString().includes('"revision":5'));
+    if (armed && last) {
+      armed = false;
+      queueMicrotask(() => record(6));
+    }
+    return ids;
+  };
+  await nats.start();
+  await waitForStream(nats.url, 6, 20_000);
+  const nc = await connect({ servers: nats.url });
+  t.after(() => nc.close());
+  const stop = new AbortController();
+  const revisions: unknown[] = [];
+  for await (const e of subscribeHelm(nc, {
+    stream: STREAM,
+    prefix: PREFIX,
+    cluster: CLUSTER,
+    deliver: "all",
+    signal: AbortSignal.any([AbortSignal.timeout(10_000), stop.signal]),
+  })) {
+    revisions.push(Reflect.get(Object(e.body), "revision"));
+    if (revisions.length === 6) stop.abort();
+  }
+  assert.equal(armed, false, "revision 6 was recorded as the held events were written");
+  assert.deepEqual(revisions, [1, 2, 3, 4, 5, 6]);
+});
