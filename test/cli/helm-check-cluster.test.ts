@@ -253,3 +253,27 @@ void test("cluster mode: a progress line on a terminal, erased before the report
   const plain = await run(["helm", "check", "--kubeconfig", kubeconfig, "--format", "json"]);
   assert.equal(plain.err, "");
 });
+
+void test("cluster mode: releases found and not one payload decodable exits 1, the report still printed", async (t) => {
+  const { sim, kubeconfig } = await cluster(t);
+  sim.helm.putRaw("ops", "broken", 1, "%%%", { driver: "secret" });
+  sim.helm.putRaw("shop", "web", 3, Buffer.from("not gzip, not json").toString("base64"), {
+    driver: "configmap",
+  });
+  const r = await run(["helm", "check", "--kubeconfig", kubeconfig, "--format", "json"]);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /nothing could be checked \(none of the 2 releases could be decoded/);
+  assert.deepEqual(
+    parseReport(r.out)
+      .errors.map((e) => [e.namespace, e.release, e.code])
+      .sort((a, b) => a.join("/").localeCompare(b.join("/"))),
+    [
+      ["ops", "broken", "LOOKOUT_HELM_BAD_BASE64"],
+      ["shop", "web", "LOOKOUT_HELM_BAD_JSON"],
+    ],
+  );
+  // One release read: the exit code follows the findings again.
+  sim.helm.install({ namespace: "ops", name: "tools", manifest: FINE });
+  const again = await run(["helm", "check", "--kubeconfig", kubeconfig]);
+  assert.equal(again.code, 0, again.err);
+});

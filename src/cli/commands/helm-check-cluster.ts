@@ -4,7 +4,8 @@
  */
 import type { DeprecationTable } from "../../helm/deprecations/index.ts";
 import { HelmChecker, type HelmReleaseError } from "../../helm/index.ts";
-import { exitCodeFor, formatReport } from "../../helm/report/index.ts";
+import { errorLine, exitCodeFor, formatReport, messageLine } from "../../helm/report/index.ts";
+import type { KubeClient } from "../../kube/index.ts";
 import type { CommandIo, FlagValues } from "../args.ts";
 import { intFlag, listFlag, stringFlag } from "../args.ts";
 import { UsageError } from "../errors.ts";
@@ -24,8 +25,31 @@ export interface ClusterCheckSettings {
 }
 
 /**
+ * The client of `--kubeconfig` and `--context`. A kubeconfig file that cannot be read or parsed
+ * is an error naming the file (the reader's own message names neither the file nor the flag).
+ */
+function connect(kubeconfig: string | undefined, context: string | undefined): KubeClient {
+  try {
+    return connectKube({
+      command: NAME,
+      ...(kubeconfig === undefined ? {} : { kubeconfig }),
+      ...(context === undefined ? {} : { context }),
+    });
+  } catch (error) {
+    const known =
+      error instanceof UsageError ||
+      (error instanceof Error && "code" in error && String(error.code).startsWith("LOOKOUT_"));
+    if (kubeconfig === undefined || known || !(error instanceof Error)) throw error;
+    throw new Error(`--kubeconfig ${kubeconfig}: cannot load it: ${messageLine(error.message)}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
  * Runs one check of the cluster. Resolves to the exit code: by findings (0/2/3) when the scan
- * completed, 1 when it could not (unreachable cluster, nothing readable, timeout).
+ * completed, 1 when it could not (unreachable cluster, nothing readable, no payload decodable,
+ * timeout).
  */
 export async function checkCluster(
   values: FlagValues,
@@ -41,11 +65,7 @@ export async function checkCluster(
   const namespaces = listFlag(values, "namespace");
   const kubeconfig = stringFlag(values, "kubeconfig");
   const context = stringFlag(values, "context");
-  const client = connectKube({
-    command: NAME,
-    ...(kubeconfig === undefined ? {} : { kubeconfig }),
-    ...(context === undefined ? {} : { context }),
-  });
+  const client = connect(kubeconfig, context);
   const target = settings.target;
   const checker = new HelmChecker({
     client,
@@ -113,9 +133,21 @@ export async function checkCluster(
     };
     io.stdout(formatReport(report, format));
     if (format === "csv" && report.errors.length > 0) {
+      io.stderr(report.errors.map((e) => `${errorLine(e)}\n`).join(""));
+    }
+    // As in files mode, a check that could not read anything cannot pass: releases were found
+    // and not one payload could be decoded (a document's bad YAML still leaves the others read).
+    const undecoded = new Set(
+      checker
+        .errors()
+        .filter((e) => e.code !== "LOOKOUT_HELM_BAD_YAML")
+        .map((e) => `${e.namespace}/${e.release}`),
+    );
+    if (status.releases > 0 && undecoded.size >= status.releases) {
       io.stderr(
-        report.errors.map((e) => `${e.namespace}/${e.release}: ${e.code}: ${e.message}\n`).join(""),
+        `kube-lookout ${NAME}: nothing could be checked (none of the ${status.releases} releases could be decoded; see the errors)\n`,
       );
+      return 1;
     }
     return exitCodeFor(report);
   } finally {

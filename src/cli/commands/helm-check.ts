@@ -249,7 +249,7 @@ export const helmCheckCommand: Command = {
   ],
   notes: () => [
     `The built-in deprecation table covers Kubernetes up to ${formatCoverage(builtinTable())}; a newer target is an error.`,
-    "Unreadable documents and files are listed as errors (stderr for --format csv) and do not change the exit code unless nothing could be checked (no object found in any input: exit 1).",
+    "Unreadable documents, files and release payloads are listed as errors (stderr for --format csv) and do not change the exit code unless nothing could be checked (no object found in any input, or not one release payload of the cluster could be decoded: exit 1).",
   ],
   examples: [
     "kube-lookout helm check --context prod --target-version v1.32",

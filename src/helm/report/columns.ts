@@ -27,9 +27,29 @@ export function fieldText(finding: HelmFinding, field: FindingField, empty: stri
   return value === null ? empty : String(value);
 }
 
-/** A message on one line: whitespace runs (including newlines) become one space. */
+// C0 and C1 control characters other than whitespace (ESC, BEL, NUL, ...): from a payload or a
+// manifest, they would reach a terminal as escape sequences.
+// oxlint-disable-next-line eslint/no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g;
+
+/**
+ * A message on one line: whitespace runs (including newlines) become one space, and other
+ * control characters are shown as `\uXXXX` escapes, never written as they are.
+ */
 export function oneLine(text: string): string {
-  return text.replaceAll(/\s+/g, " ").trim();
+  return text
+    .replaceAll(/\s+/g, " ")
+    .trim()
+    .replaceAll(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** Where an error is: `namespace/release`, or the one of them that is not empty, on one line. */
+export function errorWhere(error: {
+  readonly namespace: string;
+  readonly release: string;
+}): string {
+  const parts = [error.namespace, error.release].filter((part) => part !== "");
+  return oneLine(parts.join("/"));
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The Markdown report: a GitHub-flavoured table for pull-request comments and job summaries.
  */
-import { FINDING_FIELDS, fieldText, messageLine, oneLine } from "./columns.ts";
+import { FINDING_FIELDS, errorWhere, fieldText, messageLine, oneLine } from "./columns.ts";
 import type { HelmReport } from "./report.ts";
 import { sortFindings, summaryLine } from "./report.ts";
 
@@ -31,8 +31,9 @@ export function formatMarkdown(report: HelmReport): string {
   if (report.errors.length > 0) {
     lines.push("", "Errors:", "");
     for (const e of report.errors) {
-      const where = e.namespace === "" ? e.release : `${e.namespace}/${e.release}`;
-      lines.push(`- \`${e.code}\` ${markdownCell(where)}: ${markdownCell(messageLine(e.message))}`);
+      lines.push(
+        `- \`${e.code}\` ${markdownCell(errorWhere(e))}: ${markdownCell(messageLine(e.message))}`,
+      );
     }
   }
   return `${lines.join("\n")}\n`;

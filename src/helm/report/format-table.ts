@@ -1,7 +1,7 @@
 /**
  * The terminal report: aligned columns, a summary line, and the errors below.
  */
-import { messageLine, oneLine } from "./columns.ts";
+import { errorWhere, messageLine, oneLine } from "./columns.ts";
 import type { HelmReport } from "./report.ts";
 import { sortFindings, summaryLine } from "./report.ts";
 import type { HelmReleaseError } from "../findings.ts";
@@ -20,12 +20,12 @@ const HEADERS = [
 ] as const;
 
 /**
- * One error as one line: `release: CODE: message` (namespace first when there is one; the
- * message's first line only, the JSON report keeps it whole).
+ * One error as one line: `release: CODE: message` (namespace first when there is one, alone
+ * when the error is about a whole namespace; the message's first line only, the JSON report
+ * keeps it whole).
  */
 export function errorLine(error: HelmReleaseError): string {
-  const where = error.namespace === "" ? error.release : `${error.namespace}/${error.release}`;
-  return `${where}: ${error.code}: ${messageLine(error.message)}`;
+  return `${errorWhere(error)}: ${error.code}: ${messageLine(error.message)}`;
 }
 
 /**

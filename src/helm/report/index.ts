@@ -10,7 +10,7 @@ export { formatMarkdown, markdownCell } from "./format-markdown.ts";
 export { errorLine, formatTable } from "./format-table.ts";
 export { REPORT_FORMATS, formatReport, isReportFormat } from "./format-report.ts";
 export type { ReportFormat } from "./format-report.ts";
-export { FINDING_FIELDS } from "./columns.ts";
+export { FINDING_FIELDS, messageLine } from "./columns.ts";
 export type { FindingField } from "./columns.ts";
 export { HelmCheckExit, exitCodeFor, sortFindings, summaryLine } from "./report.ts";
 export type { HelmReport } from "./report.ts";
