@@ -4,13 +4,19 @@
  *
  * One writer: the connection sets `PRAGMA locking_mode=EXCLUSIVE` and takes a write
  * transaction before reading anything, so it holds SQLite's exclusive file lock until it
- * closes. A second opener, in this process or another, waits in SQLite's busy handler for
- * `busyTimeoutMs` and then fails with `LOOKOUT_STORE_LOCKED`. Chosen over a pid lock file
+ * closes. A second opener, in this process or another, retries the lock for `busyTimeoutMs`
+ * and then fails with `LOOKOUT_STORE_LOCKED`. It retries itself rather than in SQLite's busy
+ * handler because the lock is on the file it opened, not on the path: while it waits, the holder
+ * may move that file aside as corrupt and create a fresh one at the path; an opener that then
+ * took the old file's lock would read and write the fresh file's `-wal` (SQLite finds it by
+ * name) as a second writer. So before each try it checks that the path still names the file it
+ * opened, and reopens the path when not. Chosen over a pid lock file
  * because the OS drops the lock when the holder dies (no stale lock to judge, and in a
  * container the pid is often 1 in every run), and because it also shuts out any other SQLite
  * writer. In exclusive mode the WAL index lives in heap memory: no `-shm` file is made.
  */
-import { existsSync, renameSync } from "node:fs";
+import { accessSync, constants, existsSync, renameSync, statSync, type BigIntStats } from "node:fs";
+import { dirname } from "node:path";
 import Sqlite from "better-sqlite3";
 import type { Database } from "better-sqlite3";
 import {
@@ -115,9 +121,28 @@ function openFile(
   migrations: readonly Migration[],
   recover: boolean,
 ): Opened {
+  const deadline = performance.now() + o.busyTimeoutMs;
+  for (;;) {
+    const opened = openFileOnce(o, migrations, recover, deadline);
+    if (opened !== "moved") return opened;
+    // The path changes while another opener recovers it; past the wait, it holds the store.
+    if (performance.now() >= deadline) throw new StoreLockedError(o.path, o.busyTimeoutMs);
+  }
+}
+
+/** One open of the path; "moved" when the file opened was replaced at the path before the lock. */
+function openFileOnce(
+  o: ResolvedStoreOptions,
+  migrations: readonly Migration[],
+  recover: boolean,
+  deadline: number,
+): Opened | "moved" {
   let db: Database;
+  let file: BigIntStats | undefined;
   try {
-    db = new Sqlite(o.path, { timeout: o.busyTimeoutMs });
+    // No busy handler while taking the lock (see lockSameFile); set once it is held.
+    db = new Sqlite(o.path, { timeout: 0 });
+    file = statSync(o.path, { bigint: true, throwIfNoEntry: false });
   } catch (err) {
     throw new StoreOpenFailedError(o.path, "open", err);
   }
@@ -126,7 +151,11 @@ function openFile(
     db.pragma(`page_size = ${PAGE_SIZE}`);
     db.pragma("locking_mode = EXCLUSIVE");
     // Take the lock and look before changing anything: a too-new or corrupt file stays as is.
-    db.exec("BEGIN EXCLUSIVE");
+    if (!lockSameFile(db, o.path, file, deadline)) {
+      db.close();
+      return "moved";
+    }
+    db.pragma(`busy_timeout = ${o.busyTimeoutMs}`);
     const version = userVersion(db);
     if (version > migrations.length) {
       throw new StoreTooNewError(o.path, version, migrations.length);
@@ -152,8 +181,71 @@ function openFile(
     if (code?.startsWith("SQLITE_BUSY") === true || code?.startsWith("SQLITE_LOCKED") === true) {
       throw new StoreLockedError(o.path, o.busyTimeoutMs, { cause: err });
     }
-    throw new StoreOpenFailedError(o.path, "setup", err);
+    throw new StoreOpenFailedError(o.path, notWritable(o.path) ?? "setup", err);
   }
+}
+
+/**
+ * Why the store cannot write, when it cannot: SQLite opens a write-protected file read-only and
+ * then fails the lock with "disk I/O error" (`SQLITE_IOERR_LOCK`), or a write with "attempt to
+ * write a readonly database" when only the directory (where the `-wal` goes) is read-only.
+ */
+function notWritable(path: string): string | undefined {
+  try {
+    accessSync(path, constants.W_OK);
+  } catch {
+    return "the file is not writable by this process (its mode or owner, or a read-only file system)";
+  }
+  const dir = dirname(path);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    return `its directory ${dir} is not writable by this process (SQLite creates the -wal file there)`;
+  }
+  return undefined;
+}
+
+/**
+ * Begins the exclusive transaction that takes the file's lock, retrying while another connection
+ * holds it until `deadline` (then the `SQLITE_BUSY` error is thrown). False, with no lock taken,
+ * when the path no longer names `file`, the file `db` opened: it was moved aside (or removed)
+ * while this waited. Checked before each try, so the lock of a moved file is never taken (taking
+ * it would open the `-wal` of the fresh file at the path), and once more after the lock (a move
+ * in the microseconds between the check and the lock).
+ */
+function lockSameFile(
+  db: Database,
+  path: string,
+  file: BigIntStats | undefined,
+  deadline: number,
+): boolean {
+  let delay = 1;
+  for (;;) {
+    if (!sameFile(path, file)) return false;
+    try {
+      db.exec("BEGIN EXCLUSIVE");
+      break;
+    } catch (err) {
+      const left = deadline - performance.now();
+      if (sqliteCode(err)?.startsWith("SQLITE_BUSY") !== true || left <= 0) throw err;
+      sleep(Math.min(delay, left));
+      delay = Math.min(delay * 2, 50);
+    }
+  }
+  if (sameFile(path, file)) return true;
+  db.exec("ROLLBACK");
+  return false;
+}
+
+/** True when `path` still names `file` (same device and inode). */
+function sameFile(path: string, file: BigIntStats | undefined): boolean {
+  const now = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return file !== undefined && now !== undefined && now.dev === file.dev && now.ino === file.ino;
+}
+
+/** Blocks the thread for `ms` (opening is synchronous, as SQLite's own busy handler is). */
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Moves the file aside (when `recover`), then closes the connection. */
