@@ -8,7 +8,12 @@ import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { EventMetricNames, subscribe, subscribeHelm } from "../../src/events/index.ts";
+import {
+  EventMetricNames,
+  subscribe,
+  subscribeHelm,
+  type EventPipeline,
+} from "../../src/events/index.ts";
 import { findInstrument } from "../../src/telemetry/index.ts";
 import { testMetrics } from "../support/metrics.ts";
 import {
@@ -385,50 +390,55 @@ void test("a stream lost while running (deleted, or a server back without it) is
   await until("the outbox to drain", () => running.store.outbox.stats().rows === 0, 5_000);
 });
 
-void test("Helm findings events at the outbox bound are held, not lost, and go out in order once there is room", async (t) => {
-  const { nats, running, blocked } = await blockedPipeline(t, 3);
-  for (let revision = 1; revision <= 8; revision++) {
-    // Before, a full outbox made this throw (and the change was gone).
-    running.pipeline.recordHelm({
-      namespace: "shop",
-      release: "web",
-      revision,
-      findings: [{ kind: "Ingress", revision }],
-      at: Date.UTC(2026, 10, 23, 0, revision),
-    });
-  }
-  assert.equal(running.store.outbox.stats().rows, 3, "the bound holds");
-  assert.ok(blocked.length > 0, "the pressure was reported");
-  await nats.start();
-  await waitForStream(nats.url, 8, 20_000);
-  const nc = await connect({ servers: nats.url });
+/** Records the Helm findings of revision `revision` of release shop/web (one Ingress). */
+function recordWebRevision(pipeline: Pick<EventPipeline, "recordHelm">, revision: number): void {
+  pipeline.recordHelm({
+    namespace: "shop",
+    release: "web",
+    revision,
+    findings: [{ kind: "Ingress", revision }],
+    at: Date.UTC(2026, 10, 23, 0, revision),
+  });
+}
+
+/** The `revision` of the first `count` Helm events of the stream, in order (10 s at most). */
+async function helmRevisions(
+  t: { after(fn: () => unknown): void },
+  natsUrl: string,
+  count: number,
+): Promise<unknown[]> {
+  const nc = await connect({ servers: natsUrl });
   t.after(() => nc.close());
-  const abort = new AbortController();
+  const stop = new AbortController();
   const revisions: unknown[] = [];
   for await (const e of subscribeHelm(nc, {
     stream: STREAM,
     prefix: PREFIX,
     cluster: CLUSTER,
     deliver: "all",
-    signal: abort.signal,
+    signal: AbortSignal.any([AbortSignal.timeout(10_000), stop.signal]),
   })) {
     revisions.push(Reflect.get(Object(e.body), "revision"));
-    if (revisions.length === 8) abort.abort();
+    if (revisions.length === count) stop.abort();
   }
-  assert.deepEqual(revisions, [1, 2, 3, 4, 5, 6, 7, 8]);
+  return revisions;
+}
+
+void test("Helm findings events at the outbox bound are held, not lost, and go out in order once there is room", async (t) => {
+  const { nats, running, blocked } = await blockedPipeline(t, 3);
+  // Before, a full outbox made this throw (and the change was gone).
+  for (let revision = 1; revision <= 8; revision++) recordWebRevision(running.pipeline, revision);
+  assert.equal(running.store.outbox.stats().rows, 3, "the bound holds");
+  assert.ok(blocked.length > 0, "the pressure was reported");
+  await nats.start();
+  await waitForStream(nats.url, 8, 20_000);
+  assert.deepEqual(await helmRevisions(t, nats.url, 8), [1, 2, 3, 4, 5, 6, 7, 8]);
   await until("the outbox to drain", () => running.store.outbox.stats().rows === 0, 5_000);
 });
 
 void test("a Helm event recorded just as the held events are written goes out too (not left queued behind the ending loop)", async (t) => {
   const { nats, running } = await blockedPipeline(t, 3);
-  const record = (revision: number): void =>
-    running.pipeline.recordHelm({
-      namespace: "shop",
-      release: "web",
-      revision,
-      findings: [{ kind: "Ingress", revision }],
-      at: Date.UTC(2026, 10, 23, 0, revision),
-    });
+  const record = (revision: number): void => recordWebRevision(running.pipeline, revision);
   for (let revision = 1; revision <= 5; revision++) record(revision);
   assert.equal(running.store.outbox.stats().rows, 3, "4 and 5 are held");
   // When the held loop writes revision 5, its last held event, revision 6 is recorded in the
@@ -447,20 +457,7 @@ void test("a Helm event recorded just as the held events are written goes out to
   };
   await nats.start();
   await waitForStream(nats.url, 6, 20_000);
-  const nc = await connect({ servers: nats.url });
-  t.after(() => nc.close());
-  const stop = new AbortController();
-  const revisions: unknown[] = [];
-  for await (const e of subscribeHelm(nc, {
-    stream: STREAM,
-    prefix: PREFIX,
-    cluster: CLUSTER,
-    deliver: "all",
-    signal: AbortSignal.any([AbortSignal.timeout(10_000), stop.signal]),
-  })) {
-    revisions.push(Reflect.get(Object(e.body), "revision"));
-    if (revisions.length === 6) stop.abort();
-  }
+  const revisions = await helmRevisions(t, nats.url, 6);
   assert.equal(armed, false, "revision 6 was recorded as the held events were written");
   assert.deepEqual(revisions, [1, 2, 3, 4, 5, 6]);
 });

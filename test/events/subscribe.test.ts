@@ -335,6 +335,34 @@ void describe("subscribe", () => {
   });
 });
 
+/** Publishes an `added` event of pod `a/<name>` on `conn`; resolves with its stream sequence. */
+async function publishPodAdded(conn: NatsConnection, name: string): Promise<number> {
+  const h = headers();
+  h.set("ce-specversion", "1.0");
+  h.set("ce-id", `uid-${name}:1:added`);
+  h.set("ce-type", resourceEventType("added"));
+  h.set("ce-source", "prod");
+  h.set("ce-time", new Date().toISOString());
+  const subject = resourceSubject({
+    prefix: "kl",
+    cluster: "prod",
+    resource: PODS,
+    namespace: "a",
+    name,
+    type: "added",
+  });
+  const body = JSON.stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    namespace: "a",
+    name,
+    uid: `uid-${name}`,
+    resourceVersion: "1",
+    object: {},
+  });
+  return (await jetstream(conn).publish(subject, body, { headers: h })).seq;
+}
+
 void test("deliver { time }: a subscription still receives after the server restarts (its consumer is recreated)", async (t) => {
   const server = await startNatsServer({ after: (fn) => t.after(fn) });
   const conn = await connect({
@@ -350,32 +378,7 @@ void test("deliver { time }: a subscription still receives after the server rest
     maxBytes: -1,
     duplicateWindowMs: 60_000,
   });
-  const publishOne = async (name: string): Promise<number> => {
-    const h = headers();
-    h.set("ce-specversion", "1.0");
-    h.set("ce-id", `uid-${name}:1:added`);
-    h.set("ce-type", resourceEventType("added"));
-    h.set("ce-source", "prod");
-    h.set("ce-time", new Date().toISOString());
-    const subject = resourceSubject({
-      prefix: "kl",
-      cluster: "prod",
-      resource: PODS,
-      namespace: "a",
-      name,
-      type: "added",
-    });
-    const body = JSON.stringify({
-      apiVersion: "v1",
-      kind: "Pod",
-      namespace: "a",
-      name,
-      uid: `uid-${name}`,
-      resourceVersion: "1",
-      object: {},
-    });
-    return (await jetstream(conn).publish(subject, body, { headers: h })).seq;
-  };
+  const publishOne = (name: string): Promise<number> => publishPodAdded(conn, name);
   await publishOne("before");
   const since = new Date(Date.now() + 1);
   await new Promise((resolve) => setTimeout(resolve, 20));
@@ -430,32 +433,7 @@ void test("a stream deleted and created again under a subscription: every messag
     duplicateWindowMs: 60_000,
   };
   await ensureStream(conn, config);
-  const publishOne = async (name: string): Promise<number> => {
-    const h = headers();
-    h.set("ce-specversion", "1.0");
-    h.set("ce-id", `uid-${name}:1:added`);
-    h.set("ce-type", resourceEventType("added"));
-    h.set("ce-source", "prod");
-    h.set("ce-time", new Date().toISOString());
-    const subject = resourceSubject({
-      prefix: "kl",
-      cluster: "prod",
-      resource: PODS,
-      namespace: "a",
-      name,
-      type: "added",
-    });
-    const body = JSON.stringify({
-      apiVersion: "v1",
-      kind: "Pod",
-      namespace: "a",
-      name,
-      uid: `uid-${name}`,
-      resourceVersion: "1",
-      object: {},
-    });
-    return (await jetstream(conn).publish(subject, body, { headers: h })).seq;
-  };
+  const publishOne = (name: string): Promise<number> => publishPodAdded(conn, name);
   for (const name of ["old-1", "old-2", "old-3"]) await publishOne(name); // oxlint-disable-line eslint/no-await-in-loop
   const controller = new AbortController();
   t.after(() => controller.abort());

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, test, type TestContext } from "node:test";
 import Sqlite from "better-sqlite3";
 import { openStore } from "../../src/store/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { codeOf, tempDir } from "./support.ts";
+import { codeOf, damagedDatabase, tempDir } from "./support.ts";
 
 after(assertNoActiveHandles);
 
@@ -70,22 +70,6 @@ function startOpener(
     },
     end,
   };
-}
-
-/** A SQLite file whose header is fine but two b-tree pages are garbage (fails quick_check). */
-function damagedDatabase(path: string): Buffer {
-  const raw = new Sqlite(path);
-  raw.exec("CREATE TABLE t (x TEXT); CREATE INDEX tx ON t (x);");
-  const insert = raw.prepare("INSERT INTO t VALUES (?)");
-  raw.transaction(() => {
-    for (let i = 0; i < 3000; i++) insert.run(`row ${i} ${"-".repeat(20)}`);
-  })();
-  raw.close();
-  const bytes = readFileSync(path);
-  const pageSize = bytes.readUInt16BE(16);
-  for (let i = pageSize * 2; i < pageSize * 4; i++) bytes[i] = (i * 7) & 0xff;
-  writeFileSync(path, bytes);
-  return bytes;
 }
 
 void test("an opener waiting on a corrupt file does not open it after another opener moved it aside", async (t) => {

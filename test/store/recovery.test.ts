@@ -3,10 +3,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import Sqlite from "better-sqlite3";
 import { SCHEMA_VERSION, openStore } from "../../src/store/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { recordingLogger, release, tempDir } from "./support.ts";
+import { damagedDatabase, recordingLogger, release, tempDir } from "./support.ts";
 
 after(assertNoActiveHandles);
 
@@ -56,18 +55,7 @@ void test("a short non-database file is recovered too; a second recovery in the 
 void test("a database with damaged pages fails quick_check and is moved aside", (t) => {
   const dir = tempDir(t);
   const path = join(dir, "s.db");
-  const raw = new Sqlite(path);
-  raw.exec("CREATE TABLE t (x TEXT); CREATE INDEX tx ON t (x);");
-  const insert = raw.prepare("INSERT INTO t VALUES (?)");
-  raw.transaction(() => {
-    for (let i = 0; i < 3000; i++) insert.run(`row ${i} ${"-".repeat(20)}`);
-  })();
-  raw.close();
-  const bytes = readFileSync(path);
-  const pageSize = bytes.readUInt16BE(16);
-  // Overwrite pages 3 and 4 (b-tree pages of the table or index); the header page stays valid.
-  for (let i = pageSize * 2; i < pageSize * 4; i++) bytes[i] = (i * 7) & 0xff;
-  writeFileSync(path, bytes);
+  const bytes = damagedDatabase(path);
   const { logger, lines } = recordingLogger();
   const store = openStore({ path, logger, now: () => NOW });
   t.after(() => store.close());

@@ -1,10 +1,11 @@
 /**
  * Shared pieces of the store tests: a temp dir per test, fixtures and a log recorder.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
+import Sqlite from "better-sqlite3";
 import type { HelmFinding, ScannedObject } from "../../src/helm/index.ts";
 import type { Logger } from "../../src/logging/index.ts";
 import type { OutboxInsert, SnapshotRow, StoredRelease } from "../../src/store/index.ts";
@@ -164,4 +165,23 @@ export function badInput(field: string): (err: unknown) => boolean {
     err instanceof Error &&
     "field" in err &&
     err.field === field;
+}
+
+/**
+ * Writes at `path` a SQLite file whose header is fine but whose pages 3 and 4 (b-tree pages of a
+ * table or index) are garbage, so `quick_check` fails; returns its bytes.
+ */
+export function damagedDatabase(path: string): Buffer {
+  const raw = new Sqlite(path);
+  raw.exec("CREATE TABLE t (x TEXT); CREATE INDEX tx ON t (x);");
+  const insert = raw.prepare("INSERT INTO t VALUES (?)");
+  raw.transaction(() => {
+    for (let i = 0; i < 3000; i++) insert.run(`row ${i} ${"-".repeat(20)}`);
+  })();
+  raw.close();
+  const bytes = readFileSync(path);
+  const pageSize = bytes.readUInt16BE(16);
+  for (let i = pageSize * 2; i < pageSize * 4; i++) bytes[i] = (i * 7) & 0xff;
+  writeFileSync(path, bytes);
+  return bytes;
 }
