@@ -2,7 +2,13 @@
  * Discovery at start: for each configured resource, whether the cluster serves it, its kind and
  * whether it is namespaced (`GET /api/v1`, `GET /apis/{group}/{version}`).
  */
-import { KubeApiError, type KubeClient, type ResourceId } from "../kube/index.ts";
+import {
+  KubeApiError,
+  formatResourceId,
+  groupVersionPath,
+  type KubeClient,
+  type ResourceId,
+} from "../kube/index.ts";
 
 /** What discovery says of one resource. */
 export interface Discovered {
@@ -23,17 +29,6 @@ export class UnknownResourcesError extends Error {
   }
 }
 
-/** The discovery document of a resource's group and version. */
-function path(id: ResourceId): string {
-  return id.group === "" ? `/api/${id.version}` : `/apis/${id.group}/${id.version}`;
-}
-
-function label(id: ResourceId): string {
-  return id.group === ""
-    ? `${id.version}/${id.resource}`
-    : `${id.group}/${id.version}/${id.resource}`;
-}
-
 /**
  * Looks every resource up; rejects with {@link UnknownResourcesError} naming all the missing
  * ones, or with a {@link DiscoveryError} carrying the client's error when discovery itself fails
@@ -43,7 +38,7 @@ export async function discover(
   client: KubeClient,
   ids: readonly ResourceId[],
 ): Promise<Map<string, Discovered>> {
-  const paths = [...new Set(ids.map((id) => path(id)))];
+  const paths = [...new Set(ids.map((id) => groupVersionPath(id)))];
   const read = await Promise.all(
     paths.map((p) => client.getJson(p).catch((error: unknown) => notServed(p, error))),
   );
@@ -51,9 +46,9 @@ export async function discover(
   const out = new Map<string, Discovered>();
   const missing: string[] = [];
   for (const id of ids) {
-    const found = findResource(lists.get(path(id)), id.resource);
-    if (found === undefined) missing.push(label(id));
-    else out.set(label(id), found);
+    const found = findResource(lists.get(groupVersionPath(id)), id.resource);
+    if (found === undefined) missing.push(formatResourceId(id));
+    else out.set(discoveredKey(id), found);
   }
   if (missing.length > 0) throw new UnknownResourcesError(missing);
   return out;
@@ -79,7 +74,7 @@ function notServed(url: string, error: unknown): undefined {
 
 /** The key of a resource in {@link discover}'s map. */
 export function discoveredKey(id: ResourceId): string {
-  return label(id);
+  return formatResourceId(id);
 }
 
 function findResource(list: unknown, resource: string): Discovered | undefined {

@@ -14,7 +14,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { ResourceId } from "../kube/index.ts";
+import { groupVersion, type ResourceId } from "../kube/index.ts";
 import {
   CHANGE_TYPES,
   resourceEventType,
@@ -391,9 +391,8 @@ function identityOf(subject: string, prefix: string, id: string): ResourceEventB
   const fields = parseResourceSubject(subject, prefix);
   const parts = id.split(":");
   if (fields === undefined || parts.length !== 3) return undefined;
-  const { group, version } = fields.resource;
   return {
-    apiVersion: group === "" ? version : `${group}/${version}`,
+    apiVersion: groupVersion(fields.resource),
     kind: "",
     namespace: fields.namespace,
     name: fields.name,
