@@ -91,6 +91,13 @@ export async function ensureStream(
   const name = spec.name;
   const storage = spec.storage === "memory" ? StorageType.Memory : StorageType.File;
   const replicas = spec.replicas ?? 1;
+  // The settings ensureStream sets, as the server keeps them (durations in nanoseconds).
+  const limits = {
+    max_age: spec.maxAgeMs * NANOS_PER_MS,
+    max_bytes: spec.maxBytes,
+    duplicate_window: spec.duplicateWindowMs * NANOS_PER_MS,
+    num_replicas: replicas,
+  };
 
   let jsm: JetStreamManager;
   try {
@@ -105,10 +112,7 @@ export async function ensureStream(
         name,
         storage,
         subjects: [...spec.subjects],
-        max_age: spec.maxAgeMs * NANOS_PER_MS,
-        max_bytes: spec.maxBytes,
-        duplicate_window: spec.duplicateWindowMs * NANOS_PER_MS,
-        num_replicas: replicas,
+        ...limits,
       });
     } catch (err) {
       throw err instanceof JetStreamApiError
@@ -126,20 +130,13 @@ export async function ensureStream(
   const differences = differencesOf(existing.config, spec, storage, replicas);
   const have = existing.config.subjects ?? [];
   const subjects = mergeSubjects(have, spec.subjects);
-  const limits = differences.some((d) => d.field !== "storage");
-  if (subjects === undefined && !limits) return { created: false, updated: false, differences };
+  const setLimits = differences.some((d) => d.field !== "storage");
+  if (subjects === undefined && !setLimits) return { created: false, updated: false, differences };
   try {
     // nats.js merges this over the stream's current config: only what is given changes.
     await jsm.streams.update(name, {
       ...(subjects === undefined ? {} : { subjects }),
-      ...(limits
-        ? {
-            max_age: spec.maxAgeMs * NANOS_PER_MS,
-            max_bytes: spec.maxBytes,
-            duplicate_window: spec.duplicateWindowMs * NANOS_PER_MS,
-            num_replicas: replicas,
-          }
-        : {}),
+      ...(setLimits ? limits : {}),
     });
   } catch (err) {
     throw err instanceof JetStreamApiError

@@ -14,7 +14,13 @@ import {
   InvalidPluginHostOptionError,
   PluginHostClosedError,
 } from "./errors.ts";
-import { loadConfigured, sourceOf, type BuiltinPlugins, type LoadedPlugin } from "./load.ts";
+import {
+  labelOf,
+  loadConfigured,
+  sourceOf,
+  type BuiltinPlugins,
+  type LoadedPlugin,
+} from "./load.ts";
 import { PluginRunner, type PluginState } from "./runner.ts";
 import type { EventPublisher, Plugin, PluginContext, ResourceSpec } from "./types.ts";
 import { MAX_TIMER_MS } from "../timers/index.ts";
@@ -394,12 +400,4 @@ function asError(value: unknown): Error {
 
 function codeOf(error: Error): unknown {
   return "code" in error ? error.code : undefined;
-}
-
-/** The entry as configured: the string, or the plugin object's name. */
-function labelOf(ref: unknown): string {
-  if (typeof ref === "string") return ref;
-  const name: unknown =
-    typeof ref === "object" && ref !== null ? Reflect.get(ref, "name") : undefined;
-  return typeof name === "string" ? name : "?";
 }

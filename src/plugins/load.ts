@@ -47,9 +47,15 @@ export async function loadPlugin(
  */
 export function sourceOf(ref: unknown, builtins: BuiltinPlugins): string {
   if (typeof ref === "string") return Object.hasOwn(builtins, ref) ? `builtin:${ref}` : ref;
+  return `object:${labelOf(ref)}`;
+}
+
+/** The entry as configured: the string, or the plugin object's name. */
+export function labelOf(ref: unknown): string {
+  if (typeof ref === "string") return ref;
   const name: unknown =
     typeof ref === "object" && ref !== null ? Reflect.get(ref, "name") : undefined;
-  return `object:${typeof name === "string" ? name : "?"}`;
+  return typeof name === "string" ? name : "?";
 }
 
 function moduleUrl(specifier: string, baseDir: string): string {
