@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import { messageLine } from "../helm/report/index.ts";
 import { KubeClient } from "../kube/index.ts";
 import { UsageError } from "./errors.ts";
 
@@ -22,6 +23,8 @@ export interface KubeConnectOptions {
   readonly context?: string;
   /** Where `context` comes from, for the error: `--context` (default) or a setting's name. */
   readonly contextFrom?: string;
+  /** Where `kubeconfig` comes from, for the error: `--kubeconfig` (default) or a setting's name. */
+  readonly kubeconfigFrom?: string;
   /** Use the pod's service account: always, never, or when its token is there (default). */
   readonly inCluster?: boolean | "auto";
   /** The command whose help a usage error points to. */
@@ -41,7 +44,14 @@ export function connectKube(options: KubeConnectOptions): KubeClient {
   if (file === undefined && (inCluster === true || (inCluster === "auto" && existsSync(TOKEN)))) {
     kc.loadFromCluster();
   } else if (file !== undefined) {
-    kc.loadFromFile(file);
+    try {
+      kc.loadFromFile(file);
+    } catch (error) {
+      // The reader's own message (a YAML error, EISDIR) names neither the file nor the setting.
+      const why = messageLine(error instanceof Error ? error.message : String(error));
+      const from = options.kubeconfigFrom ?? "--kubeconfig";
+      throw new Error(`${from} ${file}: cannot load it: ${why}`, { cause: error });
+    }
   } else if (
     (process.env["KUBECONFIG"] ?? "") !== "" ||
     existsSync(join(home, ".kube", "config"))

@@ -158,6 +158,7 @@ void test("run: a resource the cluster does not serve, a bad config, an unreacha
     `watch:\n  - { group: example.com, version: v1, resource: widgets }\nstore: { path: ${JSON.stringify(join(dir, "s.db"))} }\n`,
   );
   await writeFile(join(dir, "bad.yaml"), "store: { synchronous: SOMETIMES }\n");
+  await writeFile(join(dir, "broken-kubeconfig"), "foo: [\n");
   // A kubeconfig whose server has stopped: discovery's own error is named, not "does not serve".
   const stopped = await startSimulatedCluster();
   await writeFile(join(dir, "dead"), stopped.kubeConfigYaml());
@@ -182,6 +183,12 @@ void test("run: a resource the cluster does not serve, a bad config, an unreacha
       ["--config", join(dir, "unknown.yaml")],
       { HOME: dir },
       /no cluster to connect to.*kube-lookout demo/s,
+    ],
+    // A kubeconfig that is not YAML: the file and the flag are named.
+    [
+      ["--config", join(dir, "unknown.yaml"), "--kubeconfig", join(dir, "broken-kubeconfig")],
+      {},
+      /--kubeconfig \S+\/broken-kubeconfig: cannot load it: /,
     ],
   ];
   for (const [args, env, expected] of cases) {

@@ -4,8 +4,7 @@
  */
 import type { DeprecationTable } from "../../helm/deprecations/index.ts";
 import { HelmChecker, type HelmReleaseError } from "../../helm/index.ts";
-import { errorLine, exitCodeFor, formatReport, messageLine } from "../../helm/report/index.ts";
-import type { KubeClient } from "../../kube/index.ts";
+import { errorLine, exitCodeFor, formatReport } from "../../helm/report/index.ts";
 import type { CommandIo, FlagValues } from "../args.ts";
 import { intFlag, listFlag, stringFlag } from "../args.ts";
 import { UsageError } from "../errors.ts";
@@ -22,28 +21,6 @@ export interface ClusterCheckSettings {
   readonly components: Readonly<Record<string, string>>;
   /** `--target-version`, checked; absent: the minor after the cluster's own. */
   readonly target?: string;
-}
-
-/**
- * The client of `--kubeconfig` and `--context`. A kubeconfig file that cannot be read or parsed
- * is an error naming the file (the reader's own message names neither the file nor the flag).
- */
-function connect(kubeconfig: string | undefined, context: string | undefined): KubeClient {
-  try {
-    return connectKube({
-      command: NAME,
-      ...(kubeconfig === undefined ? {} : { kubeconfig }),
-      ...(context === undefined ? {} : { context }),
-    });
-  } catch (error) {
-    const known =
-      error instanceof UsageError ||
-      (error instanceof Error && "code" in error && String(error.code).startsWith("LOOKOUT_"));
-    if (kubeconfig === undefined || known || !(error instanceof Error)) throw error;
-    throw new Error(`--kubeconfig ${kubeconfig}: cannot load it: ${messageLine(error.message)}`, {
-      cause: error,
-    });
-  }
 }
 
 /**
@@ -65,7 +42,11 @@ export async function checkCluster(
   const namespaces = listFlag(values, "namespace");
   const kubeconfig = stringFlag(values, "kubeconfig");
   const context = stringFlag(values, "context");
-  const client = connect(kubeconfig, context);
+  const client = connectKube({
+    command: NAME,
+    ...(kubeconfig === undefined ? {} : { kubeconfig }),
+    ...(context === undefined ? {} : { context }),
+  });
   const target = settings.target;
   const checker = new HelmChecker({
     client,

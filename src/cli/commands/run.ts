@@ -129,7 +129,12 @@ async function runSidecarCommand(values: FlagValues, io: CommandIo): Promise<num
     client = connectKube({
       command: "run",
       inCluster: config.kube.inCluster,
-      ...(kubeconfigFile === undefined ? {} : { kubeconfig: kubeconfigFile }),
+      ...(kubeconfigFile === undefined
+        ? {}
+        : {
+            kubeconfig: kubeconfigFile,
+            kubeconfigFrom: kubeconfig === undefined ? "kube.kubeconfig" : "--kubeconfig",
+          }),
       ...(contextName === undefined
         ? {}
         : {
