@@ -178,11 +178,34 @@ async function* consume(
     if (signal?.aborted) return;
     throw new StreamRequestError(stream, "subscribe", err);
   }
-  for (;;) {
-    const recheck = yield* readConsumer(nc, jsm, stream, subject, at, signal);
-    if (!recheck || signal?.aborted === true || nc.isClosed()) return;
+  // Only the first consumer's failure ends the subscription; after a recheck (the server
+  // restarting, JetStream recovering its store) the next consumer is tried again after a backoff.
+  for (let resumed = false, delay = RETRY_FIRST_MS; ; resumed = true) {
+    const outcome = yield* readConsumer(nc, jsm, stream, subject, at, resumed, signal);
+    if (outcome === "ended" || signal?.aborted === true || nc.isClosed()) return;
+    if (outcome === "failed") {
+      // oxlint-disable-next-line eslint/no-await-in-loop -- backoff before the next consumer
+      if (!(await pause(delay, signal))) return;
+      delay = Math.min(delay * 2, RETRY_MAX_MS);
+    } else {
+      delay = RETRY_FIRST_MS;
+    }
     // oxlint-disable-next-line eslint/no-await-in-loop -- the next consumer once the stream is back
     if (!(await resumeAt(jsm, stream, deliver, at, signal))) return;
+  }
+}
+
+/** The backoff of a resumed subscription's retries: 250 ms doubling to 5 s. */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5000;
+
+/** Waits `ms` unless `signal` aborts first (false then). */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    await sleep(ms, undefined, { signal, ref: false });
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -195,9 +218,11 @@ interface Position {
 }
 
 /**
- * One ordered consumer's messages from `at.next` (advanced as they are yielded). Returns true
- * when they ended because the stream must be looked at again: the consumer was deleted or
- * recreated, or a consumer's first message came from a stream created since.
+ * One ordered consumer's messages from `at.next` (advanced as they are yielded). Returns
+ * `recheck` when they ended because the stream must be looked at again (the consumer was
+ * deleted or recreated, or a consumer's first message came from a stream created since),
+ * `failed` when a `resumed` consumer could not be created (the first one's failure throws),
+ * `ended` otherwise.
  */
 async function* readConsumer(
   nc: NatsConnection,
@@ -205,8 +230,9 @@ async function* readConsumer(
   stream: string,
   subject: string,
   at: Position,
+  resumed: boolean,
   signal: AbortSignal | undefined,
-): AsyncGenerator<JsMsg, boolean> {
+): AsyncGenerator<JsMsg, "ended" | "recheck" | "failed"> {
   let consumer: Consumer;
   let messages: ConsumerMessages;
   try {
@@ -218,7 +244,8 @@ async function* readConsumer(
     });
     messages = await consumer.consume({ max_messages: 256 });
   } catch (err) {
-    if (signal?.aborted) return false;
+    if (signal?.aborted) return "ended";
+    if (resumed) return "failed";
     throw new StreamRequestError(stream, "subscribe", err);
   }
   let recheck = false;
@@ -234,18 +261,18 @@ async function* readConsumer(
   })().catch(() => undefined);
   signal?.addEventListener("abort", stop, { once: true });
   try {
-    if (signal?.aborted) return false;
+    if (signal?.aborted) return "ended";
     for await (const msg of messages) {
-      if (signal?.aborted) return false;
+      if (signal?.aborted) return "ended";
       // A consumer's first message (ours, or one nats.js recreated): from the same stream?
       if (msg.info.deliverySequence === 1) {
         // oxlint-disable-next-line eslint/no-await-in-loop -- before the message is yielded
-        if ((await createdOf(jsm, stream)) !== at.created) return true;
+        if ((await createdOf(jsm, stream)) !== at.created) return "recheck";
       }
       at.next = msg.seq + 1;
       yield msg;
     }
-    return recheck;
+    return recheck ? "recheck" : "ended";
   } finally {
     signal?.removeEventListener("abort", stop);
     messages.stop();
@@ -259,7 +286,8 @@ async function* readConsumer(
 /**
  * Waits for the stream to exist, then sets where to read it: a new stream (every message in it
  * was stored after the subscription began) from its start, or from `deliver.time`; the same
- * stream after the last message yielded. False when `signal` aborted first.
+ * stream after the last message yielded. Retries what fails, with a backoff; false when
+ * `signal` aborted first.
  */
 async function resumeAt(
   jsm: Manager,
@@ -268,19 +296,23 @@ async function resumeAt(
   at: Position,
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
-  const created = await streamCreated(jsm, stream, signal);
-  if (created === undefined) return false;
-  if (created === at.created) return true;
-  try {
-    at.next =
-      typeof deliver === "object" && "time" in deliver
-        ? await firstSequence(jsm, stream, deliver)
-        : undefined;
-    at.created = created;
-    return true;
-  } catch (err) {
-    if (signal?.aborted) return false;
-    throw new StreamRequestError(stream, "subscribe", err);
+  for (let delay = RETRY_FIRST_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polled until the stream exists
+    const created = await createdOf(jsm, stream);
+    if (created === at.created) return true;
+    if (created !== undefined) {
+      try {
+        const fromTime = typeof deliver === "object" && "time" in deliver;
+        // oxlint-disable-next-line eslint/no-await-in-loop -- once per new stream
+        at.next = fromTime ? await firstSequence(jsm, stream, deliver) : undefined;
+        at.created = created;
+        return true;
+      } catch {
+        // Read again after the backoff.
+      }
+    }
+    // oxlint-disable-next-line eslint/no-await-in-loop -- backoff between polls
+    if (!(await pause(delay, signal))) return false;
   }
 }
 
@@ -304,28 +336,6 @@ async function createdOf(jsm: Manager, stream: string): Promise<string | undefin
     return (await jsm.streams.info(stream)).created;
   } catch {
     return undefined;
-  }
-}
-
-/**
- * The stream's creation time, waiting while it does not exist (deleted, not yet created again):
- * polled every 250 ms doubling to 5 s. Undefined once `signal` aborts.
- */
-async function streamCreated(
-  jsm: Manager,
-  stream: string,
-  signal: AbortSignal | undefined,
-): Promise<string | undefined> {
-  for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polled until the stream exists
-    const created = await createdOf(jsm, stream);
-    if (created !== undefined) return created;
-    try {
-      // oxlint-disable-next-line eslint/no-await-in-loop -- backoff between polls
-      await sleep(delay, undefined, { signal, ref: false });
-    } catch {
-      return undefined;
-    }
   }
 }
 
