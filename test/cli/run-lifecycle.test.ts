@@ -2,7 +2,7 @@
  * `kube-lookout run` as a child process over its lifetime: live reconfiguration of the watch
  * list (file change, SIGHUP, a bad file refused), and SIGTERM under load with events on a real
  * nats-server: exit 0 within the flush deadline, and every change published exactly once across
- * the shutdown and the next start.
+ * the shutdown and the next start; events published over TLS with a client certificate.
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -24,6 +24,7 @@ import {
 } from "../events/pipeline-support.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 import { startNatsServer } from "../support/nats-server.ts";
+import { makeTestPki, natsTlsArgs } from "../support/tls-certs.ts";
 
 after(assertNoActiveHandles);
 
@@ -289,4 +290,57 @@ void test("run: SIGTERM with a backlog NATS cannot take exits 0 at the flush dea
   const done = once(second, "exit");
   second.kill("SIGTERM");
   assert.equal((await done)[0], 0, second.out());
+});
+
+void test("run: events.nats.tls from the config file publishes to a server that requires TLS and client certificates", async (t) => {
+  const rand = seeded(7);
+  const sim = await startSimulatedCluster();
+  t.after(() => sim.close());
+  const pki = makeTestPki(t);
+  const nats = await startNatsServer(t, { extraArgs: natsTlsArgs(pki, true) });
+  const tls = { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile };
+  const dir = await mkdtemp(join(tmpdir(), "kl-nats-tls-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, "kubeconfig"), sim.kubeConfigYaml());
+  const file = join(dir, "config.yaml");
+  await writeFile(
+    file,
+    [
+      "cluster: { name: test }",
+      "watch:",
+      "  - { version: v1, resource: configmaps }",
+      `store: { path: ${JSON.stringify(join(dir, "state.db"))} }`,
+      "api: { port: 0 }",
+      "helm: { enabled: false }",
+      "events:",
+      "  enabled: true",
+      "  prefix: kl",
+      "  nats:",
+      `    servers: [${JSON.stringify(`tls://127.0.0.1:${nats.port}`)}]`,
+      `    tls: ${JSON.stringify(tls)}`,
+      `  stream: { name: ${STREAM} }`,
+      "",
+    ].join("\n"),
+  );
+  const child = startRun(["--config", file, "--kubeconfig", join(dir, "kubeconfig")]);
+  t.after(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  await nthLog(child, "kube-lookout ready");
+  await nthLog(child, "connected to NATS");
+  const made = churn(sim, rand, 50).filter((m) => m.key.startsWith("configmaps/"));
+  assert.ok(made.length > 0);
+  const deadline = Date.now() + 30_000;
+  let seen: { type: string; key: string; resourceVersion: string }[] = [];
+  while (Date.now() < deadline) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the stream
+    seen = await readStream(nats.url, tls);
+    if (seen.length >= made.length) break;
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the stream
+    await sleep(200);
+  }
+  assert.deepEqual(seen.map(changeLine).sort(), made.map(changeLine).sort());
+  const done = once(child, "exit");
+  child.kill("SIGTERM");
+  assert.equal((await done)[0], 0, child.out());
 });

@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import type { Logger } from "../../src/logging/index.ts";
 import { NatsLink, type NatsLinkOptions, type NatsLinkState } from "../../src/events/nats-link.ts";
 import { startNatsServer } from "../support/nats-server.ts";
+import { makeTestPki, natsTlsArgs } from "../support/tls-certs.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 
 function waitForState(link: NatsLink, state: NatsLinkState, timeoutMs = 10_000): Promise<void> {
@@ -178,6 +179,71 @@ void describe("NatsLink", () => {
     assert.equal(wrong.state, "connecting");
     assert.equal(logger.errors, 1);
     await Promise.all([wrong.close(), right.close()]);
+  });
+
+  void test("TLS: the CA file is trusted, a client certificate passes a server that verifies clients, another CA is refused and retried", async (t) => {
+    const pki = makeTestPki(t);
+    const server = await startNatsServer(t, {
+      jetstream: false,
+      extraArgs: natsTlsArgs(pki, true),
+    });
+    const mutual = new NatsLink({
+      servers: [server.url],
+      tls: { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile },
+    });
+    t.after(() => mutual.close());
+    mutual.start();
+    const nc = await mutual.waitForConnection(AbortSignal.timeout(5000));
+    assert.equal(nc.info?.tls_required, true);
+    await nc.flush();
+
+    const errors: unknown[] = [];
+    const logger = {
+      ...countingLogger(),
+      error: (_msg: string, fields?: unknown) => errors.push(fields),
+    };
+    const untrusted = new NatsLink({
+      servers: [server.url],
+      tls: { caFile: pki.otherCaFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile },
+      logger,
+      retryInitialMs: 50,
+    });
+    t.after(() => untrusted.close());
+    untrusted.start();
+    const noCert = new NatsLink({
+      servers: [server.url],
+      tls: { caFile: pki.caFile },
+      retryInitialMs: 50,
+      // The server's refusal comes after the client's side of the TLS 1.3 handshake: the
+      // attempt ends by its timeout, which close() waits for.
+      connectTimeoutMs: 500,
+    });
+    t.after(() => noCert.close());
+    noCert.start();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(untrusted.state, "connecting");
+    assert.equal(noCert.state, "connecting", "the server requires a client certificate");
+    assert.equal(errors.length, 1, "the first failure is logged once");
+    assert.match(
+      JSON.stringify(errors[0], (_k, v: unknown) => (v instanceof Error ? v.message : v)),
+      /certificate/,
+    );
+    await Promise.all([mutual.close(), untrusted.close(), noCert.close()]);
+  });
+
+  void test("TLS with a server CA only: connects to a server that does not ask for client certificates", async (t) => {
+    const pki = makeTestPki(t);
+    const server = await startNatsServer(t, {
+      jetstream: false,
+      extraArgs: natsTlsArgs(pki, false),
+    });
+    const link = new NatsLink({ servers: [server.url], tls: { caFile: pki.caFile } });
+    t.after(() => link.close());
+    link.start();
+    const nc = await link.waitForConnection(AbortSignal.timeout(5000));
+    assert.equal(nc.info?.tls_required, true);
+    await nc.flush();
+    await link.close();
   });
 
   void test("close before start needs nothing", async () => {

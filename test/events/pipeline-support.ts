@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import { EventPipeline, type EventPipelineOptions } from "../../src/events/pipeline.ts";
 import { NatsLink } from "../../src/events/nats-link.ts";
 import { InformerFactory } from "../../src/informer/index.ts";
@@ -194,9 +194,12 @@ export async function waitForStream(
   }
 }
 
-/** Reads every message of the stream. */
-export async function readStream(natsUrl: string): Promise<StoredMessage[]> {
-  const nc = await connect({ servers: natsUrl });
+/** Reads every message of the stream (over TLS with `tls`). */
+export async function readStream(
+  natsUrl: string,
+  tls?: NodeConnectionOptions["tls"],
+): Promise<StoredMessage[]> {
+  const nc = await connect({ servers: natsUrl, ...(tls === undefined ? {} : { tls }) });
   try {
     const total = await streamCount(nc);
     const out: StoredMessage[] = [];
