@@ -2,7 +2,7 @@
  * `kube-lookout events tail` as a child process against a real nats-server: events made with
  * the library's `resourceEvent`/`helmFindingsEvent` and published as the relay publishes them,
  * read back with filters, in text and JSON; usage errors, a missing stream, an unreachable
- * NATS, token auth, and Ctrl-C.
+ * NATS, token auth, TLS, and Ctrl-C.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -24,6 +24,7 @@ import type { ResourceId } from "../../src/kube/index.ts";
 import { main } from "../../src/cli/main.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 import { startNatsServer, type NatsServerProcess } from "../support/nats-server.ts";
+import { makeTestPki, natsTlsArgs } from "../support/tls-certs.ts";
 
 const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 const STREAM = "KL_CLI";
@@ -399,6 +400,13 @@ void describe("events tail errors", () => {
         ["--token", "t", "--user", "u", "--password", "p"],
         /--token, or --user and --password: not both/,
       ],
+      [["--tls-cert", "c.pem"], /--tls-cert and --tls-key go together; got only a certificate/],
+      [["--tls-key", "k.pem"], /--tls-cert and --tls-key go together; got only a key/],
+      [
+        ["--tls-ca", "/nonexistent/ca.pem"],
+        /--tls-ca "\/nonexistent\/ca\.pem": cannot read it \(ENOENT\)/,
+      ],
+      [["--tls-ca", ""], /--tls-ca must not be empty/],
     ];
     for (const [args, message] of cases) {
       let err = "";
@@ -452,6 +460,39 @@ void describe("events tail errors", () => {
     assert.equal(bad.code, 1);
     assert.match(bad.err, /cannot connect to NATS/);
     assert.ok(!bad.err.includes("wrong-t0ken") && !bad.out.includes("wrong-t0ken"));
+  });
+
+  void test("TLS: --tls-ca with a client certificate reads events from a server that verifies clients; without one, exit 1", async (t) => {
+    const pki = makeTestPki(t);
+    const server = await startNatsServer(t, { extraArgs: natsTlsArgs(pki, true) });
+    const tls = { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile };
+    const nc = await connect({ servers: server.url, tls });
+    t.after(() => nc.close());
+    await ensureStream(nc, {
+      name: "KUBE_LOOKOUT",
+      subjects: ["kl.>"],
+      maxAgeMs: 0,
+      maxBytes: -1,
+      duplicateWindowMs: 60_000,
+    });
+    await publish(nc, eventOf({ ...dep("api", 1, "added"), object: {} }));
+    const url = `tls://127.0.0.1:${server.port}`;
+    const client = ["--tls-cert", pki.clientCertFile, "--tls-key", pki.clientKeyFile];
+    const [good, noCert, otherCa] = await Promise.all([
+      cli(["--nats", url, "--since", "all", "--count", "1", "--tls-ca", pki.caFile, ...client]),
+      cli(["--nats", url, "--connect-timeout", "1", "--tls-ca", pki.caFile]),
+      cli(["--nats", url, "--connect-timeout", "1", "--tls-ca", pki.otherCaFile, ...client]),
+    ]);
+    assert.equal(good.code, 0, good.err);
+    assert.deepEqual(lines(good), ["2026-11-01T10:00:01.000Z added Deployment payments/api rv=1"]);
+    assert.equal(noCert.code, 1);
+    assert.match(
+      noCert.err,
+      /cannot connect to NATS at tls:\/\/127\.0\.0\.1:\d+ within 1 s .*a server that verifies clients needs --tls-cert and --tls-key/,
+    );
+    assert.equal(otherCa.code, 1);
+    assert.match(otherCa.err, /cannot connect to NATS .*unable to verify the first certificate/);
+    assert.doesNotMatch(otherCa.err, /needs --tls-cert/);
   });
 });
 

@@ -4,6 +4,7 @@
  * event. An interactive tool: an unreachable NATS fails after `--connect-timeout` seconds
  * instead of retrying forever as the sidecar does.
  */
+import { accessSync, constants } from "node:fs";
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
@@ -11,6 +12,7 @@ import {
   NatsLink,
   NatsOptionError,
   StreamRequestError,
+  type NatsLinkOptions,
   parseResourceSubject,
   subscribe,
   subscribeHelm,
@@ -165,8 +167,57 @@ const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
   pass: "--password",
 };
 
+/**
+ * `--tls-ca`, `--tls-cert`, `--tls-key` as NatsLink's `tls`, or undefined without them. Each file
+ * must be readable now: the sidecar waits for a missing file to appear (a mounted secret), this
+ * interactive tool says so at once.
+ */
+function tlsFlags(values: FlagValues): NatsLinkOptions["tls"] {
+  const caFile = nonEmpty(values, "tls-ca");
+  const certFile = nonEmpty(values, "tls-cert");
+  const keyFile = nonEmpty(values, "tls-key");
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw usage(
+      `--tls-cert and --tls-key go together; got only ${certFile === undefined ? "a key" : "a certificate"}`,
+    );
+  }
+  for (const [flag, file] of [
+    ["tls-ca", caFile],
+    ["tls-cert", certFile],
+    ["tls-key", keyFile],
+  ] as const) {
+    if (file === undefined) continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (err) {
+      const why = err instanceof Error && "code" in err ? String(err.code) : String(err);
+      throw usage(`--${flag} "${file}": cannot read it (${why})`);
+    }
+  }
+  if (caFile === undefined && certFile === undefined) return undefined;
+  return {
+    ...(caFile === undefined ? {} : { caFile }),
+    ...(certFile === undefined ? {} : { certFile }),
+    ...(keyFile === undefined ? {} : { keyFile }),
+  };
+}
+
+/**
+ * A server that verifies clients refuses one without a certificate after the client's side of
+ * the TLS 1.3 handshake, and nats.js then reports only a timeout (or nothing yet): say what is
+ * likely missing when TLS was asked for without a client certificate.
+ */
+function clientCertHint(values: FlagValues, why: string | undefined): string {
+  if (stringFlag(values, "tls-ca") === undefined || stringFlag(values, "tls-cert") !== undefined) {
+    return "";
+  }
+  if (why !== undefined && !/timeout/i.test(why)) return "";
+  return " (a server that verifies clients needs --tls-cert and --tls-key)";
+}
+
 /** The link, with NatsLink's option errors turned into usage errors naming the flag. */
 function natsLink(options: TailOptions, values: FlagValues, logger: Logger): NatsLink {
+  const tls = tlsFlags(values);
   const token = secret(values, "token");
   const user = secret(values, "user");
   const pass = secret(values, "password");
@@ -186,6 +237,7 @@ function natsLink(options: TailOptions, values: FlagValues, logger: Logger): Nat
       ...(token === undefined ? {} : { token }),
       ...(user === undefined ? {} : { user }),
       ...(pass === undefined ? {} : { pass }),
+      ...(tls === undefined ? {} : { tls }),
       connectTimeoutMs: Math.min(options.connectTimeoutMs, 5000),
       retryInitialMs: 250,
       retryMaxMs: 1000,
@@ -450,6 +502,22 @@ export const eventsTailCommand: Command = {
       valueName: "PASSWORD",
       description: `NATS password (default: $${ENV.password}).`,
     },
+    "tls-ca": {
+      type: "string",
+      valueName: "FILE",
+      description:
+        "PEM file of the CA that signed the NATS server's certificate (default: the system's CAs; with any --tls-* flag, TLS is required).",
+    },
+    "tls-cert": {
+      type: "string",
+      valueName: "FILE",
+      description: "PEM client certificate, for a server that verifies clients (with --tls-key).",
+    },
+    "tls-key": {
+      type: "string",
+      valueName: "FILE",
+      description: "PEM key of --tls-cert.",
+    },
   },
   exitCodes: [
     [0, "Ended by Ctrl-C or after --count events."],
@@ -462,6 +530,7 @@ export const eventsTailCommand: Command = {
     "kube-lookout events tail --resource v1/namespaces --namespace _ --since 2026-01-31T12:00:00Z",
     "kube-lookout events tail --since all --count 10 --output json | jq .body.name",
     "kube-lookout events tail --helm --cluster prod --since all",
+    "kube-lookout events tail --nats tls://nats.kube-system:4222 --tls-ca ca.crt --tls-cert tls.crt --tls-key tls.key",
   ],
   async run(values, io) {
     const options = parseOptions(values);
@@ -480,7 +549,8 @@ export const eventsTailCommand: Command = {
         const why = logger.last();
         io.stderr(
           `kube-lookout ${NAME}: cannot connect to NATS at ${shownServers(options.servers)} within ` +
-            `${options.connectTimeoutMs / 1000} s (--connect-timeout)${why === undefined ? "" : `: ${why}`}\n`,
+            `${options.connectTimeoutMs / 1000} s (--connect-timeout)${why === undefined ? "" : `: ${why}`}` +
+            `${clientCertHint(values, why)}\n`,
         );
         return 1;
       } finally {
