@@ -92,8 +92,8 @@ export function memberSpecs(
  * a missing resource, both `namespace` and `namespaceSelector`, a namespace (or selector) on a
  * cluster-scoped resource, a bad `dropFields` pointer, two entries feeding the cache with one
  * resource in two versions (one route serves one), and two entries feeding events whose
- * selections may overlap (one resource, and the same namespace or no fixed namespace on one
- * side): each object's changes must be recorded once.
+ * selections may overlap (one resource in any versions, and the same namespace or no fixed
+ * namespace, `""` included, on one side): each object's changes must be recorded once.
  */
 export function checkResources(resources: readonly WatchedResource[]): void {
   if (!Array.isArray(resources)) {
@@ -113,7 +113,10 @@ export function checkResources(resources: readonly WatchedResource[]): void {
     if (r.namespace !== undefined && r.namespaceSelector !== undefined) {
       problems.push(`${at}: namespace and namespaceSelector are exclusive`);
     }
-    if (r.namespaced === false && (r.namespace ?? r.namespaceSelector) !== undefined) {
+    if (
+      r.namespaced === false &&
+      ((r.namespace !== undefined && r.namespace !== "") || r.namespaceSelector !== undefined)
+    ) {
       problems.push(
         `${at}: ${formatResourceId(r.resource)} is cluster-scoped: no namespace applies`,
       );
@@ -137,8 +140,11 @@ export function checkResources(resources: readonly WatchedResource[]): void {
     }
     if (r.events === false) return;
     const id = formatResourceId(r.resource);
-    const fixed = r.namespaceSelector === undefined ? r.namespace : undefined;
-    const seen = eventful.get(id) ?? [];
+    // "" is every namespace, as for the informer. Two versions of one resource are the same
+    // objects: their events would repeat each other too.
+    const fixed = r.namespaceSelector === undefined && r.namespace !== "" ? r.namespace : undefined;
+    const objects = `${r.resource.group}/${r.resource.resource}`;
+    const seen = eventful.get(objects) ?? [];
     for (const other of seen) {
       if (fixed === undefined || other.namespace === undefined || other.namespace === fixed) {
         problems.push(
@@ -148,7 +154,7 @@ export function checkResources(resources: readonly WatchedResource[]): void {
       }
     }
     seen.push({ at, namespace: fixed });
-    eventful.set(id, seen);
+    eventful.set(objects, seen);
   });
   if (problems.length > 0) throw new LookoutInvalidResourcesError(problems);
 }
