@@ -1,14 +1,22 @@
 /**
  * resource-metrics with the Prometheus HTTP API as the pod source: a Prometheus-shaped server on
  * loopback answers the configured PromQL; pods are summed per workload through the caches, nodes
- * still come from metrics.k8s.io; a failing query is counted as the `prometheus` source.
+ * still come from metrics.k8s.io; a failing query is counted as the `prometheus` source. The
+ * default queries and the error answers against a real Prometheus scraping cAdvisor's series.
  */
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, test, type TestContext } from "node:test";
 import { PluginHost } from "../../src/plugins/index.ts";
 import { createResourceMetricsPlugin } from "../../plugins/resource-metrics/index.ts";
+import { PrometheusQueryError } from "../../plugins/resource-metrics/errors.ts";
+import {
+  DEFAULT_CPU_QUERY,
+  DEFAULT_MEMORY_QUERY,
+  prometheusPodUsages,
+} from "../../plugins/resource-metrics/prometheus.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
+import { startPrometheus } from "../support/prometheus-server.ts";
 import {
   PODS,
   startCluster,
@@ -176,3 +184,102 @@ void test("a failing PromQL query is counted as the prometheus source; nodes are
     );
   });
 });
+
+/** cAdvisor's labels of one container. */
+function containerLabels(namespace: string, name: string, container: string): string {
+  return `namespace="${namespace}",pod="${name}",container="${container}"`;
+}
+
+/**
+ * A scrape target serving cAdvisor's two series: `web-1` has two containers and the pause
+ * container (left out), `idle-1` a CPU counter that does not move; a series without a container
+ * label (the pod cgroup, also left out).
+ */
+async function cadvisorTarget(t: TestContext): Promise<string> {
+  const t0 = Date.now();
+  const server = createServer((_req, res) => {
+    const cpu = ((Date.now() - t0) / 1000) * 0.5; // half a core, in seconds of CPU
+    const lines = [
+      "# TYPE container_cpu_usage_seconds_total counter",
+      `container_cpu_usage_seconds_total{${containerLabels("shop", "web-1", "app")}} ${cpu}`,
+      `container_cpu_usage_seconds_total{${containerLabels("shop", "web-1", "POD")}} ${cpu * 4}`,
+      `container_cpu_usage_seconds_total{namespace="shop",pod="web-1"} ${cpu * 8}`,
+      `container_cpu_usage_seconds_total{${containerLabels("shop", "idle-1", "app")}} 12`,
+      "# TYPE container_memory_working_set_bytes gauge",
+      `container_memory_working_set_bytes{${containerLabels("shop", "web-1", "app")}} 1000000`,
+      `container_memory_working_set_bytes{${containerLabels("shop", "web-1", "sidecar")}} 234567`,
+      `container_memory_working_set_bytes{${containerLabels("shop", "web-1", "POD")}} 999999999`,
+      `container_memory_working_set_bytes{namespace="shop",pod="web-1"} 888888888`,
+      `container_memory_working_set_bytes{${containerLabels("shop", "idle-1", "app")}} 5000`,
+      "",
+    ];
+    res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(lines.join("\n"));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  const address = server.address();
+  assert.ok(address !== null && typeof address === "object");
+  return `127.0.0.1:${address.port}`;
+}
+
+void test("a real Prometheus: the default queries sum cAdvisor's containers per pod; a bad query, a scalar and no server are clear errors", async (t) => {
+  const prometheus = await startPrometheus(t, [await cadvisorTarget(t)]);
+  const source = {
+    url: prometheus.url,
+    cpuQuery: DEFAULT_CPU_QUERY,
+    memoryQuery: DEFAULT_MEMORY_QUERY,
+    timeoutSeconds: 5,
+  };
+  const signal = AbortSignal.timeout(60_000);
+  // rate() needs two scrapes of the counter.
+  let usages = await prometheusPodUsages(source, signal);
+  const deadline = Date.now() + 30_000;
+  while (usages.pods.find((p) => p.name === "web-1" && p.cpu > 0) === undefined) {
+    assert.ok(Date.now() < deadline, `no CPU rate in 30 s: ${JSON.stringify(usages)}`);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- waiting for scrapes
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    // oxlint-disable-next-line eslint/no-await-in-loop -- waiting for scrapes
+    usages = await prometheusPodUsages(source, signal);
+  }
+  assert.deepEqual(usages.errors, []);
+  const byName = new Map(usages.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
+  assert.deepEqual([...byName.keys()].sort(), ["shop/idle-1", "shop/web-1"]);
+  // The pause container and the pod-level series are not counted.
+  assert.equal(byName.get("shop/web-1")?.memory, 1_234_567);
+  assert.equal(byName.get("shop/idle-1")?.memory, 5000);
+  assert.equal(byName.get("shop/idle-1")?.cpu, 0);
+  // A series younger than the 5m window: rate() extrapolates over what it has, so only a bound.
+  const webCpu = byName.get("shop/web-1")?.cpu ?? 0;
+  assert.ok(webCpu > 0 && webCpu <= 0.5 * 1.5, `web-1 CPU ${webCpu}`);
+
+  const bad = await rejection(prometheusPodUsages({ ...source, cpuQuery: "sum by (pod" }, signal));
+  assert.ok(bad instanceof PrometheusQueryError, String(bad));
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.errorType, "bad_data");
+  assert.match(bad.message, /sum by \(pod/);
+
+  const scalar = await rejection(prometheusPodUsages({ ...source, memoryQuery: "1" }, signal));
+  assert.ok(scalar instanceof PrometheusQueryError, String(scalar));
+  assert.match(scalar.message, /the answer is not an instant vector/);
+
+  const gone = await rejection(
+    prometheusPodUsages({ ...source, url: "http://127.0.0.1:9", timeoutSeconds: 1 }, signal),
+  );
+  assert.ok(gone instanceof PrometheusQueryError, String(gone));
+  assert.match(gone.message, /no readable answer/);
+});
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  return assert.fail("expected a rejection");
+}
