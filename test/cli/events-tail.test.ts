@@ -441,14 +441,7 @@ void describe("events tail errors", () => {
     const server = await startNatsServer(t, { extraArgs: ["--auth", "s3cret-token"] });
     const nc = await connect({ servers: server.url, token: "s3cret-token" });
     t.after(() => nc.close());
-    await ensureStream(nc, {
-      name: "KUBE_LOOKOUT",
-      subjects: ["kl.>"],
-      maxAgeMs: 0,
-      maxBytes: -1,
-      duplicateWindowMs: 60_000,
-    });
-    await publish(nc, eventOf({ ...dep("api", 1, "added"), object: {} }));
+    await oneEventInDefaultStream(nc);
     const [good, bad] = await Promise.all([
       cli(["--nats", server.url, "--since", "all", "--count", "1"], {
         KUBE_LOOKOUT_NATS_TOKEN: "s3cret-token",
@@ -468,14 +461,7 @@ void describe("events tail errors", () => {
     const tls = { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile };
     const nc = await connect({ servers: server.url, tls });
     t.after(() => nc.close());
-    await ensureStream(nc, {
-      name: "KUBE_LOOKOUT",
-      subjects: ["kl.>"],
-      maxAgeMs: 0,
-      maxBytes: -1,
-      duplicateWindowMs: 60_000,
-    });
-    await publish(nc, eventOf({ ...dep("api", 1, "added"), object: {} }));
+    await oneEventInDefaultStream(nc);
     const url = `tls://127.0.0.1:${server.port}`;
     const client = ["--tls-cert", pki.clientCertFile, "--tls-key", pki.clientKeyFile];
     const [good, noCert, otherCa] = await Promise.all([
@@ -495,6 +481,18 @@ void describe("events tail errors", () => {
     assert.doesNotMatch(otherCa.err, /needs --tls-cert/);
   });
 });
+
+/** The stream `KUBE_LOOKOUT` (the command's default) with one `added` event of payments/api. */
+async function oneEventInDefaultStream(nc: NatsConnection): Promise<void> {
+  await ensureStream(nc, {
+    name: "KUBE_LOOKOUT",
+    subjects: ["kl.>"],
+    maxAgeMs: 0,
+    maxBytes: -1,
+    duplicateWindowMs: 60_000,
+  });
+  await publish(nc, eventOf({ ...dep("api", 1, "added"), object: {} }));
+}
 
 async function freePort(): Promise<number> {
   const srv = createServer();

@@ -194,15 +194,16 @@ void test("run: the watch list reloads on a file change and on SIGHUP; a bad fil
   assert.equal((await exited)[0], 0, child.out());
 });
 
-void test("run: SIGTERM with a backlog NATS cannot take exits 0 at the flush deadline; the next start publishes every change once", async (t) => {
-  const seed = Number(process.env["SEED"] ?? Date.now() % 1_000_000);
-  t.diagnostic(`seed ${seed}`);
-  const rand = seeded(seed);
-  const sim = await startSimulatedCluster();
-  t.after(() => sim.close());
-  const nats = await startNatsServer(t);
-  const dir = await mkdtemp(join(tmpdir(), "kl-sigterm-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+/**
+ * Writes a kubeconfig for `sim` and a config file watching ConfigMaps with events on, the NATS
+ * block given as `nats` lines and `extra` lines at the end, into `dir`; returns `run`'s args.
+ */
+async function eventsRun(
+  dir: string,
+  sim: { kubeConfigYaml(): string },
+  nats: readonly string[],
+  extra: readonly string[] = [],
+): Promise<string[]> {
   await writeFile(join(dir, "kubeconfig"), sim.kubeConfigYaml());
   const file = join(dir, "config.yaml");
   await writeFile(
@@ -217,14 +218,30 @@ void test("run: SIGTERM with a backlog NATS cannot take exits 0 at the flush dea
       "events:",
       "  enabled: true",
       "  prefix: kl",
-      `  nats: { servers: [${JSON.stringify(nats.url)}] }`,
+      ...nats,
       `  stream: { name: ${STREAM} }`,
-      "  maxInFlight: 8",
-      "shutdown: { flushTimeout: 2s }",
+      ...extra,
       "",
     ].join("\n"),
   );
-  const args = ["--config", file, "--kubeconfig", join(dir, "kubeconfig")];
+  return ["--config", file, "--kubeconfig", join(dir, "kubeconfig")];
+}
+
+void test("run: SIGTERM with a backlog NATS cannot take exits 0 at the flush deadline; the next start publishes every change once", async (t) => {
+  const seed = Number(process.env["SEED"] ?? Date.now() % 1_000_000);
+  t.diagnostic(`seed ${seed}`);
+  const rand = seeded(seed);
+  const sim = await startSimulatedCluster();
+  t.after(() => sim.close());
+  const nats = await startNatsServer(t);
+  const dir = await mkdtemp(join(tmpdir(), "kl-sigterm-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const args = await eventsRun(
+    dir,
+    sim,
+    [`  nats: { servers: [${JSON.stringify(nats.url)}] }`],
+    ["  maxInFlight: 8", "shutdown: { flushTimeout: 2s }"],
+  );
   const first = startRun(args);
   t.after(() => {
     if (first.exitCode === null) first.kill("SIGKILL");
@@ -301,28 +318,12 @@ void test("run: events.nats.tls from the config file publishes to a server that 
   const tls = { caFile: pki.caFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile };
   const dir = await mkdtemp(join(tmpdir(), "kl-nats-tls-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, "kubeconfig"), sim.kubeConfigYaml());
-  const file = join(dir, "config.yaml");
-  await writeFile(
-    file,
-    [
-      "cluster: { name: test }",
-      "watch:",
-      "  - { version: v1, resource: configmaps }",
-      `store: { path: ${JSON.stringify(join(dir, "state.db"))} }`,
-      "api: { port: 0 }",
-      "helm: { enabled: false }",
-      "events:",
-      "  enabled: true",
-      "  prefix: kl",
-      "  nats:",
-      `    servers: [${JSON.stringify(`tls://127.0.0.1:${nats.port}`)}]`,
-      `    tls: ${JSON.stringify(tls)}`,
-      `  stream: { name: ${STREAM} }`,
-      "",
-    ].join("\n"),
-  );
-  const child = startRun(["--config", file, "--kubeconfig", join(dir, "kubeconfig")]);
+  const args = await eventsRun(dir, sim, [
+    "  nats:",
+    `    servers: [${JSON.stringify(`tls://127.0.0.1:${nats.port}`)}]`,
+    `    tls: ${JSON.stringify(tls)}`,
+  ]);
+  const child = startRun(args);
   t.after(() => {
     if (child.exitCode === null) child.kill("SIGKILL");
   });

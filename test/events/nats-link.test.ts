@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Logger } from "../../src/logging/index.ts";
 import { NatsLink, type NatsLinkOptions, type NatsLinkState } from "../../src/events/nats-link.ts";
+import { rejection } from "../support/assertions.ts";
 import { startNatsServer } from "../support/nats-server.ts";
 import { makeTestPki, natsTlsArgs } from "../support/tls-certs.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
@@ -37,15 +38,6 @@ function countingLogger(): Logger & { errors: number } {
 
 function codeOf(err: unknown): unknown {
   return err instanceof Error && "code" in err ? err.code : undefined;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  return assert.fail("expected a rejection");
 }
 
 void describe("NatsLink", () => {

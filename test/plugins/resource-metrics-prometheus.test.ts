@@ -5,7 +5,7 @@
  * default queries and the error answers against a real Prometheus scraping cAdvisor's series.
  */
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import { after, test, type TestContext } from "node:test";
 import { PluginHost } from "../../src/plugins/index.ts";
 import { createResourceMetricsPlugin } from "../../plugins/resource-metrics/index.ts";
@@ -15,6 +15,7 @@ import {
   DEFAULT_MEMORY_QUERY,
   prometheusPodUsages,
 } from "../../plugins/resource-metrics/prometheus.ts";
+import { rejection } from "../support/assertions.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 import { startPrometheus } from "../support/prometheus-server.ts";
 import {
@@ -27,6 +28,21 @@ import {
 } from "./harness.ts";
 
 after(assertNoActiveHandles);
+
+/** Listens on a free loopback port (closed when the test ends); resolves the port. */
+async function listenLoopback(t: TestContext, server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  const address = server.address();
+  assert.ok(address !== null && typeof address === "object");
+  return address.port;
+}
 
 type Vector = { metric: Record<string, string>; value: [number, string] }[];
 
@@ -53,17 +69,8 @@ async function fakePrometheus(
     }
     res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  const address = server.address();
-  assert.ok(address !== null && typeof address === "object");
-  return { url: `http://127.0.0.1:${address.port}/prefix`, queries };
+  const port = await listenLoopback(t, server);
+  return { url: `http://127.0.0.1:${port}/prefix`, queries };
 }
 
 const sample = (namespace: string, pod: string, value: string) => ({
@@ -215,17 +222,8 @@ async function cadvisorTarget(t: TestContext): Promise<string> {
     ];
     res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(lines.join("\n"));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  const address = server.address();
-  assert.ok(address !== null && typeof address === "object");
-  return `127.0.0.1:${address.port}`;
+  const port = await listenLoopback(t, server);
+  return `127.0.0.1:${port}`;
 }
 
 void test("a real Prometheus: the default queries sum cAdvisor's containers per pod; a bad query, a scalar and no server are clear errors", async (t) => {
@@ -274,12 +272,3 @@ void test("a real Prometheus: the default queries sum cAdvisor's containers per 
   assert.ok(gone instanceof PrometheusQueryError, String(gone));
   assert.match(gone.message, /no readable answer/);
 });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  return assert.fail("expected a rejection");
-}

@@ -37,43 +37,20 @@ function openssl(dir: string, args: readonly string[]): void {
   }
 }
 
+/** `openssl req` arguments for a new P-256 key in `<name>.key`, subject `/CN=… <name>`. */
+function newKey(name: string): string[] {
+  const curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  return [...curve, "-keyout", `${name}.key`, "-subj", `/CN=kube-lookout test ${name}`];
+}
+
 /** A self-signed CA: `<name>.pem` and `<name>.key`. */
 function makeCa(dir: string, name: string): void {
-  openssl(dir, [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.pem`,
-    "-days",
-    "2",
-    "-subj",
-    `/CN=kube-lookout test ${name}`,
-  ]);
+  openssl(dir, ["req", "-x509", ...newKey(name), "-out", `${name}.pem`, "-days", "2"]);
 }
 
 /** A certificate signed by `ca.pem`: `<name>.pem` and `<name>.key`, with `extensions`. */
 function makeLeaf(dir: string, name: string, extensions: string): void {
-  openssl(dir, [
-    "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.csr`,
-    "-subj",
-    `/CN=kube-lookout test ${name}`,
-  ]);
+  openssl(dir, ["req", ...newKey(name), "-out", `${name}.csr`]);
   writeFileSync(join(dir, `${name}.ext`), extensions);
   openssl(dir, [
     "x509",
