@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -22,6 +21,7 @@ import {
 } from "../../src/events/index.ts";
 import type { ResourceId } from "../../src/kube/index.ts";
 import { main } from "../../src/cli/main.ts";
+import { freePort } from "../support/free-port.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 import { startNatsServer, type NatsServerProcess } from "../support/nats-server.ts";
 import { makeTestPki, natsTlsArgs } from "../support/tls-certs.ts";
@@ -492,13 +492,4 @@ async function oneEventInDefaultStream(nc: NatsConnection): Promise<void> {
     duplicateWindowMs: 60_000,
   });
   await publish(nc, eventOf({ ...dep("api", 1, "added"), object: {} }));
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  const address = srv.address();
-  await new Promise((resolve) => srv.close(resolve));
-  assert.ok(typeof address === "object" && address !== null);
-  return address.port;
 }

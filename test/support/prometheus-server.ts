@@ -5,14 +5,16 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port.ts";
 
 /** A running Prometheus of one test. */
 export interface PrometheusProcess {
   /** `http://127.0.0.1:<port>`: the base of its HTTP API. */
   readonly url: string;
+  /** What it logged so far (the first 20,000 characters), for failure messages. */
+  log(): string;
 }
 
 /** `$PROMETHEUS`, else /usr/bin/prometheus. Throws saying how to install it. */
@@ -23,22 +25,14 @@ function binary(): string {
   throw new Error("prometheus not found: apt-get install prometheus, or set PROMETHEUS");
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address !== "object") throw new Error("no port");
-  return address.port;
-}
-
 /**
- * Starts Prometheus scraping `targets` (`host:port`, path `/metrics`) every second, keeping the
- * exposition's labels (`honor_labels`). Resolves once `/-/ready` answers 200; `t.after` kills it.
+ * Starts Prometheus scraping `targets` (`host:port`) at `metricsPath` (default `/metrics`)
+ * every second. Resolves once `/-/ready` answers 200; `t.after` kills it.
  */
 export async function startPrometheus(
   t: { after(fn: () => unknown): void },
   targets: readonly string[],
+  metricsPath = "/metrics",
 ): Promise<PrometheusProcess> {
   const bin = binary();
   const dir = mkdtempSync(join(tmpdir(), "lookout-prometheus-"));
@@ -49,7 +43,7 @@ export async function startPrometheus(
       "global: { scrape_interval: 1s, evaluation_interval: 1s }",
       "scrape_configs:",
       "  - job_name: test",
-      "    honor_labels: true",
+      `    metrics_path: ${JSON.stringify(metricsPath)}`,
       `    static_configs: [{ targets: ${JSON.stringify(targets)} }]`,
       "",
     ].join("\n"),
@@ -84,7 +78,7 @@ export async function startPrometheus(
       const res = await fetch(`${url}/-/ready`);
       // oxlint-disable-next-line eslint/no-await-in-loop -- polling readiness
       await res.arrayBuffer();
-      if (res.ok) return { url };
+      if (res.ok) return { url, log: () => log };
     } catch {
       // Not listening yet.
     }

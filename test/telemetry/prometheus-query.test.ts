@@ -4,18 +4,13 @@
  * release is fixed.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KubeClient } from "../../src/kube/index.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { createTelemetry } from "../../src/telemetry/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
+import { startPrometheus } from "../support/prometheus-server.ts";
 import { meteredChecker } from "./scrape-support.ts";
 
 after(assertNoActiveHandles);
@@ -26,18 +21,6 @@ metadata:
   name: web
 `;
 const V1_INGRESS = BETA_INGRESS.replace("v1beta1", "v1");
-
-/** A free loopback port (closed again at once: Prometheus binds it next). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  await once(server, "close");
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 /** The result vector of an instant query. */
 async function query(base: string, promql: string): Promise<{ metric: Record<string, string> }[]> {
@@ -74,55 +57,18 @@ void test("Prometheus scrapes the checker and answers PromQL about a Helm findin
   t.after(() => telemetry.shutdown());
   const { checker, url: metricsUrl } = await meteredChecker(t, client, telemetry);
 
-  const dir = await mkdtemp(join(tmpdir(), "kl-prometheus-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
   const target = new URL(metricsUrl);
-  await writeFile(
-    join(dir, "prometheus.yml"),
-    [
-      "global:",
-      "  scrape_interval: 1s",
-      "scrape_configs:",
-      "  - job_name: kube-lookout",
-      `    metrics_path: ${target.pathname}`,
-      "    static_configs:",
-      `      - targets: ["${target.host}"]`,
-      "",
-    ].join("\n"),
-  );
-  const port = await freePort();
-  const prometheus = spawn(
-    "prometheus",
-    [
-      `--config.file=${join(dir, "prometheus.yml")}`,
-      `--storage.tsdb.path=${join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--log.level=warn",
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let log = "";
-  prometheus.stderr.on("data", (b: Buffer) => (log += b.toString()));
-  t.after(async () => {
-    if (prometheus.exitCode === null && prometheus.signalCode === null) {
-      const exited = once(prometheus, "exit");
-      prometheus.kill("SIGTERM");
-      await exited;
-    }
-  });
-  const base = `http://127.0.0.1:${port}`;
+  const prometheus = await startPrometheus(t, [target.host], target.pathname);
+  const base = prometheus.url;
   const finding =
     'kube_lookout_helm_findings{helm_release_name="web",k8s_object_kind="Ingress",target="v1.22.0",status="removed"}';
   try {
-    await until("Prometheus answers about the finding", async () => {
-      try {
-        return (await query(base, finding)).length === 1;
-      } catch {
-        return false; // not listening yet
-      }
-    });
+    await until(
+      "Prometheus answers about the finding",
+      async () => (await query(base, finding)).length === 1,
+    );
   } catch (err) {
-    throw new Error(`${String(err)}\nprometheus log:\n${log}`, { cause: err });
+    throw new Error(`${String(err)}\nprometheus log:\n${prometheus.log()}`, { cause: err });
   }
   const [series] = await query(base, finding);
   assert.equal(series?.metric["k8s_api_version"], "networking.k8s.io/v1beta1");
