@@ -129,21 +129,20 @@ export function checkResources(resources: readonly WatchedResource[]): void {
     } catch (error: unknown) {
       problems.push(`${at}.dropFields: ${error instanceof Error ? error.message : String(error)}`);
     }
+    // One resource in any of its versions: the same objects, served on one route.
+    const objects = `${r.resource.group}/${r.resource.resource}`;
     if (r.cache !== false) {
-      const route = `${r.resource.group}/${r.resource.resource}`;
-      const other = servedVersion.get(route);
+      const other = servedVersion.get(objects);
       if (other !== undefined && other.version !== r.resource.version) {
         problems.push(
           `${at}: the cache API serves ${r.resource.resource} in one version; ${other.at} has ${other.version}, this one ${r.resource.version}`,
         );
-      } else servedVersion.set(route, { at, version: r.resource.version });
+      } else servedVersion.set(objects, { at, version: r.resource.version });
     }
     if (r.events === false) return;
     const id = formatResourceId(r.resource);
-    // "" is every namespace, as for the informer. Two versions of one resource are the same
-    // objects: their events would repeat each other too.
+    // "" is every namespace, as for the informer.
     const fixed = r.namespaceSelector === undefined && r.namespace !== "" ? r.namespace : undefined;
-    const objects = `${r.resource.group}/${r.resource.resource}`;
     const seen = eventful.get(objects) ?? [];
     for (const other of seen) {
       if (fixed === undefined || other.namespace === undefined || other.namespace === fixed) {

@@ -36,7 +36,7 @@ const STREAM_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 /** A resource filter: exact (server-side subject filter) or by resource name in any group. */
 export type ResourceFilter = { readonly exact: ResourceId } | { readonly plural: string };
 
-/** The checked flags of one `events tail` run (credentials and TLS files go to the link). */
+/** The checked flags of one `events tail` run (credentials go to the link, never in here). */
 export interface TailOptions {
   readonly servers: readonly string[];
   readonly stream: string;
@@ -52,6 +52,8 @@ export interface TailOptions {
   readonly helm: boolean;
   readonly count: number | undefined;
   readonly connectTimeoutMs: number;
+  /** The readable TLS files of `--tls-*`, or undefined without them. */
+  readonly tls: NatsLinkOptions["tls"];
 }
 
 function usage(message: string): UsageError {
@@ -147,6 +149,7 @@ export function parseOptions(values: FlagValues): TailOptions {
     helm,
     count: intFlag(NAME, values, "count", 1, Number.MAX_SAFE_INTEGER),
     connectTimeoutMs: (intFlag(NAME, values, "connect-timeout", 1, 3600) ?? 5) * 1000,
+    tls: tlsFlags(values),
   };
 }
 
@@ -202,17 +205,15 @@ function tlsFlags(values: FlagValues): NatsLinkOptions["tls"] {
  * the TLS 1.3 handshake, and nats.js then reports only a timeout (or nothing yet): say what is
  * likely missing when TLS was asked for without a client certificate.
  */
-export function clientCertHint(values: FlagValues, why: string | undefined): string {
-  if (stringFlag(values, "tls-ca") === undefined || stringFlag(values, "tls-cert") !== undefined) {
-    return "";
-  }
+export function clientCertHint(options: TailOptions, why: string | undefined): string {
+  if (options.tls?.caFile === undefined || options.tls.certFile !== undefined) return "";
   if (why !== undefined && !/timeout/i.test(why)) return "";
   return " (a server that verifies clients needs --tls-cert and --tls-key)";
 }
 
 /** The link, with NatsLink's option errors turned into usage errors naming the flag. */
 export function natsLink(options: TailOptions, values: FlagValues, logger: Logger): NatsLink {
-  const tls = tlsFlags(values);
+  const tls = options.tls;
   const token = secret(values, "token");
   const user = secret(values, "user");
   const pass = secret(values, "password");

@@ -317,7 +317,7 @@ export const eventsTailCommand: Command = {
         io.stderr(
           `kube-lookout ${NAME}: cannot connect to NATS at ${shownServers(options.servers)} within ` +
             `${options.connectTimeoutMs / 1000} s (--connect-timeout)${why === undefined ? "" : `: ${why}`}` +
-            `${clientCertHint(values, why)}\n`,
+            `${clientCertHint(options, why)}\n`,
         );
         return 1;
       } finally {
