@@ -15,6 +15,7 @@ import {
   PluginHostClosedError,
 } from "./errors.ts";
 import {
+  DEFAULT_LOAD_TIMEOUT_MS,
   labelOf,
   loadConfigured,
   sourceOf,
@@ -94,7 +95,7 @@ const RESTARTS = "kube_lookout.plugin.restarts";
 interface Slot {
   /** The entry as configured (`PluginStartFailure.plugin`). */
   readonly label: string;
-  source: string;
+  readonly source: string;
   /** `gone`: failed, or loaded after `close()` began; not shown by `status()`. */
   phase: "loading" | "abandoned" | "launched" | "gone";
   runner: PluginRunner | undefined;
@@ -118,7 +119,6 @@ export class PluginHost implements AsyncDisposable {
   readonly #loadTimeoutMs: number;
   readonly #backoff: { readonly initialMs?: number; readonly maxMs?: number };
   readonly #slots: Slot[] = [];
-  readonly #names = new Set<string>();
   /** Aborted at the close deadline: every load still pending is abandoned. */
   readonly #abandon = new AbortController();
   #launches: readonly Promise<LaunchOutcome>[] = [];
@@ -133,7 +133,12 @@ export class PluginHost implements AsyncDisposable {
       throw new InvalidPluginHostOptionError("plugins", options.plugins, "an array of entries");
     }
     this.#closeTimeoutMs = delayOption("closeTimeoutMs", options.closeTimeoutMs, 5000, true);
-    this.#loadTimeoutMs = delayOption("loadTimeoutMs", options.loadTimeoutMs, 10_000, false);
+    this.#loadTimeoutMs = delayOption(
+      "loadTimeoutMs",
+      options.loadTimeoutMs,
+      DEFAULT_LOAD_TIMEOUT_MS,
+      false,
+    );
     const backoff: unknown = options.backoff ?? {};
     if (typeof backoff !== "object" || backoff === null) {
       throw new InvalidPluginHostOptionError("backoff", backoff, "an object");
@@ -220,14 +225,12 @@ export class PluginHost implements AsyncDisposable {
       return { skipped: true };
     }
     const { plugin, source } = loaded;
-    if (this.#names.has(plugin.name)) {
+    if (this.#slots.some((s) => s.runner?.plugin.name === plugin.name)) {
       slot.phase = "gone";
       const error = new InvalidPluginError(source, `duplicate plugin name ${plugin.name}`);
       return this.#notStarted(label, error);
     }
-    this.#names.add(plugin.name);
     const runner = this.#runner(plugin, loaded.config);
-    slot.source = source;
     slot.runner = runner;
     slot.phase = "launched";
     void runner.run();

@@ -4,9 +4,13 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { builtinPlugins } from "./builtin.ts";
 import { assertPlugin } from "./define-plugin.ts";
 import { PluginConfigError, PluginLoadError } from "./errors.ts";
 import type { Plugin } from "./types.ts";
+
+/** How long a plugin's import may take, by default (the host's `loadTimeoutMs`). */
+export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
 
 /** Built-in plugins by name: each loader imports the plugin's module (default export). */
 export type BuiltinPlugins = Readonly<Record<string, () => Promise<unknown>>>;
@@ -19,7 +23,7 @@ export type BuiltinPlugins = Readonly<Record<string, () => Promise<unknown>>>;
  * default export (or the object) is not a plugin. `ref` is typed `unknown`: anything but a
  * string must be a plugin object (checked here).
  */
-export async function loadPlugin(
+async function loadPlugin(
   ref: unknown,
   builtins: BuiltinPlugins,
   baseDir: string,
@@ -70,7 +74,7 @@ function moduleUrl(specifier: string, baseDir: string): string {
  * value is the offending key's value when the schema named a key, else the whole config
  * (`PluginConfigError` masks secret-looking values in both).
  */
-export function validateConfig(plugin: Plugin, raw: unknown): unknown {
+function validateConfig(plugin: Plugin, raw: unknown): unknown {
   if (plugin.configSchema === undefined) return raw;
   try {
     return plugin.configSchema(raw);
@@ -151,19 +155,24 @@ export async function loadConfigured(
 
 /**
  * Loads the plugin `ref` names and runs its `configSchema` on `config`, as the host does at
- * start, without starting it: for `kube-lookout config check`. Resolves with the plugin's name
- * and source; rejects as {@link loadConfigured} does (`LOOKOUT_PLUGIN_LOAD_FAILED`, also when the
- * import has not settled within `timeoutMs`; `LOOKOUT_PLUGIN_INVALID`;
- * `LOOKOUT_PLUGIN_BAD_CONFIG`). Importing a module runs its top-level code.
+ * start, without starting it: for `kube-lookout config check`. The options default as the
+ * host's do (`builtinPlugins`, `process.cwd()`, {@link DEFAULT_LOAD_TIMEOUT_MS}). Resolves with
+ * the plugin's name and source; rejects as {@link loadConfigured} does
+ * (`LOOKOUT_PLUGIN_LOAD_FAILED`, also when the import has not settled within `timeoutMs`;
+ * `LOOKOUT_PLUGIN_INVALID`; `LOOKOUT_PLUGIN_BAD_CONFIG`). Importing a module runs its top-level
+ * code.
  */
 export async function checkPlugin(
   ref: unknown,
   config: unknown,
-  options: { builtins: BuiltinPlugins; baseDir: string; timeoutMs: number },
+  options: { builtins?: BuiltinPlugins; baseDir?: string; timeoutMs?: number } = {},
 ): Promise<{ name: string; source: string }> {
+  const builtins = options.builtins ?? builtinPlugins;
   const { plugin, source } = await loadConfigured(ref, config, {
-    ...options,
-    label: sourceOf(ref, options.builtins),
+    builtins,
+    baseDir: options.baseDir ?? process.cwd(),
+    timeoutMs: options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS,
+    label: sourceOf(ref, builtins),
   });
   return { name: plugin.name, source };
 }

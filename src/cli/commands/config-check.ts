@@ -1,6 +1,6 @@
 import { ConfigInvalidError, loadConfig, type LookoutConfig } from "../../config/index.ts";
 import { maskUrlCredentials } from "../../logging/index.ts";
-import { builtinPlugins, checkPlugin } from "../../plugins/index.ts";
+import { checkPlugin } from "../../plugins/index.ts";
 import type { Command } from "../args.ts";
 import { listFlag } from "../args.ts";
 import { UsageError } from "../errors.ts";
@@ -94,13 +94,7 @@ export const configCheckCommand: Command = {
 /** Loads every plugin entry and runs its config schema (at once); one line per failure. */
 async function pluginProblems(config: LookoutConfig): Promise<string[]> {
   const settled = await Promise.allSettled(
-    config.plugins.map((p) =>
-      checkPlugin(p.name ?? p.module ?? "", p.config, {
-        builtins: builtinPlugins,
-        baseDir: process.cwd(),
-        timeoutMs: 10_000,
-      }),
-    ),
+    config.plugins.map((p) => checkPlugin(p.name ?? p.module ?? "", p.config)),
   );
   return settled.flatMap((s, i) => {
     if (s.status === "fulfilled") return [];
