@@ -11,6 +11,7 @@ import {
   jetstreamManager,
   type Consumer,
   type ConsumerMessages,
+  type JetStreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -145,8 +146,6 @@ export async function* subscribeHelm(
   }
 }
 
-type Manager = Awaited<ReturnType<typeof jetstreamManager>>;
-
 /**
  * Reads `stream` through an ordered consumer filtered by `subject`. nats.js recreates an ordered
  * consumer after a gap from the last stream sequence it saw; when the stream itself was deleted
@@ -164,7 +163,7 @@ async function* consume(
   signal?: AbortSignal,
 ): AsyncGenerator<JsMsg> {
   if (signal?.aborted) return;
-  let jsm: Manager;
+  let jsm: JetStreamManager;
   let at: Position;
   try {
     jsm = await jetstreamManager(nc);
@@ -226,7 +225,7 @@ interface Position {
  */
 async function* readConsumer(
   nc: NatsConnection,
-  jsm: Manager,
+  jsm: JetStreamManager,
   stream: string,
   subject: string,
   at: Position,
@@ -290,7 +289,7 @@ async function* readConsumer(
  * `signal` aborted first.
  */
 async function resumeAt(
-  jsm: Manager,
+  jsm: JetStreamManager,
   stream: string,
   deliver: DeliverFrom,
   at: Position,
@@ -318,7 +317,7 @@ async function resumeAt(
 
 /** Where a subscription that is not `"new"` starts; undefined: the whole stream. */
 async function firstSequence(
-  jsm: Manager,
+  jsm: JetStreamManager,
   stream: string,
   deliver: Exclude<DeliverFrom, "new">,
 ): Promise<number | undefined> {
@@ -331,7 +330,7 @@ async function firstSequence(
 }
 
 /** The stream's creation time; undefined when it does not exist or cannot be read now. */
-async function createdOf(jsm: Manager, stream: string): Promise<string | undefined> {
+async function createdOf(jsm: JetStreamManager, stream: string): Promise<string | undefined> {
   try {
     return (await jsm.streams.info(stream)).created;
   } catch {
@@ -340,7 +339,7 @@ async function createdOf(jsm: Manager, stream: string): Promise<string | undefin
 }
 
 /** The sequence of the first message of `stream` stored at or after `time` (next one if none). */
-async function sequenceAt(jsm: Manager, stream: string, time: Date): Promise<number> {
+async function sequenceAt(jsm: JetStreamManager, stream: string, time: Date): Promise<number> {
   // A consumer that starts at `time` reports the sequence before its first message.
   const probe = await jsm.consumers.add(stream, {
     deliver_policy: DeliverPolicy.StartTime,
