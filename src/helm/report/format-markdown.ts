@@ -5,9 +5,21 @@ import { FINDING_FIELDS, errorWhere, fieldText, messageLine, oneLine } from "./c
 import type { HelmReport } from "./report.ts";
 import { sortFindings, summaryLine } from "./report.ts";
 
-/** Text safe in a GitHub table cell: backslashes and pipes escaped, on one line. */
+/**
+ * The characters that carry meaning inside a GitHub table cell: the cell separator, backslash
+ * escapes, code spans, emphasis and strikethrough, links and images, raw HTML and autolinks,
+ * entity references. Each is shown as itself when backslash-escaped (CommonMark allows that
+ * before any ASCII punctuation).
+ */
+const MARKDOWN_INLINE = /[\\|`*_[\]<>~&]/g;
+
+/**
+ * Text shown literally in a GitHub table cell, on one line: the characters of
+ * {@link MARKDOWN_INLINE} backslash-escaped, so that a file name such as `*_old_*.yaml` or an
+ * error quoting `<none>` reads as written instead of as emphasis or an HTML tag.
+ */
 export function markdownCell(text: string): string {
-  return oneLine(text).replaceAll("\\", "\\\\").replaceAll("|", "\\|");
+  return oneLine(text).replace(MARKDOWN_INLINE, "\\$&");
 }
 
 /**

@@ -244,6 +244,18 @@ void test("Markdown: a GitHub table with pipes and backslashes escaped, then the
   assert.equal(markdownCell("x|y\nz"), "x\\|y z");
 });
 
+void test("Markdown: what would be emphasis, code, a link, HTML or an entity is shown as written", () => {
+  assert.equal(markdownCell("charts/*_old_*.yaml"), "charts/\\*\\_old\\_\\*.yaml");
+  assert.equal(markdownCell("expected <none> in `x`"), "expected \\<none\\> in \\`x\\`");
+  assert.equal(markdownCell("[a](b) ~~c~~ &amp;"), "\\[a\\](b) \\~\\~c\\~\\~ \\&amp;");
+  // What names, apiVersions and versions are made of stays as it is.
+  const plain = "flowcontrol.apiserver.k8s.io/v1beta3 my-app:v1.29.0 #1 (x) {y} a+b=c! 'q' \"d\"";
+  assert.equal(markdownCell(plain), plain);
+  // Every escaped character is ASCII punctuation, which CommonMark shows as itself after `\`.
+  const all = markdownCell("\\|`*_[]<>~&");
+  assert.equal(all, "\\\\\\|\\`\\*\\_\\[\\]\\<\\>\\~\\&");
+});
+
 void test("table: aligned columns, sorted, summary line and errors below", () => {
   const text = formatTable(REPORT);
   const lines = text.split("\n");
