@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { Logger } from "../../src/logging/index.ts";
 import { NatsLink, type NatsLinkOptions, type NatsLinkState } from "../../src/events/nats-link.ts";
 import { rejection } from "../support/assertions.ts";
-import { startNatsServer } from "../support/nats-server.ts";
+import { natsServerBinary, startNatsServer } from "../support/nats-server.ts";
 import { makeTestPki, natsTlsArgs } from "../support/tls-certs.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 
@@ -171,6 +175,59 @@ void describe("NatsLink", () => {
     assert.equal(wrong.state, "connecting");
     assert.equal(logger.errors, 1);
     await Promise.all([wrong.close(), right.close()]);
+  });
+
+  void test("credentials revoked on the server: the closed connection is replaced by a new one once they are valid again", async (t) => {
+    // The token lives in a config file that nats-server re-reads on SIGHUP (`--signal reload`).
+    const dir = mkdtempSync(join(tmpdir(), "lookout-nats-auth-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const config = join(dir, "auth.conf");
+    const pidFile = join(dir, "nats.pid");
+    writeFileSync(config, 'authorization { token: "s3cret" }\n');
+    const server = await startNatsServer(t, {
+      jetstream: false,
+      extraArgs: ["-c", config, "-P", pidFile],
+    });
+    const reload = (token: string): void => {
+      writeFileSync(config, `authorization { token: "${token}" }\n`);
+      execFileSync(natsServerBinary(), [
+        "--signal",
+        `reload=${readFileSync(pidFile, "utf8").trim()}`,
+      ]);
+    };
+    const states: NatsLinkState[] = [];
+    const logged: string[] = [];
+    const logger = { ...countingLogger(), error: (message: string) => void logged.push(message) };
+    const link = new NatsLink({
+      servers: [server.url],
+      token: "s3cret",
+      logger,
+      retryInitialMs: 100,
+    });
+    t.after(() => link.close());
+    link.onStateChange((s) => void states.push(s));
+    link.start();
+    const first = await link.waitForConnection(AbortSignal.timeout(5000));
+
+    // The server drops the connection and refuses the old token: nats.js gives up on it after
+    // repeated authorization errors, and the link starts over with a new connection.
+    reload("rotated");
+    await first.closed();
+    await waitForState(link, "connecting");
+    assert.ok(
+      logged.includes("NATS connection closed unexpectedly; connecting again"),
+      logged.join("; "),
+    );
+    assert.equal(link.connection(), undefined);
+
+    reload("s3cret");
+    const second = await link.waitForConnection(AbortSignal.timeout(10_000));
+    assert.notEqual(second, first, "a new connection");
+    await second.flush();
+    assert.equal(link.state, "connected");
+    assert.deepEqual(states.slice(0, 2), ["connected", "reconnecting"]);
+    assert.equal(states.at(-1), "connected");
+    await link.close();
   });
 
   void test("TLS: the CA file is trusted, a client certificate passes a server that verifies clients, another CA is refused and retried", async (t) => {

@@ -37,7 +37,7 @@ export interface NatsServerOptions {
 }
 
 /** `$NATS_SERVER`, else `nats-server` on PATH, else /usr/sbin/nats-server (Debian's package). */
-function binary(): string {
+export function natsServerBinary(): string {
   const fromEnv = process.env["NATS_SERVER"];
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
   const dirs = [...(process.env["PATH"] ?? "").split(delimiter), "/usr/sbin", "/usr/local/bin"];
@@ -71,7 +71,7 @@ export async function startNatsServer(
   options: NatsServerOptions = {},
 ): Promise<NatsServerProcess> {
   installExitHook();
-  const bin = binary();
+  const bin = natsServerBinary();
   const jetstream = options.jetstream ?? true;
   const ownDir = options.storeDir === undefined;
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), "lookout-nats-"));
