@@ -6,7 +6,12 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../logging/index.ts";
-import type { LookoutStore, OutboxInsert, OutboxRow } from "../store/index.ts";
+import {
+  outboxRowBytes,
+  type LookoutStore,
+  type OutboxInsert,
+  type OutboxRow,
+} from "../store/index.ts";
 import type { OutgoingEvent } from "./event-types.ts";
 
 /** What the recorder does when the outbox is at its bound. */
@@ -221,7 +226,7 @@ export class BatchWriter {
     for (; take < n; take++) {
       const item = this.#pending[take]!;
       if (!("msgId" in item)) continue;
-      const size = item.body.byteLength + item.subject.length + 64;
+      const size = outboxRowBytes(item);
       if (events + 1 > rowsAllowed || bytes + size > bytesAllowed) break;
       events++;
       bytes += size;
@@ -252,15 +257,30 @@ export class BatchWriter {
       }
       return take;
     }
-    const overRows = stats.rows + events - o.maxOutboxRows;
-    const overBytes = stats.bytes + bytes - o.maxOutboxBytes;
-    if (overRows > 0 || overBytes > 0) {
-      const avg = stats.rows === 0 ? 1 : stats.bytes / stats.rows;
-      const drop = Math.max(overRows, Math.ceil(overBytes / Math.max(avg, 1)));
-      const dropped = o.store.outbox.dropOldest(drop);
+    let overRows = stats.rows + events - o.maxOutboxRows;
+    let overBytes = stats.bytes + bytes - o.maxOutboxBytes;
+    let rows = stats.rows;
+    let stored = stats.bytes;
+    const dropped = { rows: 0, bytes: 0 };
+    // Rows differ in size: drop by the average, then again while still over (rarely twice).
+    while ((overRows > 0 || overBytes > 0) && rows > 0) {
+      const avg = stats.bytes / stats.rows;
+      const drop = Math.max(overRows, Math.ceil(overBytes / Math.max(avg, 1)), 1);
+      const step = o.store.outbox.dropOldest(drop);
+      if (step.rows === 0) break;
+      dropped.rows += step.rows;
+      dropped.bytes += step.bytes;
+      rows -= step.rows;
+      stored -= step.bytes;
+      overRows -= step.rows;
+      overBytes -= step.bytes;
+    }
+    if (dropped.rows > 0) {
       o.logger.warn("events: outbox full, dropped the oldest events", {
         dropped: dropped.rows,
         bytes: dropped.bytes,
+        rows,
+        storedBytes: stored,
       });
       o.onPressure?.("dropped", dropped.rows);
     }

@@ -35,5 +35,6 @@ export { SCHEMA_VERSION } from "./migrations.ts";
 export type { Migration } from "./migrations.ts";
 export { openStore } from "./open-store.ts";
 export type { OutboxInsert, OutboxRepository, OutboxRow, OutboxStats } from "./outbox.ts";
+export { outboxRowBytes } from "./outbox.ts";
 export type { SnapshotMeta, SnapshotRepository, SnapshotRow } from "./snapshots.ts";
 export type { StoreOptions, StoreSynchronous } from "./options.ts";

@@ -82,6 +82,19 @@ type InsertBind = [string, string, string, string, Uint8Array, number];
 /** A row's counted size: the body's bytes plus the headers' and subject's UTF-8 bytes. */
 const ROW_BYTES = "length(body) + octet_length(headers) + octet_length(subject)";
 
+/**
+ * The bytes an event will count for in {@link OutboxStats.bytes} once appended (as the outbox
+ * counts them: the body, the headers as stored (JSON) and the subject, in UTF-8), so that a
+ * writer can keep the outbox under a byte bound before it writes.
+ */
+export function outboxRowBytes(e: Pick<OutboxInsert, "subject" | "headers" | "body">): number {
+  return rowBytes(e.subject, JSON.stringify(e.headers), e.body);
+}
+
+function rowBytes(subject: string, headersJson: string, body: Uint8Array): number {
+  return body.byteLength + Buffer.byteLength(headersJson) + Buffer.byteLength(subject);
+}
+
 /** The {@link OutboxRepository} over one connection. */
 export class SqliteOutbox implements OutboxRepository {
   readonly #handle: StoreHandle;
@@ -172,8 +185,7 @@ export class SqliteOutbox implements OutboxRepository {
       let bytes = 0;
       for (const [i, e] of events.entries()) {
         const bind = bindOf(i, e);
-        // As ROW_BYTES counts them: the body's bytes, headers and subject in UTF-8.
-        bytes += bind[4].byteLength + Buffer.byteLength(bind[3]) + Buffer.byteLength(bind[0]);
+        bytes += rowBytes(bind[0], bind[3], bind[4]);
         rows.push(bind);
       }
       return rows.length === 0 ? [] : this.#append(rows, bytes);
