@@ -52,6 +52,7 @@ export interface ResourceChange {
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;
+  /** After the change; for `deleted`, the last one recorded before it (the state it ends). */
   readonly resourceVersion: string;
   /** The transformed object after the change (for `deleted`: the last known state). */
   readonly object: unknown;

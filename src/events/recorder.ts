@@ -163,7 +163,11 @@ export class ResourceRecorder implements EventHandler {
     const key = `${raw.namespace}/${raw.name}`;
     const known = this.#known.get(key);
     if (known === undefined) return undefined; // never recorded: nothing to say
-    return this.#record("deleted", raw, this.#transform(raw), undefined);
+    // The id names the state the deletion ends, the last one recorded, not the deletion's own
+    // resourceVersion: a replica that was down meanwhile finds the same deletion at its restart
+    // from that stored state, and gives the same id (the object is the final state as seen).
+    const ended = { ...raw, resourceVersion: known.resourceVersion };
+    return this.#record("deleted", ended, this.#transform(raw), undefined);
   }
 
   /**

@@ -461,3 +461,47 @@ void test("a Helm event recorded just as the held events are written goes out to
   assert.equal(armed, false, "revision 6 was recorded as the held events were written");
   assert.deepEqual(revisions, [1, 2, 3, 4, 5, 6]);
 });
+
+void test("two replicas, one down while objects are deleted: the deletion seen live and the one found at restart have one id", async (t) => {
+  const { sim, nats, dbPath } = await setup(t);
+  const CM = { group: "", version: "v1", resource: "configmaps" };
+  for (const name of ["gone", "changed-then-gone", "kept"]) {
+    sim.create(CM, { metadata: { name, namespace: "a" }, data: { v: "1" } });
+  }
+  const a = await startPipeline({ simUrl: sim.url, natsUrl: nats.url, dbPath });
+  t.after(() => a.close());
+  const dbB = `${dbPath}.replica-b`;
+  let b = await startPipeline({ simUrl: sim.url, natsUrl: nats.url, dbPath: dbB });
+  t.after(() => b.close());
+  await waitForStream(nats.url, 3);
+  // Replica B stops; meanwhile A records an update, then the deletions (each has its own,
+  // newer resourceVersion in the watch).
+  await b.close();
+  sim.patch(CM, "a", "changed-then-gone", { data: { v: "2" } });
+  await waitForStream(nats.url, 4);
+  sim.delete(CM, "a", "gone");
+  sim.delete(CM, "a", "changed-then-gone");
+  await waitForStream(nats.url, 6);
+  // B comes back and finds both deletions in its catch-up, from its stored states.
+  b = await startPipeline({ simUrl: sim.url, natsUrl: nats.url, dbPath: dbB });
+  t.after(() => b.close());
+  const settled = await waitForStream(nats.url, 6, 20_000, 1500);
+  const messages = await readStream(nats.url);
+  const deletions = messages.filter((m) => m.type === "deleted");
+  // "gone": both replicas last recorded the same state, so the two deletions are one message.
+  // "changed-then-gone": B missed the update, so its deletion ends an older state: a second
+  // message, told apart by its resourceVersion (what B knew), not a copy.
+  assert.deepEqual(
+    deletions.map((m) => m.key),
+    ["configmaps/a/gone", "configmaps/a/changed-then-gone", "configmaps/a/changed-then-gone"],
+  );
+  assert.equal(settled, 7, messages.map(idOf).join("\n"));
+  const added = new Map(messages.filter((m) => m.type === "added").map((m) => [m.key, m]));
+  assert.equal(deletions[0]!.resourceVersion, added.get("configmaps/a/gone")!.resourceVersion);
+  const update = messages.find((m) => m.type === "modified")!;
+  assert.equal(deletions[1]!.resourceVersion, update.resourceVersion);
+  assert.equal(
+    deletions[2]!.resourceVersion,
+    added.get("configmaps/a/changed-then-gone")!.resourceVersion,
+  );
+});

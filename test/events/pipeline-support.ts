@@ -70,8 +70,9 @@ export function churn(sim: SimulatedCluster, rand: () => number, ops: number): M
       });
       made.push({ ...metaOf(obj), type: "added", key });
     } else if (rand() < 0.25) {
-      const obj = sim.delete(res, namespace, name)!;
-      made.push({ ...metaOf(obj), type: "deleted", key });
+      sim.delete(res, namespace, name);
+      // A deletion is identified by the state it ends (docs/events.md), not its own version.
+      made.push({ ...metaOf(existing), type: "deleted", key });
     } else {
       const obj = sim.patch(res, namespace, name, secret ? data : cmData);
       made.push({ ...metaOf(obj), type: "modified", key });
