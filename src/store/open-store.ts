@@ -41,7 +41,7 @@ const PAGE_SIZE = 16384;
  * - `LOOKOUT_STORE_TOO_NEW` when the file's schema is newer than this code (file untouched);
  * - `LOOKOUT_STORE_MIGRATION_FAILED` when a migration throws (rolled back);
  * - `LOOKOUT_STORE_OPEN_FAILED` for a missing directory, permissions or I/O errors.
- * A file that is not a database or fails `PRAGMA quick_check` is moved aside to
+ * A file that is not a database or fails `PRAGMA integrity_check` is moved aside to
  * `<path>.corrupt-<ms>` (with its `-wal`/`-shm`/`-journal`), logged at warn, and replaced by a
  * fresh one: the store's `recovered` is then true.
  */
@@ -160,7 +160,7 @@ function openFileOnce(
     if (version > migrations.length) {
       throw new StoreTooNewError(o.path, version, migrations.length);
     }
-    const problems = quickCheck(db);
+    const problems = integrityCheck(db);
     if (problems !== undefined) return corrupt(db, o, recover, problems);
     db.exec("COMMIT");
     const mode: unknown = db.pragma("journal_mode = WAL", { simple: true });
@@ -257,13 +257,18 @@ function corrupt(db: Database, o: ResolvedStoreOptions, recover: boolean, reason
   }
 }
 
-/** Undefined when `PRAGMA quick_check` says ok, else its first lines. */
-function quickCheck(db: Database): string | undefined {
-  const rows: unknown = db.pragma("quick_check(20)", { simple: false });
+/**
+ * Undefined when `PRAGMA integrity_check` says ok, else its first lines. Not `quick_check`,
+ * which does not compare indexes with their tables: a snapshot row missing from its index would
+ * be missed by the catch-up's read (announced again as added) and stored a second time. The
+ * full check costs about twice as much (100,000 snapshots, 145 MiB: 135 ms against 66 ms).
+ */
+function integrityCheck(db: Database): string | undefined {
+  const rows: unknown = db.pragma("integrity_check(20)", { simple: false });
   const lines = Array.isArray(rows)
     ? rows.map((r: unknown) =>
-        typeof r === "object" && r !== null && "quick_check" in r
-          ? String(r.quick_check)
+        typeof r === "object" && r !== null && "integrity_check" in r
+          ? String(r.integrity_check)
           : String(r),
       )
     : [String(rows)];

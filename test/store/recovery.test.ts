@@ -5,7 +5,13 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { SCHEMA_VERSION, openStore } from "../../src/store/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { damagedDatabase, recordingLogger, release, tempDir } from "./support.ts";
+import {
+  damagedDatabase,
+  indexMismatchDatabase,
+  recordingLogger,
+  release,
+  tempDir,
+} from "./support.ts";
 
 after(assertNoActiveHandles);
 
@@ -52,7 +58,7 @@ void test("a short non-database file is recovered too; a second recovery in the 
   assert.equal(readFileSync(`${path}.corrupt-${NOW}-1`, "utf8"), "yy");
 });
 
-void test("a database with damaged pages fails quick_check and is moved aside", (t) => {
+void test("a database with damaged pages fails the integrity check and is moved aside", (t) => {
   const dir = tempDir(t);
   const path = join(dir, "s.db");
   const bytes = damagedDatabase(path);
@@ -63,6 +69,23 @@ void test("a database with damaged pages fails quick_check and is moved aside", 
   assert.deepEqual(readFileSync(`${path}.corrupt-${NOW}`), bytes);
   assert.equal(lines.filter((l) => l.level === "warn").length, 1);
   assert.equal(store.helm.releaseCount(), 0);
+});
+
+void test("an index that disagrees with its table (quick_check cannot see it) is found, moved aside", (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, "s.db");
+  const bytes = indexMismatchDatabase(path);
+  const { logger, lines } = recordingLogger();
+  const store = openStore({ path, logger, now: () => NOW });
+  t.after(() => store.close());
+  assert.equal(store.recovered, true);
+  assert.deepEqual(readFileSync(`${path}.corrupt-${NOW}`), bytes);
+  const warns = lines.filter((l) => l.level === "warn");
+  assert.equal(warns.length, 1);
+  assert.match(
+    String(warns[0]?.fields.reason),
+    /missing from index tx|wrong # of entries in index tx/,
+  );
 });
 
 void test("a healthy file is not recovered and nothing is moved", (t) => {

@@ -185,3 +185,46 @@ export function damagedDatabase(path: string): Buffer {
   writeFileSync(path, bytes);
   return bytes;
 }
+
+/**
+ * Writes at `path` a SQLite file that `quick_check` finds fine but whose index disagrees with
+ * its table: one value in a leaf page of index `tx` differs from the row it indexes in `t`
+ * (`integrity_check` reports the row missing from the index). Returns its bytes.
+ */
+export function indexMismatchDatabase(path: string): Buffer {
+  const raw = new Sqlite(path);
+  raw.exec("CREATE TABLE t (x TEXT); CREATE INDEX tx ON t (x);");
+  const insert = raw.prepare("INSERT INTO t VALUES (?)");
+  raw.transaction(() => {
+    for (let i = 0; i < 3000; i++) insert.run(`row ${1000 + i} ${"-".repeat(20)}`);
+  })();
+  const pageSize = Number(raw.pragma("page_size", { simple: true }));
+  const pages = raw
+    .prepare<[], { pageno: number }>(
+      "SELECT pageno FROM dbstat WHERE name = 'tx' AND pagetype = 'leaf' ORDER BY pageno",
+    )
+    .all();
+  raw.close();
+  const bytes = readFileSync(path);
+  // The last character of the values in one leaf page, in the index only: still in key order.
+  const page = pages[0]?.pageno;
+  if (page === undefined) throw new Error("index tx has no leaf page");
+  const start = (page - 1) * pageSize;
+  const dashes = "-".repeat(20);
+  for (let at = bytes.indexOf(dashes, start); at >= 0 && at < start + pageSize;) {
+    bytes[at + 19] = "+".charCodeAt(0);
+    at = bytes.indexOf(dashes, at + 20);
+  }
+  writeFileSync(path, bytes);
+  const check = new Sqlite(path, { readonly: true });
+  try {
+    const quick = String(check.pragma("quick_check", { simple: true }));
+    const full = String(check.pragma("integrity_check", { simple: true }));
+    if (quick !== "ok" || full === "ok") {
+      throw new Error(`expected quick_check ok and integrity_check not: ${quick} / ${full}`);
+    }
+  } finally {
+    check.close();
+  }
+  return bytes;
+}
