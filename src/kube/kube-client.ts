@@ -450,7 +450,7 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
     if (status >= 200 && status < 300) return { ex, res };
     try {
       const body = await readBody(ex, res, this.#countBytes, 1 << 20);
-      throw apiErrorFromResponse(verb, formatResourceId(resource), res, body);
+      throw apiErrorFromResponse(verb, requestTarget(resource), res, body);
     } finally {
       ex.close();
       this.#onRequest(verb, resource, status, started);
@@ -492,4 +492,14 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
       this.#logger.error("KubeClient hook threw", { hook: name, error: err });
     }
   }
+}
+
+/**
+ * What an error names as the request's target: the resource (`apps/v1/deployments`), or the
+ * path itself for a non-resource GET ({@link KubeClient.getJson}: `/api/v1`, `/version`).
+ */
+function requestTarget(resource: ResourceId): string {
+  return resource.group === "" && resource.version === "" && resource.resource.startsWith("/")
+    ? resource.resource
+    : formatResourceId(resource);
 }

@@ -49,7 +49,11 @@ void test("get reads one object, namespaced or cluster-scoped, and 404s a missin
   const version = await client.getJson("/version");
   assert.ok(typeof version === "object" && version !== null && "gitVersion" in version);
   assert.equal(version.gitVersion, "v1.29.3-eks-4f4795d");
-  await assert.rejects(client.getJson("/nothing-here"), { code: "LOOKOUT_KUBE_API" });
+  // The error names the path as requested (not "//nothing-here").
+  await assert.rejects(client.getJson("/nothing-here"), {
+    code: "LOOKOUT_KUBE_API",
+    message: /^get \/nothing-here: HTTP 404/,
+  });
   await assert.rejects(client.getJson("version"), RangeError);
 });
 
