@@ -29,18 +29,38 @@ export class UnknownResourcesError extends Error {
   }
 }
 
+/** How long a discovery request may go without receiving a byte: 30 s. */
+export const DISCOVERY_STALL_TIMEOUT_MS = 30_000;
+
+/** Options of {@link discover}. */
+export interface DiscoverOptions {
+  /** Aborts the requests (a signal to stop); `discover` then rejects with its reason. */
+  readonly signal?: AbortSignal;
+  /** Default {@link DISCOVERY_STALL_TIMEOUT_MS}. */
+  readonly stallTimeoutMs?: number;
+}
+
 /**
  * Looks every resource up; rejects with {@link UnknownResourcesError} naming all the missing
  * ones, or with a {@link DiscoveryError} carrying the client's error when discovery itself fails
- * (the cluster unreachable, a 403, a 5xx).
+ * (the cluster unreachable, a 403, a 5xx, or no answer: a request that receives nothing for
+ * `stallTimeoutMs` fails with `LOOKOUT_WATCH_STALLED`), or with the signal's reason.
  */
 export async function discover(
   client: KubeClient,
   ids: readonly ResourceId[],
+  options: DiscoverOptions = {},
 ): Promise<Map<string, Discovered>> {
+  const { signal } = options;
+  const stallTimeoutMs = options.stallTimeoutMs ?? DISCOVERY_STALL_TIMEOUT_MS;
   const paths = [...new Set(ids.map((id) => groupVersionPath(id)))];
   const read = await Promise.all(
-    paths.map((p) => client.getJson(p).catch((error: unknown) => notServed(p, error))),
+    paths.map((p) =>
+      client.getJson(p, { stallTimeoutMs }, signal).catch((error: unknown) => {
+        signal?.throwIfAborted();
+        return notServed(p, error);
+      }),
+    ),
   );
   const lists = new Map(paths.map((p, i) => [p, read[i]]));
   const out = new Map<string, Discovered>();

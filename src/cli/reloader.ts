@@ -25,7 +25,7 @@ export type ReloadResult =
 
 /** Options of a {@link Reloader}. */
 export interface ReloaderOptions {
-  /** The configuration running now. */
+  /** The configuration the sidecar started with. */
   readonly config: LookoutConfig;
   readonly client: KubeClient;
   readonly lookout: Lookout;
@@ -34,18 +34,29 @@ export interface ReloaderOptions {
   /** Where `kube_lookout.config.reloads` is counted. */
   readonly meter: Meter;
   readonly onReloaded?: (result: ReloadResult) => void;
+  /** Default `DISCOVERY_STALL_TIMEOUT_MS` (30 s). */
+  readonly discoveryStallTimeoutMs?: number;
 }
 
-/** Applies reloads one at a time; triggers during a reload coalesce into one more. */
+/**
+ * Applies reloads one at a time; triggers during a reload coalesce into one more. A reload's
+ * discovery requests give up after `DISCOVERY_STALL_TIMEOUT_MS` without an answer (the reload is
+ * then refused), so a stalled API server cannot hold later reloads back.
+ */
 export class Reloader {
   readonly #o: ReloaderOptions;
   readonly #reloads: Counter;
+  /** The configuration the sidecar started with: what runs, outside `watch`. */
+  readonly #started: LookoutConfig;
+  /** The `watch` list running now (the last one applied). */
   #config: LookoutConfig;
   #running: Promise<void> | undefined;
   #again = false;
+  readonly #closing = new AbortController();
 
   constructor(options: ReloaderOptions) {
     this.#o = options;
+    this.#started = options.config;
     this.#config = options.config;
     const spec = findInstrument("kube_lookout.config.reloads")!;
     this.#reloads = options.meter.createCounter(spec.name, {
@@ -54,31 +65,44 @@ export class Reloader {
     });
   }
 
-  /** Asks for a reload; returns at once. */
+  /** Asks for a reload; returns at once. A no-op after {@link close}. */
   trigger(): void {
-    if (this.#running !== undefined) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.#loop().finally(() => (this.#running = undefined));
+    if (this.#closing.signal.aborted) return;
+    this.#again = true;
+    this.#running ??= this.#loop().finally(() => {
+      this.#running = undefined;
+      // A trigger after the loop's last look (before this callback): one more reload.
+      if (this.#again) this.trigger();
+    });
+  }
+
+  /** Stops reloading: a reload in progress is abandoned (not counted), and waited for. */
+  async close(): Promise<void> {
+    this.#closing.abort(new Error("the sidecar is stopping"));
+    await this.#running;
   }
 
   async #loop(): Promise<void> {
-    do {
+    while (this.#again && !this.#closing.signal.aborted) {
       this.#again = false;
       // oxlint-disable-next-line eslint/no-await-in-loop -- one reload at a time
       const result = await this.#reload();
+      if (result === undefined) return;
       this.#reloads.add(1, { result: result.result });
       this.#o.onReloaded?.(result);
-    } while (this.#again);
+    }
   }
 
-  async #reload(): Promise<ReloadResult> {
+  /** One reload; undefined when abandoned by {@link close}. */
+  async #reload(): Promise<ReloadResult | undefined> {
     const { logger, lookout, client } = this.#o;
+    const signal = this.#closing.signal;
     let next: LookoutConfig;
     try {
       next = await this.#o.load();
-      const restartOnly = changedOutsideWatch(this.#config, next);
+      // Against what runs: a key set back to its running value is no change, and one still
+      // different is said again at every reload until the restart.
+      const restartOnly = changedOutsideWatch(this.#started, next);
       if (restartOnly.length > 0) {
         logger.warn("configuration changes outside `watch` take effect at the next start", {
           keys: restartOnly,
@@ -93,7 +117,14 @@ export class Reloader {
       const discovered = await discover(
         client,
         next.watch.map((w) => ({ group: w.group, version: w.version, resource: w.resource })),
+        {
+          signal,
+          ...(this.#o.discoveryStallTimeoutMs === undefined
+            ? {}
+            : { stallTimeoutMs: this.#o.discoveryStallTimeoutMs }),
+        },
       );
+      signal.throwIfAborted();
       const update = await lookout.updateResources(watchedResources(next, discovered));
       this.#config = next;
       logger.info("configuration reloaded", {
@@ -104,6 +135,7 @@ export class Reloader {
       });
       return { result: "applied", update };
     } catch (error: unknown) {
+      if (signal.aborted) return undefined;
       logger.error("configuration reload refused; the running configuration stays", {
         err: error,
         ...(error instanceof ConfigInvalidError ? { problems: error.message } : {}),

@@ -69,8 +69,13 @@ export async function runSidecar(
   }));
   let discovered;
   try {
-    discovered = await discover(client, ids);
+    discovered = await discover(client, ids, { signal: io.signal });
   } catch (error: unknown) {
+    if (io.signal.aborted) {
+      // Stopped (SIGTERM, SIGINT) while the cluster had not answered yet: a clean stop.
+      logger.info("kube-lookout stopping before it started", {});
+      return 0;
+    }
     if (error instanceof UnknownResourcesError) {
       io.stderr(`kube-lookout run: ${error.message}\n`);
       return 1;
@@ -118,12 +123,13 @@ export async function runSidecar(
     }
     for (const producer of lookout.metricProducers) telemetry.addMetricProducer(producer);
     let uninstall: (() => void) | undefined;
+    let reloader: Reloader | undefined;
     try {
       await lookout.start();
       logger.info("kube-lookout running", { url: lookout.url, cluster: config.cluster.name });
       const reload = hooks.reload;
       if (reload !== undefined) {
-        const reloader = new Reloader({
+        reloader = new Reloader({
           config,
           client,
           lookout,
@@ -132,7 +138,8 @@ export async function runSidecar(
           meter: telemetry.meterProvider.getMeter(CLI_SCOPE),
           ...(hooks.onReloaded === undefined ? {} : { onReloaded: hooks.onReloaded }),
         });
-        uninstall = reload.install(() => reloader.trigger());
+        const triggered = reloader;
+        uninstall = reload.install(() => triggered.trigger());
       }
       hooks.onStarted?.(lookout);
       // Rejects (LOOKOUT_CLOSED) when stopped before ready: nothing to say then.
@@ -147,6 +154,7 @@ export async function runSidecar(
       logger.info("kube-lookout stopping", {});
     } finally {
       uninstall?.();
+      await reloader?.close();
       await lookout.close();
     }
     return 0;

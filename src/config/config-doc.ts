@@ -83,9 +83,10 @@ written as \`nats://TOKEN@host\`) as \`***\`, and the logs hide URL passwords an
 
 \`kube-lookout run\` reloads the configuration on SIGHUP and, with \`reload.watchFile\` (the
 default), when the file changes (its directory is watched, so a mounted ConfigMap's symlink
-swap counts). Only the \`watch\` list is applied live; a change elsewhere is logged as taking
-effect at the next start. The new list goes through the schema, discovery (every resource must
-be served) and the composition root's own checks (two entries feeding events of one resource,
+swap counts). Only the \`watch\` list is applied live; a change elsewhere (compared with what
+runs) is logged as taking effect at the next start, at every reload until then. The new list
+goes through the schema, discovery (every resource must be served; a discovery request with no
+answer for 30 s fails it) and the composition root's own checks (two entries feeding events of one resource,
 in any of its versions, must not overlap; one resource is served in one version); if any fails, or an informer refuses
 the new watch, the reload is refused with an error log naming the problem, what was started for
 it is stopped again, and the running watches stay. \`kube_lookout_config_reloads_total{result}\` counts \`applied\`,

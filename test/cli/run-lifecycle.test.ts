@@ -22,6 +22,7 @@ import {
   seeded,
   type MadeChange,
 } from "../events/pipeline-support.ts";
+import { startServer } from "../kube/http-server.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 import { startNatsServer } from "../support/nats-server.ts";
 import { makeTestPki, natsTlsArgs } from "../support/tls-certs.ts";
@@ -192,6 +193,57 @@ void test("run: the watch list reloads on a file change and on SIGHUP; a bad fil
   const exited = once(child, "exit");
   child.kill("SIGTERM");
   assert.equal((await exited)[0], 0, child.out());
+});
+
+void test("run: SIGTERM while the API server has not answered discovery exits 0 at once", async (t) => {
+  // An API server that takes the connection and never answers (overloaded, no backend).
+  const silent = await startServer(t, () => undefined);
+  const dir = await mkdtemp(join(tmpdir(), "kl-silent-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const kubeconfig = join(dir, "kubeconfig");
+  await writeFile(
+    kubeconfig,
+    [
+      "apiVersion: v1",
+      "kind: Config",
+      `clusters: [{ name: c, cluster: { server: '${silent.url}', insecure-skip-tls-verify: true } }]`,
+      "users: [{ name: u, user: {} }]",
+      "contexts: [{ name: x, context: { cluster: c, user: u } }]",
+      "current-context: x",
+      "",
+    ].join("\n"),
+  );
+  const file = join(dir, "config.yaml");
+  await writeFile(
+    file,
+    [
+      "cluster: { name: silent }",
+      "watch: [{ version: v1, resource: configmaps }]",
+      `store: { path: ${JSON.stringify(join(dir, "state.db"))} }`,
+      "api: { port: 0 }",
+      "helm: { enabled: false }",
+      "",
+    ].join("\n"),
+  );
+  const child = startRun(["--config", file, "--kubeconfig", kubeconfig]);
+  t.after(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  for (let i = 0; i < 200 && silent.requests.length === 0; i++) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- until discovery asks
+    await sleep(25);
+  }
+  assert.deepEqual(
+    silent.requests.map((r) => r.url),
+    ["/api/v1"],
+    child.out(),
+  );
+  const exited = once(child, "exit");
+  const started = performance.now();
+  child.kill("SIGTERM");
+  assert.equal((await exited)[0], 0, child.out());
+  assert.ok(performance.now() - started < 5000, `exited after ${performance.now() - started} ms`);
+  assert.equal(logLines(child, "kube-lookout stopping before it started").length, 1, child.out());
 });
 
 /**
