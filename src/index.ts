@@ -106,7 +106,7 @@ export type {
 } from "./helm/index.ts";
 export { openStore, StoreFullError } from "./store/index.ts";
 export { InvalidLeaderOptionError, LEASES, LeaderElector } from "./leader/index.ts";
-export type { LeaderElectorOptions, LeaseClient } from "./leader/index.ts";
+export type { LeaderElectorOptions, LeaseClient, LeaseRequestOptions } from "./leader/index.ts";
 export type { LookoutStore, StoreOptions } from "./store/index.ts";
 export {
   EventPipeline,

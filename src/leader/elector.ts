@@ -6,6 +6,12 @@
  * could not renew for `renewDeadlineMs`; every write is an optimistic update on the Lease's
  * resourceVersion, so two candidates never both win. On close, a leader releases the lease
  * (empty holder) so another replica takes over at once.
+ *
+ * Every Lease request is bounded, as in client-go: a leader's renew attempt may take at most the
+ * time left until its renew deadline (then it is aborted and the leader steps down at once), a
+ * candidate's attempt at most `renewDeadlineMs`, the release on close at most `retryPeriodMs`;
+ * `close()` aborts an attempt in flight. So an API server that accepts requests and never
+ * answers cannot keep a leader leading past its deadline, nor hold shutdown.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { KubeApiError, type KubeObject, type RawObject, type ResourceId } from "../kube/index.ts";
@@ -20,11 +26,40 @@ export const LEASES: ResourceId = {
   resource: "leases",
 };
 
-/** What the elector needs of an API client; `KubeClient` is one. */
+/** Per-request options the elector may pass to a {@link LeaseClient}; `KubeClient` takes them. */
+export interface LeaseRequestOptions {
+  /** Fail when no byte arrives for this long (the elector does not set it). */
+  readonly stallTimeoutMs?: number;
+}
+
+/**
+ * What the elector needs of an API client; `KubeClient` is one. The elector passes every request
+ * an AbortSignal, which aborts when the request's time is up or on `close()`; the request should
+ * then reject promptly. An implementation may leave out the trailing parameters: the elector
+ * stops waiting for it all the same, but its request goes on.
+ */
 export interface LeaseClient {
-  get(resource: ResourceId, namespace: string, name: string): Promise<RawObject>;
-  create(resource: ResourceId, namespace: string, object: KubeObject): Promise<RawObject>;
-  update(resource: ResourceId, namespace: string, object: KubeObject): Promise<RawObject>;
+  get(
+    resource: ResourceId,
+    namespace: string,
+    name: string,
+    options?: LeaseRequestOptions,
+    signal?: AbortSignal,
+  ): Promise<RawObject>;
+  create(
+    resource: ResourceId,
+    namespace: string,
+    object: KubeObject,
+    options?: LeaseRequestOptions,
+    signal?: AbortSignal,
+  ): Promise<RawObject>;
+  update(
+    resource: ResourceId,
+    namespace: string,
+    object: KubeObject,
+    options?: LeaseRequestOptions,
+    signal?: AbortSignal,
+  ): Promise<RawObject>;
 }
 
 /** Options of a {@link LeaderElector}. */
@@ -36,9 +71,16 @@ export interface LeaderElectorOptions {
   readonly identity: string;
   /** Default 15 000. */
   readonly leaseDurationMs?: number;
-  /** Default 10 000; less than the lease duration. */
+  /**
+   * Default 10 000; less than the lease duration. The leader steps down when it has not renewed
+   * for this long; a renew request is aborted when it would run past that deadline, and a
+   * candidate's request after this long.
+   */
   readonly renewDeadlineMs?: number;
-  /** Default 2 000; less than the renew deadline. */
+  /**
+   * Default 2 000; less than the renew deadline. The pause between attempts, and the longest
+   * the release on close may take.
+   */
   readonly retryPeriodMs?: number;
   /** Called when this candidate becomes the leader; `signal` aborts when it stops being one. */
   readonly onStartedLeading?: (signal: AbortSignal) => void;
@@ -66,10 +108,13 @@ export class LeaderElector {
   > &
     Pick<LeaderElectorOptions, "onStartedLeading" | "onStoppedLeading" | "onNewLeader">;
   readonly #abort = new AbortController();
+  /** Aborts the attempt in flight (its deadline, or close). */
+  #attempt: AbortController | undefined;
   #running: Promise<void> | undefined;
   #leading: AbortController | undefined;
   /** The record last seen, its resourceVersion, and when (our clock) it last changed. */
   #observed: { record: LeaseRecord; resourceVersion: string; at: number } | undefined;
+  /** When (our clock) the last successful renew attempt started. */
   #lastRenew = 0;
   #holder = "";
 
@@ -125,13 +170,14 @@ export class LeaderElector {
   }
 
   /**
-   * Stops campaigning. A leader releases the lease first (best effort), unless
-   * `release: false` (then another replica waits for the lease to expire, as after a crash).
-   * Idempotent.
+   * Stops campaigning, aborting a request in flight. A leader releases the lease first (best
+   * effort, at most `retryPeriodMs`; a failure is logged), unless `release: false` (then another
+   * replica waits for the lease to expire, as after a crash). Idempotent.
    */
   async close(options: { readonly release?: boolean } = {}): Promise<void> {
     if (this.#abort.signal.aborted) return;
     this.#abort.abort();
+    this.#attempt?.abort(this.#abort.signal.reason);
     await this.#running;
     if (this.#leading !== undefined) {
       if (options.release !== false) await this.#release();
@@ -140,23 +186,54 @@ export class LeaderElector {
   }
 
   async #run(): Promise<void> {
+    const o = this.#o;
     const signal = this.#abort.signal;
     while (!signal.aborted) {
-      // oxlint-disable-next-line eslint/no-await-in-loop -- one attempt per period
-      const ok = await this.#tryAcquireOrRenew();
-      const now = this.#o.now();
-      if (ok) {
-        this.#lastRenew = now;
+      const started = o.now();
+      // A leader's attempt may take the time left until its renew deadline; a candidate's, the
+      // renew deadline (as client-go bounds its requests).
+      const budget =
+        this.#leading === undefined
+          ? o.renewDeadlineMs
+          : Math.min(o.renewDeadlineMs, this.#lastRenew + o.renewDeadlineMs - started);
+      let ok = false;
+      let cut = false;
+      if (budget > 0) {
+        const attempt = new AbortController();
+        const timer = setTimeout(() => {
+          attempt.abort(new DOMException(`lease request took over ${budget} ms`, "TimeoutError"));
+        }, budget);
+        this.#attempt = attempt;
+        try {
+          // oxlint-disable-next-line eslint/no-await-in-loop -- one attempt per period
+          ok = await this.#tryAcquireOrRenew(started, attempt.signal);
+        } finally {
+          clearTimeout(timer);
+          this.#attempt = undefined;
+        }
+        // Cut by the deadline (even if an answer raced it), not by close: not renewed in time.
+        cut = attempt.signal.aborted && !signal.aborted;
+      }
+      if (ok && !cut) {
+        this.#lastRenew = started;
         if (this.#leading === undefined) this.#startLeading();
-      } else if (this.#leading !== undefined && now - this.#lastRenew >= this.#o.renewDeadlineMs) {
-        this.#o.logger.warn("leader election: could not renew the lease in time; stepping down", {
-          lease: `${this.#o.namespace}/${this.#o.name}`,
+      } else if (
+        this.#leading !== undefined &&
+        (cut || budget <= 0 || o.now() - this.#lastRenew >= o.renewDeadlineMs)
+      ) {
+        o.logger.warn("leader election: could not renew the lease in time; stepping down", {
+          lease: `${o.namespace}/${o.name}`,
         });
         this.#stepDown();
       }
+      // A leader waits at most until its renew deadline, so it steps down on time.
+      const pause =
+        this.#leading === undefined
+          ? o.retryPeriodMs
+          : Math.min(o.retryPeriodMs, Math.max(0, this.#lastRenew + o.renewDeadlineMs - o.now()));
       try {
         // oxlint-disable-next-line eslint/no-await-in-loop -- one attempt per period
-        await sleep(this.#o.retryPeriodMs, undefined, { signal });
+        await sleep(pause, undefined, { signal });
       } catch {
         return;
       }
@@ -186,44 +263,45 @@ export class LeaderElector {
     this.#o.onNewLeader?.(holder);
   }
 
-  /** One attempt: true when we hold the lease afterwards. */
-  async #tryAcquireOrRenew(): Promise<boolean> {
+  /**
+   * One attempt, started at `now` (the renewTime it writes); every request gets `signal`. True
+   * when we hold the lease afterwards.
+   */
+  async #tryAcquireOrRenew(now: number, signal: AbortSignal): Promise<boolean> {
     const o = this.#o;
-    const now = o.now();
     let current: RawObject;
     try {
-      current = await o.client.get(LEASES, o.namespace, o.name);
+      current = await abortable(o.client.get(LEASES, o.namespace, o.name, {}, signal), signal);
     } catch (err) {
       if (!(err instanceof KubeApiError && err.statusCode === 404)) {
         o.logger.debug("leader election: cannot read the lease", { err });
         return false;
       }
       try {
-        const created = await o.client.create(
-          LEASES,
-          o.namespace,
-          this.#leaseObject(now, undefined),
+        const created = await abortable(
+          o.client.create(LEASES, o.namespace, this.#leaseObject(now, undefined), {}, signal),
+          signal,
         );
-        this.#observe(created, now);
+        this.#observe(created);
         return true;
       } catch (createErr) {
         o.logger.debug("leader election: cannot create the lease", { err: createErr });
         return false;
       }
     }
-    this.#observe(current, now);
+    this.#observe(current);
     const observed = this.#observed!;
     const record = observed.record;
     const mine = record.holderIdentity === o.identity;
-    const expired = observed.at + record.leaseDurationSeconds * 1000 <= now;
+    const expired = observed.at + record.leaseDurationSeconds * 1000 <= o.now();
     if (!mine && record.holderIdentity !== "" && !expired) return false;
     try {
-      const updated = await o.client.update(
-        LEASES,
-        o.namespace,
-        this.#leaseObject(now, { record, resourceVersion: observed.resourceVersion }),
+      const lease = this.#leaseObject(now, { record, resourceVersion: observed.resourceVersion });
+      const updated = await abortable(
+        o.client.update(LEASES, o.namespace, lease, {}, signal),
+        signal,
       );
-      this.#observe(updated, now);
+      this.#observe(updated);
       return true;
     } catch (err) {
       // 409: another candidate wrote first; we will see its record next time.
@@ -232,8 +310,13 @@ export class LeaderElector {
     }
   }
 
-  /** Notes a record read or written; its observed time moves only when the record changed. */
-  #observe(obj: RawObject, now: number): void {
+  /**
+   * Notes a record read or written; its observed time (now, when the answer arrived, not when
+   * the request was sent: a slow answer must not make the lease look older) moves only when the
+   * record changed.
+   */
+  #observe(obj: RawObject): void {
+    const now = this.#o.now();
     const record = recordOf(obj);
     const prev = this.#observed;
     const changed =
@@ -275,20 +358,49 @@ export class LeaderElector {
     };
   }
 
-  /** Gives the lease up (empty holder), so another replica takes it at once. */
+  /**
+   * Gives the lease up (empty holder), so another replica takes it at once. Best effort, within
+   * `retryPeriodMs`: a server that does not answer cannot hold shutdown.
+   */
   async #release(): Promise<void> {
+    const o = this.#o;
     const observed = this.#observed;
-    if (observed === undefined || observed.record.holderIdentity !== this.#o.identity) return;
+    if (observed === undefined || observed.record.holderIdentity !== o.identity) return;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => {
+      deadline.abort(
+        new DOMException(`lease release took over ${o.retryPeriodMs} ms`, "TimeoutError"),
+      );
+    }, o.retryPeriodMs);
     try {
-      await this.#o.client.update(
-        LEASES,
-        this.#o.namespace,
-        this.#leaseObject(this.#o.now(), observed, ""),
+      const lease = this.#leaseObject(o.now(), observed, "");
+      await abortable(
+        o.client.update(LEASES, o.namespace, lease, {}, deadline.signal),
+        deadline.signal,
       );
     } catch (err) {
-      this.#o.logger.warn("leader election: could not release the lease", { err });
+      o.logger.warn("leader election: could not release the lease", { err });
+    } finally {
+      clearTimeout(timer);
     }
   }
+}
+
+/**
+ * `promise`, or a rejection with `signal.reason` as soon as `signal` aborts: the elector stops
+ * waiting even for a client that does not heed the signal.
+ */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason as unknown);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    void promise.then(resolve, reject).finally(() => {
+      signal.removeEventListener("abort", onAbort);
+    });
+  });
 }
 
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */

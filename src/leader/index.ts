@@ -3,5 +3,5 @@
  * replicas of the sidecar run, and one of them does what must be done once.
  */
 export { LEASES, LeaderElector } from "./elector.ts";
-export type { LeaderElectorOptions, LeaseClient } from "./elector.ts";
+export type { LeaderElectorOptions, LeaseClient, LeaseRequestOptions } from "./elector.ts";
 export { InvalidLeaderOptionError } from "./errors.ts";
