@@ -12,6 +12,8 @@ const cache = module.enableCompileCache?.();
 if (cache?.directory !== undefined) process.env.NODE_COMPILE_CACHE ??= cache.directory;
 
 const installed = import.meta.url.includes("/node_modules/");
-const { main } = await import(installed ? "../dist/src/cli/main.js" : "../src/cli/main.ts");
+const { main, exitWhenDone } = await import(
+  installed ? "../dist/src/cli/main.js" : "../src/cli/main.ts"
+);
 
-process.exitCode = await main(process.argv.slice(2));
+await exitWhenDone(await main(process.argv.slice(2)));

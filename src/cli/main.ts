@@ -182,6 +182,25 @@ async function runCommand(
   }
 }
 
+/** Resolves once what was written to `stream` before has been handed to the system. */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.writableEnded || stream.destroyed) resolve();
+    else stream.write("", () => resolve());
+  });
+}
+
+/**
+ * Ends the process with `code` once what was written to stdout and stderr has been handed to the
+ * system: the command is done, and a timer or socket left open by a plugin module (loaded by
+ * `config check`, or by `run`) must not keep the process alive.
+ */
+export async function exitWhenDone(code: number): Promise<never> {
+  process.exitCode = code;
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+  await exitWhenDone(await main(process.argv.slice(2)));
 }

@@ -136,7 +136,6 @@ export async function loadConfigured(
       const cause = new DOMException(`plugin not loaded within ${o.timeoutMs} ms`, "TimeoutError");
       reject(new PluginLoadError(o.label, cause));
     }, o.timeoutMs);
-    timer.unref();
     onAbort = (): void => reject(o.signal?.reason);
     o.signal?.addEventListener("abort", onAbort, { once: true });
   });

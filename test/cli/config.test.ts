@@ -240,3 +240,47 @@ void test("--help of both commands shows examples (in process)", async () => {
   assert.equal(await main(["--help"], io), 0);
   assert.match(io.out, /\n {2}config +The sidecar's configuration/);
 });
+
+void test("config check ends the process when done, though a plugin module left a timer running", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "kl-config-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(
+    join(dir, "keepalive.mjs"),
+    [
+      "// A plugin whose module starts a timer at import (an eager client pool, a cache sweeper).",
+      "setInterval(() => {}, 1000);",
+      'export default { kind: "kube-lookout-plugin", name: "keepalive", start() {} };',
+      "",
+    ].join("\n"),
+  );
+  const module = JSON.stringify(join(dir, "keepalive.mjs"));
+  await writeFile(join(dir, "plugins.yaml"), `plugins:\n  - module: ${module}\n`);
+  const started = performance.now();
+  const run = await cli(["config", "check", join(dir, "plugins.yaml")]);
+  assert.equal(run.code, 0, run.err);
+  assert.match(run.out, /^ok: .*1 plugin/);
+  assert.ok(performance.now() - started < 15_000, "it did not wait for the timer");
+});
+
+void test("a plugin load that never settles is reported at the load timeout, not cut short by an empty event loop", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "kl-config-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, "stuck.mjs"), "await new Promise(() => {});\n");
+  // checkPlugin in a process of its own, where nothing else keeps the event loop alive.
+  const script = [
+    `import { checkPlugin } from ${JSON.stringify(new URL("../../src/plugins/load.ts", import.meta.url).href)};`,
+    `await checkPlugin("./stuck.mjs", undefined, { baseDir: ${JSON.stringify(dir)}, timeoutMs: 300 })`,
+    '  .then(() => console.log("loaded"), (err) => console.log(err.code, err.cause?.name));',
+    "",
+  ].join("\n");
+  await writeFile(join(dir, "check.mjs"), script);
+  const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+    execFile(process.execPath, [join(dir, "check.mjs")], { timeout: 20_000 }, (error, stdout) =>
+      resolve({
+        code: error === null ? 0 : typeof error.code === "number" ? error.code : null,
+        stdout,
+      }),
+    );
+  });
+  assert.deepEqual(out, { code: 0, stdout: "LOOKOUT_PLUGIN_LOAD_FAILED TimeoutError\n" });
+});
