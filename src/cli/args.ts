@@ -95,7 +95,7 @@ export function parseFlags(
     string,
     { type: "string" | "boolean"; default?: string; multiple?: boolean; short?: string }
   > = {
-    help: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
   };
   for (const [name, spec] of Object.entries(command.flags)) {
     options[name] = {
@@ -183,7 +183,7 @@ export function commandHelp(command: Command): string {
     const repeat = spec.multiple === true ? " Repeatable." : "";
     return [left, spec.description + def + repeat] as const;
   });
-  rows.push(["--help", "Show this help."]);
+  rows.push(["-h, --help", "Show this help."]);
   lines.push(...table(rows));
   if (command.exitCodes !== undefined) {
     lines.push("", "Exit codes:", ...table(command.exitCodes.map(([c, m]) => [String(c), m])));

@@ -63,10 +63,19 @@ function topHelp(): string {
 
 type Write = (text: string) => void;
 
+const VERSION_HELP = "Usage: kube-lookout version\n\nPrints the version of kube-lookout.\n";
+const HELP_HELP =
+  "Usage: kube-lookout help [<command> [<subcommand>]]\n\n" +
+  "Shows the list of commands, or a command's help (as `kube-lookout <command> --help`).\n";
+
 /** `help [command [subcommand]]`: the help text, or undefined for an unknown topic. */
 function helpFor(topic: readonly string[]): string | undefined {
   const [name, sub] = topic;
   if (name === undefined) return topHelp();
+  if (name === "version" || name === "help") {
+    if (sub !== undefined) return undefined;
+    return name === "version" ? VERSION_HELP : HELP_HELP;
+  }
   const entry = COMMANDS.find((c) => c.name === name);
   if (entry === undefined) return undefined;
   if (!isCommandGroup(entry)) return sub === undefined ? commandHelp(entry) : undefined;
@@ -95,6 +104,14 @@ export async function main(argv: readonly string[], io: Partial<CommandIo> = {})
     return 0;
   }
   if (name === "version" || name === "--version") {
+    if (rest.length > 0 && isHelpWord(rest[0])) {
+      stdout(VERSION_HELP);
+      return 0;
+    }
+    if (rest.length > 0) {
+      stderr(`kube-lookout version: takes no arguments\n\n${VERSION_HELP}`);
+      return 2;
+    }
     stdout(`kube-lookout ${version()}\n`);
     return 0;
   }

@@ -57,9 +57,9 @@ void test("control characters of a payload or a manifest never reach the termina
     const shown = format === "csv" ? r.err : r.out;
     assert.doesNotMatch(shown, CONTROL, `${format}: ${JSON.stringify(shown)}`);
     if (format === "markdown") {
-      // Backslashes are escaped in Markdown: the page shows \u001b.
+      // Backslashes and brackets are escaped in Markdown: the page shows \u001b]0;….
       assert.ok(shown.includes("- `LOOKOUT_HELM_BAD_JSON` ops/evil: "), shown);
-      assert.ok(shown.includes(String.raw`\\u001b]0;pwned\\u0007`), shown);
+      assert.ok(shown.includes(String.raw`\\u001b\]0;pwned\\u0007`), shown);
     } else {
       assert.match(shown, /ops\/evil: LOOKOUT_HELM_BAD_JSON: /, format);
       assert.ok(shown.includes(String.raw`\u001b]0;pwned\u0007`), `${format}: shown escaped`);
@@ -78,7 +78,7 @@ void test("control characters of a payload or a manifest never reach the termina
     assert.equal(r.code, 3, r.err);
     assert.doesNotMatch(r.out, CONTROL, `${format}: ${JSON.stringify(r.out)}`);
     const escaped =
-      format === "markdown" ? String.raw`x\\u001b[2J\\u0007` : String.raw`x\u001b[2J\u0007`;
+      format === "markdown" ? String.raw`x\\u001b\[2J\\u0007` : String.raw`x\u001b[2J\u0007`;
     assert.ok(r.out.includes(escaped), `${format}: ${JSON.stringify(r.out)}`);
   }
   const json = await run(["helm", "check", "--files", file, "--format", "json"]);

@@ -54,6 +54,41 @@ void test("every command's --help has a usage line and examples", async () => {
   }
 });
 
+void test("-h is --help for every command; help covers version and help too", async () => {
+  for (const command of [
+    ["run"],
+    ["get"],
+    ["helm", "check"],
+    ["events", "tail"],
+    ["config", "check"],
+  ]) {
+    const long = capture();
+    const short = capture();
+    // oxlint-disable-next-line eslint/no-await-in-loop -- one command at a time
+    assert.equal(await main([...command, "--help"], long), 0);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- one command at a time
+    assert.equal(await main([...command, "-h"], short), 0, `${command.join(" ")}: ${short.err}`);
+    assert.equal(short.out, long.out);
+    assert.match(long.out, /\n  -h, --help +Show this help\./);
+  }
+  for (const argv of [
+    ["help", "version"],
+    ["version", "--help"],
+    ["version", "-h"],
+  ]) {
+    const io = capture();
+    // oxlint-disable-next-line eslint/no-await-in-loop -- one at a time
+    assert.equal(await main(argv, io), 0, argv.join(" "));
+    assert.match(io.out, /^Usage: kube-lookout version\n/, argv.join(" "));
+  }
+  const help = capture();
+  assert.equal(await main(["help", "help"], help), 0);
+  assert.match(help.out, /^Usage: kube-lookout help \[<command> \[<subcommand>\]\]\n/);
+  const extra = capture();
+  assert.equal(await main(["version", "now"], extra), 2);
+  assert.match(extra.err, /version: takes no arguments/);
+});
+
 void test("an unknown command exits 2 and says which", async () => {
   const io = capture();
   assert.equal(await main(["frobnicate"], io), 2);
