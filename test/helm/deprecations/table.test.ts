@@ -131,6 +131,9 @@ void test("corrections of public tables are applied", () => {
     assert.equal(v1beta1.removedIn, "v1.26.0");
     assert.equal(evaluate(v1beta1, v("v1.25.9")).status, ApiStatus.Deprecated);
     assert.equal(evaluate(v1beta1, v("v1.26.0")).status, ApiStatus.Removed);
+    // The guide's replacement: v1beta3 from v1.26 (not v1beta2, itself removed in v1.29).
+    assert.equal(v1beta1.replacementApi, "flowcontrol.apiserver.k8s.io/v1beta3");
+    assert.equal(v1beta1.replacementAvailableIn, "v1.26.0");
     const v1beta2 = table.lookup("flowcontrol.apiserver.k8s.io/v1beta2", kind);
     assert.equal(v1beta2?.deprecatedIn, "v1.26.0");
     assert.equal(v1beta2.removedIn, "v1.29.0");
