@@ -56,7 +56,14 @@ export function connectKube(options: KubeConnectOptions): KubeClient {
     (process.env["KUBECONFIG"] ?? "") !== "" ||
     existsSync(join(home, ".kube", "config"))
   ) {
-    kc.loadFromDefault();
+    try {
+      kc.loadFromDefault();
+    } catch (error) {
+      const why = messageLine(error instanceof Error ? error.message : String(error));
+      const env = process.env["KUBECONFIG"] ?? "";
+      const from = env === "" ? "~/.kube/config" : `$KUBECONFIG ${env}`;
+      throw new Error(`${from}: cannot load it: ${why}`, { cause: error });
+    }
   } else {
     throw new Error(
       `no cluster to connect to: not in a pod (no ${TOKEN}) and no kubeconfig ` +

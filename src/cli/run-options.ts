@@ -27,7 +27,15 @@ export interface RunDeps {
   readonly podNamespace: string;
 }
 
-const readSecret = (path: string): string => readFileSync(path, "utf8").trim();
+/** The trimmed text of a secret file; an unreadable one throws naming the configuration key. */
+function readSecret(path: string, key: string): string {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch (error: unknown) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`${key} ${path}: cannot read it: ${why}`, { cause: error });
+  }
+}
 
 /** Seconds (the configuration's unit) to whole milliseconds, as the schema's bounds assume. */
 const ms = toMilliseconds;
@@ -107,9 +115,13 @@ export function lookoutOptionsFrom(config: LookoutConfig, deps: RunDeps): Lookou
             nats: {
               servers: nats.servers,
               name: `kube-lookout/${deps.podName}`,
-              ...(nats.tokenFile === undefined ? {} : { token: readSecret(nats.tokenFile) }),
+              ...(nats.tokenFile === undefined
+                ? {}
+                : { token: readSecret(nats.tokenFile, "events.nats.tokenFile") }),
               ...(nats.user === undefined ? {} : { user: nats.user }),
-              ...(nats.passwordFile === undefined ? {} : { pass: readSecret(nats.passwordFile) }),
+              ...(nats.passwordFile === undefined
+                ? {}
+                : { pass: readSecret(nats.passwordFile, "events.nats.passwordFile") }),
               ...(nats.tls === undefined ? {} : { tls: tlsOf(nats.tls) }),
             },
             prefix: c.events.prefix,

@@ -173,3 +173,12 @@ void test("get: a bad --url is a usage error naming the flag (exit 2)", async ()
   assert.equal(await main(["get", "pods", "..", "--url", "http://127.0.0.1:9"], io), 2);
   assert.match(io.err, /--url must be an http\(s\) URL, got "notaurl"/);
 });
+
+void test("get: a --token-file that cannot be read is a usage error naming the flag (exit 2)", async () => {
+  const io = capture();
+  assert.equal(await main(["get", "pods", "--token-file", "/nonexistent/token"], io), 2);
+  assert.match(
+    io.err,
+    /^kube-lookout get: --token-file \/nonexistent\/token: cannot read it: ENOENT/,
+  );
+});

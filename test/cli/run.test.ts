@@ -190,6 +190,29 @@ void test("run: a resource the cluster does not serve, a bad config, an unreacha
       {},
       /--kubeconfig \S+\/broken-kubeconfig: cannot load it: /,
     ],
+    // $KUBECONFIG naming a file that is not there: the variable and the file are named.
+    [
+      ["--config", join(dir, "unknown.yaml")],
+      { KUBECONFIG: join(dir, "missing-kubeconfig") },
+      /\$KUBECONFIG \S+\/missing-kubeconfig: cannot load it: ENOENT/,
+    ],
+    // A NATS token file that cannot be read: the configuration key is named.
+    [
+      [
+        "--config",
+        join(dir, "namespaces.yaml"),
+        "--kubeconfig",
+        join(dir, "kubeconfig"),
+        "--set",
+        "events.enabled=true",
+        "--set",
+        "events.nats.servers=nats://127.0.0.1:1",
+        "--set",
+        `events.nats.tokenFile=${join(dir, "no-token")}`,
+      ],
+      {},
+      /events\.nats\.tokenFile \S+\/no-token: cannot read it: ENOENT/,
+    ],
   ];
   for (const [args, env, expected] of cases) {
     const child = start(args, env);

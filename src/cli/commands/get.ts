@@ -123,11 +123,20 @@ export const getCommand: Command = {
     const namespace = stringFlag(values, "namespace");
     const tokenFile = stringFlag(values, "token-file");
     const url = stringFlag(values, "url") ?? "http://127.0.0.1:9464";
+    let token: string | undefined;
+    if (tokenFile !== undefined) {
+      try {
+        token = readFileSync(tokenFile, "utf8").trim();
+      } catch (error: unknown) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new UsageError(`--token-file ${tokenFile}: cannot read it: ${why}`, NAME);
+      }
+    }
     let client: LookoutClient;
     try {
       client = new LookoutClient({
         baseUrl: url,
-        ...(tokenFile === undefined ? {} : { token: readFileSync(tokenFile, "utf8").trim() }),
+        ...(token === undefined ? {} : { token }),
       });
     } catch (error: unknown) {
       if (!(error instanceof LookoutClientInvalidOptionError)) throw error;
