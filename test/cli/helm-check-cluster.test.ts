@@ -254,6 +254,42 @@ void test("cluster mode: a progress line on a terminal, erased before the report
   assert.equal(plain.err, "");
 });
 
+void test("cluster mode: on a terminal, the progress line is erased before the timeout message", async (t) => {
+  const { sim, kubeconfig } = await cluster(t);
+  sim.helm.install({ namespace: "shop", name: "web", manifest: CRON });
+  // Discovery (a watch list) sees the release; the payload LIST stalls, so the scan cannot end.
+  sim.faults.stallLists({ resource: "secrets", count: 5 });
+  const r = await run(
+    ["helm", "check", "--kubeconfig", kubeconfig, "--drivers", "secrets", "--timeout", "1"],
+    { tty: true },
+  );
+  assert.equal(r.code, 1, r.err);
+  const erase = "\r\u001b[2K";
+  const message = "kube-lookout helm check: the scan did not complete within 1 s";
+  assert.match(r.err, /releases checked 0\/1 \(0%\)/, "the progress line was drawn");
+  const at = r.err.indexOf(message);
+  assert.ok(at > 0, JSON.stringify(r.err));
+  assert.ok(r.err.slice(0, at).endsWith(erase), `erased first: ${JSON.stringify(r.err)}`);
+  assert.ok(r.err.endsWith("\n"), `nothing drawn after it: ${JSON.stringify(r.err)}`);
+});
+
+void test("cluster mode: a byte order mark at the start of a later document hides nothing", async (t) => {
+  const { sim, kubeconfig } = await cluster(t);
+  sim.helm.install({ namespace: "shop", name: "after", manifest: `${FINE}---\n\uFEFF${CRON}` });
+  sim.helm.install({ namespace: "shop", name: "before", manifest: `${FINE}\uFEFF---\n${CRON}` });
+  const r = await run(["helm", "check", "--kubeconfig", kubeconfig, "--format", "json"]);
+  assert.equal(r.code, 3, r.err);
+  const report = parseReport(r.out);
+  assert.deepEqual(
+    report.findings.map((f) => [f.release, f.kind, f.name]),
+    [
+      ["after", "CronJob", "nightly"],
+      ["before", "CronJob", "nightly"],
+    ],
+  );
+  assert.deepEqual(report.errors, []);
+});
+
 void test("cluster mode: releases found and not one payload decodable exits 1, the report still printed", async (t) => {
   const { sim, kubeconfig } = await cluster(t);
   sim.helm.putRaw("ops", "broken", 1, "%%%", { driver: "secret" });

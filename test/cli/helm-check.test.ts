@@ -233,3 +233,21 @@ void test("a real process: bin/kube-lookout.js reads stdin, prints JSON and exit
     ],
   );
 });
+
+void test("a byte order mark at the start of a later document hides nothing (files mode)", async (t) => {
+  const dir = await tempDir(t);
+  // The key read as \uFEFFapiVersion dropped the CronJob (exit 0); before a marker, BAD_YAML.
+  await writeFile(join(dir, "after-marker.yaml"), `${DEPLOY}---\n\uFEFF${CRON}`);
+  await writeFile(join(dir, "before-marker.yaml"), `${DEPLOY}\uFEFF---\n${CRON}`);
+  const r = await run(["helm", "check", "--files", dir, "--format", "json"]);
+  assert.equal(r.code, 3, r.err);
+  const report = parseReport(r.out);
+  assert.deepEqual(
+    report.findings.map((f) => [f["release"], f["kind"], f["name"]]),
+    [
+      [join(dir, "after-marker.yaml"), "CronJob", "nightly"],
+      [join(dir, "before-marker.yaml"), "CronJob", "nightly"],
+    ],
+  );
+  assert.deepEqual(report.errors, []);
+});

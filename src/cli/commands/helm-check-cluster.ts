@@ -78,6 +78,10 @@ export async function checkCluster(
       await checker.waitUntilReady(AbortSignal.any([io.signal, deadline.signal]));
     } catch (err) {
       if (io.signal.aborted) throw err;
+      // The progress line is erased before any message, which would otherwise follow it on
+      // the same terminal line.
+      clearInterval(timer);
+      progress.clear();
       const last = checker.status().lastError;
       io.stderr(
         `kube-lookout ${NAME}: the scan did not complete within ${timeoutSeconds} s` +

@@ -10,6 +10,7 @@ import { makeObject, type ScannedObject } from "./scanned-object.ts";
 import {
   documentEnd,
   documentStart,
+  dropDocumentBoms,
   needsWholeParse,
   splitDocuments,
   templateOf,
@@ -117,12 +118,16 @@ export function templateFromComment(doc: Document.Parsed): string | undefined {
 }
 
 /**
- * The objects of `manifest` in document order (`kind: List` documents expanded into their
- * items; empty and comment-only documents skipped). A document the `yaml` package rejects
- * gives a `LOOKOUT_HELM_BAD_YAML` error with its index, and the rest is still scanned. Never
- * throws for bad input.
+ * The objects of the manifest `text` in document order (`kind: List` documents expanded into
+ * their items; empty and comment-only documents skipped). A document the `yaml` package rejects
+ * gives a `LOOKOUT_HELM_BAD_YAML` error with its index, and the rest is still scanned. A byte
+ * order mark that starts a document counts as nothing ({@link dropDocumentBoms}). Never throws
+ * for bad input.
  */
-export function scanManifest(manifest: string, options: ScanManifestOptions = {}): ManifestScan {
+export function scanManifest(text: string, options: ScanManifestOptions = {}): ManifestScan {
+  // A BOM at a document's start counts as nothing (YAML 1.2): with it, a key would read as
+  // `\uFEFFapiVersion` and the object would be dropped, or a marker would not be one.
+  const manifest = dropDocumentBoms(text);
   const source = options.source ?? "manifest";
   const base = { source, hookIndex: options.hookIndex };
   const out: ScanOutput = { objects: [], errors: [] };

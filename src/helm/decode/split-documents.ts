@@ -4,6 +4,7 @@
  * scalar may contain one at column 0 (the spec's c-forbidden), and block scalar content of a
  * document at column 0 is indented, so an indented `---` inside a block scalar never splits.
  */
+import { restIsComment } from "./line-checks.ts";
 
 /** One document of a manifest: its text from its `---` line (included) to the next marker. */
 export interface ManifestChunk {
@@ -44,6 +45,40 @@ const WHOLE = /^(?:%|\.\.\.(?:[ \t\r\n]|$))|\r(?!\n)|^\uFEFF/m;
  */
 export function needsWholeParse(manifest: string): boolean {
   return WHOLE.test(manifest);
+}
+
+const BOM = "\uFEFF";
+
+/**
+ * The manifest without the byte order marks (U+FEFF) that start a document, which YAML allows
+ * and which count as nothing: at the start of the text, at the start of a line that is a `---`
+ * marker, or at the start of the line right after a marker line that holds nothing else (blank
+ * or a comment after `---`). Nothing else changes: a BOM anywhere else is left as it is (it is
+ * content, or an error, as the `yaml` package reads it). Returns `manifest` itself when it has
+ * no such BOM.
+ */
+export function dropDocumentBoms(manifest: string): string {
+  let out = "";
+  let from = 0;
+  for (let at = manifest.indexOf(BOM); at !== -1; at = manifest.indexOf(BOM, at + 1)) {
+    if (!startsDocument(manifest, at)) continue;
+    out += manifest.slice(from, at);
+    from = at + 1;
+  }
+  return from === 0 ? manifest : out + manifest.slice(from);
+}
+
+/** True when the BOM at `at` starts a document (see {@link dropDocumentBoms}). */
+function startsDocument(manifest: string, at: number): boolean {
+  if (at === 0) return true;
+  if (manifest.charCodeAt(at - 1) !== 0x0a) return false;
+  if (manifest.startsWith("---", at + 1) && isMarkerAt(manifest, at + 1)) return true;
+  // The line before: a marker (itself perhaps after a BOM) with nothing but a comment after it.
+  const end = at - 1;
+  let start = end === 0 ? 0 : manifest.lastIndexOf("\n", end - 1) + 1;
+  if (manifest.startsWith(BOM, start)) start++;
+  if (!manifest.startsWith("---", start) || !isMarkerAt(manifest, start)) return false;
+  return restIsComment(manifest.slice(start + 3, end).replace(/\r$/, ""));
 }
 
 const SOURCE = /^# Source: (.*?)[ \t\r]*$/m;

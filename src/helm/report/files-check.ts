@@ -1,7 +1,7 @@
 /**
  * Files mode, the pure part: rendered manifests (`helm template` output) in, a report out.
  */
-import { scanManifest } from "../decode/index.ts";
+import { scanManifest, type ManifestScan } from "../decode/index.ts";
 import {
   formatKubeVersion,
   type DeprecationTable,
@@ -40,11 +40,20 @@ export interface FilesCheckResult {
   readonly checkedNothing: boolean;
 }
 
+/** One manifest file's scan (see {@link checkScannedManifests}). */
+export interface ScannedManifest {
+  /** The file's path; `-` for stdin. */
+  readonly path: string;
+  readonly scan: Pick<ManifestScan, "objects" | "errors">;
+}
+
 /**
- * Checks manifest texts: each is scanned with `scanManifest` (`kind: List` expanded), and its
- * objects' findings computed with `findingsFor` at `options.target` (release = the file's path,
- * namespace "", revision 0, chart ""). A document that cannot be read becomes an error entry
- * (`LOOKOUT_HELM_BAD_YAML`, release = the path) and the rest is still checked.
+ * Checks manifest texts: each is scanned with `scanManifest` (`kind: List` expanded), every
+ * document read by the `yaml` package (`fast: false`: files were not parsed by Helm, so invalid
+ * YAML must be reported whatever else the document holds), and its objects' findings computed
+ * with `findingsFor` at `options.target` (release = the file's path, namespace "", revision 0,
+ * chart ""). A document that cannot be read becomes an error entry (`LOOKOUT_HELM_BAD_YAML`,
+ * release = the path) and the rest is still checked.
  * `unreadable` (files that could not be read) are carried into the report's errors first.
  * Pure. Throws the deprecations folder's `BadVersionError` for a component version that does
  * not parse.
@@ -54,22 +63,44 @@ export function checkManifests(
   options: FilesCheckOptions,
   unreadable: readonly HelmReleaseError[] = [],
 ): FilesCheckResult {
+  return checkScannedManifests(scanEach(files), options, unreadable);
+}
+
+function* scanEach(files: readonly ManifestText[]): Generator<ScannedManifest> {
+  for (const file of files)
+    yield { path: file.path, scan: scanManifest(file.text, { fast: false }) };
+}
+
+/**
+ * The part of {@link checkManifests} after the scan: findings and errors of scanned files, in
+ * order (one file's scan at a time when `scans` is lazy). Pure.
+ */
+export function checkScannedManifests(
+  scans: Iterable<ScannedManifest>,
+  options: FilesCheckOptions,
+  unreadable: readonly HelmReleaseError[] = [],
+): FilesCheckResult {
   const findings: HelmFinding[] = [];
   const errors: HelmReleaseError[] = [...unreadable];
+  let files = 0;
   let objects = 0;
   const targets = {
     kubernetes: [options.target],
     ...(options.components === undefined ? {} : { components: options.components }),
   };
-  for (const file of files) {
-    const scan = scanManifest(file.text);
+  for (const { path, scan } of scans) {
+    files++;
     objects += scan.objects.length;
-    const ref = { namespace: "", release: file.path, revision: 0, chart: "", chartVersion: "" };
-    findings.push(...findingsFor(ref, scan.objects, options.table, targets));
+    const ref = { namespace: "", release: path, revision: 0, chart: "", chartVersion: "" };
+    // A loop, not push(...): a spread passes every element as an argument, and a file with
+    // ~126,000 findings overflows the stack.
+    for (const finding of findingsFor(ref, scan.objects, options.table, targets)) {
+      findings.push(finding);
+    }
     for (const error of scan.errors) {
       errors.push({
         namespace: "",
-        release: file.path,
+        release: path,
         revision: 0,
         code: error.code,
         message: error.message,
@@ -78,7 +109,7 @@ export function checkManifests(
   }
   return {
     report: { target: formatKubeVersion(options.target), findings, errors },
-    files: files.length,
+    files,
     objects,
     checkedNothing: objects === 0,
   };

@@ -22,7 +22,12 @@ export {
   ReportErrorCode,
 } from "./errors.ts";
 export { loadCheckTable, resolveTarget, tableComponents } from "./check-target.ts";
-export { checkManifests } from "./files-check.ts";
-export type { FilesCheckOptions, FilesCheckResult, ManifestText } from "./files-check.ts";
+export { checkManifests, checkScannedManifests } from "./files-check.ts";
+export type {
+  FilesCheckOptions,
+  FilesCheckResult,
+  ManifestText,
+  ScannedManifest,
+} from "./files-check.ts";
 export { STDIN_PATH, listManifestFiles, readManifests } from "./manifest-files.ts";
 export type { ManifestFileList, ManifestReads, ReadManifestsOptions } from "./manifest-files.ts";

@@ -1,8 +1,8 @@
 /**
  * Files mode, the reading part: paths (files, folders, `-` for stdin) to manifest texts.
  */
-import { readFile, readdir, stat } from "node:fs/promises";
-import { extname, join } from "node:path";
+import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { extname, join, resolve } from "node:path";
 import type { HelmReleaseError } from "../findings.ts";
 import { ManifestPathNotFoundError, ManifestUnreadableError, NoManifestsError } from "./errors.ts";
 import type { ManifestText } from "./files-check.ts";
@@ -14,7 +14,10 @@ export const STDIN_PATH = "-";
 
 /** The manifest files under some paths, and the folders that could not be listed. */
 export interface ManifestFileList {
-  /** Paths in order: as given, folders expanded in name order; `-` kept; no duplicates. */
+  /**
+   * Paths in order: as given, folders expanded in name order; `-` kept; each real file once,
+   * under the first spelling given (`a.yaml ./a.yaml` is `a.yaml`).
+   */
   readonly paths: readonly string[];
   /** Sub-folders that could not be listed (`LOOKOUT_HELM_FILE_UNREADABLE`). */
   readonly errors: readonly HelmReleaseError[];
@@ -52,17 +55,59 @@ async function walk(dir: string, out: string[], errors: HelmReleaseError[]): Pro
       (entry.isFile() || entry.isSymbolicLink()) &&
       MANIFEST_EXTENSIONS.has(extname(entry.name).toLowerCase())
     ) {
+      // oxlint-disable-next-line eslint/no-await-in-loop -- a walk in name order, one entry at a time
+      if (entry.isSymbolicLink() && (await linksToFolder(path))) continue;
       out.push(path);
     }
   }
 }
 
 /**
+ * True when the symbolic link `path` leads to a folder (`links.yaml -> dir/`): such links are
+ * not followed, whatever their name. A link that cannot be followed (dangling, a loop) is
+ * taken as a file, so that reading it reports it.
+ */
+async function linksToFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The paths without a second spelling of the same file (`a.yaml`, `./a.yaml`, `dir/../a.yaml`,
+ * a symbolic link to it): each real file is checked once, under the first spelling met. `-`
+ * is kept (once). A path whose real path cannot be read is compared as written, resolved.
+ */
+async function uniqueFiles(paths: readonly string[]): Promise<string[]> {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const path of paths) {
+    let key = path;
+    if (path !== STDIN_PATH) {
+      try {
+        // oxlint-disable-next-line eslint/no-await-in-loop -- one path at a time, in order
+        key = await realpath(path);
+      } catch {
+        key = resolve(path);
+      }
+    }
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(path);
+  }
+  return out;
+}
+
+/**
  * Expands `paths` into manifest files: a file is taken as given (whatever its extension), a
  * folder recursively for `*.yaml`, `*.yml` and `*.json` (case-insensitive; symbolic links to
- * folders are not followed), `-` stays (stdin). Rejects with {@link ManifestPathNotFoundError}
- * (`LOOKOUT_HELM_PATH_NOT_FOUND`) for a path that does not exist, {@link ManifestUnreadableError}
- * for a given path that cannot be examined, and {@link NoManifestsError} when nothing is found.
+ * folders are not followed, whatever their name), `-` stays (stdin). A file reached twice (two
+ * spellings, or a link and its target) is listed once, under its first spelling. Rejects with
+ * {@link ManifestPathNotFoundError} (`LOOKOUT_HELM_PATH_NOT_FOUND`) for a path that does not
+ * exist, {@link ManifestUnreadableError} for a given path that cannot be examined, and
+ * {@link NoManifestsError} when nothing is found.
  */
 export async function listManifestFiles(paths: readonly string[]): Promise<ManifestFileList> {
   const out: string[] = [];
@@ -87,7 +132,7 @@ export async function listManifestFiles(paths: readonly string[]): Promise<Manif
       out.push(path);
     }
   }
-  const unique = [...new Set(out)];
+  const unique = await uniqueFiles(out);
   if (unique.length === 0 && errors.length === 0) throw new NoManifestsError(paths);
   return { paths: unique, errors };
 }

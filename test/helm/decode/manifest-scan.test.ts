@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { scanManifest } from "../../../src/helm/decode/index.ts";
+import { ApiVersionFilter, scanManifest } from "../../../src/helm/decode/index.ts";
 import { fastReadDocument } from "../../../src/helm/decode/fast-scan.ts";
 import {
   documentEnd,
   documentStart,
+  dropDocumentBoms,
   splitDocuments,
 } from "../../../src/helm/decode/split-documents.ts";
 import { FIXTURES } from "./manifest-fixtures.ts";
@@ -136,4 +137,64 @@ void test("the document around an offset has the bounds splitDocuments gives it"
     from = end;
   }
   assert.equal(chunks.length, 4, "a blank head is no document; ---- and ---x are no markers");
+});
+
+const BOM = "\uFEFF";
+const DEPLOY = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n";
+const CRON = "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: nightly\n";
+
+void test("a byte order mark at the start of a document counts as nothing, read fast, slow or filtered", () => {
+  const both = [
+    ["apps/v1", "Deployment", "web"],
+    ["batch/v1beta1", "CronJob", "nightly"],
+  ];
+  const cases: [string, string][] = [
+    ["at the start of the text", `${BOM}${DEPLOY}---\n${CRON}`],
+    ["at the start, before the first marker", `${BOM}---\n${DEPLOY}---\n${CRON}`],
+    ["right after a marker line", `${DEPLOY}---\n${BOM}${CRON}`],
+    ["after a marker line with a comment, CRLF", `${DEPLOY}--- # c\r\n${BOM}${CRON}`],
+    ["right before a marker", `${DEPLOY}${BOM}---\n${CRON}`],
+    ["before a marker and after it", `${DEPLOY}${BOM}---\n${BOM}${CRON}`],
+    ["after a marker that ends the text's first line", `---\n${BOM}${DEPLOY}${BOM}---\n${CRON}`],
+  ];
+  const only = new ApiVersionFilter(["batch/v1beta1"]);
+  for (const [name, manifest] of cases) {
+    for (const fast of [true, false]) {
+      const scan = scanManifest(manifest, { fast });
+      assert.deepEqual(scan.errors, [], `${name}, fast ${fast}`);
+      assert.deepEqual(
+        scan.objects.map((o) => [o.apiVersion, o.kind, o.name]),
+        both,
+        `${name}, fast ${fast}`,
+      );
+      // The checker's own scan: only the objects of the table's apiVersions.
+      const filtered = scanManifest(manifest, { fast, only });
+      assert.deepEqual(
+        filtered.objects.map((o) => o.name),
+        ["nightly"],
+        `${name}, fast ${fast}, filtered`,
+      );
+    }
+  }
+});
+
+void test("a byte order mark anywhere else is left as it is", () => {
+  const elsewhere = [
+    `${DEPLOY}${BOM}foo: 1\n`, // a line start inside a document
+    `${DEPLOY}---\n# c\n${BOM}${CRON}`, // after a comment, not right after the marker
+    `${DEPLOY}--- !!map\n${BOM}${CRON}`, // the document starts on the marker line
+    `${DEPLOY}--- ${BOM}\n${CRON}`, // on the marker line
+    `${DEPLOY}${BOM}----\n`, // before ----, which is no marker
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "a\uFEFFb"\n', // content
+    ` ${BOM}${DEPLOY}`, // not at the start of the text
+  ];
+  for (const manifest of elsewhere) {
+    assert.equal(dropDocumentBoms(manifest), manifest, JSON.stringify(manifest));
+  }
+  assert.deepEqual(
+    scanManifest(elsewhere[5]!).objects.map((o) => o.name),
+    ["a\uFEFFb"],
+    "a BOM inside a value is content",
+  );
+  assert.equal(dropDocumentBoms(DEPLOY), DEPLOY);
 });

@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { after, test } from "node:test";
 import type { TestContext } from "node:test";
+import { fastReadDocument } from "../../../src/helm/decode/fast-scan.ts";
+import { makeObject } from "../../../src/helm/decode/scanned-object.ts";
 import { builtinTable, parseKubeVersion } from "../../../src/helm/deprecations/index.ts";
 import {
   ManifestPathNotFoundError,
   NoManifestsError,
   checkManifests,
+  checkScannedManifests,
   listManifestFiles,
   loadCheckTable,
   readManifests,
@@ -192,4 +195,92 @@ void test("readManifests reads in order, reports unreadable files and progress, 
   assert.equal(stdinReads, 1);
   const aborted = AbortSignal.abort(new Error("stop"));
   await assert.rejects(readManifests(list, { signal: aborted }), /stop/);
+});
+
+void test("checkScannedManifests: one file with more findings than a spread's argument limit", () => {
+  // findings.push(...findingsFor(...)) overflowed the stack from about 126,000 findings.
+  const count = 200_000;
+  const objects = Array.from({ length: count }, (_, i) =>
+    makeObject(
+      { apiVersion: "batch/v1beta1", kind: "CronJob", name: `c${i}` },
+      { source: "manifest" },
+    ),
+  );
+  const result = checkScannedManifests(
+    [
+      { path: "big.yaml", scan: { objects, errors: [] } },
+      { path: "small.yaml", scan: { objects: objects.slice(0, 1), errors: [] } },
+    ],
+    { table: builtinTable(), target: parseKubeVersion("v1.30.0") },
+  );
+  assert.equal(result.report.findings.length, count + 1);
+  assert.equal(result.report.findings[count - 1]?.name, `c${count - 1}`);
+  assert.equal(result.report.findings[count]?.release, "small.yaml");
+  assert.equal(result.files, 2);
+  assert.equal(result.objects, count + 1);
+});
+
+void test("checkManifests: invalid YAML that the fast line reader would skip is always BAD_YAML", () => {
+  // Files were not parsed by Helm: every document is read by the yaml package. Before, these
+  // gave a finding and no error, while the same document with a tag (!!str) was BAD_YAML.
+  const head = "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: bad\n";
+  const invalid = [
+    'spec:\n  schedule: "@daily"\n  schedule: "@hourly"\n', // a duplicate nested key
+    'spec:\n  schedule: !!str "@daily"\n  schedule: "@hourly"\n', // the same, with a tag
+    "spec:\n    a: 1\n  b: 2\n", // nested keys at two columns
+    "spec:\n  a: b\n  - c\n", // a sequence entry in a mapping
+    "spec:\n  a: {b: 1, b: 2}\n", // a duplicate key in a flow mapping
+  ];
+  const options = { table: builtinTable(), target: parseKubeVersion("v1.30.0") };
+  for (const [i, body] of invalid.entries()) {
+    const doc = head + body;
+    if (i !== 1) assert.notEqual(fastReadDocument(doc), undefined, `the fast path reads ${i}`);
+    const result = checkManifests([{ path: "f.yaml", text: `${doc}---\n${CRON}` }], options);
+    assert.deepEqual(
+      result.report.errors.map((e) => [e.release, e.code, e.message.split(":")[0]]),
+      [["f.yaml", "LOOKOUT_HELM_BAD_YAML", "document 0 is not valid YAML"]],
+      JSON.stringify(body),
+    );
+    assert.deepEqual(
+      result.report.findings.map((f) => f.name),
+      ["nightly"],
+      `the rest is checked: ${JSON.stringify(body)}`,
+    );
+  }
+});
+
+void test("listManifestFiles: a link to a folder is skipped whatever its name; each real file once", async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, "charts", "sub"), { recursive: true });
+  await writeFile(join(dir, "charts", "sub", "x.yaml"), CRON);
+  await writeFile(join(dir, "a.yaml"), CRON);
+  // A link to a folder named like a manifest was listed, then unreadable (EISDIR).
+  await symlink(join(dir, "charts", "sub"), join(dir, "charts", "linked.yaml"));
+  const walked = await listManifestFiles([join(dir, "charts")]);
+  assert.deepEqual(walked.paths, [join(dir, "charts", "sub", "x.yaml")]);
+  assert.deepEqual(walked.errors, []);
+
+  // The same file under other spellings was checked again, its findings repeated.
+  const a = join(dir, "a.yaml");
+  await symlink(a, join(dir, "link-to-a.yaml"));
+  const list = await listManifestFiles([
+    a,
+    `${dir}/./a.yaml`,
+    `${dir}/charts/../a.yaml`,
+    relative(process.cwd(), a),
+    join(dir, "link-to-a.yaml"),
+    "-",
+    join(dir, "charts"),
+    join(dir, "charts", "sub", "x.yaml"),
+  ]);
+  assert.deepEqual(list.paths, [a, "-", join(dir, "charts", "sub", "x.yaml")]);
+  const reads = await readManifests(list, { readStdin: () => Promise.resolve(DEPLOY) });
+  const result = checkManifests(reads.files, {
+    table: builtinTable(),
+    target: parseKubeVersion("v1.30.0"),
+  });
+  assert.deepEqual(
+    result.report.findings.map((f) => f.release),
+    [a, join(dir, "charts", "sub", "x.yaml")],
+  );
 });

@@ -301,3 +301,19 @@ void test("formatReport dispatches every format and rejects an unknown one by co
       error instanceof BadReportFormatError && error.code === "LOOKOUT_HELM_BAD_REPORT_FORMAT",
   );
 });
+
+void test("table: a report far beyond a spread's argument limit (200,000 findings and errors)", () => {
+  // Math.max(...rows) and push(...errors) overflowed the stack from about 140,000 rows.
+  const count = 200_000;
+  const findings = Array.from({ length: count }, (_, i) => finding({ name: `cron-${i}` }));
+  const errors = Array.from({ length: count }, (_, i) => ({ ...ERROR, release: `broken-${i}` }));
+  const lines = formatTable({ target: "v1.25.0", findings, errors }).split("\n");
+  assert.equal(lines.length, 1 + count + 1 + 1 + 2 + count + 1);
+  const kindAt = lines[0]!.indexOf("KIND");
+  assert.equal(lines[1]!.indexOf("CronJob"), kindAt, "the columns are aligned");
+  assert.match(lines[1]!, /cron-0 {7}batch/, "NAME is as wide as its widest value, cron-199999");
+  assert.equal(
+    lines.at(-2),
+    "  apps/broken-199999: LOOKOUT_HELM_BAD_YAML: document 1 is not valid YAML",
+  );
+});
