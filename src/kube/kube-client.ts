@@ -15,7 +15,7 @@ import { objectOf } from "./object-response.ts";
 import { apiErrorFromResponse, readBody } from "./http-body.ts";
 import { parseListBody } from "./list-body.ts";
 import { listQuery, watchQuery } from "./query.ts";
-import { formatResourceId, resourcePath, type ResourceId } from "./resource.ts";
+import { formatResourceId, requestTarget, resourcePath, type ResourceId } from "./resource.ts";
 import { rawObjectFromJson } from "./raw-object.ts";
 import type {
   KubeObject,
@@ -492,14 +492,4 @@ export class KubeClient implements ListWatchClient, Disposable, AsyncDisposable 
       this.#logger.error("KubeClient hook threw", { hook: name, error: err });
     }
   }
-}
-
-/**
- * What an error names as the request's target: the resource (`apps/v1/deployments`), or the
- * path itself for a non-resource GET ({@link KubeClient.getJson}: `/api/v1`, `/version`).
- */
-function requestTarget(resource: ResourceId): string {
-  return resource.group === "" && resource.version === "" && resource.resource.startsWith("/")
-    ? resource.resource
-    : formatResourceId(resource);
 }

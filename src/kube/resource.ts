@@ -67,3 +67,13 @@ export function parseResourceId(text: string): ResourceId {
   if (parts.length === 2) return { group: "", version: parts[0]!, resource: parts[1]! };
   return { group: parts[0]!, version: parts[1]!, resource: parts[2]! };
 }
+
+/**
+ * What an error names as the request's target: the resource (`apps/v1/deployments`), or the
+ * path itself for a non-resource GET (`KubeClient.getJson`: `/api/v1`, `/version`).
+ */
+export function requestTarget(resource: ResourceId): string {
+  return resource.group === "" && resource.version === "" && resource.resource.startsWith("/")
+    ? resource.resource
+    : formatResourceId(resource);
+}
