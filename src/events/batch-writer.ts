@@ -257,30 +257,24 @@ export class BatchWriter {
       }
       return take;
     }
-    let overRows = stats.rows + events - o.maxOutboxRows;
-    let overBytes = stats.bytes + bytes - o.maxOutboxBytes;
-    let rows = stats.rows;
-    let stored = stats.bytes;
     const dropped = { rows: 0, bytes: 0 };
+    const overRows = (): number => stats.rows - dropped.rows + events - o.maxOutboxRows;
+    const overBytes = (): number => stats.bytes - dropped.bytes + bytes - o.maxOutboxBytes;
     // Rows differ in size: drop by the average, then again while still over (rarely twice).
-    while ((overRows > 0 || overBytes > 0) && rows > 0) {
+    while ((overRows() > 0 || overBytes() > 0) && dropped.rows < stats.rows) {
       const avg = stats.bytes / stats.rows;
-      const drop = Math.max(overRows, Math.ceil(overBytes / Math.max(avg, 1)), 1);
+      const drop = Math.max(overRows(), Math.ceil(overBytes() / Math.max(avg, 1)), 1);
       const step = o.store.outbox.dropOldest(drop);
       if (step.rows === 0) break;
       dropped.rows += step.rows;
       dropped.bytes += step.bytes;
-      rows -= step.rows;
-      stored -= step.bytes;
-      overRows -= step.rows;
-      overBytes -= step.bytes;
     }
     if (dropped.rows > 0) {
       o.logger.warn("events: outbox full, dropped the oldest events", {
         dropped: dropped.rows,
         bytes: dropped.bytes,
-        rows,
-        storedBytes: stored,
+        rows: stats.rows - dropped.rows,
+        storedBytes: stats.bytes - dropped.bytes,
       });
       o.onPressure?.("dropped", dropped.rows);
     }
