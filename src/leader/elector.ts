@@ -108,8 +108,6 @@ export class LeaderElector {
   > &
     Pick<LeaderElectorOptions, "onStartedLeading" | "onStoppedLeading" | "onNewLeader">;
   readonly #abort = new AbortController();
-  /** Aborts the attempt in flight (its deadline, or close). */
-  #attempt: AbortController | undefined;
   #running: Promise<void> | undefined;
   #leading: AbortController | undefined;
   /** The record last seen, its resourceVersion, and when (our clock) it last changed. */
@@ -177,7 +175,6 @@ export class LeaderElector {
   async close(options: { readonly release?: boolean } = {}): Promise<void> {
     if (this.#abort.signal.aborted) return;
     this.#abort.abort();
-    this.#attempt?.abort(this.#abort.signal.reason);
     await this.#running;
     if (this.#leading !== undefined) {
       if (options.release !== false) await this.#release();
@@ -199,20 +196,15 @@ export class LeaderElector {
       let ok = false;
       let cut = false;
       if (budget > 0) {
-        const attempt = new AbortController();
-        const timer = setTimeout(() => {
-          attempt.abort(new DOMException(`lease request took over ${budget} ms`, "TimeoutError"));
-        }, budget);
-        this.#attempt = attempt;
-        try {
-          // oxlint-disable-next-line eslint/no-await-in-loop -- one attempt per period
-          ok = await this.#tryAcquireOrRenew(started, attempt.signal);
-        } finally {
-          clearTimeout(timer);
-          this.#attempt = undefined;
-        }
-        // Cut by the deadline (even if an answer raced it), not by close: not renewed in time.
-        cut = attempt.signal.aborted && !signal.aborted;
+        // Aborted by close() too. Cut by the deadline (even if an answer raced it), not by
+        // close: not renewed in time.
+        // oxlint-disable-next-line eslint/no-await-in-loop -- one attempt per period
+        ({ result: ok, timedOut: cut } = await timeLimited(
+          budget,
+          "lease request",
+          (attempt) => this.#tryAcquireOrRenew(started, attempt),
+          signal,
+        ));
       }
       if (ok && !cut) {
         this.#lastRenew = started;
@@ -366,23 +358,38 @@ export class LeaderElector {
     const o = this.#o;
     const observed = this.#observed;
     if (observed === undefined || observed.record.holderIdentity !== o.identity) return;
-    const deadline = new AbortController();
-    const timer = setTimeout(() => {
-      deadline.abort(
-        new DOMException(`lease release took over ${o.retryPeriodMs} ms`, "TimeoutError"),
-      );
-    }, o.retryPeriodMs);
+    const lease = this.#leaseObject(o.now(), observed, "");
     try {
-      const lease = this.#leaseObject(o.now(), observed, "");
-      await abortable(
-        o.client.update(LEASES, o.namespace, lease, {}, deadline.signal),
-        deadline.signal,
+      await timeLimited(o.retryPeriodMs, "lease release", (signal) =>
+        abortable(o.client.update(LEASES, o.namespace, lease, {}, signal), signal),
       );
     } catch (err) {
       o.logger.warn("leader election: could not release the lease", { err });
-    } finally {
-      clearTimeout(timer);
     }
+  }
+}
+
+/**
+ * Runs `fn` with a signal that aborts after `ms` (a `TimeoutError` naming `what`) or when
+ * `outer` aborts, and clears the timer after. `timedOut`: whether the time ran out (an answer
+ * may have raced it); a rejection of `fn` passes through.
+ */
+async function timeLimited<T>(
+  ms: number,
+  what: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+  outer?: AbortSignal,
+): Promise<{ result: T; timedOut: boolean }> {
+  const limit = new AbortController();
+  const timer = setTimeout(() => {
+    limit.abort(new DOMException(`${what} took over ${ms} ms`, "TimeoutError"));
+  }, ms);
+  const signal = outer === undefined ? limit.signal : AbortSignal.any([outer, limit.signal]);
+  try {
+    const result = await fn(signal);
+    return { result, timedOut: limit.signal.aborted };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
