@@ -44,26 +44,13 @@ export function connectKube(options: KubeConnectOptions): KubeClient {
   if (file === undefined && (inCluster === true || (inCluster === "auto" && existsSync(TOKEN)))) {
     kc.loadFromCluster();
   } else if (file !== undefined) {
-    try {
-      kc.loadFromFile(file);
-    } catch (error) {
-      // The reader's own message (a YAML error, EISDIR) names neither the file nor the setting.
-      const why = messageLine(error instanceof Error ? error.message : String(error));
-      const from = options.kubeconfigFrom ?? "--kubeconfig";
-      throw new Error(`${from} ${file}: cannot load it: ${why}`, { cause: error });
-    }
+    loadNaming(`${options.kubeconfigFrom ?? "--kubeconfig"} ${file}`, () => kc.loadFromFile(file));
   } else if (
     (process.env["KUBECONFIG"] ?? "") !== "" ||
     existsSync(join(home, ".kube", "config"))
   ) {
-    try {
-      kc.loadFromDefault();
-    } catch (error) {
-      const why = messageLine(error instanceof Error ? error.message : String(error));
-      const env = process.env["KUBECONFIG"] ?? "";
-      const from = env === "" ? "~/.kube/config" : `$KUBECONFIG ${env}`;
-      throw new Error(`${from}: cannot load it: ${why}`, { cause: error });
-    }
+    const env = process.env["KUBECONFIG"] ?? "";
+    loadNaming(env === "" ? "~/.kube/config" : `$KUBECONFIG ${env}`, () => kc.loadFromDefault());
   } else {
     throw new Error(
       `no cluster to connect to: not in a pod (no ${TOKEN}) and no kubeconfig ` +
@@ -82,4 +69,17 @@ export function connectKube(options: KubeConnectOptions): KubeClient {
     kc.setCurrentContext(context);
   }
   return KubeClient.fromKubeConfig(kc);
+}
+
+/**
+ * Runs `load`; its error is rethrown naming `from` (the setting and the file): the reader's own
+ * message (a YAML error, EISDIR, ENOENT) names neither.
+ */
+function loadNaming(from: string, load: () => void): void {
+  try {
+    load();
+  } catch (error) {
+    const why = messageLine(error instanceof Error ? error.message : String(error));
+    throw new Error(`${from}: cannot load it: ${why}`, { cause: error });
+  }
 }
