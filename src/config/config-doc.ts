@@ -77,7 +77,10 @@ a Secret is readable only in the container and can be rotated without touching t
 Writing \`token:\` or \`password:\` where a \`...File\` key exists is an error that names the
 file key. \`config print\` and error messages mask secret-looking values anyway (plugin config
 keys such as \`password\` or \`apiKey\`, OTLP headers, the password of a URL, a NATS token
-written as \`nats://TOKEN@host\`) as \`***\`, and the logs hide URL passwords and NATS tokens too.
+written as \`nats://TOKEN@host\`, the value of a URL query parameter named like a credential:
+\`api_key\`, \`key\`, \`token\`, \`access_token\`, \`password\`, \`secret\`, \`auth\`,
+\`signature\`, \`sig\`, \`X-Amz-Credential\`, ... in any case) as \`***\`, and the logs hide
+them too. Other query parameters (\`?region=eu\`) stay visible.
 
 ## Live reconfiguration
 

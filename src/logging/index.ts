@@ -4,7 +4,7 @@
  */
 import { maskUrlCredentials } from "./mask-url.ts";
 
-export { MASKED, maskUrlCredentials } from "./mask-url.ts";
+export { MASKED, isSecretParamName, maskUrlCredentials } from "./mask-url.ts";
 export interface Logger {
   debug(message: string, fields?: Readonly<Record<string, unknown>>): void;
   info(message: string, fields?: Readonly<Record<string, unknown>>): void;

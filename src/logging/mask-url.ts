@@ -1,8 +1,13 @@
 /**
- * Hiding the credentials a URL may carry in its user info, wherever such URLs are shown (logs,
- * error messages, `config print`): `nats://u:p@h` → `nats://u:***@h`. For the NATS schemes a
- * lone user is an auth token (`nats://s3cret@h`, as the NATS clients read it), so it is hidden
- * whole: `nats://***@h`. Elsewhere a lone user is a name, kept.
+ * Hiding the credentials a URL may carry, wherever such URLs are shown (logs, error messages,
+ * `config print`, `config check`):
+ *
+ * - in the user info: `nats://u:p@h` → `nats://u:***@h`. For the NATS schemes a lone user is an
+ *   auth token (`nats://s3cret@h`, as the NATS clients read it), so it is hidden whole:
+ *   `nats://***@h`. Elsewhere a lone user is a name, kept.
+ * - in the query or fragment: the value of every parameter whose name looks like a credential
+ *   (`?api_key=s3cret&region=eu` → `?api_key=***&region=eu`; see {@link isSecretParamName}).
+ *   Other parameters stay visible: they are what one needs to tell two endpoints apart.
  */
 
 /** What a hidden credential is shown as. */
@@ -12,12 +17,63 @@ export const MASKED = "***";
 const USER_INFO = /\b([a-z][a-z0-9+.-]*):\/\/([^\s:/@,]*)(?::([^\s/@,]*))?@/gi;
 const TOKEN_SCHEMES = new Set(["nats", "tls", "ws", "wss"]);
 
-/** `text` with the password (or, for NATS URLs, the token) of every URL in it hidden. */
+/**
+ * The start of a query or fragment parameter: `name=` after `?`, `&`, `;` or `#`. Matched
+ * anywhere in the text, not only after `scheme://`, so a bare request path (`/v1/x?token=…`) is
+ * covered too. Only the name is matched: the value of a parameter that is kept is scanned again,
+ * so `?next=https://h/?token=t` hides `t`.
+ */
+const PARAM_NAME = /[?&;#]([^\s"'<>\\=?&;#,/]+)=/g;
+/**
+ * Where a parameter's value ends in running text, a JSON string (a log line) or a list of URLs:
+ * whitespace, a quote, a backslash (a JSON escape), `<`/`>`, a comma, or the next parameter.
+ */
+const VALUE_END = /[\s"'<>\\&;#,]/g;
+
+/**
+ * Parameter names that carry a credential, case-insensitive: anything naming a password, token,
+ * secret, credential, auth or API/private/access key (`access_token`, `X-Amz-Security-Token`,
+ * `client_secret`, `x-api-key`, `X-Amz-Credential`), a signature (`X-Amz-Signature`,
+ * `X-Goog-Signature`), a session, and the short names `key` (Google API keys), `sig` (Azure SAS)
+ * and `jwt`. Like the config's secret keys, a name that merely contains one of these words
+ * (`author`) is masked too: a hidden harmless value costs less than a shown secret.
+ */
+const SECRET_PARAM =
+  /pass(word|wd)?|token|secret|credential|auth|(api|private|access)[-_]?key|signature|session|^(key|sig|jwt)$/i;
+
+/** True when a URL query parameter named `name` carries a credential (`api_key`, `token`, `sig`). */
+export function isSecretParamName(name: string): boolean {
+  return SECRET_PARAM.test(name);
+}
+
+/**
+ * `text` with the password (or, for NATS URLs, the token) of every URL in it hidden, and the
+ * value of every credential-looking query parameter ({@link isSecretParamName}). Pure; text
+ * without `@` or `=` is returned as is.
+ */
 export function maskUrlCredentials(text: string): string {
-  if (!text.includes("@")) return text;
-  return text.replace(USER_INFO, (match, scheme: string, user: string, password?: string) => {
-    if (password !== undefined) return `${scheme}://${user}:${MASKED}@`;
-    if (user !== "" && TOKEN_SCHEMES.has(scheme.toLowerCase())) return `${scheme}://${MASKED}@`;
-    return match;
-  });
+  let out = text;
+  if (out.includes("@")) {
+    out = out.replace(USER_INFO, (match, scheme: string, user: string, password?: string) => {
+      if (password !== undefined) return `${scheme}://${user}:${MASKED}@`;
+      if (user !== "" && TOKEN_SCHEMES.has(scheme.toLowerCase())) return `${scheme}://${MASKED}@`;
+      return match;
+    });
+  }
+  return out.includes("=") ? maskQueryParams(out) : out;
+}
+
+function maskQueryParams(text: string): string {
+  let out = "";
+  let done = 0;
+  for (const m of text.matchAll(PARAM_NAME)) {
+    if (m.index < done || !isSecretParamName(m[1]!)) continue;
+    const start = m.index + m[0].length;
+    VALUE_END.lastIndex = start;
+    const end = VALUE_END.exec(text)?.index ?? text.length;
+    if (end === start) continue;
+    out += `${text.slice(done, start)}${MASKED}`;
+    done = end;
+  }
+  return out === "" ? text : out + text.slice(done);
 }

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parse } from "yaml";
-import { isSecretKey, printConfig, resolveConfig } from "../../src/config/index.ts";
+import {
+  ConfigInvalidError,
+  isSecretKey,
+  printConfig,
+  resolveConfig,
+} from "../../src/config/index.ts";
 
 const TEXT = `
 events:
@@ -60,4 +65,35 @@ void test("secret-looking keys", () => {
     assert.ok(isSecretKey(key), key);
   for (const key of ["tokenFile", "passwordFile", "name", "servers", "window", "host"])
     assert.ok(!isSecretKey(key), key);
+});
+
+void test("print and problems hide credential query parameters of URLs and keep the others", () => {
+  const endpoint =
+    "https://otlp.example/v1/metrics?api_key=q-111&region=eu&token=q-222&access_token=q-333";
+  const out = printConfig(
+    resolveConfig({
+      text: `telemetry: { otlp: { endpoint: "${endpoint}" } }\nevents: { nats: { servers: ["nats://n:4222?token=q-444"] } }\n`,
+      env: {},
+    }),
+  );
+  for (const secret of ["q-111", "q-222", "q-333", "q-444"])
+    assert.ok(!out.includes(secret), `${secret} leaked:\n${out}`);
+  assert.ok(
+    out.includes(
+      "https://otlp.example/v1/metrics?api_key=***&region=eu&token=***&access_token=***",
+    ),
+    out,
+  );
+  assert.ok(out.includes("nats://n:4222?token=***"), out);
+
+  const bad = "ftp://otlp.example/v1/metrics?api_key=q-555&region=eu";
+  assert.throws(
+    () => resolveConfig({ text: `telemetry: { otlp: { endpoint: "${bad}" } }\n`, env: {} }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigInvalidError);
+      assert.ok(!error.message.includes("q-555"), error.message);
+      assert.ok(error.message.includes("?api_key=***&region=eu"), error.message);
+      return true;
+    },
+  );
 });

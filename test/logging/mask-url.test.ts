@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { jsonLogger, maskUrlCredentials } from "../../src/logging/index.ts";
+import { isSecretParamName, jsonLogger, maskUrlCredentials } from "../../src/logging/index.ts";
 
 void test("URL credentials are hidden: passwords always, a lone user only as a NATS token", () => {
   const cases: [string, string][] = [
@@ -45,4 +45,85 @@ void test("jsonLogger hides URL credentials in fields, nested values and error m
       error: { name: "Error", message: "connect to nats://u:***@h failed" },
     },
   );
+});
+
+void test("credential-looking query and fragment parameters are hidden; the others stay visible", () => {
+  const cases: [string, string][] = [
+    [
+      "https://otlp.example/v1/metrics?api_key=SECRET&region=eu",
+      "https://otlp.example/v1/metrics?api_key=***&region=eu",
+    ],
+    [
+      "https://h/x?token=t1&access_token=t2&X-Api-Key=k3&page=2#frag",
+      "https://h/x?token=***&access_token=***&X-Api-Key=***&page=2#frag",
+    ],
+    [
+      "https://b.s3.amazonaws.com/o?X-Amz-Credential=AK%2F1&X-Amz-Signature=ab12&X-Amz-Expires=60",
+      "https://b.s3.amazonaws.com/o?X-Amz-Credential=***&X-Amz-Signature=***&X-Amz-Expires=60",
+    ],
+    [
+      "https://a.blob.core.windows.net/c?sv=2022&sig=Zm9v%2Bbg%3D%3D",
+      "https://a.blob.core.windows.net/c?sv=2022&sig=***",
+    ],
+    ["https://maps.example/api?KEY=AIza123&q=x", "https://maps.example/api?KEY=***&q=x"],
+    ["https://h/cb#access_token=jwt.a.b&state=s", "https://h/cb#access_token=***&state=s"],
+    [
+      "https://h/?password=p&passwd=q&secret=r&auth=s",
+      "https://h/?password=***&passwd=***&secret=***&auth=***",
+    ],
+    // base64 padding and slashes are part of the value; an empty value has nothing to hide
+    ["https://h/?signature=a/b+c==&monkey=1&token=", "https://h/?signature=***&monkey=1&token="],
+    // a kept parameter's value is scanned too
+    ["https://h/login?next=https://i/?token=t9", "https://h/login?next=https://i/?token=***"],
+    // a request path without a scheme, a URL in a JSON string, a list of URLs
+    ["GET /v1/x?apikey=s3 200", "GET /v1/x?apikey=*** 200"],
+    ['{"url":"https://h/?token=t\\"x"}', '{"url":"https://h/?token=***\\"x"}'],
+    ["nats://h1:4222?token=a,nats://u:p@h2:4222", "nats://h1:4222?token=***,nats://u:***@h2:4222"],
+    ["https://bob:pw@h/?key=k", "https://bob:***@h/?key=***"],
+    ["https://h/search?q=token&keyword=x&sort=asc", "https://h/search?q=token&keyword=x&sort=asc"],
+    ["a=b c=token", "a=b c=token"],
+  ];
+  for (const [input, expected] of cases) assert.equal(maskUrlCredentials(input), expected, input);
+});
+
+void test("credential-looking parameter names, case-insensitive", () => {
+  for (const name of [
+    "api_key",
+    "apikey",
+    "API-KEY",
+    "x-api-key",
+    "key",
+    "token",
+    "access_token",
+    "refresh_token",
+    "X-Amz-Security-Token",
+    "auth",
+    "Authorization",
+    "password",
+    "passwd",
+    "client_secret",
+    "signature",
+    "sig",
+    "X-Goog-Signature",
+    "X-Amz-Credential",
+    "access_key",
+    "session_id",
+    "jwt",
+  ])
+    assert.ok(isSecretParamName(name), name);
+  for (const name of ["region", "page", "q", "keyword", "monkey", "sort", "sv", "X-Amz-Expires"])
+    assert.ok(!isSecretParamName(name), name);
+});
+
+void test("jsonLogger hides credential query parameters in fields and error messages", () => {
+  const lines: string[] = [];
+  const log = jsonLogger("debug", (line) => void lines.push(line));
+  log.warn("export failed", {
+    url: "https://otlp.example/v1/metrics?api_key=qs-1&region=eu",
+    error: new Error("POST https://otlp.example/v1/metrics?token=qs-2 refused"),
+  });
+  assert.equal(lines.length, 1);
+  for (const secret of ["qs-1", "qs-2"])
+    assert.ok(!lines[0]!.includes(secret), `${secret} leaked: ${lines[0]}`);
+  assert.ok(lines[0]!.includes("?api_key=***&region=eu"), lines[0]);
 });
