@@ -2,7 +2,6 @@
  * From the validated configuration to the composition root's options: what `kube-lookout run`
  * builds. Pure but for reading secret files (NATS token and password).
  */
-import { readFileSync } from "node:fs";
 import type { MeterProvider } from "@opentelemetry/api";
 import { toMilliseconds, type LookoutConfig } from "../config/index.ts";
 import type { KubeClient } from "../kube/index.ts";
@@ -11,6 +10,7 @@ import type { LookoutOptions, WatchedResource } from "../lookout.ts";
 import type { LookoutStore } from "../store/index.ts";
 import { otlpEndpointInEnv, type TelemetryOptions } from "../telemetry/index.ts";
 import { discoveredKey, type Discovered } from "./discover.ts";
+import { readSecretFile } from "./secret-file.ts";
 
 /** What the options are built with, besides the configuration. */
 export interface RunDeps {
@@ -25,16 +25,6 @@ export interface RunDeps {
   readonly podName: string;
   /** This pod's namespace (the default Lease namespace). */
   readonly podNamespace: string;
-}
-
-/** The trimmed text of a secret file; an unreadable one throws naming the configuration key. */
-function readSecret(path: string, key: string): string {
-  try {
-    return readFileSync(path, "utf8").trim();
-  } catch (error: unknown) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new Error(`${key} ${path}: cannot read it: ${why}`, { cause: error });
-  }
 }
 
 /** Seconds (the configuration's unit) to whole milliseconds, as the schema's bounds assume. */
@@ -117,11 +107,11 @@ export function lookoutOptionsFrom(config: LookoutConfig, deps: RunDeps): Lookou
               name: `kube-lookout/${deps.podName}`,
               ...(nats.tokenFile === undefined
                 ? {}
-                : { token: readSecret(nats.tokenFile, "events.nats.tokenFile") }),
+                : { token: readSecretFile(nats.tokenFile, "events.nats.tokenFile") }),
               ...(nats.user === undefined ? {} : { user: nats.user }),
               ...(nats.passwordFile === undefined
                 ? {}
-                : { pass: readSecret(nats.passwordFile, "events.nats.passwordFile") }),
+                : { pass: readSecretFile(nats.passwordFile, "events.nats.passwordFile") }),
               ...(nats.tls === undefined ? {} : { tls: tlsOf(nats.tls) }),
             },
             prefix: c.events.prefix,

@@ -2,7 +2,6 @@
  * `kube-lookout get RESOURCE [NAME]`: objects from a running sidecar's cache API (no API-server
  * request), as a table on a terminal or JSON with `-o json`.
  */
-import { readFileSync } from "node:fs";
 import {
   LookoutApiError,
   LookoutClient,
@@ -11,48 +10,10 @@ import {
 import type { Command } from "../args.ts";
 import { stringFlag } from "../args.ts";
 import { UsageError } from "../errors.ts";
+import { readSecretFile } from "../secret-file.ts";
+import { formatGetTable, rowOf } from "./get-table.ts";
 
 const NAME = "get";
-
-interface Row {
-  readonly namespace: string;
-  readonly name: string;
-  readonly age: string;
-}
-
-function age(created: unknown, now: number): string {
-  const t = typeof created === "string" ? Date.parse(created) : Number.NaN;
-  if (!Number.isFinite(t)) return "-";
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 172_800) return `${Math.round(s / 3600)}h`;
-  return `${Math.round(s / 86_400)}d`;
-}
-
-function rowOf(obj: unknown, now: number): Row {
-  const meta: unknown = typeof obj === "object" && obj !== null ? Reflect.get(obj, "metadata") : {};
-  const field = (k: string): unknown =>
-    typeof meta === "object" && meta !== null ? Reflect.get(meta, k) : undefined;
-  const text = (k: string): string => {
-    const v = field(k);
-    return typeof v === "string" ? v : "";
-  };
-  return {
-    namespace: text("namespace"),
-    name: text("name"),
-    age: age(field("creationTimestamp"), now),
-  };
-}
-
-function table(rows: readonly Row[]): string {
-  const header: Row = { namespace: "NAMESPACE", name: "NAME", age: "AGE" };
-  const all = [header, ...rows];
-  const w = (k: keyof Row): number => Math.max(...all.map((r) => r[k].length));
-  const nw = w("namespace");
-  const mw = w("name");
-  return all.map((r) => `${r.namespace.padEnd(nw)}  ${r.name.padEnd(mw)}  ${r.age}\n`).join("");
-}
 
 /** `kube-lookout get`. */
 export const getCommand: Command = {
@@ -126,10 +87,10 @@ export const getCommand: Command = {
     let token: string | undefined;
     if (tokenFile !== undefined) {
       try {
-        token = readFileSync(tokenFile, "utf8").trim();
+        token = readSecretFile(tokenFile, "--token-file");
       } catch (error: unknown) {
-        const why = error instanceof Error ? error.message : String(error);
-        throw new UsageError(`--token-file ${tokenFile}: cannot read it: ${why}`, NAME);
+        const message = error instanceof Error ? error.message : String(error);
+        throw new UsageError(message, NAME, { cause: error });
       }
     }
     let client: LookoutClient;
@@ -150,7 +111,9 @@ export const getCommand: Command = {
       if (name !== undefined) {
         const obj = await client.get(resource!, namespace ?? "", name, io.signal);
         io.stdout(
-          output === "json" ? `${JSON.stringify(obj, null, 2)}\n` : table([rowOf(obj, Date.now())]),
+          output === "json"
+            ? `${JSON.stringify(obj, null, 2)}\n`
+            : formatGetTable([rowOf(obj, Date.now())]),
         );
         return 0;
       }
@@ -163,7 +126,7 @@ export const getCommand: Command = {
         signal: io.signal,
       });
       if (output === "json") io.stdout(`${JSON.stringify(items, null, 2)}\n`);
-      else io.stdout(table(items.map((o) => rowOf(o, Date.now()))));
+      else io.stdout(formatGetTable(items.map((o) => rowOf(o, Date.now()))));
       return 0;
     } catch (error: unknown) {
       // A RESOURCE, NAME or -n that is no path segment ("", ".", "..", with "/").
