@@ -32,12 +32,17 @@ const NAME = "helm check";
 /** Files above this count get a progress line (on a terminal). */
 const PROGRESS_ABOVE = 20;
 
-async function readAll(stdin: AsyncIterable<string | Uint8Array>): Promise<string> {
+/**
+ * All of stdin: its bytes when it gives bytes (as `process.stdin` does), so that it is decoded
+ * as a file is (a UTF-16 byte order mark is read as such); text when it gives text.
+ */
+async function readAll(stdin: AsyncIterable<string | Uint8Array>): Promise<string | Uint8Array> {
+  const chunks: (string | Uint8Array)[] = [];
+  for await (const chunk of stdin) chunks.push(chunk);
+  if (chunks.every((c): c is Uint8Array => typeof c !== "string")) return Buffer.concat(chunks);
   const decoder = new TextDecoder();
   let text = "";
-  for await (const chunk of stdin) {
-    text += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
-  }
+  for (const c of chunks) text += typeof c === "string" ? c : decoder.decode(c, { stream: true });
   return text + decoder.decode();
 }
 

@@ -9,6 +9,8 @@ export const ReportErrorCode = {
   PathNotFound: "LOOKOUT_HELM_PATH_NOT_FOUND",
   /** A manifest file (or stdin) exists but cannot be read. */
   FileUnreadable: "LOOKOUT_HELM_FILE_UNREADABLE",
+  /** A manifest file (or stdin) is in an encoding that cannot be read (UTF-32, NUL characters). */
+  BadEncoding: "LOOKOUT_HELM_BAD_ENCODING",
   /** The given paths hold no `*.yaml`, `*.yml` or `*.json` file. */
   NoManifests: "LOOKOUT_HELM_NO_MANIFESTS",
   /** `formatReport` was asked for a format it does not know. */
@@ -39,6 +41,29 @@ export class ManifestUnreadableError extends Error {
     const reason = options?.cause instanceof Error ? `: ${options.cause.message}` : "";
     super(`cannot read ${path}${reason}`, options);
     this.path = path;
+  }
+}
+
+/** The encoding a manifest was found in; `unknown` when nothing names it (NUL characters). */
+export type ManifestEncoding = "UTF-16LE" | "UTF-16BE" | "UTF-32LE" | "UTF-32BE" | "unknown";
+
+/**
+ * A manifest file (`path`; `-` for stdin) whose bytes are not text that can be checked:
+ * `encoding` is what they were found to be, `reason` says why and what to do. The message is
+ * `cannot read PATH (ENCODING): REASON`, standard input named as such.
+ */
+export class ManifestEncodingError extends Error {
+  override readonly name = "ManifestEncodingError";
+  readonly code = ReportErrorCode.BadEncoding;
+  readonly path: string;
+  readonly encoding: ManifestEncoding;
+
+  constructor(path: string, encoding: ManifestEncoding, reason: string, options?: ErrorOptions) {
+    const where = path === "-" ? "standard input" : path;
+    const what = encoding === "unknown" ? "" : ` (${encoding})`;
+    super(`cannot read ${where}${what}: ${reason}`, options);
+    this.path = path;
+    this.encoding = encoding;
   }
 }
 

@@ -16,11 +16,14 @@ export { HelmCheckExit, exitCodeFor, sortFindings, summaryLine } from "./report.
 export type { HelmReport } from "./report.ts";
 export {
   BadReportFormatError,
+  ManifestEncodingError,
   ManifestPathNotFoundError,
   ManifestUnreadableError,
   NoManifestsError,
   ReportErrorCode,
 } from "./errors.ts";
+export type { ManifestEncoding } from "./errors.ts";
+export { checkManifestText, decodeManifest } from "./manifest-encoding.ts";
 export { loadCheckTable, resolveTarget, tableComponents } from "./check-target.ts";
 export { checkManifests, checkScannedManifests } from "./files-check.ts";
 export type {

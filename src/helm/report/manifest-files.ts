@@ -4,8 +4,14 @@
 import { readFile, readdir, realpath, stat } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import type { HelmReleaseError } from "../findings.ts";
-import { ManifestPathNotFoundError, ManifestUnreadableError, NoManifestsError } from "./errors.ts";
+import {
+  ManifestEncodingError,
+  ManifestPathNotFoundError,
+  ManifestUnreadableError,
+  NoManifestsError,
+} from "./errors.ts";
 import type { ManifestText } from "./files-check.ts";
+import { checkManifestText, decodeManifest } from "./manifest-encoding.ts";
 
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 
@@ -139,8 +145,12 @@ export async function listManifestFiles(paths: readonly string[]): Promise<Manif
 
 /** How {@link readManifests} reads stdin and reports progress. */
 export interface ReadManifestsOptions {
-  /** Reads all of standard input, for the path `-`. Required when `-` is among the paths. */
-  readonly readStdin?: () => Promise<string>;
+  /**
+   * Reads all of standard input, for the path `-`. Required when `-` is among the paths. Bytes
+   * are decoded as a file's are (UTF-16 by its byte order mark); text already decoded as UTF-8
+   * can no longer be, so UTF-16 in it is refused (`LOOKOUT_HELM_BAD_ENCODING`).
+   */
+  readonly readStdin?: () => Promise<string | Uint8Array>;
   /** Called after each file with the number read (or failed) so far and the total. */
   readonly onProgress?: (done: number, total: number) => void;
   readonly signal?: AbortSignal;
@@ -153,9 +163,12 @@ export interface ManifestReads {
 }
 
 /**
- * Reads the files of a {@link listManifestFiles} result one at a time, in order, as UTF-8.
- * A file that cannot be read becomes an error entry (`LOOKOUT_HELM_FILE_UNREADABLE`, release
- * = the path) after the list's own errors. Rejects only with the signal's reason when aborted.
+ * Reads the files of a {@link listManifestFiles} result one at a time, in order: UTF-8, or
+ * UTF-16 when a file starts with its byte order mark (see `decodeManifest`). A file that cannot
+ * be read becomes an error entry (`LOOKOUT_HELM_FILE_UNREADABLE`, release = the path), one in an
+ * encoding that cannot be checked (UTF-32, NUL characters, UTF-16 on stdin read as text) too
+ * (`LOOKOUT_HELM_BAD_ENCODING`), after the list's own errors. Rejects only with the signal's
+ * reason when aborted.
  */
 export async function readManifests(
   list: ManifestFileList,
@@ -167,16 +180,22 @@ export async function readManifests(
   for (const path of list.paths) {
     options.signal?.throwIfAborted();
     try {
-      const text =
+      const input =
         path === STDIN_PATH
           ? // oxlint-disable-next-line eslint/no-await-in-loop -- one file at a time, in order
             await (options.readStdin ?? noStdin)()
           : // oxlint-disable-next-line eslint/no-await-in-loop -- one file at a time, in order
-            await readFile(path, "utf8");
+            await readFile(path);
+      const text =
+        typeof input === "string" ? checkManifestText(input, path) : decodeManifest(input, path);
       files.push({ path, text });
     } catch (error) {
       options.signal?.throwIfAborted();
-      errors.push(unreadableEntry(path, error));
+      errors.push(
+        error instanceof ManifestEncodingError
+          ? { namespace: "", release: path, code: error.code, message: error.message }
+          : unreadableEntry(path, error),
+      );
     }
     done++;
     options.onProgress?.(done, list.paths.length);

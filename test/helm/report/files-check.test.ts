@@ -284,3 +284,56 @@ void test("listManifestFiles: a link to a folder is skipped whatever its name; e
     [a, join(dir, "charts", "sub", "x.yaml")],
   );
 });
+
+void test("readManifests: UTF-16 files (PowerShell's >) are decoded; stdin bytes too, stdin text in UTF-16 is an error entry", async (t) => {
+  const dir = await tempDir(t);
+  const bom = Buffer.from([0xff, 0xfe]);
+  await writeFile(join(dir, "le.yaml"), Buffer.concat([bom, Buffer.from(CRON, "utf16le")]));
+  await writeFile(
+    join(dir, "be.yaml"),
+    Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(DEPLOY, "utf16le").swap16()]),
+  );
+  await writeFile(
+    join(dir, "u8.yaml"),
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(CRON)]),
+  );
+  await writeFile(join(dir, "nul.yaml"), Buffer.from(CRON, "utf16le"));
+  const list = await listManifestFiles([dir]);
+  const reads = await readManifests(list);
+  assert.deepEqual(reads.files, [
+    { path: join(dir, "be.yaml"), text: DEPLOY },
+    { path: join(dir, "le.yaml"), text: CRON },
+    { path: join(dir, "u8.yaml"), text: `\uFEFF${CRON}` },
+  ]);
+  assert.deepEqual(
+    reads.errors.map((e) => [e.release, e.code]),
+    [[join(dir, "nul.yaml"), "LOOKOUT_HELM_BAD_ENCODING"]],
+  );
+  const result = checkManifests(reads.files, {
+    table: builtinTable(),
+    target: parseKubeVersion("v1.30.0"),
+  });
+  assert.deepEqual(
+    result.report.findings.map((f) => [f.release, f.kind, f.status]),
+    [
+      [join(dir, "le.yaml"), "CronJob", "removed"],
+      [join(dir, "u8.yaml"), "CronJob", "removed"],
+    ],
+  );
+
+  const stdin = await listManifestFiles(["-"]);
+  const bytes = await readManifests(stdin, {
+    readStdin: () => Promise.resolve(Buffer.concat([bom, Buffer.from(CRON, "utf16le")])),
+  });
+  assert.deepEqual(bytes.files, [{ path: "-", text: CRON }]);
+  const text = await readManifests(stdin, {
+    readStdin: () =>
+      Promise.resolve(new TextDecoder().decode(Buffer.concat([bom, Buffer.from(CRON, "utf16le")]))),
+  });
+  assert.deepEqual(text.files, []);
+  assert.deepEqual(
+    text.errors.map((e) => [e.release, e.code]),
+    [["-", "LOOKOUT_HELM_BAD_ENCODING"]],
+  );
+  assert.match(text.errors[0]!.message, /standard input \(UTF-16LE\)/);
+});
