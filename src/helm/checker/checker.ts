@@ -352,7 +352,9 @@ export class HelmChecker implements AsyncDisposable {
         : plan.unchanged.filter((e) => prefetched.has(e.storageUid)).length;
     const decoded = fromPrefetch + read.decoded;
     const unchanged = plan.unchanged.length - fromPrefetch + read.unchanged;
-    change.upsert.push(...read.failed, ...read.bad);
+    // Loops, not push(...): 100,000+ failed reads would overflow the stack.
+    for (const e of read.failed) change.upsert.push(e);
+    for (const e of read.bad) change.upsert.push(e);
     if (signal.aborted) throw new HelmCheckerClosedError();
     this.#commit(change, now);
     // Releases whose payload could not be read are read again after a backoff.

@@ -215,14 +215,14 @@ export class ReleaseBook {
   /** Every current finding. */
   findings(): HelmFinding[] {
     const out: HelmFinding[] = [];
-    for (const e of this.#entries.values()) out.push(...e.findings);
+    for (const e of this.#entries.values()) for (const f of e.findings) out.push(f);
     return out;
   }
 
   /** Every current release error. */
   errors(): HelmReleaseError[] {
     const out: HelmReleaseError[] = [];
-    for (const e of this.#entries.values()) out.push(...e.errors);
+    for (const e of this.#entries.values()) for (const x of e.errors) out.push(x);
     return out;
   }
 

@@ -106,7 +106,8 @@ export function scanRelease(input: ScanInput, limits: DecodeLimits = {}): ScanRe
       hookIndex,
       ...(only === undefined ? {} : { only }),
     });
-    objects.push(...scan.objects);
+    // A loop, not push(...objects): a hook of 100,000+ objects would overflow the stack.
+    for (const o of scan.objects) objects.push(o);
     for (const e of scan.errors) errors.push(toIssue(e));
   }
   const { manifest: _manifest, hooks: _hooks, ...summary } = release;

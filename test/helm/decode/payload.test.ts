@@ -97,6 +97,16 @@ void test("scanRelease scans the manifest and every hook", () => {
   assert.equal(r.release?.name, "web");
 });
 
+void test("scanRelease: a hook of 150,000 objects is scanned whole (no stack overflow)", () => {
+  const count = 150_000;
+  const hook = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\n".repeat(count);
+  const release = releaseJson("big", MANIFEST, [{ name: "h", path: "p/h.yaml", manifest: hook }]);
+  const r = scanRelease({ value: encodePayload(release, "configmap"), driver: "configmap" });
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.objects.length, count + 1);
+  assert.equal(r.objects.at(-1)?.kind, "ConfigMap");
+});
+
 void test("bad base64 in either layer is LOOKOUT_HELM_BAD_BASE64, never silently skipped", () => {
   const good = encodePayload(releaseJson("x", MANIFEST), "secret");
   for (const bad of [
