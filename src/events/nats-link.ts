@@ -2,8 +2,19 @@
  * The sidecar's one NATS connection. `start()` connects in the background and keeps trying
  * while NATS is unreachable (an unreachable NATS at start is logged once and never thrown);
  * once connected, the client reconnects by itself forever and the link follows its status.
+ *
+ * nats.js's `connect()` takes no AbortSignal and hands out no socket before it resolves, and an
+ * attempt that times out after the TCP connect (a listener that never sends INFO, a TLS
+ * handshake never answered) leaves its socket open (nats.js 3.4: the transport's close ignores
+ * a socket that never connected). So the link watches the sockets its attempt opens (Node's
+ * `net.client.socket` diagnostics channel, scoped to the attempt by an AsyncLocalStorage):
+ * `close()` destroys them, which ends the attempt at once, and a failed attempt's are destroyed
+ * when it fails.
  */
 import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import type { Socket } from "node:net";
 import { maskUrlCredentials, silentLogger, type Logger } from "../logging/index.ts";
 import { NatsLinkClosedError, NatsOptionError } from "./nats-errors.ts";
 
@@ -38,6 +49,9 @@ export interface NatsLinkOptions {
 
 type Waiter = { resolve(nc: NatsConnection): void; reject(err: unknown): void };
 
+/** Where Node publishes `{ socket }` for each socket `net.connect` creates. */
+const CLIENT_SOCKET_CHANNEL = "net.client.socket";
+
 /** Owns one NATS connection; see the module comment. */
 export class NatsLink {
   readonly #options: NatsLinkOptions;
@@ -45,6 +59,8 @@ export class NatsLink {
   readonly #stop = new AbortController();
   readonly #listeners = new Set<(state: NatsLinkState) => void>();
   readonly #waiters = new Set<Waiter>();
+  /** The sockets of the connection attempt in flight, in the order they were opened. */
+  readonly #attempt = new AsyncLocalStorage<Set<Socket>>();
   #state: NatsLinkState = "connecting";
   #nc: NatsConnection | undefined;
   #running: Promise<void> | undefined;
@@ -112,7 +128,8 @@ export class NatsLink {
   }
 
   /**
-   * Stops retrying, drains the connection if it is up (else closes it) and rejects waiters.
+   * Stops retrying, drains the connection if it is up (else closes it) and rejects waiters. A
+   * connection attempt in flight is cut at once (its sockets destroyed), not waited for.
    * Idempotent: every caller awaits the same completion; leaves no timer or socket behind.
    */
   close(): Promise<void> {
@@ -149,7 +166,7 @@ export class NatsLink {
     while (!this.#stop.signal.aborted) {
       try {
         // oxlint-disable-next-line eslint/no-await-in-loop -- one attempt at a time, with backoff
-        const nc = await connect(this.#connectOptions());
+        const nc = await this.#connect();
         if (this.#stop.signal.aborted) {
           // oxlint-disable-next-line eslint/no-await-in-loop -- closed while connecting
           await nc.close();
@@ -158,6 +175,7 @@ export class NatsLink {
         this.#adopt(nc);
         return;
       } catch (err) {
+        if (this.#stop.signal.aborted) return; // cut by close(): nothing to report
         failures++;
         const fields = {
           servers: this.#options.servers.map(maskUrlCredentials),
@@ -173,6 +191,41 @@ export class NatsLink {
       // oxlint-disable-next-line eslint/no-await-in-loop -- backoff between attempts
       await sleep(delay * (0.8 + 0.4 * random()), this.#stop.signal);
       delay = Math.min(delay * 2, retryMax);
+    }
+  }
+
+  /**
+   * One `connect()`, whose sockets are destroyed when `close()` comes (the attempt then fails at
+   * once) and when it fails; on success, those of the servers tried before the one that
+   * answered (nats.js dials one at a time: the last socket is the connection's).
+   */
+  async #connect(): Promise<NatsConnection> {
+    const sockets = new Set<Socket>();
+    const stop = this.#stop.signal;
+    const onSocket = (message: unknown): void => {
+      if (this.#attempt.getStore() !== sockets) return; // another attempt's, or not ours
+      const socket: unknown = Reflect.get(Object(message), "socket");
+      if (!isSocket(socket)) return;
+      sockets.add(socket);
+      if (stop.aborted) socket.destroy(); // the next server of an attempt close() cut
+    };
+    const destroyAll = (): void => {
+      for (const socket of sockets) socket.destroy();
+    };
+    subscribe(CLIENT_SOCKET_CHANNEL, onSocket);
+    stop.addEventListener("abort", destroyAll, { once: true });
+    try {
+      const nc = await this.#attempt.run(sockets, () => connect(this.#connectOptions()));
+      const open = [...sockets];
+      for (const socket of open.slice(0, -1)) socket.destroy();
+      return nc;
+    } catch (err) {
+      destroyAll();
+      throw err;
+    } finally {
+      unsubscribe(CLIENT_SOCKET_CHANNEL, onSocket);
+      stop.removeEventListener("abort", destroyAll);
+      sockets.clear();
     }
   }
 
@@ -293,6 +346,14 @@ function validate(o: NatsLinkOptions): void {
       throw new NatsOptionError(key, value, "a positive integer of milliseconds");
     }
   }
+}
+
+function isSocket(value: unknown): value is Socket {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof Reflect.get(value, "destroy") === "function"
+  );
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

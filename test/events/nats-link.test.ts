@@ -264,7 +264,7 @@ void describe("NatsLink", () => {
       tls: { caFile: pki.caFile },
       retryInitialMs: 50,
       // The server's refusal comes after the client's side of the TLS 1.3 handshake: the
-      // attempt ends by its timeout, which close() waits for.
+      // attempt ends by its timeout (close() cuts it: test/events/nats-link-close.test.ts).
       connectTimeoutMs: 500,
     });
     t.after(() => noCert.close());
