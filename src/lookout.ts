@@ -79,6 +79,8 @@ class LookoutImpl implements Lookout {
   #started: Promise<void> | undefined;
   /** Set once the first sync (and a leader's first scan) is done: readiness stays then. */
   #wasReady = false;
+  /** With leader election: set once the first attempt at the Lease has decided who leads. */
+  #electionDecided = false;
   #closing = false;
   #closed: Promise<void> | undefined;
 
@@ -177,6 +179,7 @@ class LookoutImpl implements Lookout {
         onStartedLeading: () => this.#terms.begin(),
         onStoppedLeading: () => void this.#terms.end(),
       });
+      void this.#elector.decided.then(() => (this.#electionDecided = true));
       this.#elector.start();
     }
     void this.#waitReady();
@@ -346,6 +349,9 @@ class LookoutImpl implements Lookout {
         );
       }
     }
+    if (this.#elector !== undefined && !this.#electionDecided) {
+      reasons.push("leader election: the first attempt at the Lease has not finished");
+    }
     const startError = this.#terms.startError;
     if (startError !== undefined) {
       reasons.push(`the leader's work did not start (${startError}); it starts again soon`);
@@ -371,7 +377,8 @@ class LookoutImpl implements Lookout {
 
   /**
    * Resolves `ready` once every cached watch has synced (as the wanted set settles: namespace
-   * selectors first) and, if this instance leads then, its first Helm scan is done.
+   * selectors first), the first attempt at the Lease has decided whether this instance leads
+   * (with leader election), and, if it leads then, its first Helm scan is done.
    */
   async #waitReady(): Promise<void> {
     const stop = this.#abort.signal;
@@ -393,6 +400,10 @@ class LookoutImpl implements Lookout {
         await sleep(100, undefined, { signal: stop }).catch(() => undefined);
       }
     }
+    // Whether this instance leads is known once its first attempt at the Lease has finished
+    // (at most the renew deadline): a replica that wins it must not be ready before its first
+    // scan. `onStartedLeading` has queued its term by then.
+    if (this.#elector !== undefined) await this.#elector.decided;
     // Without leader election this instance leads from the start: its first scan counts. A
     // term that ends before it (its start failed, leadership moved) makes way for the next one.
     for (let ended: LeaderTerm | undefined; ;) {

@@ -108,6 +108,7 @@ export class LeaderElector {
   > &
     Pick<LeaderElectorOptions, "onStartedLeading" | "onStoppedLeading" | "onNewLeader">;
   readonly #abort = new AbortController();
+  readonly #decided = Promise.withResolvers<void>();
   #running: Promise<void> | undefined;
   #leading: AbortController | undefined;
   /** The record last seen, its resourceVersion, and when (our clock) it last changed. */
@@ -162,6 +163,15 @@ export class LeaderElector {
     return this.#holder;
   }
 
+  /**
+   * Resolves once the first attempt at the lease has finished, whatever its outcome: this
+   * candidate leads then if it won (`onStartedLeading` has run), else it follows for now. An
+   * attempt takes at most `renewDeadlineMs`. Resolves on `close()` too; never rejects.
+   */
+  get decided(): Promise<void> {
+    return this.#decided.promise;
+  }
+
   /** Starts campaigning (idempotent). */
   start(): void {
     this.#running ??= this.#run();
@@ -176,6 +186,7 @@ export class LeaderElector {
     if (this.#abort.signal.aborted) return;
     this.#abort.abort();
     await this.#running;
+    this.#decided.resolve();
     if (this.#leading !== undefined) {
       if (options.release !== false) await this.#release();
       this.#stepDown();
@@ -218,6 +229,7 @@ export class LeaderElector {
         });
         this.#stepDown();
       }
+      this.#decided.resolve();
       // A leader waits at most until its renew deadline, so it steps down on time.
       const pause =
         this.#leading === undefined

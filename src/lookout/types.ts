@@ -60,8 +60,9 @@ export interface Lookout extends AsyncDisposable {
   /** Starts everything; resolves when the HTTP server listens (not when caches are synced). */
   start(): Promise<void>;
   /**
-   * Resolves when every served cache has synced and, when this instance leads, its first Helm
-   * scan is done (a follower does not scan: the leader's readiness covers that). Rejects with
+   * Resolves when every served cache has synced, with leader election the first attempt at the
+   * Lease has decided whether this instance leads, and, when it leads, its first Helm scan is
+   * done (a follower does not scan: the leader's readiness covers that). Rejects with
    * `LookoutClosedError` (`LOOKOUT_CLOSED`) when `close()` comes first.
    */
   readonly ready: Promise<void>;

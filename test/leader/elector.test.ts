@@ -287,6 +287,40 @@ void test("close() of a leader whose API server stopped answering: the release i
   assert.equal(a.isLeader, false);
 });
 
+void test("decided resolves once the first attempt has finished, leading or not; a held attempt by its deadline; close() too", async (t) => {
+  const { candidate, holdingProxy } = await setup(t);
+  const a = candidate("a");
+  let leadingWhenDecided: boolean | undefined;
+  void a.decided.then(() => (leadingWhenDecided = a.isLeader));
+  a.start();
+  await a.decided;
+  assert.equal(leadingWhenDecided, true, "the free lease is taken by the first attempt");
+  const b = candidate("b");
+  b.start();
+  await b.decided;
+  assert.equal(b.isLeader, false, "the lease is held: b follows");
+
+  // A candidate whose request gets no answer: decided (not leading) by its renew deadline.
+  const { proxy, proxied } = await holdingProxy();
+  proxy.state.hold = true;
+  const c = candidate("c", { client: proxied, ...HANG });
+  c.start();
+  const took = await within(c.decided, HANG.renewDeadlineMs + 1000);
+  assert.ok(took !== undefined, "decided by the renew deadline");
+  assert.ok(took >= HANG.renewDeadlineMs - 100, `decided after ${took} ms`);
+  assert.equal(c.isLeader, false);
+
+  // close() while the first attempt is held, and close() before start(), resolve it too.
+  const d = candidate("d", { client: proxied, ...SLOW });
+  d.start();
+  await until("d's request held", () => proxy.state.heldTotal > 1);
+  await d.close();
+  assert.ok((await within(d.decided, 100)) !== undefined, "decided on close()");
+  const e = candidate("e");
+  await e.close();
+  assert.ok((await within(e.decided, 100)) !== undefined, "decided on close() before start()");
+});
+
 void test("options are validated: the renew deadline below the lease, the retry below the deadline", () => {
   const client = {
     get: () => Promise.reject(new Error("x")),
