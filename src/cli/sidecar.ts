@@ -32,11 +32,18 @@ function ms(seconds: number): number {
   return Math.round(seconds * 1000);
 }
 
-/** Live reconfiguration: where a new configuration comes from and what asks for it. */
+/**
+ * Live reconfiguration: where a new configuration comes from and what asks for it. The triggers
+ * are installed before discovery: one that fires while the sidecar starts is applied once it
+ * runs (the file may have changed after it was read), not left until the next one.
+ */
 export interface SidecarReload {
   /** Loads the configuration again (file < env < flags); throws `ConfigInvalidError`. */
   load(): Promise<LookoutConfig>;
-  /** Installs what triggers a reload (SIGHUP, a file watch); returns its uninstaller. */
+  /**
+   * Installs what triggers a reload (SIGHUP, a file watch); returns its uninstaller. Called once,
+   * when {@link runSidecar} begins; the uninstaller is called once, when it stops.
+   */
   install(trigger: () => void): () => void;
 }
 
@@ -61,6 +68,55 @@ export async function runSidecar(
   logger: Logger,
   io: CommandIo,
   hooks: SidecarHooks = {},
+): Promise<number> {
+  const triggers = new EarlyTriggers(hooks.reload);
+  try {
+    return await runInstalled(config, client, logger, io, hooks, triggers);
+  } finally {
+    triggers.uninstall();
+  }
+}
+
+/**
+ * Reload triggers installed before the reloader exists: one that fires before it does is kept
+ * and passed on when it does (once, however many came).
+ */
+class EarlyTriggers {
+  #uninstall: (() => void) | undefined;
+  #target: (() => void) | undefined;
+  #pending = false;
+
+  constructor(reload: SidecarReload | undefined) {
+    this.#uninstall = reload?.install(() => {
+      if (this.#target === undefined) this.#pending = true;
+      else this.#target();
+    });
+  }
+
+  /** From now on triggers call `target`; at once if one came before. */
+  deliverTo(target: () => void): void {
+    this.#target = target;
+    if (this.#pending) {
+      this.#pending = false;
+      target();
+    }
+  }
+
+  /** Removes the triggers; idempotent. */
+  uninstall(): void {
+    this.#uninstall?.();
+    this.#uninstall = undefined;
+  }
+}
+
+/** {@link runSidecar} with its reload triggers installed. */
+async function runInstalled(
+  config: LookoutConfig,
+  client: KubeClient,
+  logger: Logger,
+  io: CommandIo,
+  hooks: SidecarHooks,
+  triggers: EarlyTriggers,
 ): Promise<number> {
   const ids = config.watch.map((w) => ({
     group: w.group,
@@ -122,7 +178,6 @@ export async function runSidecar(
       throw error;
     }
     for (const producer of lookout.metricProducers) telemetry.addMetricProducer(producer);
-    let uninstall: (() => void) | undefined;
     let reloader: Reloader | undefined;
     try {
       await lookout.start();
@@ -139,7 +194,8 @@ export async function runSidecar(
           ...(hooks.onReloaded === undefined ? {} : { onReloaded: hooks.onReloaded }),
         });
         const triggered = reloader;
-        uninstall = reload.install(() => triggered.trigger());
+        // A trigger during discovery or the start is applied now: against `config`, what runs.
+        triggers.deliverTo(() => triggered.trigger());
       }
       hooks.onStarted?.(lookout);
       // Rejects (LOOKOUT_CLOSED) when stopped before ready: nothing to say then.
@@ -153,7 +209,7 @@ export async function runSidecar(
       });
       logger.info("kube-lookout stopping", {});
     } finally {
-      uninstall?.();
+      triggers.uninstall();
       await reloader?.close();
       await lookout.close();
     }

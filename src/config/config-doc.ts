@@ -93,7 +93,9 @@ answer for 30 s fails it) and the composition root's own checks (two entries fee
 in any of its versions, must not overlap; one resource is served in one version); if any fails, or an informer refuses
 the new watch, the reload is refused with an error log naming the problem, what was started for
 it is stopped again, and the running watches stay. \`kube_lookout_config_reloads_total{result}\` counts \`applied\`,
-\`unchanged\` and \`rejected\`.
+\`unchanged\` and \`rejected\`. The triggers are in place from the start of \`run\`: a file change or
+SIGHUP while the sidecar is still starting (discovery, opening the state file) is applied once it
+runs, against the configuration it started with (test/cli/run-reload-startup.test.ts).
 
 \`diffWatchConfig(old, next)\` compares entries by identity: group, version, resource,
 namespaces (order of a list does not matter) and the label and field selectors (whitespace does

@@ -90,8 +90,9 @@ export const runCommand: Command = {
     "KUBE_LOOKOUT_STORE_PATH=/data/state.db kube-lookout run",
   ],
   async run(values, io) {
-    // SIGHUP's default action ends the process: until the sidecar can reload (start-up) and
-    // while it shuts down (the outbox flush), a SIGHUP is ignored rather than fatal.
+    // SIGHUP's default action ends the process: before the sidecar installs its reload triggers
+    // (reading the configuration) and while it shuts down (the outbox flush), a SIGHUP is
+    // ignored rather than fatal. One during discovery and start-up is applied once it runs.
     process.on("SIGHUP", ignoreHup);
     try {
       return await runSidecarCommand(values, io);

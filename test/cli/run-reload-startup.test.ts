@@ -1,0 +1,212 @@
+/**
+ * `kube-lookout run` as a child process: a configuration file changed while the sidecar is still
+ * starting (its discovery held by a slow API server) is applied once it runs, not left until
+ * the next change; a start-up without a change reloads nothing. The API server is the simulator
+ * behind a real HTTP proxy that holds requests until told to answer.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import http from "node:http";
+import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test, type TestContext } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { startSimulatedCluster } from "../../src/sim/index.ts";
+import { startServer } from "../kube/http-server.ts";
+import { assertNoActiveHandles } from "../support/handles.ts";
+
+after(assertNoActiveHandles);
+
+const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+
+type Child = ChildProcess & { out: () => string };
+
+function startRun(args: string[]): Child {
+  const child = spawn(process.execPath, [CLI, "run", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, KUBECONFIG: "" },
+  });
+  let text = "";
+  child.stdout?.on("data", (b: Buffer) => (text += b.toString()));
+  child.stderr?.on("data", (b: Buffer) => (text += b.toString()));
+  return Object.assign(child, { out: () => text });
+}
+
+/** The log lines (JSON) with `msg`, in order. */
+function logLines(child: Child, msg: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of child.out().split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const parsed: unknown = JSON.parse(line);
+    if (typeof parsed === "object" && parsed !== null && Reflect.get(parsed, "msg") === msg) {
+      out.push(Object.fromEntries(Object.entries(parsed)));
+    }
+  }
+  return out;
+}
+
+async function firstLog(child: Child, msg: string, ms = 20_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const line = logLines(child, msg)[0];
+    if (line !== undefined) return line;
+    if (Date.now() > deadline || child.exitCode !== null) {
+      throw new Error(`no "${msg}" log line within ${ms} ms; output:\n${child.out()}`);
+    }
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the output
+    await sleep(50);
+  }
+}
+
+/**
+ * A proxy to `target` that holds every request until `open()` (a slow API server), then
+ * forwards them all; `held` counts the requests that waited.
+ */
+async function gatedProxy(t: TestContext, target: string) {
+  const upstream = new URL(target);
+  const agent = new http.Agent({ keepAlive: false });
+  t.after(() => agent.destroy());
+  const gate = Promise.withResolvers<void>();
+  const state = { held: 0, open: false };
+  const server = await startServer(t, (req, res) => {
+    const forward = (): void => {
+      const request = http.request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      request.on("error", () => res.destroy());
+      req.pipe(request);
+    };
+    if (state.open) return forward();
+    state.held++;
+    void gate.promise.then(forward);
+    return undefined;
+  });
+  return {
+    url: server.url,
+    state,
+    open(): void {
+      state.open = true;
+      gate.resolve();
+    },
+  };
+}
+
+/** A kubeconfig for `server` (no credentials) written to `file`. */
+async function writeKubeconfig(file: string, server: string): Promise<void> {
+  await writeFile(
+    file,
+    [
+      "apiVersion: v1",
+      "kind: Config",
+      `clusters: [{ name: c, cluster: { server: '${server}', insecure-skip-tls-verify: true } }]`,
+      "users: [{ name: u, user: {} }]",
+      "contexts: [{ name: x, context: { cluster: c, user: u } }]",
+      "current-context: x",
+      "",
+    ].join("\n"),
+  );
+}
+
+/** Writes `text` to `file` the way a ConfigMap update lands: a new file renamed over it. */
+async function replaceFile(file: string, text: string): Promise<void> {
+  await writeFile(`${file}.new`, text);
+  await rename(`${file}.new`, file);
+}
+
+async function setup(t: TestContext) {
+  const sim = await startSimulatedCluster();
+  t.after(() => sim.close());
+  sim.create("configmaps", {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", namespace: "a" },
+  });
+  sim.create("secrets", {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "s", namespace: "a" },
+  });
+  const proxy = await gatedProxy(t, sim.url);
+  const dir = await mkdtemp(join(tmpdir(), "kl-reload-start-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const kubeconfig = join(dir, "kubeconfig");
+  await writeKubeconfig(kubeconfig, proxy.url);
+  const config = (watch: string[]): string =>
+    [
+      "cluster: { name: sim }",
+      "watch:",
+      ...watch.map((w) => `  - ${w}`),
+      `store: { path: ${JSON.stringify(join(dir, "state.db"))} }`,
+      "api: { port: 0 }",
+      "helm: { enabled: false }",
+      "",
+    ].join("\n");
+  const file = join(dir, "config.yaml");
+  await writeFile(file, config(["{ version: v1, resource: configmaps }"]));
+  const child = startRun(["--config", file, "--kubeconfig", kubeconfig]);
+  t.after(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  return { proxy, file, config, child };
+}
+
+async function stop(child: Child): Promise<void> {
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  assert.equal((await exited)[0], 0, child.out());
+}
+
+void test("run: the configuration file changed during start-up (discovery held) is applied once the sidecar runs", async (t) => {
+  const { proxy, file, config, child } = await setup(t);
+  for (let i = 0; i < 400 && proxy.state.held === 0 && child.exitCode === null; i++) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- until discovery asks
+    await sleep(25);
+  }
+  assert.ok(proxy.state.held > 0, `discovery never asked; output:\n${child.out()}`);
+  // Discovery is held: the sidecar is starting. Secrets are added to the file now.
+  await replaceFile(
+    file,
+    config([
+      "{ version: v1, resource: configmaps }",
+      "{ version: v1, resource: secrets, namespaces: [a] }",
+    ]),
+  );
+  await sleep(600); // past the file watch's debounce (200 ms)
+  proxy.open();
+  const url = String((await firstLog(child, "kube-lookout running"))["url"]);
+  const applied = await firstLog(child, "configuration reloaded", 10_000);
+  assert.equal(applied["added"], 1, JSON.stringify(applied));
+  let status = 0;
+  for (let i = 0; i < 100 && status !== 200; i++) {
+    // oxlint-disable-next-line eslint/no-await-in-loop -- until the new watch has synced
+    status = (await fetch(`${url}/api/v1/namespaces/a/secrets`)).status;
+    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
+    if (status !== 200) await sleep(50);
+  }
+  assert.equal(status, 200, "the Secrets added during start-up are served");
+  await stop(child);
+});
+
+void test("run: a start-up without a change to the file reloads nothing", async (t) => {
+  const { proxy, child } = await setup(t);
+  proxy.open();
+  await firstLog(child, "kube-lookout ready");
+  await sleep(800);
+  assert.deepEqual(logLines(child, "configuration reloaded"), []);
+  assert.deepEqual(logLines(child, "configuration reloaded: watch list unchanged"), []);
+  await stop(child);
+});
