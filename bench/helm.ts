@@ -133,7 +133,7 @@ async function measureIncremental(
   // The change is emitted as the scan commits; the scan's summary follows at once.
   while (checker.status().lastScan === before) {
     // oxlint-disable-next-line eslint/no-await-in-loop -- a few turns of the event loop
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((go) => setImmediate(go));
   }
   const last = checker.status().lastScan;
   assert.equal(last?.mode, "incremental");
