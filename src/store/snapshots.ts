@@ -46,6 +46,12 @@ export interface SnapshotRepository {
   remove(resource: string, namespace: string, name: string): boolean;
   /** Removes every snapshot of `resource`; returns how many. */
   removeResource(resource: string): number;
+  /**
+   * Moves every snapshot of `from` to `to` (a watched resource's version changed: the last
+   * recorded state of its objects carries over); returns how many (0 when `from` has none).
+   * Throws `LOOKOUT_STORE_BAD_INPUT` when both have snapshots.
+   */
+  moveResource(from: string, to: string): number;
   /** The resources that have snapshots, in ascending order. */
   resources(): string[];
 }
@@ -74,6 +80,8 @@ export class SqliteSnapshots implements SnapshotRepository {
   readonly #update: Statement<UpdateBind>;
   readonly #remove: Statement<Key>;
   readonly #removeResource: Statement<[string]>;
+  readonly #moveResource: Statement<[to: string, from: string]>;
+  readonly #any: Statement<[string], number>;
   readonly #resources: Statement<[], string>;
   /** Rows per resource as committed (resources with none absent); see {@link counts}. */
   readonly #counts = new Map<string, number>();
@@ -100,6 +108,12 @@ export class SqliteSnapshots implements SnapshotRepository {
       "DELETE FROM snapshots WHERE resource = ? AND namespace = ? AND name = ?",
     );
     this.#removeResource = db.prepare<[string]>("DELETE FROM snapshots WHERE resource = ?");
+    this.#moveResource = db.prepare<[string, string]>(
+      "UPDATE snapshots SET resource = ? WHERE resource = ?",
+    );
+    this.#any = db
+      .prepare<[string], number>("SELECT 1 FROM snapshots WHERE resource = ? LIMIT 1")
+      .pluck();
     this.#resources = db
       .prepare<[], string>("SELECT DISTINCT resource FROM snapshots ORDER BY resource")
       .pluck();
@@ -182,6 +196,21 @@ export class SqliteSnapshots implements SnapshotRepository {
       const removed = this.#removeResource.run(resource).changes;
       this.#add(resource, -removed);
       return removed;
+    });
+  }
+
+  moveResource(from: string, to: string): number {
+    return this.#handle.write("snapshots", "snapshots.moveResource", () => {
+      checkString("from", from);
+      checkString("to", to);
+      if (from === to || this.#any.get(from) === undefined) return 0;
+      if (this.#any.get(to) !== undefined) {
+        throw new StoreBadInputError("to", to, "a resource without snapshots");
+      }
+      const moved = this.#moveResource.run(to, from).changes;
+      this.#add(from, -moved);
+      this.#add(to, moved);
+      return moved;
     });
   }
 

@@ -155,6 +155,17 @@ void test("store.snapshots by resource: upserts count once, rollbacks leave no t
 
   store.snapshots.put(snapshotRow(5, "v1/services"));
   store.snapshots.put(snapshotRow(6, "v1/services"));
+  // A version change carries the rows over: the count moves with them.
+  store.snapshots.put(snapshotRow(7, "v1beta1/endpoints"));
+  assert.equal(store.snapshots.moveResource("v1beta1/endpoints", "v1/endpoints"), 1);
+  assert.deepEqual(
+    (await m.read()).by(N.snapshots, "k8s.resource"),
+    new Map([
+      ["v1/services", 2],
+      ["v1/endpoints", 1],
+    ]),
+  );
+  store.snapshots.remove("v1/endpoints", "ns-1", "obj.7");
   store.close();
   const again = open(t, path, m.provider);
   assert.deepEqual((await m.read()).by(N.snapshots, "k8s.resource"), new Map([["v1/services", 2]]));

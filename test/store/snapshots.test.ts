@@ -49,6 +49,34 @@ void test("snapshots: put, get, loadMeta, replace, remove, removeResource, resou
   assert.deepEqual(store.snapshots.resources(), ["v1/nodes"]);
 });
 
+void test("snapshots: moveResource carries a resource's rows to another key; a key with rows is refused", (t) => {
+  const path = join(tempDir(t), "s.db");
+  const store = openStore({ path });
+  t.after(() => store.close());
+  for (const i of [0, 1, 2]) store.snapshots.put(snapshotRow(i, "autoscaling/v2beta2/hpas"));
+  store.snapshots.put(snapshotRow(7, "v1/pods"));
+  assert.equal(store.snapshots.moveResource("autoscaling/v2beta2/hpas", "autoscaling/v2/hpas"), 3);
+  assert.deepEqual(store.snapshots.resources(), ["autoscaling/v2/hpas", "v1/pods"]);
+  assert.deepEqual(store.snapshots.get("autoscaling/v2/hpas", "ns-1", "obj.1"), {
+    ...snapshotRow(1, "autoscaling/v2/hpas"),
+  });
+  // Nothing to move, and the same key: no change.
+  assert.equal(store.snapshots.moveResource("autoscaling/v2beta2/hpas", "autoscaling/v2/hpas"), 0);
+  assert.equal(store.snapshots.moveResource("v1/pods", "v1/pods"), 0);
+  // Onto a key that has rows: refused, nothing moved.
+  assert.throws(
+    () => store.snapshots.moveResource("v1/pods", "autoscaling/v2/hpas"),
+    withCode("LOOKOUT_STORE_BAD_INPUT"),
+  );
+  assert.equal(store.snapshots.loadMeta("v1/pods").size, 1);
+  // Moved rows survive a reopen under their new key.
+  store.close();
+  const again = openStore({ path });
+  t.after(() => again.close());
+  assert.equal(again.snapshots.loadMeta("autoscaling/v2/hpas").size, 3);
+  assert.equal(again.snapshots.loadMeta("autoscaling/v2beta2/hpas").size, 0);
+});
+
 void test("snapshots survive a reopen", (t) => {
   const path = join(tempDir(t), "s.db");
   const first = openStore({ path });
