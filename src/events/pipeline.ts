@@ -27,6 +27,7 @@ import { ResourceRecorder, type OutboxFullPolicy } from "./recorder.ts";
 import { OutboxRelay, type NatsConnectionSource, type RelayCounters } from "./relay.ts";
 import { ensureStream } from "./stream.ts";
 import { escapeToken, helmSubject, resourceSubject, validatePrefix } from "./subject.ts";
+import { carryOverVersion } from "./version-carry-over.ts";
 
 /** One watched resource whose changes become events. */
 export interface EventResourceSpec {
@@ -296,6 +297,8 @@ export class EventPipeline {
       hashKey: o.hashKey ?? this.#storedHashKey(),
       ...(o.dropFields === undefined ? {} : { dropFields: o.dropFields }),
     });
+    const busy = new Set([...this.#attached].map((a) => a.recorder.key));
+    carryOverVersion(o.store, spec.resource, busy, this.#logger);
     const recorder = new ResourceRecorder({
       store: o.store,
       resource: spec.resource,

@@ -114,6 +114,11 @@ export class ResourceRecorder implements EventHandler {
     return Promise.resolve();
   }
 
+  /** The resource's stored key ({@link resourceKey}). */
+  get key(): string {
+    return this.#key;
+  }
+
   /** Objects stored for this resource (after the pending batch). */
   get size(): number {
     return this.#known.size;

@@ -1,0 +1,59 @@
+/**
+ * A watched resource's version changed (`autoscaling/v2beta2` → `autoscaling/v2`, as an API's
+ * removal asks): its objects are the same (uid and resourceVersion are kept across versions), so
+ * the last recorded state of the old version is the baseline of the new one. Without it, the
+ * restart catch-up of the new version found nothing stored, announced every object as `added`
+ * again, and left the old version's snapshots in the store for good.
+ */
+import type { ResourceId } from "../kube/index.ts";
+import type { Logger } from "../logging/index.ts";
+import type { LookoutStore } from "../store/index.ts";
+import { resourceKey } from "./recorder.ts";
+
+/** What {@link carryOverVersion} moved. */
+export interface CarriedOver {
+  /** The stored key the snapshots came from (`autoscaling/v2beta2/horizontalpodautoscalers`). */
+  readonly from: string;
+  readonly to: string;
+  readonly snapshots: number;
+}
+
+/** Group and resource of a stored key (`apps/v1/deployments`, `v1/pods`), or undefined. */
+function groupResourceOf(key: string): string | undefined {
+  const parts = key.split("/");
+  if (parts.length === 2) return `/${parts[1]}`;
+  if (parts.length === 3) return `${parts[0]}/${parts[2]}`;
+  return undefined;
+}
+
+/**
+ * When `resource` has no snapshots and another version of the same group and resource has
+ * some, and no recorder uses that version (`busy`: the stored keys being recorded), moves them to
+ * `resource` (one transaction) and says from where; else does nothing. Of several such versions
+ * (left by a removed watch), the one with the most snapshots is taken. Logs what it moved.
+ */
+export function carryOverVersion(
+  store: LookoutStore,
+  resource: ResourceId,
+  busy: ReadonlySet<string>,
+  logger: Logger,
+): CarriedOver | undefined {
+  const to = resourceKey(resource);
+  const wanted = groupResourceOf(to);
+  const stored = store.snapshots.resources();
+  if (wanted === undefined || stored.includes(to)) return undefined;
+  let from: string | undefined;
+  let most = 0;
+  for (const key of stored) {
+    if (busy.has(key) || groupResourceOf(key) !== wanted) continue;
+    const n = store.snapshots.loadMeta(key).size;
+    if (n > most) {
+      from = key;
+      most = n;
+    }
+  }
+  if (from === undefined) return undefined;
+  const carried = { from, to, snapshots: store.snapshots.moveResource(from, to) };
+  logger.info("events: the resource's version changed; its snapshots carry over", carried);
+  return carried;
+}
