@@ -5,14 +5,12 @@
  * the shutdown and the next start; events published over TLS with a client certificate.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm, writeFile, rename } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import {
   CONFIGMAPS,
@@ -24,56 +22,11 @@ import {
 } from "../events/pipeline-support.ts";
 import { startServer } from "../kube/http-server.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
+import { startRun, logLines, nthLog, replaceFile } from "./run-child.ts";
 import { startNatsServer } from "../support/nats-server.ts";
 import { makeTestPki, natsTlsArgs } from "../support/tls-certs.ts";
 
 after(assertNoActiveHandles);
-
-const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
-
-type Child = ChildProcess & { out: () => string };
-
-function startRun(args: string[]): Child {
-  const child = spawn(process.execPath, [CLI, "run", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, KUBECONFIG: "" },
-  });
-  let text = "";
-  child.stdout?.on("data", (b: Buffer) => (text += b.toString()));
-  child.stderr?.on("data", (b: Buffer) => (text += b.toString()));
-  return Object.assign(child, { out: () => text });
-}
-
-/** The log lines (JSON) with `msg`, in order. */
-function logLines(child: Child, msg: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  for (const line of child.out().split("\n")) {
-    if (!line.startsWith("{")) continue;
-    const parsed: unknown = JSON.parse(line);
-    if (typeof parsed === "object" && parsed !== null && Reflect.get(parsed, "msg") === msg) {
-      out.push(Object.fromEntries(Object.entries(parsed)));
-    }
-  }
-  return out;
-}
-
-async function nthLog(
-  child: Child,
-  msg: string,
-  n = 1,
-  ms = 20_000,
-): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const lines = logLines(child, msg);
-    if (lines.length >= n) return lines[n - 1]!;
-    if (Date.now() > deadline || child.exitCode !== null) {
-      throw new Error(`no ${n}× "${msg}" log line; output:\n${child.out()}`);
-    }
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the output
-    await sleep(50);
-  }
-}
 
 async function status(url: string): Promise<number> {
   return (await fetch(url)).status;
@@ -90,12 +43,6 @@ async function untilStatus(url: string, want: number): Promise<void> {
 
 function changeLine(m: { type: string; key: string; resourceVersion: string }): string {
   return `${m.type} ${m.key} ${m.resourceVersion}`;
-}
-
-/** Writes `text` to `file` the way a ConfigMap update lands: a new file renamed over it. */
-async function replaceFile(file: string, text: string): Promise<void> {
-  await writeFile(`${file}.new`, text);
-  await rename(`${file}.new`, file);
 }
 
 void test("run: the watch list reloads on a file change and on SIGHUP; a bad file is refused and the running watches stay", async (t) => {

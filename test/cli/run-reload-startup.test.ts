@@ -5,61 +5,19 @@
  * behind a real HTTP proxy that holds requests until told to answer.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import http from "node:http";
-import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test, type TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { startServer } from "../kube/http-server.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
+import { startRun, logLines, nthLog, replaceFile, type Child } from "./run-child.ts";
 
 after(assertNoActiveHandles);
-
-const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
-
-type Child = ChildProcess & { out: () => string };
-
-function startRun(args: string[]): Child {
-  const child = spawn(process.execPath, [CLI, "run", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, KUBECONFIG: "" },
-  });
-  let text = "";
-  child.stdout?.on("data", (b: Buffer) => (text += b.toString()));
-  child.stderr?.on("data", (b: Buffer) => (text += b.toString()));
-  return Object.assign(child, { out: () => text });
-}
-
-/** The log lines (JSON) with `msg`, in order. */
-function logLines(child: Child, msg: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  for (const line of child.out().split("\n")) {
-    if (!line.startsWith("{")) continue;
-    const parsed: unknown = JSON.parse(line);
-    if (typeof parsed === "object" && parsed !== null && Reflect.get(parsed, "msg") === msg) {
-      out.push(Object.fromEntries(Object.entries(parsed)));
-    }
-  }
-  return out;
-}
-
-async function firstLog(child: Child, msg: string, ms = 20_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const line = logLines(child, msg)[0];
-    if (line !== undefined) return line;
-    if (Date.now() > deadline || child.exitCode !== null) {
-      throw new Error(`no "${msg}" log line within ${ms} ms; output:\n${child.out()}`);
-    }
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polling the output
-    await sleep(50);
-  }
-}
 
 /**
  * A proxy to `target` that holds every request until `open()` (a slow API server), then
@@ -119,12 +77,6 @@ async function writeKubeconfig(file: string, server: string): Promise<void> {
       "",
     ].join("\n"),
   );
-}
-
-/** Writes `text` to `file` the way a ConfigMap update lands: a new file renamed over it. */
-async function replaceFile(file: string, text: string): Promise<void> {
-  await writeFile(`${file}.new`, text);
-  await rename(`${file}.new`, file);
 }
 
 async function setup(t: TestContext) {
@@ -187,8 +139,8 @@ void test("run: the configuration file changed during start-up (discovery held) 
   );
   await sleep(600); // past the file watch's debounce (200 ms)
   proxy.open();
-  const url = String((await firstLog(child, "kube-lookout running"))["url"]);
-  const applied = await firstLog(child, "configuration reloaded", 10_000);
+  const url = String((await nthLog(child, "kube-lookout running"))["url"]);
+  const applied = await nthLog(child, "configuration reloaded", 1, 10_000);
   assert.equal(applied["added"], 1, JSON.stringify(applied));
   let status = 0;
   for (let i = 0; i < 100 && status !== 200; i++) {
@@ -204,7 +156,7 @@ void test("run: the configuration file changed during start-up (discovery held) 
 void test("run: a start-up without a change to the file reloads nothing", async (t) => {
   const { proxy, child } = await setup(t);
   proxy.open();
-  await firstLog(child, "kube-lookout ready");
+  await nthLog(child, "kube-lookout ready");
   await sleep(800);
   assert.deepEqual(logLines(child, "configuration reloaded"), []);
   assert.deepEqual(logLines(child, "configuration reloaded: watch list unchanged"), []);
