@@ -13,6 +13,7 @@ import { createLookout, type Lookout } from "../src/lookout.ts";
 import { CONFIGMAPS } from "./events/pipeline-support.ts";
 import { assertNoActiveHandles } from "./support/handles.ts";
 import { lookoutSetup, until } from "./support/lookout-setup.ts";
+import { forwardRequest } from "./support/http-forward.ts";
 
 after(assertNoActiveHandles);
 
@@ -36,22 +37,7 @@ async function slowLeaseProxy(t: TestContext, target: string, delayMs: number) {
   const timers = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
     const forward = (): void => {
-      const request = http.request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-          agent,
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      request.on("error", () => res.destroy());
-      req.pipe(request);
+      forwardRequest(upstream, agent, req, res);
     };
     if (!(req.url ?? "").includes("/leases")) {
       forward();

@@ -16,6 +16,7 @@ import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { startServer } from "../kube/http-server.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 import { startRun, logLines, nthLog, replaceFile, type Child } from "./run-child.ts";
+import { forwardRequest } from "../support/http-forward.ts";
 
 after(assertNoActiveHandles);
 
@@ -31,22 +32,7 @@ async function gatedProxy(t: TestContext, target: string) {
   const state = { held: 0, open: false };
   const server = await startServer(t, (req, res) => {
     const forward = (): void => {
-      const request = http.request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-          agent,
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      request.on("error", () => res.destroy());
-      req.pipe(request);
+      forwardRequest(upstream, agent, req, res);
     };
     if (state.open) return forward();
     state.held++;

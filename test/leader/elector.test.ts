@@ -13,6 +13,7 @@ import { LEASES, LeaderElector, type LeaderElectorOptions } from "../../src/lead
 import type { Logger } from "../../src/logging/index.ts";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
+import { forwardRequest } from "../support/http-forward.ts";
 
 after(assertNoActiveHandles);
 
@@ -63,22 +64,7 @@ async function startHoldingProxy(target: string) {
       req.resume();
       return;
     }
-    const forward = http.request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-        agent,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on("error", () => res.destroy());
-    req.pipe(forward);
+    forwardRequest(upstream, agent, req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
