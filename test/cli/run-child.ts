@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 
@@ -61,4 +62,20 @@ export async function nthLog(
 export async function replaceFile(file: string, text: string): Promise<void> {
   await writeFile(`${file}.new`, text);
   await rename(`${file}.new`, file);
+}
+
+/**
+ * A `run` configuration file's text: cluster `sim`, the `watch` entries (YAML flow mappings), the
+ * state file in `dir`, the API on a free port, Helm off.
+ */
+export function watchConfigYaml(dir: string, watch: readonly string[]): string {
+  return [
+    "cluster: { name: sim }",
+    "watch:",
+    ...watch.map((w) => `  - ${w}`),
+    `store: { path: ${JSON.stringify(join(dir, "state.db"))} }`,
+    "api: { port: 0 }",
+    "helm: { enabled: false }",
+    "",
+  ].join("\n");
 }

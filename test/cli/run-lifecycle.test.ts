@@ -22,7 +22,7 @@ import {
 } from "../events/pipeline-support.ts";
 import { startServer } from "../kube/http-server.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { startRun, logLines, nthLog, replaceFile } from "./run-child.ts";
+import { startRun, logLines, nthLog, replaceFile, watchConfigYaml } from "./run-child.ts";
 import { startNatsServer } from "../support/nats-server.ts";
 import { makeTestPki, natsTlsArgs } from "../support/tls-certs.ts";
 
@@ -61,16 +61,7 @@ void test("run: the watch list reloads on a file change and on SIGHUP; a bad fil
   const dir = await mkdtemp(join(tmpdir(), "kl-reload-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, "kubeconfig"), sim.kubeConfigYaml());
-  const config = (watch: string[]): string =>
-    [
-      "cluster: { name: sim }",
-      "watch:",
-      ...watch.map((w) => `  - ${w}`),
-      `store: { path: ${JSON.stringify(join(dir, "state.db"))} }`,
-      "api: { port: 0 }",
-      "helm: { enabled: false }",
-      "",
-    ].join("\n");
+  const config = (watch: string[]): string => watchConfigYaml(dir, watch);
   const file = join(dir, "config.yaml");
   await writeFile(file, config(["{ version: v1, resource: configmaps }"]));
   const child = startRun(["--config", file, "--kubeconfig", join(dir, "kubeconfig")]);

@@ -15,7 +15,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { startSimulatedCluster } from "../../src/sim/index.ts";
 import { startServer } from "../kube/http-server.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
-import { startRun, logLines, nthLog, replaceFile, type Child } from "./run-child.ts";
+import {
+  startRun,
+  logLines,
+  nthLog,
+  replaceFile,
+  type Child,
+  watchConfigYaml,
+} from "./run-child.ts";
 import { forwardRequest } from "../support/http-forward.ts";
 
 after(assertNoActiveHandles);
@@ -83,16 +90,7 @@ async function setup(t: TestContext) {
   t.after(() => rm(dir, { recursive: true, force: true }));
   const kubeconfig = join(dir, "kubeconfig");
   await writeKubeconfig(kubeconfig, proxy.url);
-  const config = (watch: string[]): string =>
-    [
-      "cluster: { name: sim }",
-      "watch:",
-      ...watch.map((w) => `  - ${w}`),
-      `store: { path: ${JSON.stringify(join(dir, "state.db"))} }`,
-      "api: { port: 0 }",
-      "helm: { enabled: false }",
-      "",
-    ].join("\n");
+  const config = (watch: string[]): string => watchConfigYaml(dir, watch);
   const file = join(dir, "config.yaml");
   await writeFile(file, config(["{ version: v1, resource: configmaps }"]));
   const child = startRun(["--config", file, "--kubeconfig", kubeconfig]);
