@@ -37,6 +37,16 @@ async function muteServer(t: TestContext, info?: string): Promise<MuteServer> {
     socket.resume(); // read (and so see the client's close), never answer
     if (info !== undefined) socket.write(`${info}\r\n`);
   });
+  await listenUntilTheEnd(t, server, open);
+  return Object.assign(state, { url: natsUrl(server), open });
+}
+
+/** Listens on a free loopback port; at the test's end destroys the `open` sockets and closes. */
+async function listenUntilTheEnd(
+  t: TestContext,
+  server: Server,
+  open: ReadonlySet<Socket>,
+): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   t.after(
     () =>
@@ -45,7 +55,6 @@ async function muteServer(t: TestContext, info?: string): Promise<MuteServer> {
         server.close(() => resolve());
       }),
   );
-  return Object.assign(state, { url: natsUrl(server), open });
 }
 
 /** `nats://127.0.0.1:<port>` of a listening server. */
@@ -137,14 +146,7 @@ async function pongServer(t: TestContext): Promise<{ url: string; open: Set<Sock
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
+  await listenUntilTheEnd(t, server, open);
   return { url: natsUrl(server), open };
 }
 
