@@ -207,17 +207,21 @@ export class NatsLink {
       const socket: unknown = Reflect.get(Object(message), "socket");
       if (!isSocket(socket)) return;
       sockets.add(socket);
-      if (stop.aborted) socket.destroy(); // the next server of an attempt close() cut
+      // The next server of an attempt close() cut. Node publishes the socket before it calls
+      // connect(), which would bring a socket destroyed now back to life, with nats.js's error
+      // listener already gone: it is destroyed once connect() has been called, and its errors
+      // are swallowed.
+      if (stop.aborted) queueMicrotask(() => destroy(socket));
     };
     const destroyAll = (): void => {
-      for (const socket of sockets) socket.destroy();
+      for (const socket of sockets) destroy(socket);
     };
     subscribe(CLIENT_SOCKET_CHANNEL, onSocket);
     stop.addEventListener("abort", destroyAll, { once: true });
     try {
       const nc = await this.#attempt.run(sockets, () => connect(this.#connectOptions()));
       const open = [...sockets];
-      for (const socket of open.slice(0, -1)) socket.destroy();
+      for (const socket of open.slice(0, -1)) destroy(socket);
       return nc;
     } catch (err) {
       destroyAll();
@@ -346,6 +350,12 @@ function validate(o: NatsLinkOptions): void {
       throw new NatsOptionError(key, value, "a positive integer of milliseconds");
     }
   }
+}
+
+/** Destroys an attempt's socket; an error it still emits (a refused connect) goes nowhere. */
+function destroy(socket: Socket): void {
+  socket.on("error", () => undefined);
+  socket.destroy();
 }
 
 function isSocket(value: unknown): value is Socket {

@@ -26,7 +26,7 @@ interface MuteServer {
  * A TCP listener on 127.0.0.1 that accepts and reads but never writes; with `info`, it sends
  * that line first (a NATS INFO) and then stays silent (a TLS handshake never answered).
  */
-async function muteServer(t: TestContext, info?: string): Promise<MuteServer> {
+async function muteServer(t: TestContext, info?: string, host = "127.0.0.1"): Promise<MuteServer> {
   const open = new Set<Socket>();
   const state = { accepted: 0 };
   const server: Server = createServer((socket) => {
@@ -37,17 +37,18 @@ async function muteServer(t: TestContext, info?: string): Promise<MuteServer> {
     socket.resume(); // read (and so see the client's close), never answer
     if (info !== undefined) socket.write(`${info}\r\n`);
   });
-  await listenUntilTheEnd(t, server, open);
+  await listenUntilTheEnd(t, server, open, host);
   return Object.assign(state, { url: natsUrl(server), open });
 }
 
-/** Listens on a free loopback port; at the test's end destroys the `open` sockets and closes. */
+/** Listens on a free port of `host`; at the test's end destroys the `open` sockets and closes. */
 async function listenUntilTheEnd(
   t: TestContext,
   server: Server,
   open: ReadonlySet<Socket>,
+  host = "127.0.0.1",
 ): Promise<void> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   t.after(
     () =>
       new Promise<void>((resolve) => {
@@ -55,6 +56,16 @@ async function listenUntilTheEnd(
         server.close(() => resolve());
       }),
   );
+}
+
+/** A loopback port nothing listens on (it was free a moment ago): connects are refused. */
+async function refusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address !== "object") throw new Error("no port");
+  return address.port;
 }
 
 /** `nats://127.0.0.1:<port>` of a listening server. */
@@ -90,6 +101,35 @@ void test("close() while the server accepts but never sends INFO returns at once
   await within(link.close(), 1000, "close() with a connect attempt in flight");
   assert.equal(link.state, "closed");
   await until("the attempts' sockets closed", () => first.open.size + second.open.size === 0, 2000);
+});
+
+void test("close() while the first of several servers by host name never answers: the next servers' sockets are closed, the process does not crash", async (t) => {
+  // nats.js then dials the next servers after a DNS lookup; a socket it opens after close()
+  // once came back to life without an error listener, and its refused connect was an
+  // unhandled 'error' event (the process exited). Several rounds: it did not fail every time.
+  for (let round = 0; round < 10; round++) {
+    // On every address `localhost` may resolve to ("::" takes IPv4 too, where there is IPv6).
+    // oxlint-disable-next-line eslint/no-await-in-loop -- one round at a time
+    const mute = await muteServer(t, undefined, "::");
+    const port = new URL(mute.url).port;
+    // oxlint-disable-next-line eslint/no-await-in-loop -- one round at a time
+    const refused = await Promise.all([refusedPort(), refusedPort()]);
+    const link = new NatsLink({
+      servers: [`nats://localhost:${port}`, ...refused.map((p) => `nats://localhost:${p}`)],
+      connectTimeoutMs: 30_000,
+      retryInitialMs: 10,
+    });
+    t.after(() => link.close());
+    link.start();
+    // oxlint-disable-next-line eslint/no-await-in-loop -- one round at a time
+    await until("a connection accepted", () => mute.accepted > 0);
+    // oxlint-disable-next-line eslint/no-await-in-loop -- one round at a time
+    await within(link.close(), 1000, "close() with a connect attempt in flight");
+    // oxlint-disable-next-line eslint/no-await-in-loop -- one round at a time
+    await sleep(100); // the next servers' connects fail meanwhile
+    // oxlint-disable-next-line eslint/no-await-in-loop -- one round at a time
+    await until("the attempt's socket closed", () => mute.open.size === 0, 2000);
+  }
 });
 
 void test("close() while the TLS handshake is never answered returns at once and closes the socket", async (t) => {
