@@ -298,7 +298,7 @@ export class EventPipeline {
       ...(o.dropFields === undefined ? {} : { dropFields: o.dropFields }),
     });
     const busy = new Set([...this.#attached].map((a) => a.recorder.key));
-    carryOverVersion(o.store, spec.resource, busy, this.#logger);
+    carryOverVersion(o.store, spec.resource, spec.namespace, busy, this.#logger);
     const recorder = new ResourceRecorder({
       store: o.store,
       resource: spec.resource,

@@ -15,6 +15,8 @@ export interface CarriedOver {
   /** The stored key the snapshots came from (`autoscaling/v2beta2/horizontalpodautoscalers`). */
   readonly from: string;
   readonly to: string;
+  /** The namespace whose snapshots moved; absent: all. */
+  readonly namespace?: string;
   readonly snapshots: number;
 }
 
@@ -27,33 +29,52 @@ function groupResourceOf(key: string): string | undefined {
 }
 
 /**
- * When `resource` has no snapshots and another version of the same group and resource has
- * some, and no recorder uses that version (`busy`: the stored keys being recorded), moves them to
- * `resource` (one transaction) and says from where; else does nothing. Of several such versions
- * (left by a removed watch), the one with the most snapshots is taken. Logs what it moved.
+ * When `resource` has no snapshots (in `namespace`, for a recorder of one namespace) and another
+ * version of the same group and resource has some there, and no recorder uses that version
+ * (`busy`: the stored keys being recorded), moves them to `resource` (one statement) and says
+ * from where; else does nothing. A recorder of one namespace takes only that namespace's: the
+ * others stay for the recorders of those namespaces, whichever version they watch. Of several
+ * such versions (left by a removed watch), the one with the most snapshots is taken. Logs what
+ * it moved.
  */
 export function carryOverVersion(
   store: LookoutStore,
   resource: ResourceId,
+  namespaceScope: string | undefined,
   busy: ReadonlySet<string>,
   logger: Logger,
 ): CarriedOver | undefined {
+  // "" is every namespace, as for the recorder.
+  const namespace = namespaceScope === "" ? undefined : namespaceScope;
   const to = resourceKey(resource);
   const wanted = groupResourceOf(to);
+  if (wanted === undefined) return undefined;
+  const count = (key: string): number => {
+    const meta = store.snapshots.loadMeta(key);
+    if (namespace === undefined) return meta.size;
+    let n = 0;
+    for (const m of meta.values()) if (m.namespace === namespace) n++;
+    return n;
+  };
   const stored = store.snapshots.resources();
-  if (wanted === undefined || stored.includes(to)) return undefined;
+  if (stored.includes(to) && count(to) > 0) return undefined;
   let from: string | undefined;
   let most = 0;
   for (const key of stored) {
     if (busy.has(key) || groupResourceOf(key) !== wanted) continue;
-    const n = store.snapshots.loadMeta(key).size;
+    const n = count(key);
     if (n > most) {
       from = key;
       most = n;
     }
   }
   if (from === undefined) return undefined;
-  const carried = { from, to, snapshots: store.snapshots.moveResource(from, to) };
+  const carried = {
+    from,
+    to,
+    ...(namespace === undefined ? {} : { namespace }),
+    snapshots: store.snapshots.moveResource(from, to, namespace),
+  };
   logger.info("events: the resource's version changed; its snapshots carry over", carried);
   return carried;
 }

@@ -47,11 +47,11 @@ export interface SnapshotRepository {
   /** Removes every snapshot of `resource`; returns how many. */
   removeResource(resource: string): number;
   /**
-   * Moves every snapshot of `from` to `to` (a watched resource's version changed: the last
-   * recorded state of its objects carries over); returns how many (0 when `from` has none).
-   * Throws `LOOKOUT_STORE_BAD_INPUT` when both have snapshots.
+   * Moves every snapshot of `from` to `to`, or those of one `namespace` (a watched resource's
+   * version changed: the last recorded state of its objects carries over); returns how many (0
+   * when `from` has none there). Throws `LOOKOUT_STORE_BAD_INPUT` when both have snapshots there.
    */
-  moveResource(from: string, to: string): number;
+  moveResource(from: string, to: string, namespace?: string): number;
   /** The resources that have snapshots, in ascending order. */
   resources(): string[];
 }
@@ -81,7 +81,9 @@ export class SqliteSnapshots implements SnapshotRepository {
   readonly #remove: Statement<Key>;
   readonly #removeResource: Statement<[string]>;
   readonly #moveResource: Statement<[to: string, from: string]>;
+  readonly #moveNamespace: Statement<[to: string, from: string, namespace: string]>;
   readonly #any: Statement<[string], number>;
+  readonly #anyIn: Statement<[string, string], number>;
   readonly #resources: Statement<[], string>;
   /** Rows per resource as committed (resources with none absent); see {@link counts}. */
   readonly #counts = new Map<string, number>();
@@ -111,8 +113,16 @@ export class SqliteSnapshots implements SnapshotRepository {
     this.#moveResource = db.prepare<[string, string]>(
       "UPDATE snapshots SET resource = ? WHERE resource = ?",
     );
+    this.#moveNamespace = db.prepare<[string, string, string]>(
+      "UPDATE snapshots SET resource = ? WHERE resource = ? AND namespace = ?",
+    );
     this.#any = db
       .prepare<[string], number>("SELECT 1 FROM snapshots WHERE resource = ? LIMIT 1")
+      .pluck();
+    this.#anyIn = db
+      .prepare<[string, string], number>(
+        "SELECT 1 FROM snapshots WHERE resource = ? AND namespace = ? LIMIT 1",
+      )
       .pluck();
     this.#resources = db
       .prepare<[], string>("SELECT DISTINCT resource FROM snapshots ORDER BY resource")
@@ -199,15 +209,30 @@ export class SqliteSnapshots implements SnapshotRepository {
     });
   }
 
-  moveResource(from: string, to: string): number {
+  moveResource(from: string, to: string, namespace?: string): number {
     return this.#handle.write("snapshots", "snapshots.moveResource", () => {
       checkString("from", from);
       checkString("to", to);
-      if (from === to || this.#any.get(from) === undefined) return 0;
-      if (this.#any.get(to) !== undefined) {
-        throw new StoreBadInputError("to", to, "a resource without snapshots");
+      if (namespace !== undefined) checkString("namespace", namespace);
+      const has = (resource: string): boolean =>
+        (namespace === undefined
+          ? this.#any.get(resource)
+          : this.#anyIn.get(resource, namespace)) !== undefined;
+      if (from === to || !has(from)) return 0;
+      if (has(to)) {
+        throw new StoreBadInputError(
+          "to",
+          to,
+          namespace === undefined
+            ? "a resource without snapshots"
+            : `a resource without snapshots in namespace "${namespace}"`,
+        );
       }
-      const moved = this.#moveResource.run(to, from).changes;
+      const moved = (
+        namespace === undefined
+          ? this.#moveResource.run(to, from)
+          : this.#moveNamespace.run(to, from, namespace)
+      ).changes;
       this.#add(from, -moved);
       this.#add(to, moved);
       return moved;

@@ -42,13 +42,16 @@ void test("carryOverVersion: another version's snapshots move to the new one unl
   store.snapshots.put(row("other.io/v2/horizontalpodautoscalers", "w"));
 
   // The old version still recorded (another watch): nothing moves.
-  assert.equal(carryOverVersion(store, HPA_V2, new Set([old, older]), silentLogger), undefined);
+  assert.equal(
+    carryOverVersion(store, HPA_V2, undefined, new Set([old, older]), silentLogger),
+    undefined,
+  );
   assert.equal(store.snapshots.loadMeta("autoscaling/v2/horizontalpodautoscalers").size, 0);
 
   const lines: string[] = [];
   const logger = jsonLogger("info", (line) => void lines.push(line));
   // Of two versions left behind, the one with more snapshots.
-  assert.deepEqual(carryOverVersion(store, HPA_V2, new Set(), logger), {
+  assert.deepEqual(carryOverVersion(store, HPA_V2, undefined, new Set(), logger), {
     from: old,
     to: "autoscaling/v2/horizontalpodautoscalers",
     snapshots: 3,
@@ -61,13 +64,44 @@ void test("carryOverVersion: another version's snapshots move to the new one unl
   );
   assert.equal(store.snapshots.loadMeta(old).size, 0);
   // The new version has snapshots now: a later start takes nothing more.
-  assert.equal(carryOverVersion(store, HPA_V2, new Set(), silentLogger), undefined);
+  assert.equal(carryOverVersion(store, HPA_V2, "", new Set(), silentLogger), undefined);
   assert.equal(store.snapshots.loadMeta(older).size, 1);
   assert.equal(store.snapshots.loadMeta("other.io/v2/horizontalpodautoscalers").size, 1);
   // A core resource: `v1/pods` and `v1beta1/pods` are one group and resource.
   store.snapshots.put(row("v1beta1/pods", "p"));
   const pods = { group: "", version: "v1", resource: "pods" };
-  assert.equal(carryOverVersion(store, pods, new Set(), silentLogger)?.from, "v1beta1/pods");
+  assert.equal(
+    carryOverVersion(store, pods, undefined, new Set(), silentLogger)?.from,
+    "v1beta1/pods",
+  );
+});
+
+void test("carryOverVersion for one namespace moves that namespace's snapshots only; the others stay for their own recorders", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "kl-carry-ns-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = openStore({ path: join(dir, "state.db") });
+  t.after(() => store.close());
+  const old = "autoscaling/v2beta2/horizontalpodautoscalers";
+  const v2 = "autoscaling/v2/horizontalpodautoscalers";
+  store.snapshots.put(row(old, "x"));
+  store.snapshots.put({ ...row(old, "y"), namespace: "b", uid: "uid-b-y" });
+  store.snapshots.put({ ...row(old, "z"), namespace: "b", uid: "uid-b-z" });
+  // Namespace a moves to v2 (its watch changed version); namespace b is still watched at
+  // v2beta2 by a recorder attached later: its snapshots stay where it finds them.
+  assert.deepEqual(carryOverVersion(store, HPA_V2, "a", new Set(), silentLogger), {
+    from: old,
+    to: v2,
+    namespace: "a",
+    snapshots: 1,
+  });
+  assert.deepEqual([...store.snapshots.loadMeta(v2).keys()], ["a/x"]);
+  assert.deepEqual([...store.snapshots.loadMeta(old).keys()].sort(), ["b/y", "b/z"]);
+  // A namespace that has its own snapshots under v2 takes nothing; one with none anywhere too.
+  assert.equal(carryOverVersion(store, HPA_V2, "a", new Set(), silentLogger), undefined);
+  assert.equal(carryOverVersion(store, HPA_V2, "c", new Set(), silentLogger), undefined);
+  // Later, namespace b's watch moves to v2 as well.
+  assert.equal(carryOverVersion(store, HPA_V2, "b", new Set(), silentLogger)?.snapshots, 2);
+  assert.deepEqual(store.snapshots.resources(), [v2]);
 });
 
 void test("a version change of a watched resource: unchanged objects give no event, changed ones modified, gone ones deleted, new ones added", async (t) => {

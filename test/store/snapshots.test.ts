@@ -69,6 +69,20 @@ void test("snapshots: moveResource carries a resource's rows to another key; a k
     withCode("LOOKOUT_STORE_BAD_INPUT"),
   );
   assert.equal(store.snapshots.loadMeta("v1/pods").size, 1);
+  // One namespace's rows only (snapshotRow puts obj.1 in ns-1, obj.2 in ns-2, obj.0 in "").
+  for (const i of [0, 1, 2]) store.snapshots.put(snapshotRow(i, "v1beta1/pods"));
+  assert.equal(store.snapshots.moveResource("v1beta1/pods", "v1/pods", "ns-2"), 1);
+  assert.deepEqual([...store.snapshots.loadMeta("v1beta1/pods").keys()].sort(), [
+    "/obj.0",
+    "ns-1/obj.1",
+  ]);
+  assert.ok(store.snapshots.loadMeta("v1/pods").has("ns-2/obj.2"));
+  // v1/pods has rows in ns-1 (obj.7 of the first put): that namespace is refused.
+  assert.throws(
+    () => store.snapshots.moveResource("v1beta1/pods", "v1/pods", "ns-1"),
+    withCode("LOOKOUT_STORE_BAD_INPUT"),
+  );
+  assert.equal(store.snapshots.moveResource("v1beta1/pods", "v1/pods", ""), 1);
   // Moved rows survive a reopen under their new key.
   store.close();
   const again = openStore({ path });
