@@ -2,16 +2,18 @@
  * Masking of secret-looking values, for `config print` and for error messages. Secrets should
  * never be inline (they are files), but a plugin's config or an OTLP header may still hold one.
  */
-import { MASKED, maskUrlCredentials } from "../logging/index.ts";
+import { MASKED, isSecretParamName, maskUrlCredentials } from "../logging/index.ts";
 
 /** What a masked value is shown as. */
 export const MASK = MASKED;
 
-const SECRET_KEY = /pass(word|wd)?|token|secret|credential|auth|api[-_]?key|private[-_]?key/i;
-
-/** True for a key whose value looks secret (`password`, `apiKey`); `...File` keys are paths, not secrets. */
+/**
+ * True for a key whose value looks secret (`password`, `apiKey`, `accessKey`, `jwt`, `key`): the
+ * names a URL's credential query parameters have (`isSecretParamName`), so the same names are
+ * hidden in a plugin's config and in a URL. `...File` keys are paths, not secrets.
+ */
 export function isSecretKey(key: string): boolean {
-  return !/file$/i.test(key) && SECRET_KEY.test(key);
+  return !/file$/i.test(key) && isSecretParamName(key);
 }
 
 /** True when the value at `path` is to be masked: a secret-looking key on the way, or an OTLP header. */

@@ -14,7 +14,7 @@
 export const MASKED = "***";
 
 /** A URL's scheme and user info: `scheme://user[:password]@`. */
-const USER_INFO = /\b([a-z][a-z0-9+.-]*):\/\/([^\s:/@,]*)(?::([^\s/@,]*))?@/gi;
+const USER_INFO = /\b([a-z][a-z0-9+.-]{0,31}):\/\/([^\s:/@,]*)(?::([^\s/@,]*))?@/gi;
 const TOKEN_SCHEMES = new Set(["nats", "tls", "ws", "wss"]);
 
 /**
@@ -31,15 +31,16 @@ const PARAM_NAME = /[?&;#]([^\s"'<>\\=?&;#,/]+)=/g;
 const VALUE_END = /[\s"'<>\\&;#,]/g;
 
 /**
- * Parameter names that carry a credential, case-insensitive: anything naming a password, token,
- * secret, credential, auth or API/private/access key (`access_token`, `X-Amz-Security-Token`,
+ * Parameter names that carry a credential, case-insensitive: anything naming a password (`pwd`
+ * too), token,
+ * secret, credential, auth or API/private/access/signing key (`access_token`, `X-Amz-Security-Token`,
  * `client_secret`, `x-api-key`, `X-Amz-Credential`), a signature (`X-Amz-Signature`,
  * `X-Goog-Signature`), a session, and the short names `key` (Google API keys), `sig` (Azure SAS)
  * and `jwt`. Like the config's secret keys, a name that merely contains one of these words
  * (`author`) is masked too: a hidden harmless value costs less than a shown secret.
  */
 const SECRET_PARAM =
-  /pass(word|wd)?|token|secret|credential|auth|(api|private|access)[-_]?key|signature|session|^(key|sig|jwt)$/i;
+  /pass(word|wd)?|pwd|token|secret|credential|auth|(api|private|access|signing)[-_]?key|signature|session|^(key|sig|jwt)$/i;
 
 /** True when a URL query parameter named `name` carries a credential (`api_key`, `token`, `sig`). */
 export function isSecretParamName(name: string): boolean {

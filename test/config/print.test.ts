@@ -61,6 +61,11 @@ void test("secret-looking keys", () => {
     "clientSecret",
     "authorization",
     "privateKey",
+    "accessKey",
+    "signingKey",
+    "key",
+    "jwt",
+    "pwd",
   ])
     assert.ok(isSecretKey(key), key);
   for (const key of ["tokenFile", "passwordFile", "name", "servers", "window", "host"])

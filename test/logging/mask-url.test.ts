@@ -127,3 +127,17 @@ void test("jsonLogger hides credential query parameters in fields and error mess
     assert.ok(!lines[0]!.includes(secret), `${secret} leaked: ${lines[0]}`);
   assert.ok(lines[0]!.includes("?api_key=***&region=eu"), lines[0]);
 });
+
+void test(
+  "maskUrlCredentials: a 1 MB line of scheme-like runs with an @ is read in linear time",
+  { timeout: 10_000 },
+  () => {
+    // The scheme was unbounded: each of these positions began a match that ran to the line's end
+    // (minutes for 1 MB). A URL scheme is short: 32 characters at most are tried.
+    for (const unit of ["a.", "a-", "a+"]) {
+      const line = `${unit.repeat(500_000)}@`;
+      assert.equal(maskUrlCredentials(line), line);
+    }
+    assert.equal(maskUrlCredentials("see nats://u:p@h"), "see nats://u:***@h");
+  },
+);
