@@ -69,11 +69,12 @@ export async function runSidecar(
   io: CommandIo,
   hooks: SidecarHooks = {},
 ): Promise<number> {
-  const triggers = new EarlyTriggers(hooks.reload);
+  let triggers: EarlyTriggers | undefined;
   try {
+    triggers = new EarlyTriggers(hooks.reload);
     return await runInstalled(config, client, logger, io, hooks, triggers);
   } finally {
-    triggers.uninstall();
+    triggers?.uninstall();
   }
 }
 

@@ -24,6 +24,8 @@ import {
   watchConfigYaml,
 } from "./run-child.ts";
 import { forwardRequest } from "../support/http-forward.ts";
+import { installReloadTriggers } from "../../src/cli/commands/run.ts";
+import { jsonLogger } from "../../src/logging/index.ts";
 
 after(assertNoActiveHandles);
 
@@ -145,4 +147,25 @@ void test("run: a start-up without a change to the file reloads nothing", async 
   assert.deepEqual(logLines(child, "configuration reloaded"), []);
   assert.deepEqual(logLines(child, "configuration reloaded: watch list unchanged"), []);
   await stop(child);
+});
+
+void test("run's reload triggers: a directory that cannot be watched is logged, SIGHUP still reloads, the uninstaller removes it", () => {
+  const lines: string[] = [];
+  let triggered = 0;
+  const before = process.listenerCount("SIGHUP");
+  const uninstall = installReloadTriggers(
+    () => void triggered++,
+    join(tmpdir(), "kl-no-such-dir", "config.yaml"),
+    jsonLogger("info", (line) => void lines.push(line)),
+  );
+  try {
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /not watched; SIGHUP still reloads/);
+    assert.equal(process.listenerCount("SIGHUP"), before + 1);
+    process.emit("SIGHUP", "SIGHUP");
+    assert.equal(triggered, 1);
+  } finally {
+    uninstall();
+  }
+  assert.equal(process.listenerCount("SIGHUP"), before);
 });

@@ -14,6 +14,7 @@ import {
 } from "../../config/index.ts";
 import type { KubeClient } from "../../kube/index.ts";
 import { cliLogger } from "../logger.ts";
+import type { Logger } from "../../logging/index.ts";
 import type { Command, CommandIo, FlagValues } from "../args.ts";
 import { listFlag, stringFlag } from "../args.ts";
 import { connectKube } from "../kube-connect.ts";
@@ -23,21 +24,33 @@ import { reportInvalid, setFlags } from "./config-shared.ts";
 /**
  * SIGHUP, and changes of `file` (its directory is watched: a mounted ConfigMap is replaced
  * through a symlink swap, not written in place), debounced, call `trigger`. Returns the
- * uninstaller.
+ * uninstaller. A directory that cannot be watched (gone, or no inotify watch left) is logged
+ * and SIGHUP alone reloads; this never throws.
  */
-function installReloadTriggers(trigger: () => void, file: string | undefined): () => void {
+export function installReloadTriggers(
+  trigger: () => void,
+  file: string | undefined,
+  logger: Logger,
+): () => void {
   const onHup = (): void => trigger();
   process.on("SIGHUP", onHup);
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   if (file !== undefined) {
     const name = basename(file);
-    watcher = watch(dirname(file), (_event, changed) => {
-      if (changed !== null && changed !== name && changed !== "..data") return;
-      clearTimeout(timer);
-      timer = setTimeout(trigger, 200);
-    });
-    watcher.on("error", () => undefined); // the directory went away: SIGHUP still works
+    try {
+      watcher = watch(dirname(file), (_event, changed) => {
+        if (changed !== null && changed !== name && changed !== "..data") return;
+        clearTimeout(timer);
+        timer = setTimeout(trigger, 200);
+      });
+      watcher.on("error", () => undefined); // the directory went away: SIGHUP still works
+    } catch (err: unknown) {
+      logger.warn("configuration file changes are not watched; SIGHUP still reloads", {
+        file,
+        err,
+      });
+    }
   }
   return () => {
     process.off("SIGHUP", onHup);
@@ -155,6 +168,7 @@ async function runSidecarCommand(values: FlagValues, io: CommandIo): Promise<num
           installReloadTriggers(
             trigger,
             file !== undefined && config.reload.watchFile ? file : undefined,
+            logger,
           ),
       },
     });
