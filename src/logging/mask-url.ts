@@ -64,11 +64,21 @@ export function maskUrlCredentials(text: string): string {
   return out.includes("=") ? maskQueryParams(out) : out;
 }
 
+/** A parameter name as a server reads it (`api%5Fkey` is `api_key`); a bad escape as written. */
+function decodedName(name: string): string {
+  if (!name.includes("%")) return name;
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
 function maskQueryParams(text: string): string {
   let out = "";
   let done = 0;
   for (const m of text.matchAll(PARAM_NAME)) {
-    if (m.index < done || !isSecretParamName(m[1]!)) continue;
+    if (m.index < done || !isSecretParamName(decodedName(m[1]!))) continue;
     const start = m.index + m[0].length;
     VALUE_END.lastIndex = start;
     const end = VALUE_END.exec(text)?.index ?? text.length;

@@ -141,3 +141,10 @@ void test(
     assert.equal(maskUrlCredentials("see nats://u:p@h"), "see nats://u:***@h");
   },
 );
+
+void test("maskUrlCredentials: a percent-encoded parameter name is read as the server reads it", () => {
+  assert.equal(
+    maskUrlCredentials("https://h/x?api%5Fkey=s3cret&region=eu&%74oken=t2&bad%zz=v"),
+    "https://h/x?api%5Fkey=***&region=eu&%74oken=***&bad%zz=v",
+  );
+});
