@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { after, test, type TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { NatsLink } from "../../src/events/nats-link.ts";
+import { freePort } from "../support/free-port.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
 import { until } from "../support/lookout-setup.ts";
 
@@ -58,16 +59,6 @@ async function listenUntilTheEnd(
   );
 }
 
-/** A loopback port nothing listens on (it was free a moment ago): connects are refused. */
-async function refusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address !== "object") throw new Error("no port");
-  return address.port;
-}
-
 /** `nats://127.0.0.1:<port>` of a listening server. */
 function natsUrl(server: Server): string {
   const address = server.address();
@@ -112,8 +103,9 @@ void test("close() while the first of several servers by host name never answers
     // oxlint-disable-next-line eslint/no-await-in-loop -- one round at a time
     const mute = await muteServer(t, undefined, "::");
     const port = new URL(mute.url).port;
+    // Ports free a moment ago: nothing listens, connects are refused.
     // oxlint-disable-next-line eslint/no-await-in-loop -- one round at a time
-    const refused = await Promise.all([refusedPort(), refusedPort()]);
+    const refused = await Promise.all([freePort(), freePort()]);
     const link = new NatsLink({
       servers: [`nats://localhost:${port}`, ...refused.map((p) => `nats://localhost:${p}`)],
       connectTimeoutMs: 30_000,
