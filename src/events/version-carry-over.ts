@@ -57,11 +57,15 @@ export function carryOverVersion(
     return n;
   };
   const stored = store.snapshots.resources();
-  if (stored.includes(to) && count(to) > 0) return undefined;
+  const others = stored.filter(
+    (key) => key !== to && !busy.has(key) && groupResourceOf(key) === wanted,
+  );
+  // Most starts find no other version: nothing is read then (the recorder reads `to` itself).
+  if (others.length === 0) return undefined;
+  if (namespace === undefined ? stored.includes(to) : count(to) > 0) return undefined;
   let from: string | undefined;
   let most = 0;
-  for (const key of stored) {
-    if (busy.has(key) || groupResourceOf(key) !== wanted) continue;
+  for (const key of others) {
     const n = count(key);
     if (n > most) {
       from = key;
