@@ -41,6 +41,11 @@ export interface BatchWriterOptions {
   readonly onCommitted?: ((rows: readonly OutboxRow[]) => void) | undefined;
   /** Called when events were dropped (drop-oldest policy) or writes are held. */
   readonly onPressure?: ((what: "dropped" | "blocked", count: number) => void) | undefined;
+  /**
+   * Asked after a full batch is written: a promise makes the caller wait for it before the
+   * next change (the relay's pacing, `OutboxRelay.paced`).
+   */
+  readonly pace?: (() => Promise<void> | undefined) | undefined;
 }
 
 /** Queues and writes one resource's snapshot changes and events. */
@@ -103,10 +108,13 @@ export class BatchWriter {
     this.#write();
   }
 
-  /** Writes now when a batch is full, else within `batchDelayMs`; a promise while held. */
+  /**
+   * Writes now when a batch is full, else within `batchDelayMs`; a promise while held, or while
+   * the relay asks to wait (`pace`).
+   */
   maybeFlush(): Promise<void> | void {
     if (this.#pendingEvents >= this.#o.batchSize || this.#pending.length >= this.#o.batchSize * 3) {
-      if (this.#write()) return undefined;
+      if (this.#write()) return this.#o.pace?.();
       return this.flush();
     }
     if (this.#timer === undefined && !this.#closed) {

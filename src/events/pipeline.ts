@@ -322,6 +322,7 @@ export class EventPipeline {
       batchDelayMs: o.batchDelayMs ?? 50,
       now: this.#now,
       ...this.#outboxWriting,
+      pace: () => this.#relay.paced(),
     });
     const lease = o.informers.acquire(informerSpecOf(spec));
     const registration = lease.informer.addEventHandler(recorder, { name: "events" });

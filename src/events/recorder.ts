@@ -56,6 +56,8 @@ export interface RecorderOptions {
   readonly onCommitted?: (rows: readonly OutboxRow[]) => void;
   /** Called when events were dropped (drop-oldest policy) or writes are blocked. */
   readonly onPressure?: (what: "dropped" | "blocked", count: number) => void;
+  /** Asked after each full batch: a promise holds the next change until it resolves. */
+  readonly pace?: () => Promise<void> | undefined;
 }
 
 /** The stored key of a resource: `apps/v1/deployments`, `v1/pods`. */
@@ -100,6 +102,7 @@ export class ResourceRecorder implements EventHandler {
       logger: options.logger,
       onCommitted: options.onCommitted,
       onPressure: options.onPressure,
+      pace: options.pace,
     });
   }
 

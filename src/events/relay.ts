@@ -15,6 +15,13 @@ import { fitMessage, messageSize, type SizedMessage } from "./oversize.ts";
 /** Rows handed over in memory at most; beyond, the relay reads them from the table. */
 const MAX_HANDED_OVER = 10_000;
 
+/**
+ * Handed-over rows not yet published beyond which the recorders are asked to wait
+ * ({@link OutboxRelay.paced}), until this many are left: {@link PACE_RESUME}.
+ */
+const PACE_AT = 2_000;
+const PACE_RESUME = 500;
+
 /** Acknowledged rows are deleted at least this often (ms) while draining. */
 const ACK_EVERY_MS = 100;
 
@@ -80,6 +87,9 @@ export class OutboxRelay {
   #handedHead = 0;
   /** The id of the last row dispatched since the table was last read from its oldest row. */
   #lastDispatched = 0;
+  /** Rows the current drain took from the hand-over and has not published yet. */
+  #taking = 0;
+  #pace: PromiseWithResolvers<void> | undefined;
 
   constructor(options: RelayOptions) {
     this.#o = options;
@@ -111,6 +121,7 @@ export class OutboxRelay {
   async close(): Promise<void> {
     this.#abort.abort();
     this.#wake.resolve();
+    this.#checkPace();
     await this.#running;
   }
 
@@ -170,12 +181,43 @@ export class OutboxRelay {
     this.wake();
   }
 
+  /**
+   * Pacing for the writers. Undefined while the relay keeps up with the rows handed over to it;
+   * past {@link PACE_AT} rows not yet published, a promise that resolves once it is down to
+   * {@link PACE_RESUME}, or once it stops taking rows in memory (a failure, NATS down, closing:
+   * then the outbox table holds the backlog, as the bound allows). A recorder that waits on it
+   * leaves its informer's queue to hold the changes, and the thread to the relay: without it, a
+   * burst of changes is all written before the relay publishes much of it, and the relay falls
+   * back to reading the rows from the table, which costs more per event than the hand-over.
+   */
+  paced(): Promise<void> | undefined {
+    if (!this.#trusted || this.#abort.signal.aborted || this.#queued() <= PACE_AT) {
+      return undefined;
+    }
+    this.#pace ??= Promise.withResolvers();
+    return this.#pace.promise;
+  }
+
+  /** Handed-over rows not yet published. */
+  #queued(): number {
+    return this.#handedOver.length - this.#handedHead + this.#taking;
+  }
+
+  #checkPace(): void {
+    if (this.#pace === undefined) return;
+    if (this.#trusted && !this.#abort.signal.aborted && this.#queued() > PACE_RESUME) return;
+    this.#pace.resolve();
+    this.#pace = undefined;
+  }
+
   /** Forget the in-memory rows and what was dispatched: read the table from its oldest row. */
   #distrust(): void {
     this.#trusted = false;
     this.#handedOver = [];
     this.#handedHead = 0;
     this.#lastDispatched = 0;
+    this.#taking = 0;
+    this.#checkPace();
   }
 
   /** The next rows to publish, oldest first: handed over in memory, or read from the table. */
@@ -223,6 +265,7 @@ export class OutboxRelay {
           flushAcks();
         }
         const rows = this.#take(this.#o.readBatch);
+        this.#taking = this.#trusted ? rows.length : 0;
         if (rows.length === 0) {
           if (inFlight.size === 0) break;
           // Wait for new rows or for a publish to settle, whichever comes first.
@@ -233,6 +276,10 @@ export class OutboxRelay {
         }
         for (const row of rows) {
           this.#lastDispatched = row.id;
+          if (this.#taking > 0) {
+            this.#taking--;
+            this.#checkPace();
+          }
           // One publish per object at a time keeps each object's events in order.
           const same = inFlight.get(row.orderKey);
           // oxlint-disable-next-line eslint/no-await-in-loop -- per-object order

@@ -135,3 +135,34 @@ void test("outbox byte bound, drop-oldest: old rows smaller than the average are
   );
   assert.deepEqual(pressure, [`dropped:${40 - kept.length}`], "one drop, reported once");
 });
+
+void test("after a full batch is written, the writer's caller waits on the relay's pacing", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "kl-writer-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = openStore({ path: join(dir, "state.db") });
+  t.after(() => store.close());
+  let asked = 0;
+  const pace = Promise.withResolvers<void>();
+  const writer = new BatchWriter({
+    store,
+    resourceKey: "v1/configmaps",
+    batchSize: 2,
+    batchDelayMs: 1000,
+    maxOutboxRows: 1000,
+    maxOutboxBytes: 1 << 20,
+    fullPolicy: "block",
+    logger: silentLogger,
+    pace: () => {
+      asked++;
+      return pace.promise;
+    },
+  });
+  t.after(() => writer.close());
+  writer.pushEvent(event(1));
+  assert.equal(writer.maybeFlush(), undefined, "a partial batch: no write, no pacing");
+  assert.equal(asked, 0);
+  writer.pushEvent(event(2));
+  assert.equal(writer.maybeFlush(), pace.promise, "a full batch written: the pacing's promise");
+  assert.equal(asked, 1);
+  assert.equal(store.outbox.stats().rows, 2, "written before the wait");
+});
