@@ -12,7 +12,8 @@
  *   count building its messages either).
  * - the limit: the same E messages (read back from the stream) published straight to JetStream
  *   with the same in-flight window, no informer and no store.
- * After each round KL_BENCH is purged and KL_LIMIT deleted, so every round starts alike (ours
+ * Before each phase the machine's dirty pages are written out (`sync`, not counted), and after
+ * each round KL_BENCH is purged and KL_LIMIT deleted, so every round starts alike (ours
  * measured slower while KL_LIMIT existed: 5,284 and 5,855 ev/s in two runs, against 6,480 to
  * 6,845 without it, limits alike; not explained, so it is avoided). This shared 2-core
  * machine's speed drifts by a third from one minute to the next, moving both rates: the result is
@@ -20,6 +21,7 @@
  * p50 and p99 delay from the change (as observed) to its JetStream ack, over all rounds.
  * Last line: one JSON object.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -70,6 +72,17 @@ async function until(count: () => number, target: number, what: string): Promise
     // oxlint-disable-next-line eslint/no-await-in-loop -- polling
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * Writes every dirty page of the machine to disk (`sync`), not counted: nats-server does not
+ * fsync its stream files, so without this a phase would start with the previous one's data still
+ * to write, and ours' own fsyncs (FULL) would pay for it. Logs how long it took.
+ */
+function settle(what: string): void {
+  const started = performance.now();
+  execFileSync("sync");
+  log(`${what}: sync took ${Math.round(performance.now() - started)} ms (not counted)`);
 }
 
 function median(xs: readonly number[]): number {
@@ -126,9 +139,13 @@ async function readBack(
   for await (const m of messages) {
     const hdrs: [string, string][] = [];
     for (const [k, v] of m.headers ?? []) hdrs.push([k, v[0] ?? ""]);
-    out.push({ subject: `limit.${m.subject}`, hdrs, data: m.data });
+    // A copy: `m.data` is a view of the socket's read buffer, which it would keep alive.
+    out.push({ subject: `limit.${m.subject}`, hdrs, data: Uint8Array.from(m.data) });
     if (out.length >= count) break;
   }
+  // The ordered consumer is ephemeral: gone with it, nothing is delivered during the next round.
+  await messages.close();
+  await consumer.delete();
   return out;
 }
 
@@ -193,6 +210,7 @@ try {
   const rounds: { ours: number; limit: number; oursMs: number; limitMs: number }[] = [];
   for (let round = 1; round <= R; round++) {
     const before = delivered;
+    settle(`round ${round}: before ours`);
     measuring = true;
     firstObserved = Number.POSITIVE_INFINITY;
     const asked = performance.now();
@@ -225,6 +243,7 @@ try {
     });
     // oxlint-disable-next-line eslint/no-await-in-loop -- rounds run one after the other
     const messages = await readBack(nc, "KL_BENCH", first, E);
+    settle(`round ${round}: before the limit`);
     // oxlint-disable-next-line eslint/no-await-in-loop -- rounds run one after the other
     const limitMs = await publishAll(jetstream(nc), messages, W, round);
     const limit = Math.round((E * 1000) / limitMs);
@@ -232,6 +251,9 @@ try {
     rounds.push({ ours, limit, oursMs: Math.round(oursMs), limitMs: Math.round(limitMs) });
     // oxlint-disable-next-line eslint/no-await-in-loop -- rounds run one after the other
     await Promise.all([jsm.streams.purge("KL_BENCH"), jsm.streams.delete("KL_LIMIT")]);
+    messages.length = 0;
+    // The read-back messages are garbage now: collected here, not during the next round's ours.
+    globalThis.gc?.();
     // oxlint-disable-next-line eslint/no-await-in-loop -- rounds run one after the other
     first = (await jsm.streams.info("KL_BENCH")).state.last_seq + 1;
   }
