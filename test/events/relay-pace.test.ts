@@ -9,12 +9,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { OutboxRelay } from "../../src/events/relay.ts";
 import { ensureStream } from "../../src/events/stream.ts";
 import { silentLogger } from "../../src/logging/index.ts";
 import { openStore, type LookoutStore, type OutboxInsert } from "../../src/store/index.ts";
+import { until } from "../support/lookout-setup.ts";
 import { startNatsServer, type NatsServerProcess } from "../support/nats-server.ts";
 
 function insert(n: number): OutboxInsert {
@@ -26,15 +26,6 @@ function insert(n: number): OutboxInsert {
     body: Buffer.from(`{"n":${n}}`),
     observedAt: Date.now(),
   };
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
-    await sleep(10);
-  }
 }
 
 interface Setup {
@@ -83,7 +74,7 @@ async function setup(t: { after(fn: () => unknown): void }): Promise<Setup> {
   relay.start();
   // The relay reads the (empty) table, then takes commits in memory: only then does it pace.
   commit(0, 1);
-  await until("the first row's delivery", () => relay.counters.delivered === 1);
+  await until("the first row's delivery", () => relay.counters.delivered === 1, 20_000);
   return { nats, nc, store, relay, commit };
 }
 
@@ -102,7 +93,7 @@ void test("a writer waits while the relay has more than 2,000 rows to publish, u
   assert.ok(delivered >= 1 + 2500 - 64, `${delivered} delivered when the wait ended`);
   assert.ok(delivered < 3001, `${delivered}: let go before the last rows were acknowledged`);
   assert.equal(relay.paced(), undefined, "at most 500 left: no wait");
-  await until("every row's delivery", () => relay.counters.delivered === 3001);
+  await until("every row's delivery", () => relay.counters.delivered === 3001, 20_000);
 });
 
 void test("a waiting writer is let go when NATS goes away, and is not asked to wait while it is away", async (t) => {
@@ -118,7 +109,11 @@ void test("a waiting writer is let go when NATS goes away, and is not asked to w
   assert.equal(relay.paced(), undefined, "more rows while away: still no wait");
   assert.equal(store.outbox.stats().rows, 6000, "every row is kept in the outbox");
   await nats.start();
-  await until("every row's delivery after NATS is back", () => store.outbox.stats().rows === 0);
+  await until(
+    "every row's delivery after NATS is back",
+    () => store.outbox.stats().rows === 0,
+    20_000,
+  );
   assert.ok(relay.counters.delivered >= 6001);
 });
 
