@@ -20,6 +20,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { Agent, get } from "node:http";
 import { parseArgs } from "node:util";
 import { ratio } from "./lib/measure.ts";
+import { median } from "./lib/median.ts";
 
 const { values } = parseArgs({
   options: {
@@ -144,11 +145,6 @@ function identities(body: Buffer): string[] {
     assert.ok(typeof m === "object" && m !== null);
     return `${String(Reflect.get(m, "namespace"))}/${String(Reflect.get(m, "name"))}@${String(Reflect.get(m, "resourceVersion"))}`;
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 const sim = start("lib/api-sim.ts", [String(PODS)]);

@@ -39,6 +39,7 @@ import { KubeClient } from "../src/kube/index.ts";
 import { openStore, type StoreSynchronous } from "../src/store/index.ts";
 import { startNatsServer } from "../test/support/nats-server.ts";
 import { BenchServer } from "./lib/bench-server.ts";
+import { median } from "./lib/median.ts";
 
 const { values } = parseArgs({
   options: {
@@ -83,12 +84,6 @@ function settle(what: string): void {
   const started = performance.now();
   execFileSync("sync");
   log(`${what}: sync took ${Math.round(performance.now() - started)} ms (not counted)`);
-}
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function percentile(xs: number[], p: number): number {

@@ -29,6 +29,7 @@ import { openStore } from "../src/store/index.ts";
 import { helmBaseline } from "./lib/helm-baseline.ts";
 import { helmLimit } from "./lib/helm-limit.ts";
 import { ratio } from "./lib/measure.ts";
+import { median } from "./lib/median.ts";
 
 // The checker runs as the CLI runs it (bin/kube-lookout.js): with Node's compile cache, passed on
 // to the scan pool's worker threads, which then neither strip types nor compile again at each
@@ -99,11 +100,6 @@ function key(f: HelmFinding): string {
 function cpuMs(start: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(start);
   return (d.user + d.system) / 1000;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /**
