@@ -13,8 +13,16 @@
 /** What a hidden credential is shown as. */
 export const MASKED = "***";
 
-/** A URL's scheme and user info: `scheme://user[:password]@`. */
-const USER_INFO = /\b([a-z][a-z0-9+.-]{0,31}):\/\/([^\s:/@,]*)(?::([^\s/@,]*))?@/gi;
+/**
+ * A URL's scheme and user info: `scheme://user[:password]@`. The user info runs to the last `@`
+ * of the authority, as URL parsers read it, so a password holding `@` or `,` is hidden whole
+ * (`nats://u:p@ss@h`, `nats://u:pa,ss@h`). The authority ends at whitespace, `/`, `?`, `#`, a
+ * quote, `<`, `>` or a backslash (a JSON escape), or at a comma that starts the next URL of a
+ * list (`nats://a:b@h1,nats://c:d@h2`). A `/` in a password must be percent-encoded: URL parsers
+ * end the authority there too.
+ */
+const USER_INFO =
+  /\b([a-z][a-z0-9+.-]{0,31}):\/\/((?:[^\s/?#"'<>\\,]|,(?![a-z][a-z0-9+.-]{0,31}:\/\/))*)@/gi;
 const TOKEN_SCHEMES = new Set(["nats", "tls", "ws", "wss"]);
 
 /**
@@ -55,9 +63,13 @@ export function isSecretParamName(name: string): boolean {
 export function maskUrlCredentials(text: string): string {
   let out = text;
   if (out.includes("@")) {
-    out = out.replace(USER_INFO, (match, scheme: string, user: string, password?: string) => {
-      if (password !== undefined) return `${scheme}://${user}:${MASKED}@`;
-      if (user !== "" && TOKEN_SCHEMES.has(scheme.toLowerCase())) return `${scheme}://${MASKED}@`;
+    out = out.replace(USER_INFO, (match, scheme: string, userInfo: string) => {
+      // The user ends at the first `:`; the rest is the password.
+      const colon = userInfo.indexOf(":");
+      if (colon >= 0) return `${scheme}://${userInfo.slice(0, colon)}:${MASKED}@`;
+      if (userInfo !== "" && TOKEN_SCHEMES.has(scheme.toLowerCase())) {
+        return `${scheme}://${MASKED}@`;
+      }
       return match;
     });
   }

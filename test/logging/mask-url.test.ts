@@ -17,6 +17,21 @@ void test("URL credentials are hidden: passwords always, a lone user only as a N
       "at nats://a:***@h1:4222,nats://***@h2:4222 (x)",
     ],
     ["nats://:onlypass@h", "nats://:***@h"],
+    // The user info runs to the authority's last `@`: a password holding `,` or `@` is hidden whole.
+    ["nats://u:pa,ss@h:4222", "nats://u:***@h:4222"],
+    ["nats://u:p@ss@h:4222", "nats://u:***@h:4222"],
+    ["nats://me@corp:pw@h", "nats://me@corp:***@h"],
+    ["nats://t@k,en@h", "nats://***@h"],
+    [
+      "nats://a:p,1@h1,nats://b:p,2@h2,nats://h3:4222",
+      "nats://a:***@h1,nats://b:***@h2,nats://h3:4222",
+    ],
+    // ... but no further: a quote, a path, a query or whitespace ends the authority.
+    ['{"url":"nats://u:p@h","mail":"a@b"}', '{"url":"nats://u:***@h","mail":"a@b"}'],
+    [
+      "https://h/a@b https://h2?x=a@b nats://h3:4222 me@x",
+      "https://h/a@b https://h2?x=a@b nats://h3:4222 me@x",
+    ],
   ];
   for (const [input, expected] of cases) assert.equal(maskUrlCredentials(input), expected, input);
 });
@@ -138,6 +153,10 @@ void test(
       const line = `${unit.repeat(500_000)}@`;
       assert.equal(maskUrlCredentials(line), line);
     }
+    // The user info runs to the authority's last `@`: one pass to its end, then back to the `@`.
+    const commas = `nats://${"a,".repeat(500_000)}`;
+    assert.equal(maskUrlCredentials(commas), commas);
+    assert.equal(maskUrlCredentials(`nats://u:${"p@".repeat(500_000)}h`), "nats://u:***@h");
     assert.equal(maskUrlCredentials("see nats://u:p@h"), "see nats://u:***@h");
   },
 );
