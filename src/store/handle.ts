@@ -7,6 +7,8 @@
 import type { Database } from "better-sqlite3";
 import { StoreClosedError } from "./errors.ts";
 import type { StoreMetrics, WriteOperation } from "./metrics.ts";
+import type { StoreSynchronous } from "./options.ts";
+import type { WalSync } from "./wal-sync.ts";
 import { writeError } from "./write-error.ts";
 
 /** Bits of what a transaction wrote, in the order that names its `operation`. */
@@ -26,6 +28,10 @@ export class StoreHandle {
   #db: Database | undefined;
   /** The `maxSizeBytes` option, for the `LOOKOUT_STORE_FULL` message; undefined when unbounded. */
   readonly maxSizeBytes: number | undefined;
+  /** The connection's `synchronous` setting. */
+  readonly synchronous: StoreSynchronous;
+  /** Syncs the WAL off the thread; undefined for an in-memory database. */
+  readonly walSync: WalSync | undefined;
   #metrics: StoreMetrics | undefined;
   /** Nesting of `write`/`transaction` calls; 0 outside any. */
   #depth = 0;
@@ -42,9 +48,15 @@ export class StoreHandle {
    */
   readonly #afterCommit: (() => void)[][] = [];
 
-  constructor(db: Database, maxSizeBytes?: number) {
+  constructor(
+    db: Database,
+    maxSizeBytes: number | undefined,
+    durability: { synchronous: StoreSynchronous; walSync: WalSync | undefined },
+  ) {
     this.#db = db;
     this.maxSizeBytes = maxSizeBytes;
+    this.synchronous = durability.synchronous;
+    this.walSync = durability.walSync;
   }
 
   /** Where writes are timed and errors counted (set once the store is built). */

@@ -12,7 +12,9 @@ import { SqliteKeyValueStore, type KeyValueStore } from "./kv.ts";
 import { StoreMetrics } from "./metrics.ts";
 import { userVersion } from "./migrate.ts";
 import { SqliteOutbox, type OutboxRepository } from "./outbox.ts";
+import type { StoreSynchronous } from "./options.ts";
 import { SqliteSnapshots, type SnapshotRepository } from "./snapshots.ts";
+import { WalSync } from "./wal-sync.ts";
 import { isSqliteFull } from "./write-error.ts";
 
 /** An open kube-lookout state file. Synchronous: every call returns when SQLite has answered. */
@@ -75,12 +77,16 @@ export class SqliteLookoutStore implements LookoutStore {
       logger: Logger;
       maxSizeBytes: number | undefined;
       meterProvider: MeterProvider | undefined;
+      synchronous: StoreSynchronous;
     },
   ) {
     this.path = fields.path;
     this.recovered = fields.recovered;
     this.#logger = fields.logger;
-    const handle = new StoreHandle(db, fields.maxSizeBytes);
+    const handle = new StoreHandle(db, fields.maxSizeBytes, {
+      synchronous: fields.synchronous,
+      walSync: db.memory ? undefined : new WalSync(fields.path),
+    });
     this.#handle = handle;
     const pageCount = db.prepare<[], number>("PRAGMA page_count").pluck();
     const pageSize = db.prepare<[], number>("PRAGMA page_size").pluck();
@@ -123,8 +129,10 @@ export class SqliteLookoutStore implements LookoutStore {
 
   close(): void {
     if (this.#handle.open && this.#handle.db.inTransaction) throw new StoreInTransactionError();
+    const walSync = this.#handle.walSync;
     const db = this.#handle.release();
     if (db === undefined) return;
+    walSync?.close();
     this.#metrics.close();
     if (!db.memory) {
       try {

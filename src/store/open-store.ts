@@ -89,6 +89,7 @@ function storeOver(db: Database, o: ResolvedStoreOptions, recovered: boolean): L
       logger: o.logger,
       maxSizeBytes: o.maxSizeBytes,
       meterProvider: o.meterProvider,
+      synchronous: o.synchronous,
     });
   } catch (err) {
     db.close();

@@ -53,7 +53,12 @@ export interface OutboxRepository {
   append(events: readonly OutboxInsert[]): number[];
   /** Up to `limit` rows with id > afterId, ascending by id. */
   read(afterId: number, limit: number): OutboxRow[];
-  /** Deletes acknowledged rows (unknown ids ignored), in one transaction. */
+  /**
+   * Deletes acknowledged rows (unknown ids ignored), in one transaction. With `synchronous`
+   * FULL, a transaction of its own commits without waiting for the disk, which is synced right
+   * after off the thread: a deletion lost to a power loss only sends its row again, and
+   * JetStream drops it as a duplicate within its window.
+   */
   ack(ids: readonly number[]): void;
   /** Deletes the oldest `n` rows (the drop-oldest policy); returns what was dropped. */
   dropOldest(n: number): { readonly rows: number; readonly bytes: number };
@@ -109,6 +114,8 @@ export class SqliteOutbox implements OutboxRepository {
   readonly #append: Transaction<(rows: readonly InsertBind[], bytes: number) => number[]>;
   readonly #ack: Transaction<(ids: readonly number[]) => void>;
   readonly #drop: Transaction<(n: number) => { rows: number; bytes: number }>;
+  readonly #syncNormal: Statement<[]>;
+  readonly #syncFull: Statement<[]>;
 
   constructor(handle: StoreHandle) {
     this.#handle = handle;
@@ -164,6 +171,8 @@ export class SqliteOutbox implements OutboxRepository {
       }
       if (rows > 0) this.#count.run(-rows, -bytes);
     });
+    this.#syncNormal = db.prepare<[]>("PRAGMA synchronous = NORMAL");
+    this.#syncFull = db.prepare<[]>("PRAGMA synchronous = FULL");
     this.#drop = db.transaction((n: number) => {
       let rows = 0;
       let bytes = 0;
@@ -215,7 +224,20 @@ export class SqliteOutbox implements OutboxRepository {
     this.#handle.write("outbox", "outbox.ack", () => {
       if (!Array.isArray(ids)) throw new StoreBadInputError("ids", ids, "must be an array");
       for (const [i, id] of ids.entries()) checkCount(`ids[${i}]`, id);
-      if (ids.length > 0) this.#ack(ids);
+      if (ids.length === 0) return;
+      const h = this.#handle;
+      // Inside a caller's transaction the deletion commits with it, as that one does.
+      if (h.synchronous !== "FULL" || h.db.inTransaction) {
+        this.#ack(ids);
+        return;
+      }
+      this.#syncNormal.run();
+      try {
+        this.#ack(ids);
+      } finally {
+        this.#syncFull.run();
+      }
+      h.walSync?.request();
     });
   }
 

@@ -5,6 +5,8 @@
  *   inside: commits batch 0, prints `wal <bytes>` (the -wal's size), then in batch 1 prints
  *     `inside` after writing it and blocks, so the parent can kill it mid-transaction.
  *   loop: commits batches until killed.
+ *   ack: twice, commits a batch and acknowledges its outbox rows of an even index (a deletion
+ *     committed without its own sync); then prints `acked` and blocks.
  */
 import { statSync } from "node:fs";
 import { openStore } from "../../src/store/index.ts";
@@ -30,6 +32,14 @@ if (mode === "inside") {
     process.stdout.write("inside\n");
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
   });
+} else if (mode === "ack") {
+  for (const k of [0, 1]) {
+    batch(k, () => {});
+    const even = store.outbox.read(0, 2 * n).filter((r) => /^uid-\d*[02468]:/.test(r.msgId));
+    store.outbox.ack(even.map((r) => r.id));
+  }
+  process.stdout.write("acked\n");
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
 } else if (mode === "loop") {
   for (let k = 0; k < 100_000; k++) batch(k, () => {});
 } else {

@@ -89,3 +89,19 @@ void test("SIGKILL while committing batches: every batch is there whole or not a
   assert.equal(got.statsRows, got.outbox, `seed ${seed}`);
   assert.ok(got.outbox >= seen * N, `seed ${seed}: ${got.outbox} rows, ${seen} batches reported`);
 });
+
+void test("SIGKILL after acks: the acknowledged rows stay deleted, the others stay", async (t) => {
+  const path = join(tempDir(t), "s.db");
+  // Acks commit without a sync of their own (the WAL is synced off the thread): what a process
+  // crash leaves is what was committed, as for every other write.
+  const lines = await runAndKill(t, [path, "ack", String(N)], (line) => line === "acked");
+  assert.deepEqual(lines, ["committed 0", "committed 1", "acked"]);
+  assert.deepEqual(inspect(path), { snapshots: 2 * N, outbox: N, statsRows: N });
+  const store = openStore({ path });
+  t.after(() => store.close());
+  const left = store.outbox.read(0, 4 * N).map((r) => Number(/^uid-(\d+):/.exec(r.msgId)?.[1]));
+  assert.deepEqual(
+    left,
+    Array.from({ length: N }, (_, i) => 2 * i + 1),
+  );
+});
