@@ -1,21 +1,24 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { WalSync } from "../../src/store/wal-sync.ts";
 import { assertNoActiveHandles } from "../support/handles.ts";
+import { until } from "../support/lookout-setup.ts";
 import { tempDir } from "./support.ts";
 
 after(assertNoActiveHandles);
 
 /** Open file descriptors of this process naming `path`. */
-async function fdsOf(path: string): Promise<number> {
-  const { readdir, readlink } = await import("node:fs/promises");
+function fdsOf(path: string): number {
   let n = 0;
-  for (const fd of await readdir("/proc/self/fd")) {
-    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => "");
-    if (target === path) n++;
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === path) n++;
+    } catch {
+      // closed meanwhile (the readdir's own descriptor)
+    }
   }
   return n;
 }
@@ -26,21 +29,13 @@ void test("WalSync: opens the -wal once, keeps it open between syncs, and closes
   const sync = new WalSync(path);
   for (let i = 0; i < 5; i++) sync.request();
   // The file is opened once and kept open between syncs.
-  for (let i = 0; (await fdsOf(`${path}-wal`)) === 0; i++) {
-    assert.ok(i < 200, "the -wal was never opened");
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
-    await sleep(5);
-  }
+  await until("the -wal opened", () => fdsOf(`${path}-wal`) > 0, 5000);
   await sleep(50);
-  assert.equal(await fdsOf(`${path}-wal`), 1);
+  assert.equal(fdsOf(`${path}-wal`), 1);
   sync.request();
   sync.close();
   sync.request(); // after close: nothing
-  for (let i = 0; (await fdsOf(`${path}-wal`)) > 0; i++) {
-    assert.ok(i < 200, "the -wal was not closed");
-    // oxlint-disable-next-line eslint/no-await-in-loop -- polling
-    await sleep(5);
-  }
+  await until("the -wal closed", () => fdsOf(`${path}-wal`) === 0, 5000);
 });
 
 void test("WalSync: no -wal yet is nothing to sync; close before the open finished", async (t) => {
@@ -48,10 +43,10 @@ void test("WalSync: no -wal yet is nothing to sync; close before the open finish
   const sync = new WalSync(path);
   sync.request();
   await sleep(20);
-  assert.equal(await fdsOf(`${path}-wal`), 0);
+  assert.equal(fdsOf(`${path}-wal`), 0);
   writeFileSync(`${path}-wal`, "x");
   sync.request();
   sync.close(); // while its open is under way: the file is closed as soon as it opens
   await sleep(50);
-  assert.equal(await fdsOf(`${path}-wal`), 0);
+  assert.equal(fdsOf(`${path}-wal`), 0);
 });
