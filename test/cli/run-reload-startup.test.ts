@@ -24,7 +24,7 @@ import {
   watchConfigYaml,
 } from "./run-child.ts";
 import { forwardRequest } from "../support/http-forward.ts";
-import { installReloadTriggers } from "../../src/cli/commands/run.ts";
+import { fileStamp, installReloadTriggers } from "../../src/cli/commands/run.ts";
 import { jsonLogger } from "../../src/logging/index.ts";
 
 after(assertNoActiveHandles);
@@ -168,4 +168,37 @@ void test("run's reload triggers: a directory that cannot be watched is logged, 
     uninstall();
   }
   assert.equal(process.listenerCount("SIGHUP"), before);
+});
+
+void test("run's reload triggers: a file that changed between its load and the watch's start is reloaded, an unchanged one is not", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "kl-stamp-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, "config.yaml");
+  await writeFile(file, "watch: []\n");
+  const loaded = fileStamp(file);
+  assert.notEqual(loaded, "");
+  const logger = jsonLogger("info", () => undefined);
+
+  let watching = 0;
+  const uninstallSame = installReloadTriggers(() => void watching++, file, logger, loaded);
+  t.after(uninstallSame);
+  // The change the window would hide: made before the watch exists.
+  await writeFile(file, "watch: []\nlogLevel: debug\n");
+  assert.notEqual(fileStamp(file), loaded);
+  let changed = 0;
+  const uninstallChanged = installReloadTriggers(() => void changed++, file, logger, loaded);
+  t.after(uninstallChanged);
+  await sleep(600);
+  assert.equal(changed, 1, "the change before the watch was not reloaded");
+  // The first watch saw the write itself (after it was installed): one trigger, as for any change.
+  assert.equal(watching, 1);
+  uninstallSame();
+  uninstallChanged();
+
+  let none = 0;
+  const uninstallNone = installReloadTriggers(() => void none++, file, logger, fileStamp(file));
+  t.after(uninstallNone);
+  await sleep(600);
+  assert.equal(none, 0, "an unchanged file was reloaded");
+  assert.equal(fileStamp(join(dir, "missing.yaml")), "");
 });

@@ -4,7 +4,7 @@
  * served, builds the OpenTelemetry SDK and the composition root, and runs until SIGINT/SIGTERM,
  * then shuts down in order (the leader releases its lease, pending events are written).
  */
-import { watch, type FSWatcher } from "node:fs";
+import { statSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 import {
   CONFIG_FILE_ENV,
@@ -25,12 +25,16 @@ import { reportInvalid, setFlags } from "./config-shared.ts";
  * SIGHUP, and changes of `file` (its directory is watched: a mounted ConfigMap is replaced
  * through a symlink swap, not written in place), debounced, call `trigger`. Returns the
  * uninstaller. A directory that cannot be watched (gone, or no inotify watch left) is logged
- * and SIGHUP alone reloads; this never throws.
+ * and SIGHUP alone reloads; this never throws. `loadedStamp`: the file's {@link fileStamp} taken
+ * before the running configuration was loaded from it; when the file differs from it once the
+ * watch is in place (it changed before the watch could see it), `trigger` is called as for a
+ * change.
  */
 export function installReloadTriggers(
   trigger: () => void,
   file: string | undefined,
   logger: Logger,
+  loadedStamp?: string,
 ): () => void {
   const onHup = (): void => trigger();
   process.on("SIGHUP", onHup);
@@ -45,6 +49,9 @@ export function installReloadTriggers(
         timer = setTimeout(trigger, 200);
       });
       watcher.on("error", () => undefined); // the directory went away: SIGHUP still works
+      if (loadedStamp !== undefined && fileStamp(file) !== loadedStamp) {
+        timer = setTimeout(trigger, 200);
+      }
     } catch (err: unknown) {
       logger.warn("configuration file changes are not watched; SIGHUP still reloads", {
         file,
@@ -57,6 +64,20 @@ export function installReloadTriggers(
     clearTimeout(timer);
     watcher?.close();
   };
+}
+
+/**
+ * What tells one content of `file` from another without reading it: the inode (a ConfigMap's
+ * symlink swap names a new file), the size and the modification time in nanoseconds, of the
+ * file the path resolves to; "" when it cannot be read.
+ */
+export function fileStamp(file: string): string {
+  try {
+    const s = statSync(file, { bigint: true });
+    return `${s.ino}:${s.size}:${s.mtimeNs}`;
+  } catch {
+    return "";
+  }
 }
 
 /** `kube-lookout run`. */
@@ -126,6 +147,8 @@ async function runSidecarCommand(values: FlagValues, io: CommandIo): Promise<num
   const file = given ?? (fromEnv === undefined || fromEnv === "" ? undefined : fromEnv);
   const load = (): Promise<LookoutConfig> =>
     loadConfig({ ...(file === undefined ? {} : { file }), env: process.env, flags });
+  // Taken before the load: a change after it, made before the file watch is in place, is seen.
+  const stamp = file === undefined ? undefined : fileStamp(file);
   let config: LookoutConfig;
   try {
     config = await load();
@@ -169,6 +192,7 @@ async function runSidecarCommand(values: FlagValues, io: CommandIo): Promise<num
             trigger,
             file !== undefined && config.reload.watchFile ? file : undefined,
             logger,
+            stamp,
           ),
       },
     });
