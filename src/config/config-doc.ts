@@ -76,8 +76,10 @@ a variable shows up in \`kubectl describe pod\` and in \`/proc/PID/environ\`; a 
 a Secret is readable only in the container and can be rotated without touching the config.
 Writing \`token:\` or \`password:\` where a \`...File\` key exists is an error that names the
 file key. \`config print\` and error messages mask secret-looking values anyway (plugin config
-keys such as \`password\` or \`apiKey\`, OTLP headers, the password of a URL, a NATS token
-written as \`nats://TOKEN@host\`, the value of a URL query parameter named like a credential:
+keys such as \`password\` or \`apiKey\`, OTLP headers, the password of a URL (all of the user info
+up to the host's \`@\`, so a password holding \`@\` or \`,\` is hidden whole; a \`/\` in it must be
+percent-encoded, as for any URL parser), a NATS token written as \`nats://TOKEN@host\`, the
+value of a URL query parameter named like a credential:
 \`api_key\`, \`key\`, \`token\`, \`access_token\`, \`password\`, \`secret\`, \`auth\`,
 \`signature\`, \`sig\`, \`X-Amz-Credential\`, ... in any case) as \`***\`, and the logs hide
 them too. Other query parameters (\`?region=eu\`) stay visible.
@@ -95,7 +97,10 @@ the new watch, the reload is refused with an error log naming the problem, what 
 it is stopped again, and the running watches stay. \`kube_lookout_config_reloads_total{result}\` counts \`applied\`,
 \`unchanged\` and \`rejected\`. The triggers are in place from the start of \`run\`: a file change or
 SIGHUP while the sidecar is still starting (discovery, opening the state file) is applied once it
-runs, against the configuration it started with (test/cli/run-reload-startup.test.ts).
+runs, against the configuration it started with (test/cli/run-reload-startup.test.ts). A change
+made between reading the file and the start of its watch (a few ms) is caught too: the file's
+inode, size and modification time are noted before it is read, and compared once the watch is
+in place; if they differ, it reloads as for a change.
 
 \`diffWatchConfig(old, next)\` compares entries by identity: group, version, resource,
 namespaces (order of a list does not matter) and the label and field selectors (whitespace does
