@@ -276,10 +276,6 @@ export class OutboxRelay {
         }
         for (const row of rows) {
           this.#lastDispatched = row.id;
-          if (this.#taking > 0) {
-            this.#taking--;
-            this.#checkPace();
-          }
           // One publish per object at a time keeps each object's events in order.
           const same = inFlight.get(row.orderKey);
           // oxlint-disable-next-line eslint/no-await-in-loop -- per-object order
@@ -296,6 +292,11 @@ export class OutboxRelay {
             }
           }
           if (failed || signal.aborted) break;
+          // Published from here on (a failure or an abort above distrusts: no row is queued then).
+          if (this.#taking > 0) {
+            this.#taking--;
+            this.#checkPace();
+          }
           const sentAt = performance.now();
           const p = this.#publish(nc, js, row).then(
             (duplicate) => {
