@@ -41,17 +41,10 @@ export class WalSync {
     // Opened once, read-only (a sync needs no write access); SQLite keeps the file's inode for
     // the connection's life (a checkpoint rewinds or truncates it, never replaces it).
     open(this.#path, "r", (err, fd) => {
-      if (err !== null) {
-        this.#done(); // no WAL yet: nothing to sync
-        return;
-      }
-      if (this.#closed) {
-        close(fd, () => {});
-        this.#busy = false;
-        return;
-      }
-      this.#fd = fd;
-      this.#sync(fd);
+      if (err === null) this.#fd = fd;
+      // No WAL yet: nothing to sync. Closed meanwhile: `#done` closes the file.
+      if (err !== null || this.#closed) this.#done();
+      else this.#sync(fd);
     });
   }
 

@@ -40,18 +40,20 @@ export function installReloadTriggers(
   process.on("SIGHUP", onHup);
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
+  /** A change of the file: reload once it has been quiet for 200 ms. */
+  const changed = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(trigger, 200);
+  };
   if (file !== undefined) {
     const name = basename(file);
     try {
-      watcher = watch(dirname(file), (_event, changed) => {
-        if (changed !== null && changed !== name && changed !== "..data") return;
-        clearTimeout(timer);
-        timer = setTimeout(trigger, 200);
+      watcher = watch(dirname(file), (_event, entry) => {
+        if (entry !== null && entry !== name && entry !== "..data") return;
+        changed();
       });
       watcher.on("error", () => undefined); // the directory went away: SIGHUP still works
-      if (loadedStamp !== undefined && fileStamp(file) !== loadedStamp) {
-        timer = setTimeout(trigger, 200);
-      }
+      if (loadedStamp !== undefined && fileStamp(file) !== loadedStamp) changed();
     } catch (err: unknown) {
       logger.warn("configuration file changes are not watched; SIGHUP still reloads", {
         file,
